@@ -1,0 +1,6 @@
+"""``python -m onepiece``."""
+
+from onepiece.cli.app import main
+
+if __name__ == "__main__":
+    main()

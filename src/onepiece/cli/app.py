@@ -1,0 +1,68 @@
+"""The ``onepiece`` command: the root app and its command groups.
+
+Each noun lives in its own module exposing ``register(app)``. Modules import
+only Typer and the standard library at top level, so ``onepiece --help``
+starts fast and works offline; services load inside the commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+
+import typer
+
+from onepiece import __version__
+from onepiece.cli.context import state
+
+# Command modules, in the order --help lists them.
+COMMAND_MODULES = [
+    "onepiece.cli.info",
+    "onepiece.cli.profile",
+]
+
+app = typer.Typer(
+    name="onepiece",
+    help="OnePiece: ingest, publish, deliver and render for VFX and animation pipelines.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"onepiece {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    profile: str | None = typer.Option(
+        None, "--profile", envvar="ONEPIECE_PROFILE", help="Named profile from onepiece.toml."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Verbose logs and full tracebacks."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """OnePiece pipeline toolkit. Logs go to stderr, results to stdout."""
+    st = state(ctx)
+    st.profile = profile
+    st.debug = debug or bool(os.environ.get("ONEPIECE_DEBUG"))
+    logging.basicConfig(
+        level=logging.DEBUG if st.debug else logging.INFO,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def main() -> None:
+    app()

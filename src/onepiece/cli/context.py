@@ -1,0 +1,126 @@
+"""Shared CLI plumbing: settings per invocation, error mapping, output.
+
+Errors are mapped here, at the edge: one clear line on stderr (what went
+wrong, what to do) and a documented exit code; a traceback only with --debug.
+Results go to stdout; logs and progress go to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import typer
+
+from onepiece import errors
+from onepiece.cli import exit_codes
+
+if TYPE_CHECKING:
+    from onepiece.bootstrap import Container
+    from onepiece.config import ResolvedConfig
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_CODES: list[tuple[type[errors.OnePieceError], int]] = [
+    (errors.ConfigError, exit_codes.CONFIG),
+    (errors.ValidationError, exit_codes.VALIDATION),
+    (errors.IntegrityError, exit_codes.INTEGRITY),
+    (errors.NothingToDo, exit_codes.NOTHING_TO_DO),
+    (errors.TrackerError, exit_codes.TRACKER),
+    (errors.StorageError, exit_codes.STORAGE),
+    (errors.FarmError, exit_codes.FARM),
+]
+
+log = logging.getLogger("onepiece")
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@dataclass
+class CliState:
+    profile: str | None = None
+    debug: bool = False
+    _config: ResolvedConfig | None = None
+    _container: Container | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def config(ctx: typer.Context, **overrides: Any) -> ResolvedConfig:
+    """Resolve settings once per invocation; ``overrides`` are dotted keys from flags."""
+    from onepiece.config import load_config
+
+    st = state(ctx)
+    st.overrides.update({k: v for k, v in overrides.items() if v is not None})
+    if st._config is None or overrides:
+        st._config = load_config(profile=st.profile, overrides=st.overrides)
+        for warning in st._config.warnings:
+            log.warning(warning)
+    return st._config
+
+
+def container(ctx: typer.Context, **overrides: Any) -> Container:
+    from onepiece.bootstrap import bootstrap
+
+    st = state(ctx)
+    if st._container is None or overrides:
+        st._container = bootstrap(config(ctx, **overrides).settings)
+        ctx.call_on_close(st._container.close)
+    return st._container
+
+
+def exit_code_for(exc: errors.OnePieceError) -> int:
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return exit_codes.INTERNAL
+
+
+def fail(message: str, code: int, hint: str | None = None) -> typer.Exit:
+    err = f"error: {message}"
+    if hint:
+        err += f" ({hint})"
+    typer.echo(err, err=True)
+    return typer.Exit(code)
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn our errors into one line and an exit code; tracebacks only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        debug = any(isinstance(a, typer.Context) and state(a).debug for a in args) or any(
+            isinstance(v, typer.Context) and state(v).debug for v in kwargs.values()
+        )
+        try:
+            return func(*args, **kwargs)
+        except errors.OnePieceError as exc:
+            if debug:
+                raise
+            raise fail(exc.message, exit_code_for(exc), exc.hint) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", exit_codes.INTERRUPTED) from None
+
+    return wrapper
+
+
+def emit_json(data: Any) -> None:
+    """Pure JSON on stdout, nothing else."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    sys.stdout.flush()
