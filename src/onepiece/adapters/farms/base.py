@@ -1,0 +1,31 @@
+"""The Farm port: submit, status, cancel, list, capabilities.
+
+Adapters: ``local`` (real subprocesses on this machine, the embedded default),
+``mock`` (simulated lifecycle, opt-in demo) and ``opencue`` (pycue). They raise
+AdapterUnavailable, AdapterNotImplemented, JobRejected or JobNotFound.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from onepiece.domain.render import FarmCapabilities, FarmJobState, JobRequest
+
+
+@runtime_checkable
+class Farm(Protocol):
+    name: str
+
+    def capabilities(self) -> FarmCapabilities: ...
+
+    def submit(self, request: JobRequest) -> str:
+        """Launch the job; return the farm's job id. Raises JobRejected."""
+
+    def status(self, farm_job_id: str) -> FarmJobState:
+        """Raises JobNotFound."""
+
+    def cancel(self, farm_job_id: str, reason: str | None = None) -> None: ...
+
+    def list(self) -> list[FarmJobState]: ...
+
+    def close(self) -> None: ...
