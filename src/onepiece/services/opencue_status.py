@@ -18,11 +18,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from onepiece.config import Settings
 from onepiece.domain.render_queue import QUEUE_BUCKETS, QueueJob, iso_utc, summarise
-from onepiece.errors import OnePieceError
+from onepiece.errors import ConfigError, OnePieceError
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class QueueReport:
     last_updated: datetime | None = None
     message: str | None = None
     jobs: tuple[QueueJob, ...] | None = None
+    # Why it is unavailable, for exit codes: "config" or "unreachable" (not serialised).
+    problem: Literal["config", "unreachable"] | None = None
 
     def as_dict(self, *, details: bool = False) -> dict[str, object]:
         body: dict[str, object] = {
@@ -110,7 +112,9 @@ class OpenCueStatusService:
 
     def _report(self, *, details: bool) -> QueueReport:
         if not self.enabled:
-            return QueueReport(enabled=False, available=False, message=NOT_CONFIGURED)
+            return QueueReport(
+                enabled=False, available=False, message=NOT_CONFIGURED, problem="config"
+            )
         now = self._clock()
         with self._lock:
             # A details answer also serves the summary.
@@ -133,6 +137,8 @@ class OpenCueStatusService:
                 f"Cuebot at {hosts} did not answer within {self.timeout:g}s; "
                 "it may be down or overloaded (OPENCUE_TIMEOUT_SECONDS sets the limit)"
             )
+        except ConfigError as exc:
+            return self._unavailable(_explain(exc), problem="config")
         except OnePieceError as exc:
             return self._unavailable(_explain(exc))
         except Exception as exc:  # noqa: BLE001 - a dashboard probe reports, never 500s
@@ -147,8 +153,10 @@ class OpenCueStatusService:
             jobs=tuple(jobs) if details else None,
         )
 
-    def _unavailable(self, message: str) -> QueueReport:
-        return QueueReport(enabled=True, available=False, message=message)
+    def _unavailable(
+        self, message: str, problem: Literal["config", "unreachable"] = "unreachable"
+    ) -> QueueReport:
+        return QueueReport(enabled=True, available=False, message=message, problem=problem)
 
     def _start(self, details: bool) -> Future[list[QueueJob]]:
         """Reuse the query already running for this view, or start one."""

@@ -39,6 +39,7 @@ ROUTER_MODULES = [
     "onepiece.web.routers.metrics",
     "onepiece.web.routers.projects",
     "onepiece.web.routers.admin_cache",
+    "onepiece.web.routers.opencue",
 ]
 
 Hook = Callable[[FastAPI], Awaitable[None] | None]
