@@ -186,11 +186,12 @@ class FakeCuebot:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self) -> FakeCuebot:
+    def start(self, port: int = 0) -> FakeCuebot:
+        """Serve on ``port`` (0: a free one); after stop(), start(self.port) restarts it."""
         server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
         for servicer, add in _build_servicers(_Servicers(self.state, self._gate)):
             add(servicer, server)
-        self.port = server.add_insecure_port("127.0.0.1:0")
+        self.port = server.add_insecure_port(f"127.0.0.1:{port}")
         server.start()
         self._server = server
         return self

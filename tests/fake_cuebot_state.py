@@ -66,6 +66,8 @@ class CuebotState:
     shows: set[str] = field(default_factory=lambda: {"testing"})
     jobs: dict[str, FakeJob] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set to make every launch fail with this reason (Cuebot's INTERNAL error).
+    refuse: str | None = None
 
     def _conform(self, kind: str, name: str | None) -> str:
         value = (name or "").replace("-", "_").lower()
@@ -75,6 +77,8 @@ class CuebotState:
 
     def launch(self, spec: str) -> job_pb2.Job:
         """Create the job a spec describes, like Cuebot's JobSpec + JobLauncher."""
+        if self.refuse:
+            raise SpecError(self.refuse)
         root = ElementTree.fromstring(spec)
         show = root.findtext("show") or ""
         shot = self._conform("Shot", root.findtext("shot"))
