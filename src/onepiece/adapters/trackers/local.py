@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from onepiece.adapters.trackers import local_rows as rows
-from onepiece.adapters.trackers.local_db import SqliteDatabase
+from onepiece.adapters.trackers.local_db import DEFAULT_BUSY_TIMEOUT, SqliteDatabase
 from onepiece.adapters.trackers.local_hierarchy import ProjectsAndHierarchy
 from onepiece.adapters.trackers.local_schema import SCHEMA_VERSION
 from onepiece.adapters.trackers.local_store import PlaylistsAndFiles
@@ -31,11 +31,18 @@ class LocalTracker(ProjectsAndHierarchy, PlaylistsAndFiles):
 
     name = "local"
 
-    def __init__(self, path: Path, *, status_map: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        status_map: Mapping[str, str] | None = None,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    ) -> None:
         # status_map: the studio's raw status -> bucket overrides, for status filters.
+        # busy_timeout: seconds a write waits for another process's write to finish.
         self.path = Path(path)
         self._status_map = dict(status_map or {})
-        self._db = SqliteDatabase(self.path)
+        self._db = SqliteDatabase(self.path, busy_timeout=busy_timeout)
 
     def ping(self) -> str:
         return f"sqlite {self.path} (schema v{self._db.schema_version()})"
