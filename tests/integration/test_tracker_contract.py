@@ -167,7 +167,9 @@ def test_update_versions_unknown_code_raises_and_changes_nothing(
 ) -> None:
     tracker.create_versions([version("a_v001", status="rev")])
     with pytest.raises(EntityNotFound):
-        tracker.update_versions(project, {"a_v001": {"status": "apr"}, "zz_v009": {"status": "apr"}})
+        tracker.update_versions(
+            project, {"a_v001": {"status": "apr"}, "zz_v009": {"status": "apr"}}
+        )
     found = tracker.find_version(project, "a_v001")
     assert found is not None and found.status == "rev"
 
@@ -202,9 +204,7 @@ def test_list_versions_status_matches_raw_code_case_insensitively(
     assert [v.code for v in tracker.list_versions(project, status="Apr")] == ["b", "a"]
 
 
-def test_list_versions_status_bucket_matches_every_spelling(
-    tracker: Tracker, project: str
-) -> None:
+def test_list_versions_status_bucket_matches_every_spelling(tracker: Tracker, project: str) -> None:
     tracker.create_versions(
         [
             version("a", 0, status="apr"),

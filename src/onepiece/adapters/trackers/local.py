@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +68,8 @@ class LocalTracker(ProjectsAndHierarchy, PlaylistsAndFiles):
         repeated = sorted(code for (_, code), n in Counter(_keys(versions)).items() if n > 1)
         if repeated:
             raise _conflict(repeated, "repeated in the request")
-        stamps = [rows.utc_text(version.created_at) for version in versions]
+        now = rows.utc_text()  # one batch, one default timestamp
+        stamps = [rows.utc_text(v.created_at) if v.created_at else now for v in versions]
         params = [rows.version_params(v, stamp) for v, stamp in zip(versions, stamps, strict=True)]
         columns = ", ".join(f'"{column}"' for column in rows.VERSION_COLUMNS)
         marks = ", ".join("?" for _ in rows.VERSION_COLUMNS)
@@ -89,7 +89,7 @@ class LocalTracker(ProjectsAndHierarchy, PlaylistsAndFiles):
                     raise
                 raise _conflict(existing, "already exist") from exc
         return [
-            replace(version, created_at=rows.parse_utc(stamp))
+            rows.with_created_at(version, stamp)
             for version, stamp in zip(versions, stamps, strict=True)
         ]
 
@@ -212,25 +212,23 @@ class LocalTracker(ProjectsAndHierarchy, PlaylistsAndFiles):
                 table: conn.execute(f"SELECT COUNT(*) FROM {table} {where}", params).fetchone()[0]
                 for table in ("episodes", "sequences", "shots", "versions")
             }
-            statuses = {
-                table: {
-                    row[0]: row[1]
-                    for row in conn.execute(
-                        f"SELECT COALESCE(status, ''), COUNT(*) FROM {table} {where} "
-                        "GROUP BY COALESCE(status, '')",
-                        params,
-                    )
-                }
-                for table in ("versions", "shots")
-            }
+            # GROUP BY the bare column walks the (project, status) index in
+            # order; the handful of groups are keyed in Python.
+            statuses: dict[str, Counter[str]] = {}
+            for table in ("versions", "shots"):
+                sql = f"SELECT status, COUNT(*) FROM {table} {where} GROUP BY status"
+                tally: Counter[str] = Counter()
+                for status, count in conn.execute(sql, params):
+                    tally[status or ""] += count
+                statuses[table] = tally
         return TrackerCounts(
             projects=projects,
             episodes=totals["episodes"],
             sequences=totals["sequences"],
             shots=totals["shots"],
             versions=totals["versions"],
-            version_status=statuses["versions"],
-            shot_status=statuses["shots"],
+            version_status=dict(statuses["versions"]),
+            shot_status=dict(statuses["shots"]),
         )
 
 

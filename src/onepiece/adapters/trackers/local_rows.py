@@ -67,6 +67,8 @@ def parse_utc(text: str) -> datetime:
 
 
 def metadata_text(metadata: Mapping[str, Any], code: str) -> str:
+    if not metadata:
+        return "{}"
     try:
         return json.dumps(dict(metadata), sort_keys=True)
     except (TypeError, ValueError) as exc:
@@ -77,12 +79,33 @@ def metadata_text(metadata: Mapping[str, Any], code: str) -> str:
 
 
 def version_params(version: Version, created_at: str) -> tuple[Any, ...]:
-    values = {
-        **{column: getattr(version, column) for column in VERSION_COLUMNS},
-        "created_at": created_at,
-        "metadata": metadata_text(version.metadata, version.code),
-    }
-    return tuple(values[column] for column in VERSION_COLUMNS)
+    # Plain attribute reads: this runs once per row of a bulk create.
+    v = version
+    return (
+        v.project,
+        v.code,
+        v.shot,
+        v.sequence,
+        v.episode,
+        v.asset,
+        v.status,
+        v.path,
+        v.frame_first,
+        v.frame_last,
+        v.frame_range,
+        v.checksum,
+        v.size,
+        v.user,
+        v.description,
+        created_at,
+        v.duration_seconds,
+        metadata_text(v.metadata, v.code),
+    )
+
+
+def with_created_at(version: Version, created_at: str) -> Version:
+    """``version`` with its stored timestamp (cheaper than dataclasses.replace in bulk)."""
+    return Version(**{**vars(version), "created_at": parse_utc(created_at)})
 
 
 def update_assignments(code: str, fields: Mapping[str, Any]) -> tuple[str, list[Any]]:
