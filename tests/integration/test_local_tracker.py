@@ -151,10 +151,11 @@ def test_write_lock_held_past_busy_timeout_is_unavailable(db: Path) -> None:
 
 
 def start_writer(db: Path, prefix: str, count: int) -> subprocess.Popen[str]:
+    """A writer process that has opened the tracker and waits for ``go``."""
     path = os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "PYTHONPATH": path}
     command = [sys.executable, str(WRITER), str(db), "FG", prefix, str(count)]
-    process = subprocess.Popen(
+    return subprocess.Popen(
         command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -162,13 +163,13 @@ def start_writer(db: Path, prefix: str, count: int) -> subprocess.Popen[str]:
         text=True,
         env=env,
     )
-    assert process.stdout is not None
-    assert process.stdout.readline().strip() == "ready", process.stderr.read()  # type: ignore[union-attr]
-    return process
 
 
 def run_together(processes: list[subprocess.Popen[str]]) -> list[str]:
-    """Release every writer at once (they wait on stdin), then collect their reports."""
+    """Wait until every writer has opened the file, release them at once, collect reports."""
+    for process in processes:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().strip() == "ready", process.stderr.read()
     for process in processes:
         assert process.stdin is not None
         process.stdin.write("go\n")
@@ -179,6 +180,15 @@ def run_together(processes: list[subprocess.Popen[str]]) -> list[str]:
         assert process.returncode == 0, err
         reports.append(out.strip())
     return reports
+
+
+@pytest.mark.slow
+def test_processes_opening_a_new_file_at_once_migrate_it_once(db: Path) -> None:
+    assert (
+        run_together([start_writer(db, "none", 0) for _ in range(3)])
+        == ["created 0 conflicts 0"] * 3
+    )
+    assert raw(db).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 @pytest.mark.slow
