@@ -20,7 +20,7 @@ from onepiece.adapters.trackers.local import LocalTracker, create
 from onepiece.adapters.trackers.local_schema import MIGRATIONS, SCHEMA_VERSION
 from onepiece.bootstrap import bootstrap
 from onepiece.config import Settings
-from onepiece.domain.entities import PublishedFile, Version
+from onepiece.domain.entities import PublishedFile, ShotSpec, Version
 from onepiece.errors import (
     EntityNotFound,
     TrackerRejected,
@@ -278,6 +278,14 @@ def test_codes_repeated_in_one_request_conflict(local: LocalTracker) -> None:
     with pytest.raises(VersionConflict, match="a_v001"):
         local.create_versions([Version("FG", "a_v001"), Version("FG", "a_v001")])
     assert local.list_versions("FG") == []
+
+
+def test_show_setup_row_without_a_shot_code_is_refused(local: LocalTracker) -> None:
+    with pytest.raises(ValidationError, match="shot code"):
+        local.ensure_hierarchy(
+            "FG", [ShotSpec("ep010", "sc01", "sh010"), ShotSpec("ep010", "sc01", " ")]
+        )
+    assert local.list_episodes("FG") == []
 
 
 def test_update_with_a_wrongly_typed_value_is_a_validation_error(local: LocalTracker) -> None:

@@ -57,6 +57,8 @@ class ProjectsAndHierarchy:
 
     def ensure_hierarchy(self, project: str, specs: Sequence[ShotSpec]) -> HierarchyResult:
         """Create what is missing; existing entities are reported and left unchanged."""
+        if any(not spec.shot or not spec.shot.strip() for spec in specs):
+            raise ValidationError("every row of a show setup needs a shot code")
         result = HierarchyResult()
         now = rows.utc_text()
         episodes = list(rows.unique_in_order(spec.episode for spec in specs))
