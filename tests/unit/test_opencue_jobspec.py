@@ -6,10 +6,10 @@ from xml.etree import ElementTree
 
 import pytest
 
+from onepiece.adapters.farms.opencue_command import command_for
 from onepiece.adapters.farms.opencue_jobspec import (
     MAX_FRAMES,
     build_spec,
-    command_for,
     conform_name,
     frame_range,
     spec_for_request,
@@ -61,33 +61,6 @@ def test_bad_frame_ranges_are_rejected(frames: str) -> None:
 def test_more_frames_than_cuebot_takes_is_rejected() -> None:
     with pytest.raises(JobRejected, match=str(MAX_FRAMES)):
         frame_range(f"1-{MAX_FRAMES + 1}")
-
-
-def test_command_uses_rqd_frame_tokens_and_quotes_paths() -> None:
-    command = command_for(request(scene="/shows/my show/a.blend"), {})
-    assert command == (
-        "blender -b '/shows/my show/a.blend' -o '/renders/sh010/beauty.####.exr'"
-        " -s #FRAME_START# -e #FRAME_END# -a"
-    )
-
-
-def test_configured_templates_win_over_the_defaults() -> None:
-    command = command_for(request(), {"blender": "render.sh {scene} {frame} {chunk} {dcc}"})
-    assert command == (
-        "render.sh /shows/pipe/sh010/sh010_lighting_v003.blend #IFRAME# #FRAME_CHUNK# blender"
-    )
-
-
-def test_unknown_dcc_names_the_setting_to_add() -> None:
-    with pytest.raises(JobRejected, match="no render command for DCC 'krita'") as caught:
-        command_for(request(dcc="krita"), {})
-    assert caught.value.hint and "[render.commands]" in caught.value.hint
-
-
-def test_malformed_template_is_rejected_with_the_placeholders() -> None:
-    with pytest.raises(JobRejected, match="malformed") as caught:
-        command_for(request(), {"blender": "blender {sceen}"})
-    assert caught.value.hint and "{scene}" in caught.value.hint
 
 
 @pytest.mark.parametrize(("user", "uid"), [("root", None), ("alice", 0)])

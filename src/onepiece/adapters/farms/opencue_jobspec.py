@@ -12,13 +12,13 @@ name becomes ``<show>-<shot>-<user>_<suffix>``. Jobs are refused for root.
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from pathlib import PurePath
 from xml.etree import ElementTree
 
 from fileseq.frameset import FrameSet
 
+from onepiece.adapters.farms.opencue_command import command_for
 from onepiece.domain.render import JobRequest
 from onepiece.errors import JobRejected
 
@@ -28,22 +28,6 @@ DOCTYPE = (
     f'"http://localhost:8080/spcue/dtd/cjsl-{SPEC_VERSION}.dtd">'
 )
 MAX_FRAMES = 100_000  # Cuebot refuses larger jobs (JobSpec.MAX_FRAMES)
-
-# Used when [render.commands] has no template for the DCC.
-DEFAULT_COMMANDS = {
-    "blender": "blender -b {scene} -o {output} -s {start} -e {end} -a",
-    "maya": "Render -r file -s {start} -e {end} -rd {output} {scene}",
-    "nuke": "nuke -x -F {start}-{end} {scene}",
-    "houdini": "hrender -e -f {start} {end} -d /out/render -o {output} {scene}",
-}
-# RQD replaces these tokens for each chunk of frames it runs.
-FRAME_TOKENS = {
-    "start": "#FRAME_START#",
-    "end": "#FRAME_END#",
-    "frame": "#IFRAME#",
-    "chunk": "#FRAME_CHUNK#",
-}
-PLACEHOLDERS = "{scene} {output} {dcc} {start} {end} {frame} {chunk}"
 
 _RANGE_ITEM = re.compile(r"^-?\d+(?:--?\d+(?:[xy:]-?\d+)?)?$")
 
@@ -88,30 +72,6 @@ def frame_range(frames: str) -> str:
             hint="split the range into several submissions",
         )
     return compact
-
-
-def command_for(request: JobRequest, templates: dict[str, str]) -> str:
-    """The layer command: the DCC's template with the scene, output and RQD frame tokens."""
-    template = templates.get(request.dcc) or DEFAULT_COMMANDS.get(request.dcc)
-    if template is None:
-        known = ", ".join(sorted({*DEFAULT_COMMANDS, *templates}))
-        raise JobRejected(
-            f"no render command for DCC {request.dcc!r}",
-            hint=f"known: {known}; add one under [render.commands] in onepiece.toml",
-        )
-    values = {
-        "scene": shlex.quote(request.scene),
-        "output": shlex.quote(request.output),
-        "dcc": request.dcc,
-        **FRAME_TOKENS,
-    }
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError) as exc:
-        raise JobRejected(
-            f"render command template for {request.dcc!r} is malformed: {template!r}",
-            hint=f"placeholders available: {PLACEHOLDERS}",
-        ) from exc
 
 
 def spec_for_request(
