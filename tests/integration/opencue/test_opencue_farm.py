@@ -82,7 +82,8 @@ def test_status_follows_the_job_through_completion(
     seen = run_to_end(fake_cuebot, farm, job_id)
     assert seen[0] == "queued" and "running" in seen and seen[-1] == "succeeded"
     final = farm.status(job_id)
-    assert (final.frames.total, final.frames.succeeded, final.frames.dead) == (5, 5, 0)
+    # Cuebot counts 5 chunks of 2; the counters are in frames, like the request.
+    assert (final.frames.total, final.frames.succeeded, final.frames.dead) == (10, 10, 0)
     assert final.started_at is not None and final.finished_at is not None
     assert final.started_at.tzinfo is not None
 
@@ -95,7 +96,9 @@ def test_dead_frames_fail_the_job_and_are_named(
     seen = run_to_end(fake_cuebot, farm, job_id, fail={5})
     state = farm.status(job_id)
     assert seen[-1] == "failed" and state.status is JobStatus.failed
-    assert state.frames.dead == 1 and state.frames.failed == 1
+    assert state.frames.dead == 2  # the chunk 5-6 died
+    assert state.frames.failed == 1  # one failed attempt
+    assert state.frames.succeeded == 8
     assert state.message is not None and "0005-blender (exit 1)" in state.message
 
 
