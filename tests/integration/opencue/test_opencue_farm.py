@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 from xml.etree import ElementTree
 
 import pytest
@@ -229,3 +232,25 @@ def test_two_cuebots_in_turn_each_get_their_own_jobs(
         assert [s.farm_job_id for s in second_farm.list()] == [second_id]
     finally:
         second.stop()
+
+
+def test_building_the_farm_without_pycue_says_how_to_install_it() -> None:
+    """In a Python where ``opencue`` cannot be imported (blocked in a subprocess)."""
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["opencue"] = None  # as if opencue-pycue were not installed
+        from onepiece.adapters.farms.opencue import create
+        from onepiece.config import load_config
+        from onepiece.errors import AdapterUnavailable
+        try:
+            create(load_config(environ={"OPENCUE_HOSTS": "cuebot01:8443"}).settings)
+        except AdapterUnavailable as exc:
+            print(exc.message, "|", exc.hint)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "opencue-pycue) is not installed" in result.stdout
+    assert "pip install 'onepiece[opencue]'" in result.stdout

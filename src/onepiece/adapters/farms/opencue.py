@@ -4,7 +4,7 @@ One submission is one OpenCue job with one layer (the frame range, the chunk
 size and the DCC's command from ``[render.commands]``), launched with
 ``LaunchSpecAndWait`` so the job id is known when ``submit`` returns. The
 farm job id is Cuebot's job id. Needs the optional extra
-``pip install 'onepiece[opencue]'``; pycue is imported on first use.
+``pip install 'onepiece[opencue]'``; pycue is imported when the farm is built.
 
 Settings: ``[opencue]`` ``hosts`` (``OPENCUE_HOSTS``), ``default_show``
 (``OPENCUE_DEFAULT_SHOW``), ``facility`` (``OPENCUE_FACILITY``) and
@@ -19,7 +19,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from onepiece.adapters.farms.opencue_client import CuebotClient, current_user, parse_hosts
+from onepiece.adapters.farms.opencue_client import (
+    CuebotClient,
+    current_user,
+    load_pycue,
+    parse_hosts,
+)
 from onepiece.adapters.farms.opencue_jobspec import build_spec, spec_for_request
 from onepiece.adapters.farms.opencue_summary import (
     farm_job_state,
@@ -51,6 +56,8 @@ class OpenCueFarm:
         commands: dict[str, str] | None = None,
     ) -> None:
         self.hosts = parse_hosts(settings.hosts)
+        # Fail here, not on first use, so the farm registry can say what is missing.
+        load_pycue()
         self.show = settings.default_show
         self.facility = settings.facility
         self.commands = dict(commands or {})
@@ -181,5 +188,9 @@ def _hosts_by_job(procs: list[Any]) -> dict[str, tuple[str, ...]]:
 
 
 def create(settings: Settings) -> OpenCueFarm:
-    """Factory for the farm registry. Raises ConfigError for a malformed OPENCUE_HOSTS."""
+    """Factory for the farm registry.
+
+    Raises ConfigError for a malformed OPENCUE_HOSTS and AdapterUnavailable
+    (with the install hint) when pycue is not installed. Connects to nothing.
+    """
     return OpenCueFarm(settings.opencue, settings.render.commands)
