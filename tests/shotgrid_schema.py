@@ -223,10 +223,17 @@ def site_entity_schema(schema: dict[str, dict[str, dict[str, Any]]]) -> dict[str
     }
 
 
-def write_schema(folder: Path) -> tuple[Path, Path]:
-    """Write both pickles into ``folder``; return (schema_path, schema_entity_path)."""
+def write_schema(folder: Path, without: dict[str, list[str]] | None = None) -> tuple[Path, Path]:
+    """Write both pickles into ``folder``; return (schema_path, schema_entity_path).
+
+    ``without`` drops fields ({"Version": ["sg_checksum"]}) to play a site that
+    lacks them.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     schema = site_schema()
+    for entity, fields in (without or {}).items():
+        for name in fields:
+            del schema[entity][name]
     schema_path = folder / "schema.pickle"
     entity_path = folder / "schema_entity.pickle"
     schema_path.write_bytes(pickle.dumps(schema, protocol=PICKLE_PROTOCOL))
@@ -234,10 +241,50 @@ def write_schema(folder: Path) -> tuple[Path, Path]:
     return schema_path, entity_path
 
 
-def mockgun_site(folder: Path, url: str = "https://onepiece-test.shotgunstudio.com") -> Any:
+def mockgun_site(
+    folder: Path,
+    url: str = "https://onepiece-test.shotgunstudio.com",
+    without: dict[str, list[str]] | None = None,
+) -> Any:
     """A fresh, empty mockgun site on our schema (schema paths are class-level in mockgun)."""
     from shotgun_api3.lib import mockgun
 
-    schema_path, entity_path = write_schema(folder)
+    schema_path, entity_path = write_schema(folder, without)
     mockgun.Shotgun.set_schema_paths(str(schema_path), str(entity_path))
     return mockgun.Shotgun(url, script_name="onepiece-tests", api_key="not-a-real-key")
+
+
+# The calls that are one request each on a real site.
+API_METHODS = frozenset(
+    {"find", "find_one", "create", "update", "delete", "batch", "summarize", "schema_field_read"}
+)
+
+
+class RequestCounter:
+    """Wraps a Shotgun-compatible connection and counts API calls, one per request.
+
+    Only calls made through the wrapper count: mockgun's ``batch`` calling its
+    own ``create`` internally is still one request, as on a real site. Other
+    attributes pass through (so ``summarize`` stays missing on mockgun).
+    """
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._conn, name)
+        if name not in API_METHODS:
+            return attribute
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            return attribute(*args, **kwargs)
+
+        return counted
+
+    def count(self, *methods: str) -> int:
+        return sum(1 for call in self.calls if not methods or call in methods)
+
+    def reset(self) -> None:
+        self.calls.clear()

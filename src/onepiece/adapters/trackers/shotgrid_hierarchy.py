@@ -100,8 +100,11 @@ class _Run:
             except TrackerRejected as exc:
                 if exc.context.get("kind") in {"auth", "access"}:
                     raise  # nothing else will pass either
+                partial: dict[str, int] = exc.context.get("created") or {}
+                known.update(partial)
                 for row in chunk:
-                    self.note(kind, row["code"], "failed", exc.message)
+                    outcome = "created" if row["code"] in partial else "failed"
+                    self.note(kind, row["code"], outcome, exc.message)
                 continue
             known.update(created)
             for row in chunk:

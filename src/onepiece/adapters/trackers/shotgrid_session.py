@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from onepiece.adapters.trackers.shotgrid_retry import RetryPolicy
-from onepiece.errors import ConfigError, TrackerError
+from onepiece.errors import ConfigError, TrackerError, TrackerRejected
 
 if TYPE_CHECKING:
     from onepiece.config import Settings
@@ -187,7 +187,24 @@ class ShotGridSession:
                 pending = []
             return created
 
-        return self.call(f"create {len(rows)} {entity_type}", attempt)
+        try:
+            return self.call(f"create {len(rows)} {entity_type}", attempt)
+        except TrackerRejected as exc:
+            # A real site's batch is one transaction, but other implementations
+            # (mockgun) stop halfway: record what the chunk left behind so the
+            # caller reports it as created or removes it.
+            if exc.context.get("kind") not in {"auth", "access"}:
+                codes = [row["code"] for row in rows]
+                found = self.call(
+                    f"check {entity_type} after a rejected batch",
+                    self.conn.find,
+                    entity_type,
+                    [*scope, ["code", "in", codes]],
+                    ["code"],
+                )
+                created.update({row["code"]: int(row["id"]) for row in found})
+                exc.context["created"] = dict(created)
+            raise
 
     def create_all(
         self, entity_type: str, scope: list[Any], rows: Sequence[dict[str, Any]]
@@ -197,7 +214,8 @@ class ShotGridSession:
         try:
             for chunk in chunks(rows, self.batch_size):
                 created.update(self.create_chunk(entity_type, scope, chunk))
-        except TrackerError:
+        except TrackerError as exc:
+            created.update(exc.context.get("created") or {})
             if created:
                 self.undo(entity_type, created)
             raise
