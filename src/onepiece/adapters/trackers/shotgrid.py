@@ -81,14 +81,18 @@ class ShotGridTracker:
         return rows[0]
 
     def status_for(self, entity_type: str, value: str | None) -> str | None:
-        """The code to write for ``value`` given the site's valid statuses (read once)."""
+        """The code to write for ``value`` given the site's valid statuses."""
         if value is None:
             return None
-        if entity_type not in self._status_codes:
-            self._status_codes[entity_type] = self._valid_statuses(entity_type)
-        return sgs.outgoing_status(value, self._status_codes[entity_type], self.status_map)
+        return sgs.outgoing_status(value, self.valid_statuses(entity_type), self.status_map)
 
-    def _valid_statuses(self, entity_type: str) -> list[str] | None:
+    def valid_statuses(self, entity_type: str) -> list[str] | None:
+        """The site's status codes for ``entity_type`` (one schema read, then cached)."""
+        if entity_type not in self._status_codes:
+            self._status_codes[entity_type] = self._read_statuses(entity_type)
+        return self._status_codes[entity_type]
+
+    def _read_statuses(self, entity_type: str) -> list[str] | None:
         schema = self.session.call(
             f"read the {entity_type} status list",
             self.session.conn.schema_field_read,

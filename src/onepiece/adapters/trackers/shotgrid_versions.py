@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from onepiece.adapters.trackers import shotgrid_schema as sgs
 from onepiece.adapters.trackers.shotgrid_hierarchy import sequence_episodes
 from onepiece.domain.entities import ShotSpec, Version
-from onepiece.domain.status import BUCKETS, codes_for_bucket
+from onepiece.domain.status import BUCKETS, bucket_for, codes_for_bucket
 from onepiece.errors import EntityNotFound, TrackerError, ValidationError, VersionConflict
 
 if TYPE_CHECKING:
@@ -229,6 +229,18 @@ def delete_versions(tracker: ShotGridTracker, project: str, codes: Sequence[str]
     return sum(1 for result in results if result is True)
 
 
+def status_codes(tracker: ShotGridTracker, status: str) -> list[str]:
+    """Every Version status code ``status`` stands for: a bucket's codes, or one
+    code in any letter case (ShotGrid compares status codes exactly)."""
+    site = tracker.valid_statuses(sgs.VERSION) or []
+    if status in BUCKETS:
+        codes = codes_for_bucket(status, tracker.status_map)
+        codes |= {c for c in site if bucket_for(c, tracker.status_map) == status}
+    else:
+        codes = {status, status.lower()} | {c for c in site if c.lower() == status.lower()}
+    return sorted(codes)
+
+
 def list_versions(
     tracker: ShotGridTracker,
     project: str,
@@ -239,13 +251,8 @@ def list_versions(
 ) -> list[Version]:
     project_id = tracker.project_id(project)
     filters: list[Any] = [["project", "is", sgs.link(sgs.PROJECT, project_id)]]
-    if status is not None and status in BUCKETS:
-        codes = sorted(codes_for_bucket(status, tracker.status_map))
-        if not codes:
-            return []
-        filters.append(["sg_status_list", "in", codes])
-    elif status is not None:
-        filters.append(["sg_status_list", "is", status])
+    if status is not None:
+        filters.append(["sg_status_list", "in", status_codes(tracker, status)])
     # Newest first. One sort key only: mockgun applies several keys in reverse
     # priority; ties are broken here by id, the creation order.
     order = [{"field_name": "created_at", "direction": "desc"}]
