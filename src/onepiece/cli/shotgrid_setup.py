@@ -42,7 +42,7 @@ def print_summary(summary: SetupSummary, extra: list[str] | None = None) -> None
     verb = "would create" if summary.dry_run else "created"
     project_line = f"project {summary.project}"
     if summary.project_created:
-        project_line += f" ({verb} now)" if summary.dry_run else " (created)"
+        project_line += " (would be created)" if summary.dry_run else " (created)"
     typer.echo(project_line)
     for label, bucket in ((verb, summary.created), ("existing", summary.existing)):
         counts = summary.counts(bucket)
