@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from onepiece.adapters.trackers import shotgrid_media_fields as media
 from onepiece.adapters.trackers import shotgrid_schema as sgs
 from onepiece.adapters.trackers.shotgrid_retry import field_in_message, is_transient, translate
 from onepiece.adapters.trackers.shotgrid_session import request_count
@@ -99,15 +100,15 @@ def test_version_fields_survive_the_round_trip_through_shotgrid_rows() -> None:
         metadata={"k": [1, 2]},
         created_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
     )
-    row = {"id": 7, **sgs.version_data(version, 1, None)}
+    row = {"id": 7, **media.version_data(version, 1, None)}
     assert row["sg_path_to_frames"] == version.path and "sg_path_to_movie" not in row
-    assert sgs.version_from("FG", row, {}) == version
+    assert media.version_from("FG", row, {}) == version
 
 
 def test_paths_become_url_fields_and_come_back_unchanged() -> None:
     for path in ("/shows/FG/a.exr", "s3://client-out/FG/a.mov"):
-        assert sgs.path_from(sgs.path_value(path)) == path
-    assert sgs.path_from({"local_path": "/mnt/a.exr", "url": "file:///x"}) == "/mnt/a.exr"
+        assert media.path_from(media.path_value(path)) == path
+    assert media.path_from({"local_path": "/mnt/a.exr", "url": "file:///x"}) == "/mnt/a.exr"
 
 
 def test_missing_credentials_name_every_missing_variable() -> None:

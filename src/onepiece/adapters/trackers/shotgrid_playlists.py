@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from onepiece.adapters.trackers import shotgrid_media_fields as fields
 from onepiece.adapters.trackers import shotgrid_schema as sgs
 from onepiece.domain.entities import Playlist, PublishedFile
 from onepiece.errors import EntityNotFound
@@ -142,7 +143,7 @@ def create_published_files(
         if missing:
             raise EntityNotFound(f"version(s) not found in {project}: " + ", ".join(missing))
         rows = [
-            sgs.published_file_data(
+            fields.published_file_data(
                 item,
                 project_id,
                 version_ids.get(item.version) if item.version else None,
@@ -172,4 +173,4 @@ def list_published_files(
     )
     version_ids = {sgs.link_id(row.get("version")) for row in rows}
     codes = _version_codes(tracker, {i for i in version_ids if i is not None})
-    return [sgs.published_file_from(project, row, codes) for row in rows]
+    return [fields.published_file_from(project, row, codes) for row in rows]

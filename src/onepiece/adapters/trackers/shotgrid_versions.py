@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from onepiece.adapters.trackers import shotgrid_media_fields as fields
 from onepiece.adapters.trackers import shotgrid_schema as sgs
 from onepiece.adapters.trackers.shotgrid_hierarchy import sequence_episodes
 from onepiece.domain.entities import ShotSpec, Version
@@ -72,7 +73,7 @@ def to_versions(
     for entity_type, ids in wanted.items():
         for entity_id, found in _codes_by_id(tracker, project_id, entity_type, ids).items():
             codes[(entity_type, entity_id)] = found
-    return [sgs.version_from(project, row, codes) for row in rows]
+    return [fields.version_from(project, row, codes) for row in rows]
 
 
 def _rows_by_code(
@@ -168,7 +169,7 @@ def create_versions(tracker: ShotGridTracker, versions: Sequence[Version]) -> li
             links = _entity_links(tracker, project, project_id, items)
             rows = []
             for v in items:
-                row = sgs.version_data(v, project_id, links[v.code])
+                row = fields.version_data(v, project_id, links[v.code])
                 if "sg_status_list" in row:
                     row["sg_status_list"] = tracker.status_for(sgs.VERSION, row["sg_status_list"])
                 rows.append(row)
@@ -196,12 +197,14 @@ def update_versions(
     requests = []
     for code, changes in updates.items():
         try:
-            data = sgs.version_update(rows[code], changes)
+            data = fields.version_update(rows[code], changes)
         except KeyError as exc:
             raise ValidationError(
                 f"cannot update version field {exc.args[0]!r}",
                 hint="updatable: "
-                + ", ".join(sorted({*sgs.VERSION_UPDATE_FIELDS, "path", *sgs.VERSION_DATA_FIELDS})),
+                + ", ".join(
+                    sorted({*fields.VERSION_UPDATE_FIELDS, "path", *fields.VERSION_DATA_FIELDS})
+                ),
             ) from exc
         if "sg_status_list" in data:
             data["sg_status_list"] = tracker.status_for(sgs.VERSION, data["sg_status_list"])
