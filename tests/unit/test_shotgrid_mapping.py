@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 import xmlrpc.client
 from datetime import UTC, datetime
@@ -68,6 +69,8 @@ def test_schema_errors_name_their_field(message: str, field: str | None) -> None
         (ConnectionResetError("reset"), True),
         (TimeoutError("timed out"), True),
         (socket.gaierror("unknown host"), False),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), True),
+        (FileNotFoundError(errno.ENOENT, "no such CA file"), False),
         (ValueError("bug"), False),
     ],
 )

@@ -33,7 +33,7 @@ from onepiece.domain.entities import (
     Version,
 )
 from onepiece.domain.entities import Sequence as SequenceEntity
-from onepiece.errors import EntityNotFound
+from onepiece.errors import EntityNotFound, TrackerRejected
 
 if TYPE_CHECKING:
     from onepiece.config import Settings
@@ -93,12 +93,17 @@ class ShotGridTracker:
         return self._status_codes[entity_type]
 
     def _read_statuses(self, entity_type: str) -> list[str] | None:
-        schema = self.session.call(
-            f"read the {entity_type} status list",
-            self.session.conn.schema_field_read,
-            entity_type,
-            "sg_status_list",
-        )
+        try:
+            schema = self.session.call(
+                f"read the {entity_type} status list",
+                self.session.conn.schema_field_read,
+                entity_type,
+                "sg_status_list",
+            )
+        except TrackerRejected as exc:
+            if exc.context.get("kind") in {"auth", "access"}:
+                raise
+            return None  # unknown codes: values are written as given
         field = (schema or {}).get("sg_status_list") or {}
         values = field.get("properties", {}).get("valid_values", {}).get("value")
         return [str(v) for v in values] if values else None

@@ -11,6 +11,7 @@ built (``shotgrid.connect``) so this is the only policy and the deadline holds.
 
 from __future__ import annotations
 
+import errno
 import http.client
 import logging
 import re
@@ -40,6 +41,9 @@ T = TypeVar("T")
 
 # HTTP statuses worth another try: server errors and rate limiting.
 TRANSIENT_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_NETWORK_ERRNOS = frozenset(
+    {errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.ECONNABORTED}
+)
 CREDENTIALS_HINT = (
     "check ONEPIECE_SHOTGRID_SCRIPT and ONEPIECE_SHOTGRID_KEY (the script name and its "
     "application key on the ShotGrid site's Scripts page)"
@@ -69,9 +73,13 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, http.client.HTTPException):
         return True
-    # Network unreachable and friends, but not "unknown host" (socket.gaierror):
-    # a misspelt URL does not get better by waiting.
-    return isinstance(exc, OSError) and not isinstance(exc, socket.gaierror | ssl.SSLError)
+    # Network unreachable and friends, but not "unknown host" (socket.gaierror)
+    # or certificate errors: a misspelt URL does not get better by waiting.
+    return (
+        isinstance(exc, OSError)
+        and not isinstance(exc, socket.gaierror | ssl.SSLError)
+        and exc.errno in _NETWORK_ERRNOS
+    )
 
 
 def describe(exc: BaseException) -> str:
