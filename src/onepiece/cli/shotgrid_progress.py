@@ -14,7 +14,8 @@ import typer
 
 
 class SetupProgress:
-    def __init__(self, total_shots: int, label: str = "shots") -> None:
+    def __init__(self, total_shots: int | None, label: str = "shots") -> None:
+        """``total_shots`` None when unknown up front (the bar then just counts)."""
         self.total = total_shots
         self.label = label
         self.done = 0
@@ -61,7 +62,8 @@ class SetupProgress:
             if outcome == "failed":
                 self._rich.console.print(f"shot {code}: failed")
         else:
-            typer.echo(f"[{self.done}/{self.total}] shot {code}: {outcome}", err=True)
+            count = f"{self.done}/{self.total}" if self.total is not None else str(self.done)
+            typer.echo(f"[{count}] shot {code}: {outcome}", err=True)
 
     def _line(self, text: str) -> None:
         if self._rich is not None:

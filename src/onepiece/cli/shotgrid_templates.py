@@ -68,7 +68,7 @@ def apply(
     from onepiece.services.templates import apply_tree
 
     tracker = container(ctx).tracker
-    with SetupProgress(0) as progress:
+    with SetupProgress(None) as progress:
         applied = apply_tree(tracker, file, project, dry_run=dry_run, progress=progress)
     data = {**applied.to_dict(), "tracker": tracker.name}
     extra = [f"skipped: {item}" for item in applied.skipped]
