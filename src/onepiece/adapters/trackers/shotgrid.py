@@ -267,18 +267,19 @@ class ShotGridTracker:
 
     def counts(self, project: str | None = None) -> TrackerCounts:
         filters: list[Any] = []
-        projects = 0
         if project is not None:
             filters = [["project", "is", sgs.link(sgs.PROJECT, self.project_id(project))]]
             projects = 1
         else:
             projects = self._count(sgs.PROJECT, [])
+        shot_status = self._by_status(sgs.SHOT, filters)
+        version_status = self._by_status(sgs.VERSION, filters)
         return TrackerCounts(
             projects=projects,
             episodes=self._count(sgs.EPISODE, filters),
             sequences=self._count(sgs.SEQUENCE, filters),
-            shots=sum((shot_status := self._by_status(sgs.SHOT, filters)).values()),
-            versions=sum((version_status := self._by_status(sgs.VERSION, filters)).values()),
+            shots=sum(shot_status.values()),
+            versions=sum(version_status.values()),
             version_status=version_status,
             shot_status=shot_status,
         )
@@ -297,12 +298,13 @@ class ShotGridTracker:
                 filters,
                 grouping=[{"field": "sg_status_list", "type": "exact", "direction": "asc"}],
             )
-            return {
-                str(group.get("group_value") or ""): int(
+            totals: Counter[str] = Counter()
+            for group in summary.get("groups") or []:
+                # No status is counted under "" (as the local tracker does).
+                totals[str(group.get("group_value") or "")] += int(
                     (group.get("summaries") or {}).get("id") or 0
                 )
-                for group in summary.get("groups") or []
-            }
+            return dict(totals)
         rows = self.session.find(entity_type, filters, ["sg_status_list"])
         return dict(Counter(str(row.get("sg_status_list") or "") for row in rows))
 
