@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
     "onepiece.cli.serve",
+    "onepiece.cli.shotgrid",
     "onepiece.cli.opencue",
 ]
 
