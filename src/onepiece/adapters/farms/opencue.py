@@ -60,7 +60,7 @@ class OpenCueFarm:
         load_pycue()
         self.show = settings.default_show
         self.facility = settings.facility
-        self.commands = dict(commands or {})
+        self.templates = dict(commands or {})
         self.client = CuebotClient(self.hosts, settings.timeout_seconds)
 
     def capabilities(self) -> FarmCapabilities:
@@ -93,7 +93,7 @@ class OpenCueFarm:
             show=show,
             user=user,
             token=f"{stamp}_{secrets.token_hex(2)}",
-            templates=self.commands,
+            templates=self.templates,
             facility=self.facility,
             uid=uid,
         )
