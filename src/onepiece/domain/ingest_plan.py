@@ -170,9 +170,7 @@ def _manifest_problems(manifest: Manifest | None) -> dict[str, str]:
     by_path: dict[str, str] = {}
     for problem in manifest.problems if manifest else []:
         if problem.delivery_path:
-            by_path.setdefault(
-                problem.delivery_path, f"manifest {problem.where}: {problem.reason}"
-            )
+            by_path.setdefault(problem.delivery_path, f"manifest {problem.where}: {problem.reason}")
     return by_path
 
 
@@ -196,8 +194,7 @@ def _disagreement(entry: ManifestEntry, name: ParsedName) -> str | None:
             return f"manifest {entry.where} says {key} {stated!r} but the name says {named!r}"
     if entry.version != name.version:
         return (
-            f"manifest {entry.where} says version {entry.version} "
-            f"but the name says {name.version}"
+            f"manifest {entry.where} says version {entry.version} but the name says {name.version}"
         )
     return None
 

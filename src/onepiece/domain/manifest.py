@@ -154,9 +154,7 @@ def _entry(where: str, line: int, row: Mapping[str, str], show_code: str | None)
     delivery_path = normalize_delivery_path(values["delivery_path"])
     version = parse_version(values["version"])
     if show_code and values["show"].upper() != show_code.upper():
-        raise ValidationError(
-            f"show {values['show']!r} does not match the show code {show_code!r}"
-        )
+        raise ValidationError(f"show {values['show']!r} does not match the show code {show_code!r}")
     checksum = None
     if (raw := (row.get("checksum") or "").strip()) != "":
         algorithm, digest = parse_checksum(raw)
@@ -203,7 +201,9 @@ def _csv_rows(text: str, name: str) -> list[tuple[str, int, dict[str, str]]]:
                 continue
             row = dict(zip(columns, values, strict=False))
             if len(values) > len(columns):
-                row[_ERROR] = f"{len(values) - len(columns)} more values than the header has columns"
+                row[_ERROR] = (
+                    f"{len(values) - len(columns)} more values than the header has columns"
+                )
             rows.append((f"line {line}", line, row))
     except csv.Error as exc:
         raise ValidationError(f"manifest {name} is not valid CSV at line {start}: {exc}") from exc
@@ -251,14 +251,17 @@ def _text(value: Any) -> str:
 def _load_with_lines(text: str) -> Any:
     """json.loads that remembers the line each object starts on (pure-Python scanner)."""
     newlines = [i for i, char in enumerate(text) if char == "\n"]
-    decoder = json.JSONDecoder()
+    # The C scanner has no hook for positions; the stdlib's Python scanner does.
+    json_object: Any = getattr(json.decoder, "JSONObject")  # noqa: B009
+    make_scanner: Any = getattr(json.scanner, "py_make_scanner")  # noqa: B009
+    decoder: Any = json.JSONDecoder()
 
     def parse_object(s_and_end: tuple[str, int], *args: Any) -> tuple[Any, int]:
-        obj, end = json.decoder.JSONObject(s_and_end, *args)
+        obj, end = json_object(s_and_end, *args)
         located = _Located(obj)
         located.line = bisect.bisect_left(newlines, s_and_end[1]) + 1
         return located, end
 
-    decoder.parse_object = parse_object  # type: ignore[method-assign,assignment]
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[method-assign]
+    decoder.parse_object = parse_object
+    decoder.scan_once = make_scanner(decoder)
     return decoder.decode(text)

@@ -15,7 +15,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import fileseq
+from fileseq.filesequence import FileSequence
+from fileseq.frameset import FrameSet
 
 from onepiece.domain.naming import ParsedName
 
@@ -42,14 +43,14 @@ class MediaItem:
     @property
     def frame_range(self) -> str | None:
         """Compact frame set, e.g. ``1001-1004,1008-1012``."""
-        return str(fileseq.FrameSet(list(self.frames))) if self.frames else None
+        return str(FrameSet(list(self.frames))) if self.frames else None
 
     @property
     def missing_frames(self) -> str | None:
         """Frames missing between first and last, as ranges (``1005-1007``), or None."""
         if not self.frames:
             return None
-        missing = fileseq.FrameSet(list(self.frames)).invertedFrameRange()
+        missing = FrameSet(list(self.frames)).invertedFrameRange()
         return str(missing) or None
 
     @property
@@ -64,7 +65,7 @@ class MediaItem:
         """How people read it: the file name or ``...v004.1001-1012#.exr``."""
         if not self.is_sequence:
             return self.name.filename
-        pad = fileseq.getPaddingChars(self.name.frame_width)
+        pad = FileSequence.getPaddingChars(self.name.frame_width)
         prefix = self.name.filename[: self.name.filename.rindex(f".{self.name.ext}")]
         prefix = prefix[: len(prefix) - self.name.frame_width]
         return f"{prefix}{self.frame_range}{pad}.{self.name.ext}"

@@ -121,8 +121,7 @@ def parse_name(filename: str, rules: NamingRules) -> ParsedName:
         frame = int(frame_text)
     if rules.show_code and fields["show"].upper() != rules.show_code.upper():
         raise ValidationError(
-            f"show {fields['show']!r} in the name does not match the show code "
-            f"{rules.show_code!r}",
+            f"show {fields['show']!r} in the name does not match the show code {rules.show_code!r}",
             hint="pass the right --show-code or fix the file name",
         )
     # The Version code is everything before the frame number (or the extension).
