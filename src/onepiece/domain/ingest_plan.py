@@ -47,7 +47,8 @@ class VersionStatus(StrEnum):
     REGISTERED = "registered"  # created by this run
     EXISTING = "existing"  # already registered with the same checksum
     CONFLICT = "conflict"
-    FAILED = "failed"
+    FAILED = "failed"  # the tracker refused or failed
+    INCOMPLETE = "incomplete"  # a file failed or mismatched: not registered
     INVALID = "invalid"
     CANCELLED = "cancelled"
 
