@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.s3_endpoint import s3_endpoint_url, s3_server  # noqa: F401 - fixtures
+
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
