@@ -232,7 +232,7 @@ def _plan_version(
             warnings.append(f"{media.code}: frames {missing} missing from {media.frame_range}")
     if manifest is not None and (entry := manifest.entries.get(media.paths[0])):
         metadata["manifest"] = manifest.name
-        if entry.source_path:
+        if entry.source_path and not media.is_sequence:  # a frame's path is not the Version's
             metadata["source_path"] = entry.source_path
         metadata.update(entry.extra)
     return PlannedVersion(

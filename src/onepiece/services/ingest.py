@@ -56,14 +56,14 @@ class IngestEvents(Protocol):
 
     def planned(self, files: int, size: int) -> None: ...
     def file_started(self, path: str, size: int) -> None: ...
-    def advance(self, count: int) -> None: ...
+    def advance(self, path: str, count: int) -> None: ...
     def file_finished(self, row: PlannedFile) -> None: ...
 
 
 class NoEvents:
     def planned(self, files: int, size: int) -> None: ...
     def file_started(self, path: str, size: int) -> None: ...
-    def advance(self, count: int) -> None: ...
+    def advance(self, path: str, count: int) -> None: ...
     def file_finished(self, row: PlannedFile) -> None: ...
 
 
@@ -74,6 +74,7 @@ class IngestResult:
     run_id: str | None = None
     status: str = "completed"
     error: OnePieceError | None = None  # the most serious problem: it picks the exit code
+    interrupted: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self, limit: int | None = None) -> dict[str, Any]:
@@ -173,9 +174,10 @@ def run_ingest(
     try:
         _execute(result, scan, services, events, recorder)
     except KeyboardInterrupt:
-        result.status = "cancelled"
+        # Ctrl-C (or SIGTERM, which the CLI turns into one): record, report, return.
+        result.status, result.interrupted = "cancelled", True
         _finish(result, recorder, "interrupted")
-        raise
+        return result
     except OnePieceError as exc:
         result.status, result.error = "failed", exc
         _finish(result, recorder, exc.message)
@@ -191,7 +193,9 @@ def _finish(result: IngestResult, recorder: RunRecorder | None, error: str | Non
         if row.status is FileStatus.READY:
             row.status, row.reason = FileStatus.CANCELLED, "not sent: the run stopped"
     if recorder is not None:
-        summary = result.summary(limit=ingest_report.SUMMARY_LIMIT)
+        # The run record already holds project, show, counts...: keep its summary lean.
+        full = result.summary(limit=ingest_report.SUMMARY_LIMIT)
+        summary = {k: full[k] for k in ("problems", "warnings", "versions", "report_path")}
         recorder.finish(result.status, ingest_report.counts(result.plan), summary, error)
     _report(result)
 
@@ -238,11 +242,11 @@ def _execute(
         def tick(count: int) -> None:
             nonlocal seen
             seen += count
-            events.advance(count)
+            events.advance(job.path, count)
 
         outcome = transfer(storage, job, tick, cancel)
         if job.size > seen:  # skipped without reading, or stopped early: the bar still ends
-            events.advance(job.size - seen)
+            events.advance(job.path, job.size - seen)
         return outcome
 
     pool = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="ingest")
@@ -277,13 +281,13 @@ def _job(
 ) -> FileJob:
     assert row.key is not None
     registered = registrar.existing.get(version.code)
-    algorithm, expected = options.checksum, row.expected_checksum
+    algorithm, expected, from_tracker = options.checksum, row.expected_checksum, False
     if registered is not None and registered.checksum:
         # Compare like with like: hash in the algorithm the Version was registered with,
         # and for a single file the registered checksum is the file's own.
         algorithm = registered.checksum.partition(":")[0]
         if not version.media.is_sequence:
-            expected = registered.checksum
+            expected, from_tracker = registered.checksum, True
     return FileJob(
         path=row.path,
         source=scan.sources[row.path],
@@ -293,6 +297,7 @@ def _job(
         algorithm=algorithm,
         expected=expected,
         registered=registered is not None,
+        expected_is_registered=from_tracker,
         resume=options.resume,
         metadata={"version-code": version.code} if version.code.isascii() else None,
     )

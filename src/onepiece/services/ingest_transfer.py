@@ -46,6 +46,7 @@ class FileJob:
     algorithm: str
     expected: str | None = None  # manifest checksum, or the registered one
     registered: bool = False  # its Version exists already: never overwrite
+    expected_is_registered: bool = False  # ``expected`` came from the tracker
     resume: bool = True
     metadata: Mapping[str, str] | None = None
 
@@ -84,8 +85,12 @@ def transfer(
     except Cancelled:
         return FileOutcome(FileStatus.CANCELLED, reason="interrupted")
     except IntegrityError as exc:
-        status = FileStatus.CONFLICT if job.registered else FileStatus.MISMATCH
-        return FileOutcome(status, reason=exc.message)
+        if job.expected_is_registered:
+            reason = f"differs from the registered version's checksum {job.expected}; not stored"
+            return FileOutcome(FileStatus.CONFLICT, reason=reason)
+        actual = exc.context.get("actual")
+        message = f"checksum mismatch: expected {job.expected}, got {actual}" if actual else None
+        return FileOutcome(FileStatus.MISMATCH, reason=message or exc.message)
     except OnePieceError as exc:
         if cancel.is_set():
             return FileOutcome(FileStatus.CANCELLED, reason="interrupted")
