@@ -262,7 +262,7 @@ def _execute(
             remaining[version.code] -= 1
             if remaining[version.code] == 0:
                 registrar.finished(version)
-            if recorder is not None:
+            if recorder is not None and recorder.due():  # counting is O(files): throttle
                 recorder.progress(ingest_report.counts(plan))
         registrar.flush()
     except BaseException:

@@ -183,9 +183,13 @@ class RunRecorder:
     def run_id(self) -> str:
         return str(self.run["id"])
 
+    def due(self) -> bool:
+        """Is a progress write due? (Lets callers skip computing counts in between.)"""
+        return self.clock() - self._last >= self.interval
+
     def progress(self, counts: dict[str, int]) -> None:
         self.run["counts"] = dict(counts)
-        if self.clock() - self._last >= self.interval:
+        if self.due():
             self._write()
 
     def finish(
