@@ -20,10 +20,12 @@ from pathlib import Path
 from onepiece.cli import exit_codes
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """``python -m onepiece.demo [WORKDIR]`` (default: a new temporary folder)."""
     from onepiece.samples import make_delivery
 
-    workdir = Path(tempfile.mkdtemp(prefix="onepiece-demo-"))
+    args = sys.argv[1:] if argv is None else argv
+    workdir = Path(args[0]) if args else Path(tempfile.mkdtemp(prefix="onepiece-demo-"))
     env = {**os.environ, "XDG_DATA_HOME": str(workdir / "data")}
     print(f"demo workspace: {workdir}", file=sys.stderr)
     if subprocess.call([sys.executable, "-m", "onepiece", "info", "--check"], env=env) != 0:
