@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from onepiece.adapters.storage.base import Storage
+from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.ingest_plan import (
     FileStatus,
@@ -37,6 +38,7 @@ from onepiece.errors import (
     VersionConflict,
 )
 from onepiece.services import ingest_report
+from onepiece.services.ingest_jobs import build_jobs
 from onepiece.services.ingest_options import IngestOptions
 from onepiece.services.ingest_register import Registrar, prepare_hierarchy
 from onepiece.services.ingest_scan import ScanResult, check_folder, scan_folder
@@ -108,6 +110,7 @@ def load_manifest(path: Path, show: str) -> Manifest:
 
 def plan_ingest(options: IngestOptions) -> tuple[IngestPlan, ScanResult]:
     """Scan and plan; reads the folder's names and the manifest, writes nothing."""
+    validate_bucket(options.bucket)  # a typo fails before anything is scanned or recorded
     rules = compile_rules(options.name_pattern, options.show)
     layout = compile_layout(options.layout)
     check_folder(options.folder)
@@ -230,7 +233,7 @@ def _execute(
         {"source": options.source, "bucket": options.bucket, "ingest_run": result.run_id or ""},
     )
     registrar.lookup(ready)
-    jobs = [(v, row, _job(options, scan, registrar, v, row)) for v in ready for row in v.files]
+    jobs = build_jobs(options, scan, storage, registrar.existing, ready)
     events.planned(len(jobs), sum(row.size for _, row, _ in jobs))
     remaining = {v.code: len(v.files) for v in ready}
     cancel = threading.Event()
@@ -270,34 +273,3 @@ def _execute(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-
-
-def _job(
-    options: IngestOptions,
-    scan: ScanResult,
-    registrar: Registrar,
-    version: PlannedVersion,
-    row: PlannedFile,
-) -> FileJob:
-    assert row.key is not None
-    registered = registrar.existing.get(version.code)
-    algorithm, expected, from_tracker = options.checksum, row.expected_checksum, False
-    if registered is not None and registered.checksum:
-        # Compare like with like: hash in the algorithm the Version was registered with,
-        # and for a single file the registered checksum is the file's own.
-        algorithm = registered.checksum.partition(":")[0]
-        if not version.media.is_sequence:
-            expected, from_tracker = registered.checksum, True
-    return FileJob(
-        path=row.path,
-        source=scan.sources[row.path],
-        size=row.size,
-        bucket=options.bucket,
-        key=row.key,
-        algorithm=algorithm,
-        expected=expected,
-        registered=registered is not None,
-        expected_is_registered=from_tracker,
-        resume=options.resume,
-        metadata={"version-code": version.code} if version.code.isascii() else None,
-    )
