@@ -113,7 +113,12 @@ def plan_ingest(options: IngestOptions) -> tuple[IngestPlan, ScanResult]:
     validate_bucket(options.bucket)  # a typo fails before anything is scanned or recorded
     rules = compile_rules(options.name_pattern, options.show)
     layout = compile_layout(options.layout)
-    check_folder(options.folder)
+    root = check_folder(options.folder)
+    if options.report_path and options.report_path.resolve().is_relative_to(root):
+        raise ValidationError(
+            f"the report {options.report_path} would be written inside the delivery folder",
+            hint="the delivery is never modified: write the report elsewhere",
+        )
     manifest = load_manifest(options.manifest, options.show) if options.manifest else None
     exclude = frozenset({options.manifest}) if options.manifest else frozenset()
     scan = scan_folder(options.folder, follow_symlinks=options.follow_symlinks, exclude=exclude)
@@ -181,9 +186,11 @@ def run_ingest(
         result.status, result.interrupted = "cancelled", True
         _finish(result, recorder, "interrupted")
         return result
-    except OnePieceError as exc:
-        result.status, result.error = "failed", exc
-        _finish(result, recorder, exc.message)
+    except BaseException as exc:
+        # Record the failure (tracker gone, a bug...) before the error reaches the user.
+        result.status = "failed"
+        result.error = exc if isinstance(exc, OnePieceError) else None
+        _finish(result, recorder, str(exc) or type(exc).__name__)
         raise
     result.error = verdict(plan)
     result.status = "completed" if result.error is None else "failed"
@@ -195,6 +202,9 @@ def _finish(result: IngestResult, recorder: RunRecorder | None, error: str | Non
     for row in result.plan.files:
         if row.status is FileStatus.READY:
             row.status, row.reason = FileStatus.CANCELLED, "not sent: the run stopped"
+    for version in result.plan.versions:
+        if version.status is VersionStatus.READY:
+            version.status, version.reason = VersionStatus.CANCELLED, "the run stopped first"
     if recorder is not None:
         # The run record already holds project, show, counts...: keep its summary lean.
         full = result.summary(limit=ingest_report.SUMMARY_LIMIT)
