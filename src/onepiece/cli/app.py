@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "onepiece.cli.profile",
     "onepiece.cli.ingest",
     "onepiece.cli.aws",
+    "onepiece.cli.shotgrid",
 ]
 
 app = typer.Typer(
