@@ -133,3 +133,10 @@ def test_hash_file_computes_every_algorithm_in_one_pass(source: Path) -> None:
     assert digest == md5(source)
     assert xxh.startswith("xxh3:") and len(xxh) == 5 + 16
     assert sum(reads) == source.stat().st_size
+
+
+def test_without_resume_a_present_object_is_sent_again(storage: LocalStorage, source: Path) -> None:
+    run(storage, job(source))
+    outcome, read = run(storage, job(source, resume=False))
+    assert outcome.status is FileStatus.UPLOADED
+    assert read == source.stat().st_size
