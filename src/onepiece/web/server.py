@@ -72,4 +72,9 @@ def run(settings: Settings) -> None:
     install_log_redaction()
     print(f"Trafalgar listening on {url_for(sock)} (API docs at /docs)", file=sys.stderr)
     with sock:
-        server.run(sockets=[sock])
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            # uvicorn has already shut down gracefully and re-raised Ctrl-C: a normal stop.
+            pass
+    print("Trafalgar stopped", file=sys.stderr)
