@@ -12,7 +12,8 @@ from dataclasses import asdict
 from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from onepiece.services.dashboard import DashboardMetrics, DashboardService
+from onepiece.domain.dashboard import DashboardMetrics
+from onepiece.services.dashboard import DashboardService
 from onepiece.web.dashboard import install_dashboard
 from onepiece.web.deps import AdminAuth
 from onepiece.web.schemas import (
