@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from onepiece.adapters.trackers.base import HierarchyProgress
 from onepiece.domain.entities import (
     Asset,
     Episode,
@@ -98,7 +99,12 @@ class RecordingTracker:
             self.add_project(code, name or code)
         return self.projects[code], created
 
-    def ensure_hierarchy(self, project: str, specs: Sequence[ShotSpec]) -> HierarchyResult:
+    def ensure_hierarchy(
+        self,
+        project: str,
+        specs: Sequence[ShotSpec],
+        progress: HierarchyProgress | None = None,
+    ) -> HierarchyResult:
         self._enter("ensure_hierarchy", project)
         result = HierarchyResult()
         for spec in specs:
@@ -106,6 +112,8 @@ class RecordingTracker:
             if spec.episode and spec.episode not in {e.code for e in self.episodes[project]}:
                 self.episodes[project].append(Episode(project, spec.episode))
             result.add("Shot", spec.shot, spec.shot not in known)
+            if progress is not None:
+                progress("Shot", spec.shot, "existing" if spec.shot in known else "created")
             if spec.shot not in known:
                 self.shots[project].append(
                     Shot(project, spec.shot, spec.sequence, spec.episode, spec.status)
