@@ -21,6 +21,9 @@ from onepiece.cli.context import state
 COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
+    "onepiece.cli.shotgrid",
+    "onepiece.cli.shotgrid_review",
+    "onepiece.cli.shotgrid_deliver",
 ]
 
 app = typer.Typer(

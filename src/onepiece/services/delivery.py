@@ -81,6 +81,12 @@ def context_bucket(services: Container, context: str) -> str:
     return delivery.vendor_out_bucket if context == "vendor_out" else delivery.client_out_bucket
 
 
+def _media(services: Container) -> MediaSource:
+    settings = services.settings
+    root = settings.storage_root if settings.storage.backend == "local" else None
+    return MediaSource(services.storage, root=root)
+
+
 def _source_roots(services: Container, plan: DeliveryPlan, media: MediaSource) -> list[Path]:
     roots: set[Path] = set()
     if services.settings.storage.backend == "local":
@@ -119,7 +125,7 @@ def deliver(
 ) -> DeliveryResult:
     """Run a delivery. Raises NothingToDo when no entry can be delivered."""
     delivery_plan, package = plan(services, request)
-    media = MediaSource(services.storage)
+    media = _media(services)
     try:
         json_path, csv_path = (
             manifest_paths(request.manifest_prefix) if request.manifest_prefix else (None, None)

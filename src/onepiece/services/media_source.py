@@ -14,15 +14,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from onepiece.adapters.storage.base import Storage
-from onepiece.domain.media_paths import StorageLocation, parse_storage_uri
+from onepiece.domain.media_paths import StorageLocation, local_bucket_key, parse_storage_uri
 from onepiece.errors import ObjectNotFound
 
 
 class MediaSource:
     """Resolve storage URIs to readable local files for one command run."""
 
-    def __init__(self, storage: Storage, scratch: Path | None = None) -> None:
+    def __init__(
+        self, storage: Storage, *, root: Path | None = None, scratch: Path | None = None
+    ) -> None:
         self.storage = storage
+        self.root = root  # local storage root: file paths under it are objects too
         self._scratch = scratch
         self._own_scratch: tempfile.TemporaryDirectory[str] | None = None
 
@@ -38,6 +41,10 @@ class MediaSource:
     def recorded_checksum(self, uri: str) -> str | None:
         """The checksum stored with the object, or None (missing objects raise)."""
         location = parse_storage_uri(uri)
+        if location.path is not None and self.root is not None:
+            found = local_bucket_key(location.path, str(self.root))
+            if found is not None:
+                location = StorageLocation("s3", bucket=found[0], key=found[1])
         if location.bucket and location.key:
             return self.storage.head(location.bucket, location.key).checksum
         return None
