@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "onepiece.cli.shotgrid",
     "onepiece.cli.shotgrid_review",
     "onepiece.cli.shotgrid_deliver",
+    "onepiece.cli.aws",
+    "onepiece.cli.aws_sync",
 ]
 
 app = typer.Typer(
