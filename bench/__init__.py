@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks: each module measures OnePiece beside its named peer."""
