@@ -1,4 +1,4 @@
-"""End-to-end fixtures: run the real ``onepiece`` command in a subprocess."""
+"""End-to-end fixtures: run the real ``onepiece`` command in a subprocess, and servers it talks to."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.s3_endpoint import s3_endpoint_url, s3_server
+
+__all__ = ["onepiece", "s3_endpoint_url", "s3_server"]
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
