@@ -48,10 +48,10 @@ def test_slug_replaces_unusual_characters() -> None:
 
 
 def test_storage_uris_parse_to_bucket_and_key_or_path() -> None:
-    s3 = parse_storage_uri("s3://bkt/a/b%20c.mov")
-    assert (s3.scheme, s3.bucket, s3.key) == ("s3", "bkt", "a/b c.mov")
-    local = parse_storage_uri("file:///data/storage/bkt/x.mov")
-    assert (local.scheme, local.path) == ("file", "/data/storage/bkt/x.mov")
+    s3 = parse_storage_uri("s3://bkt/a/b.%04d.exr")
+    assert (s3.scheme, s3.bucket, s3.key) == ("s3", "bkt", "a/b.%04d.exr")
+    local = parse_storage_uri("file:///data/storage/bkt/x%20y.%2504d.exr")
+    assert (local.scheme, local.path) == ("file", "/data/storage/bkt/x y.%04d.exr")
     assert local_bucket_key("/data/storage/bkt/a/x.mov", "/data/storage") == ("bkt", "a/x.mov")
     assert local_bucket_key("/elsewhere/x.mov", "/data/storage") is None
     with pytest.raises(ValidationError):

@@ -34,6 +34,7 @@ def _run(ctx: typer.Context, direction: str, output: OutputFormat, **options: An
     settings = config(ctx).settings
     request = SyncRequest(direction=direction, **options)
     verb = "upload" if direction == "to" else "download"
+
     def on_event(event: dict[str, Any]) -> None:
         if event.get("success"):
             mark = "would " + verb if request.dry_run else verb

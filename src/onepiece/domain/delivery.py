@@ -14,11 +14,15 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from onepiece.domain.entities import Version
-from onepiece.domain.media_paths import expand_frames, sequence_token, with_name
+from onepiece.domain.media_paths import (
+    expand_frames,
+    parse_storage_uri,
+    sequence_token,
+    with_name,
+)
 from onepiece.domain.safe_paths import safe_component, safe_relative_path
 from onepiece.errors import ValidationError
 
@@ -142,8 +146,8 @@ def plan_delivery(
         if not version.path:
             plan.problems.append(Problem(version.code, "no_media", "version has no media path"))
             continue
-        base_name = PurePosixPath(version.path).name
         try:
+            base_name = parse_storage_uri(version.path).name
             if sequence_token(base_name) is None:
                 frames: list[tuple[int | None, str]] = [(None, base_name)]
             else:

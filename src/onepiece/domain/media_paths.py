@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from fileseq.exceptions import ParseException
 from fileseq.frameset import FrameSet
@@ -42,12 +42,13 @@ def parse_storage_uri(uri: str) -> StorageLocation:
     if not uri or not uri.strip():
         raise ValidationError("empty media path")
     if uri.startswith("s3://"):
-        parts = urlsplit(uri)
-        key = unquote(parts.path.lstrip("/"))
-        if not parts.netloc or not key:
+        # S3 URIs carry keys verbatim (a "%04d" pattern stays as written).
+        bucket, _, key = uri[len("s3://") :].partition("/")
+        if not bucket or not key:
             raise ValidationError(f"media path {uri!r} has no bucket or key")
-        return StorageLocation("s3", bucket=parts.netloc, key=key)
+        return StorageLocation("s3", bucket=bucket, key=key)
     if uri.startswith("file://"):
+        # file:// URIs are percent-encoded (Path.as_uri), so decode them.
         return StorageLocation("file", path=unquote(urlsplit(uri).path))
     if uri.startswith("/"):
         return StorageLocation("file", path=uri)
@@ -69,9 +70,9 @@ def local_bucket_key(path: str, root: str) -> tuple[str, str] | None:
 
 
 def with_name(uri: str, name: str) -> str:
-    """The URI of a sibling file (same folder, another name)."""
+    """The URI of a sibling file (same folder, another name), encoded like ``uri``."""
     head, _, _ = uri.rpartition("/")
-    return f"{head}/{name}"
+    return f"{head}/{quote(name) if uri.startswith('file://') else name}"
 
 
 def padding_width(token: str) -> int:

@@ -222,26 +222,29 @@ def _write_zip(
     try:
         with atomic_writer(output, "wb") as handle:
             package = ZipPackage(handle)
-            for planned in plan_.files:
-                if on_file is not None:
-                    on_file(planned.name)
-                entry = _add(package, planned, media, default_algorithm, progress, result)
-                if entry is not None:
-                    result.entries.append(entry)
-            if not result.entries:
-                raise _NothingWritten
-            total = sum(e.size for e in result.entries)
-            result.record = _replace(
-                record,
-                entry_count=len(result.entries),
-                total_bytes=total,
-                zip_path=str(output),
-                versions=sorted({e.version for e in result.entries}),
-                problem_count=len(result.problems),
-            )
-            package.add_bytes(f"{record.package}/manifest.json", manifest_json(_document(result)))
-            package.add_bytes(f"{record.package}/manifest.csv", manifest_csv(result.entries))
-            package.close()
+            try:
+                for planned in plan_.files:
+                    if on_file is not None:
+                        on_file(planned.name)
+                    entry = _add(package, planned, media, default_algorithm, progress, result)
+                    if entry is not None:
+                        result.entries.append(entry)
+                if not result.entries:
+                    raise _NothingWritten
+                result.record = _replace(
+                    record,
+                    entry_count=len(result.entries),
+                    total_bytes=sum(e.size for e in result.entries),
+                    zip_path=str(output),
+                    versions=sorted({e.version for e in result.entries}),
+                    problem_count=len(result.problems),
+                )
+                doc = manifest_json(_document(result))
+                package.add_bytes(f"{record.package}/manifest.json", doc)
+                package.add_bytes(f"{record.package}/manifest.csv", manifest_csv(result.entries))
+            finally:
+                # Closed before the temp file is (on failure the temp file is discarded).
+                package.close()
     except _NothingWritten:
         raise _nothing(result.problems) from None
     return result
