@@ -200,7 +200,7 @@ def _place(
         )
         return None
     if expected and checksum != f"{algorithm}:{digest}":
-        target.unlink(missing_ok=True)
+        _discard(target, staging)
         result.problems.append(
             Problem(
                 planned.version,
@@ -221,6 +221,15 @@ def _place(
         planned.shot,
         planned.frame,
     )
+
+
+def _discard(target: Path, staging: Path) -> None:
+    """Remove a rejected file and the folders only it needed."""
+    target.unlink(missing_ok=True)
+    folder = target.parent
+    while folder != staging and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def _finish(result: PackageResult, staging: Path, name: str) -> None:
