@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sysconfig
@@ -21,13 +20,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
+from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.config import Settings
 from onepiece.domain.s5cmd_output import SyncSummary, read_line
 from onepiece.domain.safe_paths import safe_component, safe_relative_path
 from onepiece.errors import ConfigError, StorageUnavailable, ValidationError
 
 log = logging.getLogger(__name__)
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,7 @@ class SyncRequest:
     exclude: Sequence[str] = ()
     dry_run: bool = False
     profile: str | None = None
+    retries: int = 10  # s5cmd's own retry count for transient errors
 
 
 def find_s5cmd() -> str:
@@ -65,11 +65,7 @@ def find_s5cmd() -> str:
 def _validate(request: SyncRequest) -> tuple[str, str]:
     if request.direction not in ("to", "from"):
         raise ValidationError(f"unknown sync direction {request.direction!r}")
-    if not _BUCKET.fullmatch(request.bucket):
-        raise ValidationError(
-            f"invalid bucket name {request.bucket!r}",
-            hint="3 to 63 lowercase letters, digits, dots or hyphens",
-        )
+    validate_bucket(request.bucket)
     show = safe_component(request.show_code, what="show code")
     folder = safe_relative_path(request.folder.strip("/"))
     for pattern in (*request.include, *request.exclude):
@@ -85,7 +81,7 @@ def _validate(request: SyncRequest) -> tuple[str, str]:
 
 def build_command(binary: str, request: SyncRequest, settings: Settings) -> list[str]:
     remote, local = _validate(request)
-    command = [binary, "--json", "--log", "debug"]
+    command = [binary, "--json", "--log", "debug", "--retry-count", str(request.retries)]
     if settings.storage.endpoint_url:
         command += ["--endpoint-url", settings.storage.endpoint_url]
     if request.dry_run:
