@@ -105,9 +105,14 @@ def make_world(tmp: Path, backend: str, endpoint_url: str | None = None) -> Worl
             "vendor_out_bucket": unique_bucket("vout"),
             "client_out_bucket": unique_bucket("cout"),
         }
-    settings = Settings(data_dir=tmp / "data", storage=storage, delivery=delivery)  # type: ignore[arg-type]
-    services = bootstrap(settings)
     bucket = unique_bucket("media")
+    settings = Settings(
+        data_dir=tmp / "data",
+        storage=storage,  # type: ignore[arg-type]
+        delivery=delivery,  # type: ignore[arg-type]
+        ingest={"vendor_bucket": bucket},  # type: ignore[arg-type]
+    )
+    services = bootstrap(settings)
     services.storage.ensure_bucket(bucket)
     services.tracker.ensure_project(PROJECT)
     return World(services, tmp, bucket)

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "onepiece.cli.shotgrid_deliver",
     "onepiece.cli.aws",
     "onepiece.cli.aws_sync",
+    "onepiece.cli.validate",
 ]
 
 app = typer.Typer(
