@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "onepiece.cli.aws",
     "onepiece.cli.aws_sync",
     "onepiece.cli.validate",
+    "onepiece.cli.dcc",
 ]
 
 app = typer.Typer(
