@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "onepiece.cli.aws_sync",
     "onepiece.cli.validate",
     "onepiece.cli.dcc",
+    "onepiece.cli.serve",
 ]
 
 app = typer.Typer(
