@@ -52,6 +52,7 @@ def reconcile(
     """
     from onepiece.domain.reconcile import summarise
     from onepiece.services.reconcile import reconcile as run
+    from onepiece.services.reconcile import record_result
 
     services = container(ctx)
     differences = run(
@@ -62,6 +63,7 @@ def reconcile(
         scope=scope.value,
         manifests=manifests,
     )
+    record_result(services.settings, project, scope.value, differences)
     rows = [d.to_dict() for d in differences]
     columns = ["kind", "subject", "location", "detail"]
     if output is ReportFormat.json:

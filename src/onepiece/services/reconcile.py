@@ -26,9 +26,11 @@ from onepiece.domain.reconcile import (
     TrackedFile,
     compare_shots,
     compare_versions,
+    summarise,
 )
 from onepiece.errors import ObjectNotFound, ValidationError
 from onepiece.services.upstream import frame_checksums, load_upstream
+from onepiece.state.reconcile_results import ReconcileResults
 
 SCOPES = ("versions", "shots")
 
@@ -132,6 +134,21 @@ def reconcile(
     return problems + compare_versions(tracked, stored, manifest)
 
 
-def count_differences(tracker: Tracker, storage: Storage, settings: Settings, project: str) -> int:
-    """How many ways tracker and storage disagree for a project (dashboard status.errors)."""
-    return len(reconcile(tracker, storage, settings, project))
+def count_differences(
+    tracker: Tracker, storage: Storage, settings: Settings, project: str, *, record: bool = True
+) -> int:
+    """How many ways tracker and storage disagree for a project.
+
+    With ``record`` the result is kept as the project's latest reconciliation,
+    which the dashboard reports as ``status.errors``.
+    """
+    differences = reconcile(tracker, storage, settings, project)
+    if record:
+        record_result(settings, project, "versions", differences)
+    return len(differences)
+
+
+def record_result(
+    settings: Settings, project: str, scope: str, differences: Sequence[Difference]
+) -> None:
+    ReconcileResults(settings.reconcile_results_path).record(project, scope, summarise(differences))
