@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.s3_endpoint import s3_endpoint_url, s3_server
-
-__all__ = ["onepiece", "s3_endpoint_url", "s3_server"]
+from tests.ingest_support import clean_delivery, sample_delivery, stores  # noqa: F401 - fixtures
+from tests.s3_endpoint import s3_endpoint_url, s3_server  # noqa: F401 - fixtures
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -14,6 +14,7 @@ from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, Storage
 from onepiece.adapters.storage.local import LocalStorage
 from onepiece.adapters.storage.s3 import S3Storage
 from onepiece.errors import IntegrityError, ObjectNotFound, ValidationError
+from tests import file_opens
 from tests.s3_endpoint import unique_bucket
 
 MIB = 1024 * 1024
@@ -230,6 +231,19 @@ def test_progress_reports_every_byte_both_ways(
     storage.get_file(bucket, "big.bin", tmp_path / "back.bin", progress=received.append)
 
     assert sum(sent) == sum(received) == len(data)
+
+
+@pytest.mark.parametrize("size", [MIB, 12 * MIB], ids=["single", "multipart"])
+def test_source_is_opened_exactly_once_even_when_verified(
+    storage: Storage, bucket: str, tmp_path: Path, size: int
+) -> None:
+    data = os.urandom(size)
+    source = write(tmp_path / "clip.mov", data)
+
+    with file_opens.recording() as opened:
+        storage.put_file(bucket, "clip.mov", source, expected_checksum=xxh3(data))
+
+    assert opened.count(str(source)) == 1
 
 
 def test_source_file_is_never_modified(storage: Storage, bucket: str, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from onepiece.cli.context import state
 COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
+    "onepiece.cli.ingest",
     "onepiece.cli.shotgrid",
     "onepiece.cli.shotgrid_review",
     "onepiece.cli.shotgrid_deliver",

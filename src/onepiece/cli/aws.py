@@ -1,11 +1,17 @@
-"""``onepiece aws``: S3 workflows. Other modules attach their commands to ``aws_app``."""
+"""``onepiece aws``: commands that move data in and out of S3 buckets.
+
+Holds ``ingest`` under its documented name (``onepiece aws ingest``); other
+modules add their commands to ``aws_app`` in their own ``register``.
+"""
 
 from __future__ import annotations
 
 import typer
 
 aws_app = typer.Typer(
-    name="aws", help="S3 workflows: ingest and folder sync.", no_args_is_help=True
+    name="aws",
+    help="Work with S3 buckets: ingest deliveries into them (and sync, where available).",
+    no_args_is_help=True,
 )
 
 
