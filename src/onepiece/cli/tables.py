@@ -21,7 +21,9 @@ def print_table(title: str | None, columns: Sequence[str], rows: Sequence[Sequen
         table.add_column(column)
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
-    Console(file=sys.stdout, soft_wrap=True).print(table)
+    # Piped output is read by people in logs and by grep: never truncate cells there.
+    width = None if sys.stdout.isatty() else 250
+    Console(file=sys.stdout, width=width).print(table)
 
 
 def print_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
