@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from onepiece.domain.entities import ShotSpec
+from onepiece.domain.entities import ShotSpec, Version
 from onepiece.services.reconcile import count_differences, reconcile
 from tests.integration.delivery_world import PROJECT, World, make_world
 
@@ -76,7 +76,10 @@ def test_shot_scope_reports_shots_without_media_and_unknown_shot_folders(world: 
         PROJECT, [ShotSpec("ep010", "sc02", "0010"), ShotSpec("ep010", "sc02", "0099")]
     )
     # Keys follow {show}/{episode}/{scene}/{shot}/... as ingest lays them out.
-    world.put(f"{PROJECT}/ep010/sc02/0010/comp/v001/a.mov", b"a")
+    uri = world.put(f"{PROJECT}/ep010/sc02/0010/comp/v001/FG_ep010_sc02_0010_comp_v001.mov", b"a")
+    world.services.tracker.create_versions(
+        [Version(PROJECT, "FG_ep010_sc02_0010_comp_v001", shot="0010", path=uri)]
+    )
     world.put(f"{PROJECT}/ep010/sc02/0555/comp/v001/b.mov", b"b")
     assert kinds(world, scope="shots") == {
         ("shot_without_media", "0099"),

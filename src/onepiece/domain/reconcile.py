@@ -121,34 +121,46 @@ def compare_versions(
     return differences
 
 
-def shot_of(key: str, layout: str) -> str | None:
-    """The shot folder of a key laid out as ``layout`` (``{shot}`` segment), if any."""
+def shot_folder(key: str, layout: str) -> str | None:
+    """The key prefix down to the ``{shot}`` segment of ``layout``, if the key is that deep."""
     segments = layout.split("/")
-    try:
-        index = next(i for i, s in enumerate(segments) if "{shot" in s)
-    except StopIteration:
-        return None
+    index = next((i for i, s in enumerate(segments) if "{shot" in s), None)
     parts = key.split("/")
-    return parts[index] if len(parts) > index + 1 else None
+    if index is None or len(parts) <= index + 1:
+        return None
+    return "/".join(parts[: index + 1])
 
 
 def compare_shots(
-    shots: Iterable[str], stored: Iterable[StoredObject], layout: str
+    shots: Iterable[str],
+    tracked: Sequence[TrackedFile],
+    version_shots: Mapping[str, str | None],
+    stored: Iterable[StoredObject],
+    layout: str,
 ) -> list[Difference]:
-    """Shots without any media in storage, and shot folders the tracker does not know."""
-    tracked = set(shots)
-    folders: dict[str, str] = {}
-    for obj in stored:
-        shot = shot_of(obj.key, layout)
-        if shot is not None:
-            folders.setdefault(shot, f"{obj.bucket}/{obj.key.rsplit('/', 1)[0]}")
+    """Shots with no media in storage, and shot folders holding only unknown objects.
+
+    A shot has media when a file of one of its Versions is stored. A shot
+    folder (the key down to the layout's ``{shot}`` segment) is unknown when
+    no tracked file lives in it.
+    """
+    objects = {(o.bucket, o.key): o for o in stored}
+    with_media = {version_shots.get(t.version) for t in tracked if (t.bucket, t.key) in objects}
+    known_folders = {
+        (t.bucket, folder) for t in tracked if (folder := shot_folder(t.key, layout)) is not None
+    }
     differences = [
         Difference("shot_without_media", shot, "(storage)")
-        for shot in sorted(tracked - set(folders))
+        for shot in sorted(set(shots) - {s for s in with_media if s})
     ]
+    unknown: set[tuple[str, str]] = set()
+    for bucket, key in objects:
+        folder = shot_folder(key, layout)
+        if folder is not None and (bucket, folder) not in known_folders:
+            unknown.add((bucket, folder))
     differences += [
-        Difference("shot_unknown_to_tracker", shot, folders[shot])
-        for shot in sorted(set(folders) - tracked)
+        Difference("shot_unknown_to_tracker", folder.rsplit("/", 1)[-1], f"{bucket}/{folder}")
+        for bucket, folder in sorted(unknown)
     ]
     return differences
 

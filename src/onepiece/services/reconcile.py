@@ -125,7 +125,8 @@ def reconcile(
     stored = _stored(storage, tracked, settings, project)
     if scope == "shots":
         shots = [shot.code for shot in tracker.list_shots(project)]
-        return compare_shots(shots, stored, settings.ingest.layout)
+        version_shots = {v.code: v.shot for v in versions}
+        return compare_shots(shots, tracked, version_shots, stored, settings.ingest.layout)
     manifest: dict[str, str] = {}
     for path in manifests:
         for name, entry in load_upstream(path).items():
