@@ -29,6 +29,9 @@ class SyncSummary:
     errors: list[str] = field(default_factory=list)  # run-level failures
     retries: int = 0
     empty_source: bool = False
+    # The local side of the sync as given to s5cmd: splits "sync SRC DST" when
+    # names hold spaces.
+    local_root: str | None = None
 
     @property
     def bytes(self) -> int:
@@ -47,10 +50,16 @@ class SyncSummary:
         }
 
 
-def _job_source(job: str) -> str:
-    # "sync SRC DST": S3 keys and paths may hold spaces, so split from both ends.
+def _job_source(job: str, local_root: str | None) -> str:
+    """SRC of "sync SRC DST"; names may hold spaces, so split at the other side's start."""
     body = job.removeprefix("sync ").strip()
-    return body.rsplit(" ", 1)[0] if " " in body else body
+    if not body.startswith("s3://"):
+        cut = body.rfind(" s3://")
+    elif local_root:
+        cut = body.rfind(" " + local_root)
+    else:
+        cut = body.rfind(" ")
+    return body[:cut] if cut > 0 else body
 
 
 def read_line(summary: SyncSummary, line: str) -> dict[str, Any] | None:
@@ -84,7 +93,7 @@ def read_line(summary: SyncSummary, line: str) -> dict[str, Any] | None:
             )
         return event
     if operation == "sync" and "job" in event:
-        summary.skipped.append(_job_source(str(event["job"])))
+        summary.skipped.append(_job_source(str(event["job"]), summary.local_root))
     elif operation == "sync":
         if str(error) == EMPTY_SOURCE:
             summary.empty_source = True
@@ -95,8 +104,8 @@ def read_line(summary: SyncSummary, line: str) -> dict[str, Any] | None:
     return event
 
 
-def parse_output(stdout: str, stderr: str) -> SyncSummary:
-    summary = SyncSummary()
+def parse_output(stdout: str, stderr: str, local_root: str | None = None) -> SyncSummary:
+    summary = SyncSummary(local_root=local_root)
     for line in (*stdout.splitlines(), *stderr.splitlines()):
         read_line(summary, line)
     return summary

