@@ -23,8 +23,6 @@ COMMAND_MODULES = [
     "onepiece.cli.profile",
     "onepiece.cli.ingest",
     "onepiece.cli.shotgrid",
-    "onepiece.cli.shotgrid_review",
-    "onepiece.cli.shotgrid_deliver",
     "onepiece.cli.aws",
     "onepiece.cli.aws_sync",
     "onepiece.cli.validate",

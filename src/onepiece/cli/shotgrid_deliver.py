@@ -10,7 +10,6 @@ import typer
 
 from onepiece.cli import exit_codes
 from onepiece.cli.context import OutputFormat, container, emit_json, handle_errors
-from onepiece.cli.shotgrid import shotgrid_app
 from onepiece.cli.tables import byte_progress
 
 
@@ -24,10 +23,10 @@ class Recipient(StrEnum):
     vendor = "vendor"
 
 
-def register(app: typer.Typer) -> None:
+def register(group: typer.Typer) -> None:
     # Extra arguments let `--episodes E1 E2 E3` read as the issue documents it.
-    shotgrid_app.command("deliver", context_settings={"allow_extra_args": True})(deliver)
-    shotgrid_app.command("package-playlist")(package_playlist)
+    group.command("deliver", context_settings={"allow_extra_args": True})(deliver)
+    group.command("package-playlist")(package_playlist)
 
 
 def _problem_exit(problems: list[dict[str, Any]]) -> int:

@@ -7,7 +7,6 @@ from enum import StrEnum
 import typer
 
 from onepiece.cli.context import OutputFormat, container, emit_json, handle_errors
-from onepiece.cli.shotgrid import shotgrid_app
 from onepiece.cli.tables import print_table
 
 versions_app = typer.Typer(help="List Versions and set their review status.", no_args_is_help=True)
@@ -21,9 +20,9 @@ class TableFormat(StrEnum):
     json = "json"
 
 
-def register(app: typer.Typer) -> None:
-    shotgrid_app.add_typer(versions_app, name="versions")
-    shotgrid_app.add_typer(playlists_app, name="playlists")
+def register(group: typer.Typer) -> None:
+    group.add_typer(versions_app, name="versions")
+    group.add_typer(playlists_app, name="playlists")
 
 
 @versions_app.command("list")
