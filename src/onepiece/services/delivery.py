@@ -33,6 +33,7 @@ from onepiece.domain.delivery import (
 from onepiece.domain.safe_paths import slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound
 from onepiece.services.delivery_paths import check_output, manifest_paths
+from onepiece.services.delivery_upload import upload_delivery
 from onepiece.services.media_source import MediaSource
 from onepiece.services.upstream import frame_checksums, load_upstream
 from onepiece.services.zip_package import ZipPackage
@@ -74,11 +75,6 @@ class DeliveryResult:
 
 class _NothingWritten(Exception):
     """Every entry failed: abandon the atomic write so no empty ZIP appears."""
-
-
-def context_bucket(services: Container, context: str) -> str:
-    delivery = services.settings.delivery
-    return delivery.vendor_out_bucket if context == "vendor_out" else delivery.client_out_bucket
 
 
 def _media(services: Container) -> MediaSource:
@@ -160,7 +156,7 @@ def deliver(
         write_bytes(csv_path, table)
         result.record = _replace(result.record, manifest_paths=[str(json_path), str(csv_path)])
     if request.upload:
-        result.record = _upload(services, result.record, output, doc, table)
+        result.record = upload_delivery(services, result.record, output, doc, table)
     DeliveryRegistry(services.settings.delivery_registry_path).add(result.record)
     return result
 
@@ -301,19 +297,3 @@ def _add(
         shot=planned.shot,
         frame=planned.frame,
     )
-
-
-def _upload(
-    services: Container, record: DeliveryRecord, output: Path, doc: bytes, table: bytes
-) -> DeliveryRecord:
-    storage = services.storage
-    bucket = context_bucket(services, record.context)
-    storage.ensure_bucket(bucket)
-    prefix = f"{slug(record.project)}/{record.id}"
-    zip_key = f"{prefix}/{output.name}"
-    storage.put_file(bucket, zip_key, output, checksum_algorithm=services.settings.ingest.checksum)
-    uris = []
-    for name, data in (("manifest.json", doc), ("manifest.csv", table)):
-        storage.put_bytes(bucket, f"{prefix}/{name}", data)
-        uris.append(storage.uri(bucket, f"{prefix}/{name}"))
-    return _replace(record, zip_uri=storage.uri(bucket, zip_key), manifest_uris=uris)
