@@ -40,6 +40,7 @@ ROUTER_MODULES = [
     "onepiece.web.routers.metrics",
     "onepiece.web.routers.projects",
     "onepiece.web.routers.admin_cache",
+    "onepiece.web.routers.deliveries",
 ]
 
 Hook = Callable[[FastAPI], Awaitable[None] | None]
