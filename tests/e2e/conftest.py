@@ -1,4 +1,4 @@
-"""End-to-end fixtures: run the real ``onepiece`` command in a subprocess."""
+"""End-to-end fixtures: the real ``onepiece`` command in a subprocess, and its servers."""
 
 from __future__ import annotations
 

@@ -22,8 +22,12 @@ COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
     "onepiece.cli.ingest",
-    "onepiece.cli.aws",
     "onepiece.cli.shotgrid",
+    "onepiece.cli.aws",
+    "onepiece.cli.aws_sync",
+    "onepiece.cli.validate",
+    "onepiece.cli.dcc",
+    "onepiece.cli.serve",
 ]
 
 app = typer.Typer(
