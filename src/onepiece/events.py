@@ -52,6 +52,8 @@ class Subscription:
         self.dropped_total = 0
         self.closed = False
         self.close_reason: str | None = None
+        self.lagged_out = False  # closed by the broker for falling too far behind
+        self.start_id = ""  # the broker's last event id when this subscription began
         self._wake = asyncio.Event()
 
     def offer(self, event: Event) -> None:
@@ -64,6 +66,7 @@ class Subscription:
             self.dropped_total += 1
             self.behind += 1
             if self.behind > self.disconnect_after:
+                self.lagged_out = True
                 self.close(f"disconnected: more than {self.disconnect_after} events behind")
                 return
         self.queue.append(event)
@@ -163,6 +166,7 @@ class Broker:
                     if event.seq > after:
                         sub.offer(event)
                 replayed = True
+            sub.start_id = self.last_id
             key = (topic, loop)
             self._subs[key] = (*self._subs.get(key, ()), sub)
         return sub, replayed
