@@ -114,6 +114,23 @@ class RenderJobService:
         self._publish_removed(removed)
         return job
 
+    def plan(self, request: JobRequest) -> dict[str, Any]:
+        """What ``submit`` would do, without doing it (``--dry-run``)."""
+        from onepiece.domain.frames import chunk_frames, parse_frames
+
+        farm = self.farms.get(request.farm)
+        count = validate_request(request, farm.capabilities())
+        chunks = chunk_frames(parse_frames(request.frames), request.chunk_size)
+        plan: dict[str, Any] = {
+            "farm": request.farm,
+            "frame_count": count,
+            "chunks": [{"index": c.index, "frames": c.frame_set, "count": c.count} for c in chunks],
+        }
+        commands = getattr(farm, "commands", None)  # farms that run local commands show them
+        if callable(commands):
+            plan["chunks"] = commands(request)
+        return plan
+
     def list_jobs(
         self, *, status: str | None = None, farm: str | None = None, limit: int = 100
     ) -> list[RenderJob]:

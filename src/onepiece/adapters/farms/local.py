@@ -133,12 +133,12 @@ class LocalFarm:
             )
         return [found, *argv[1:]]
 
-    def submit(self, request: JobRequest) -> str:
-        farm_job_id = f"local-{uuid.uuid4().hex[:12]}"
+    def commands(
+        self, request: JobRequest, farm_job_id: str = "local-dryrun"
+    ) -> list[dict[str, Any]]:
+        """The renderer command of every chunk, as ``submit`` would run them."""
         scene = os.path.abspath(request.scene)
         output = os.path.abspath(request.output)
-        if not os.path.isfile(scene):
-            raise JobRejected(f"scene not found: {scene}", context={"scene": scene})
         chunks = chunk_frames(parse_frames(request.frames), request.chunk_size)
         dcc = request.dcc.lower()
         commands = build_commands(
@@ -151,29 +151,37 @@ class LocalFarm:
             python=sys.executable,
         )
         argv0 = self._resolve_executable(dcc, commands[0].argv)[0]
+        return [
+            {
+                "index": c.chunk.index,
+                "frames": c.chunk.frame_set,
+                "count": c.chunk.count,
+                "argv": [argv0, *c.argv[1:]],
+            }
+            for c in commands
+        ]
+
+    def submit(self, request: JobRequest) -> str:
+        farm_job_id = f"local-{uuid.uuid4().hex[:12]}"
+        scene = os.path.abspath(request.scene)
+        if not os.path.isfile(scene):
+            raise JobRejected(f"scene not found: {scene}", context={"scene": scene})
+        chunks = self.commands(request, farm_job_id)
         job_dir = self._job_dir(farm_job_id)
         job = {
             "farm_job_id": farm_job_id,
-            "dcc": dcc,
+            "dcc": request.dcc.lower(),
             "priority": request.priority,
             "max_concurrency": self.max_concurrency,
             "slots_dir": str(self.root / "slots"),
-            "progress_pattern": progress_pattern(dcc).pattern,
-            "output_dir": os.path.dirname(output),
-            "chunks": [
-                {
-                    "index": c.chunk.index,
-                    "frames": c.chunk.frame_set,
-                    "count": c.chunk.count,
-                    "argv": [argv0, *c.argv[1:]],
-                }
-                for c in commands
-            ],
+            "progress_pattern": progress_pattern(request.dcc).pattern,
+            "output_dir": os.path.dirname(os.path.abspath(request.output)),
+            "chunks": chunks,
         }
         write_json(job_dir / "job.json", job)
         pending = [
-            {"index": c.chunk.index, "count": c.chunk.count, "done": 0, "status": "waiting"}
-            for c in commands
+            {"index": c["index"], "count": c["count"], "done": 0, "status": "waiting"}
+            for c in chunks
         ]
         write_json(job_dir / "state.json", {"status": "queued", "chunks": pending})
         self._runners[farm_job_id] = self._spawn_runner(job_dir)
