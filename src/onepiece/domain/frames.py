@@ -78,27 +78,34 @@ def parse_frames(spec: str) -> list[int]:
     return frames
 
 
+def _runs(frames: Sequence[int]) -> list[tuple[int, int, int]]:
+    """Maximal evenly stepped runs (start, end, step) of sorted frames."""
+    runs: list[tuple[int, int, int]] = []
+    i = 0
+    while i < len(frames):
+        j = i + 1
+        step = frames[j] - frames[i] if j < len(frames) else 1
+        while j < len(frames) and frames[j] - frames[j - 1] == step:
+            j += 1
+        runs.append((frames[i], frames[j - 1], step if j > i + 1 else 1))
+        i = j
+    return runs
+
+
 def chunk_frames(frames: Sequence[int], chunk_size: int) -> list[Chunk]:
     """Split sorted frames into evenly stepped runs of at most ``chunk_size`` frames.
 
-    A chunk never bridges a gap in the step: ``1-10,20`` with chunk size 100
-    gives ``1-10`` and ``20``, so a renderer called with start/end/step renders
-    exactly the frames asked for.
+    The frames are first cut into maximal runs with one step (``1-7,20-24x2``
+    gives ``1-7`` and ``20-24x2``), then each run into chunks, so a renderer
+    called with start/end/step renders exactly the frames asked for.
     """
     if chunk_size < 1:
         raise ValidationError(f"chunk size must be at least 1, not {chunk_size}")
     chunks: list[Chunk] = []
-    i = 0
-    while i < len(frames):
-        start = frames[i]
-        j = i + 1
-        step = frames[j] - start if j < len(frames) else 1
-        while j < len(frames) and j - i < chunk_size and frames[j] - frames[j - 1] == step:
-            j += 1
-        if j == i + 1:
-            step = 1
-        chunks.append(Chunk(len(chunks), start, frames[j - 1], step))
-        i = j
+    for start, end, step in _runs(frames):
+        for first in range(start, end + 1, step * chunk_size):
+            last = min(first + step * (chunk_size - 1), end)
+            chunks.append(Chunk(len(chunks), first, last, step))
     return chunks
 
 

@@ -180,7 +180,7 @@ class LocalFarm:
         }
         write_json(job_dir / "job.json", job)
         pending = [
-            {"index": c["index"], "count": c["count"], "done": 0, "status": "waiting"}
+            {"index": c["index"], "status": "waiting", "count": c["count"], "done": 0, "pid": None}
             for c in chunks
         ]
         write_json(job_dir / "state.json", {"status": "queued", "chunks": pending})

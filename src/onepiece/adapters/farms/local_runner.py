@@ -71,6 +71,7 @@ class Runner:
         self.chunks = [ChunkRun(spec) for spec in self.job["chunks"]]
         self.pattern = re.compile(self.job["progress_pattern"])
         self.lock = threading.Lock()
+        self.write_lock = threading.Lock()
         self.pending = deque(self.chunks)
         self.procs: dict[int, subprocess.Popen[bytes]] = {}
         self.cancel = threading.Event()  # cancel requested (SIGTERM or marker file)
@@ -80,7 +81,16 @@ class Runner:
         self.started_at = _now()
 
     # -- state -----------------------------------------------------------
-    def write_state(self, status: str, message: str | None = None) -> None:
+    def write_state(self, status: str | None = None, message: str | None = None) -> None:
+        # Serialised, snapshot taken inside: the last file written is the newest state.
+        with self.write_lock:
+            self._write_state(status or self.live_status, message)
+
+    @property
+    def live_status(self) -> str:
+        return "cancelling" if self.cancel.is_set() else "running"
+
+    def _write_state(self, status: str, message: str | None) -> None:
         with self.lock:
             chunks = [c.to_dict() for c in self.chunks]
         state = {
@@ -144,6 +154,9 @@ class Runner:
                 return
             try:
                 self._run_chunk(chunk)
+                # Recorded before the slot is freed: state.json never shows more
+                # running chunks than there are slots.
+                self.write_state()
             finally:
                 os.close(slot)  # closing the descriptor releases the flock
 
@@ -211,7 +224,7 @@ class Runner:
             self.changed.clear()
             # Throttled: a fast renderer prints many frames a second.
             time.sleep(max(0.0, last + STATE_WRITE_INTERVAL - time.monotonic()))
-            self.write_state("cancelling" if self.cancel.is_set() else "running")
+            self.write_state()
             last = time.monotonic()
         self.workers_done.set()
         self.wake_killer.set()
