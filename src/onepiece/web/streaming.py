@@ -22,7 +22,6 @@ from starlette.websockets import WebSocketDisconnect
 
 from onepiece.events import Broker, Event, Subscription
 
-KEEPALIVE_SECONDS = 15.0  # SSE comment lines, so proxies keep idle streams open
 SEND_TIMEOUT_SECONDS = 30.0  # a client that reads nothing for this long is dropped
 WS_CLOSE_LAGGED = 1013  # "try again later": reconnect with the last id seen
 
