@@ -1,1 +1,1 @@
-"""Side-by-side benchmarks: python -m bench.<name>."""
+"""Side-by-side benchmarks: each module measures OnePiece beside its named peer."""

@@ -95,7 +95,7 @@ def exit_code_for(exc: errors.OnePieceError) -> int:
 def fail(message: str, code: int, hint: str | None = None) -> typer.Exit:
     err = f"error: {message}"
     if hint:
-        err += f" ({hint})"
+        err += f" (hint: {hint})"
     typer.echo(err, err=True)
     return typer.Exit(code)
 
@@ -105,9 +105,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        debug = any(isinstance(a, typer.Context) and state(a).debug for a in args) or any(
-            isinstance(v, typer.Context) and state(v).debug for v in kwargs.values()
-        )
+        # Typer hands commands its own Context class; recognise it by shape.
+        contexts = [v for v in (*args, *kwargs.values()) if hasattr(v, "find_root")]
+        debug = any(state(c).debug for c in contexts)  # type: ignore[arg-type]
         try:
             return func(*args, **kwargs)
         except errors.OnePieceError as exc:

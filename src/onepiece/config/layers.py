@@ -124,7 +124,7 @@ def read_toml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         where = f"{path}:{line.group(1)}" if line else str(path)
         raise ConfigError(
             f"malformed TOML in {where}: {exc}",
-            hint="fix the syntax at that line (see docs/configuration.md)",
+            hint="fix the syntax at that line; see docs/configuration.md",
             context={"file": str(path)},
         ) from exc
     return data, _line_index(text)
@@ -254,7 +254,7 @@ def load_config(
         source = merged.sources.get(dotted, "defaults")
         raise ConfigError(
             f"invalid value for {dotted!r} from {source}: {first['msg']}",
-            hint="fix it in that file or variable (see docs/configuration.md)",
+            hint="fix it in that file or variable; see docs/configuration.md",
             context={"key": dotted, "source": source},
         ) from exc
     sources = {k: v for k, v in merged.sources.items() if _known(Settings, k.split("."))}

@@ -92,3 +92,19 @@ def codes_for_bucket(bucket: str, overrides: Mapping[str, str] | None = None) ->
     """Raw codes (lower case) that map to ``bucket``, for tracker-side filters."""
     merged = {**DEFAULT_STATUS_MAP, **{_normalise(k): v for k, v in (overrides or {}).items()}}
     return {code for code, b in merged.items() if b == bucket}
+
+
+def matches_status_filter(
+    raw: str | None, wanted: str, overrides: Mapping[str, str] | None = None
+) -> bool:
+    """Whether a raw tracker status passes a user's ``--status`` filter.
+
+    The filter matches the raw code case-insensitively (``apr`` matches ``APR``)
+    or, when it names a bucket, every code in that bucket (``approved`` matches
+    ``apr`` and ``Approved``). Every tracker adapter filters this way.
+    """
+    key = _normalise(wanted)
+    if raw is not None and _normalise(raw) == key:
+        return True
+    bucket = key.replace(" ", "_")
+    return bucket in BUCKETS and bucket_for(raw, overrides) == bucket
