@@ -7,8 +7,8 @@ and one router per resource from ``ROUTER_MODULES``.
 Extending the app (render, runs, OpenCue, pages): add a module to
 ``ROUTER_MODULES``. It must expose ``router: APIRouter`` and may expose
 ``setup(app: FastAPI) -> None``, called once while the app is built, to
-register start-up/shut-down hooks and /health contributors on ``app.state.hooks``
-(see ``WebHooks``). Start-up hooks run in registration order, shut-down hooks
+register start-up/shut-down hooks, /health contributors and /metrics sources
+on ``app.state.hooks`` (see ``WebHooks``). Start-up hooks run in registration order, shut-down hooks
 in reverse; plain functions run in a worker thread so blocking I/O stays off
 the event loop.
 """
@@ -29,6 +29,7 @@ from fastapi import FastAPI
 from onepiece import __version__
 from onepiece.bootstrap import Container, bootstrap
 from onepiece.config import Settings
+from onepiece.services.dashboard_sources import DashboardSources
 from onepiece.web.errors import install_error_handlers
 
 log = logging.getLogger("onepiece.web")
@@ -57,6 +58,8 @@ class WebHooks:
     shutdown: list[Hook] = field(default_factory=list)
     # name -> callable returning extra /health fields (runs in a worker thread).
     health: dict[str, HealthContributor] = field(default_factory=dict)
+    # Render job and reconciliation figures for /metrics (services.dashboard_sources).
+    dashboard: DashboardSources = field(default_factory=DashboardSources)
 
     def on_startup(self, hook: Hook) -> Hook:
         self.startup.append(hook)

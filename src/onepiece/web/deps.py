@@ -92,13 +92,18 @@ def check_read(settings: Settings, presented: str | None) -> Role | None:
     raise InvalidToken("invalid bearer token")
 
 
-def get_container(conn: HTTPConnection) -> Container:
+async def get_container(conn: HTTPConnection) -> Container:
     container: Container = conn.app.state.container
     return container
 
 
-def get_settings(conn: HTTPConnection) -> Settings:
-    return get_container(conn).settings
+async def get_settings(conn: HTTPConnection) -> Settings:
+    return _settings(conn)
+
+
+def _settings(conn: HTTPConnection) -> Settings:
+    settings: Settings = conn.app.state.container.settings
+    return settings
 
 
 class BearerPolicy(SecurityBase):
@@ -114,8 +119,10 @@ class BearerPolicy(SecurityBase):
         )
         self.model = HTTPBearerModel(description=description)
 
-    def __call__(self, conn: HTTPConnection) -> Role | None:
-        settings = get_settings(conn)
+    # async although it never awaits: FastAPI runs sync dependencies in a worker
+    # thread, and this one only compares strings.
+    async def __call__(self, conn: HTTPConnection) -> Role | None:
+        settings = _settings(conn)
         if self.role == "admin":
             return check_admin(settings, presented_token(conn, allow_query=False))
         return check_read(settings, presented_token(conn, allow_query=True))
