@@ -126,3 +126,13 @@ def test_farms_and_health_report_capabilities_and_history(server: LiveServer) ->
     history = health["render"]["history"]
     assert {"size", "pruned_by_retention", "last_compaction_at"} <= set(history)
     assert health["render"]["poller"]["running"] is True
+
+
+def test_metrics_report_render_jobs_by_status_and_farm(
+    server: LiveServer, tmp_path: Path, make_scene: Callable[..., Path]
+) -> None:
+    httpx.post(f"{server.url}/jobs", json=_body(make_scene(), tmp_path, farm="mock"), headers=ADMIN)
+    render = httpx.get(f"{server.url}/metrics", headers=ADMIN).json()["render"]
+    assert render["jobs"] == 1
+    assert render["by_farm"] == {"mock": 1}
+    assert sum(render["by_status"].values()) == 1
