@@ -45,9 +45,10 @@ def _runs_snapshot(app: Any) -> Snapshot:
 
 def _sse(request: Request, topic: str, snapshot: Snapshot, last_id: str | None) -> Any:
     container = request.app.state.container
+    keepalive = container.settings.trafalgar.stream_keepalive_seconds
     return EventSourceResponse(
-        sse_stream(container.broker, topic, snapshot, last_id),
-        ping=container.settings.trafalgar.stream_keepalive_seconds,
+        sse_stream(container.broker, topic, snapshot, last_id, keepalive),
+        ping=0,  # keep-alives come from sse_stream
         send_timeout=SEND_TIMEOUT_SECONDS,
         headers=_SSE_HEADERS,
     )
