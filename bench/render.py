@@ -88,9 +88,10 @@ def _json_peer(path: Path, history: int, count: int) -> float:
 
 
 def _prefilled(path: Path, history: int, limit: int, sync: str) -> RenderJobService:
-    service = _service(path, limit, sync)
-    _prefill(service, history)
-    return service
+    filler = _service(path, limit)  # filled without per-job fsync, then reopened as asked
+    _prefill(filler, history)
+    filler.close()
+    return _service(path, limit, sync)
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ topic serves reconnects within the same boot.
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import threading
 from collections import deque
@@ -28,6 +29,10 @@ from typing import Any
 LAGGED = "stream.lagged"
 
 
+class KeepAliveDue(TimeoutError):
+    """A whole keep-alive interval passed without events: send a keep-alive."""
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     id: str
@@ -35,13 +40,34 @@ class Event:
     topic: str
     name: str
     data: dict[str, Any]  # the wire payload, e.g. {"event": "job.created", "job": {...}}
+    # Encoded once when published (in the publisher's thread), not once per subscriber.
+    sse: bytes = b""  # the complete SSE frame
+    text: str = ""  # the WebSocket message: the payload plus "id"
+
+
+def encode(event_id: str, name: str, data: dict[str, Any]) -> tuple[bytes, str]:
+    """(SSE frame, WebSocket text) for an event."""
+    payload = json.dumps(data, separators=(",", ":"), default=str)
+    frame = f"event: {name}\r\ndata: {payload}\r\n\r\n"
+    if event_id:
+        frame = f"id: {event_id}\r\n{frame}"
+        text = json.dumps({"id": event_id, **data}, separators=(",", ":"), default=str)
+    else:
+        text = payload
+    return frame.encode(), text
 
 
 class Subscription:
     """One consumer's bounded queue. Filled on its event loop, drained with ``get``."""
 
-    def __init__(self, topic: str, loop: asyncio.AbstractEventLoop, max_queue: int,
-                 disconnect_after: int) -> None:  # fmt: skip
+    def __init__(
+        self,
+        topic: str,
+        loop: asyncio.AbstractEventLoop,
+        max_queue: int,
+        disconnect_after: int,
+        keepalive: float | None = None,
+    ) -> None:
         self.topic = topic
         self.loop = loop
         self.max_queue = max_queue
@@ -54,7 +80,11 @@ class Subscription:
         self.close_reason: str | None = None
         self.lagged_out = False  # closed by the broker for falling too far behind
         self.start_id = ""  # the broker's last event id when this subscription began
+        self.keepalive = keepalive
         self._wake = asyncio.Event()
+        self._quiet = True  # no event since the last keep-alive tick
+        self._idle = False  # a keep-alive is due
+        self._timer = loop.call_later(keepalive, self._tick) if keepalive else None
 
     def offer(self, event: Event) -> None:
         """Queue an event (on the subscriber's loop). Trims, never blocks."""
@@ -70,27 +100,40 @@ class Subscription:
                 self.close(f"disconnected: more than {self.disconnect_after} events behind")
                 return
         self.queue.append(event)
+        self._quiet = False
         self._wake.set()
 
     def close(self, reason: str | None = None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         self.closed = True
         self.close_reason = self.close_reason or reason
         self._wake.set()
 
     def _lag_notice(self, disconnected: bool = False) -> Event:
         count, self.dropped = self.dropped, 0
-        data = {"event": LAGGED, "dropped": count, "disconnected": disconnected}
+        data: dict[str, Any] = {"event": LAGGED, "dropped": count, "disconnected": disconnected}
         if disconnected:
             data["reason"] = self.close_reason
-        return Event("", 0, self.topic, LAGGED, data)
+        return Event("", 0, self.topic, LAGGED, data, *encode("", LAGGED, data))
 
-    async def get(self, timeout: float | None = None) -> Event | None:
+    def _tick(self) -> None:
+        """Every keep-alive interval: wake the consumer if nothing arrived since the last tick."""
+        if self.closed or self.keepalive is None:
+            return
+        if self._quiet:
+            self._idle = True
+            self._wake.set()
+        self._quiet = True
+        self._timer = self.loop.call_later(self.keepalive, self._tick)
+
+    async def get(self) -> Event | None:
         """Next event (a ``stream.lagged`` notice first after drops); None once closed.
 
-        With ``timeout``, raises TimeoutError when nothing arrived in that many
-        seconds (SSE keep-alives). A timer, not a task: idle subscribers stay cheap.
+        With a ``keepalive`` interval, raises KeepAliveDue when a whole interval
+        passed without events (SSE keep-alive comments). One re-armed timer per
+        subscription, not one per wait, so idle and busy subscribers stay cheap.
         """
-        expired = False
         while True:
             if self.closed:
                 if self.dropped:
@@ -103,19 +146,11 @@ class Subscription:
                 if not self.queue:
                     self.behind = 0  # caught up
                 return event
-            if expired:
-                raise TimeoutError
+            if self._idle:
+                self._idle = False
+                raise KeepAliveDue
             self._wake.clear()
-            fired: list[bool] = []
-            handle = None
-            if timeout is not None:
-                handle = self.loop.call_later(timeout, _expire, fired, self._wake)
-            try:
-                await self._wake.wait()
-            finally:
-                if handle is not None:
-                    handle.cancel()
-            expired = bool(fired)
+            await self._wake.wait()
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         while (event := await self.get()) is not None:
@@ -146,7 +181,8 @@ class Broker:
         closed = []
         with self._lock:
             self._seq += 1
-            event = Event(f"{self.boot}-{self._seq}", self._seq, topic, name, data)
+            event_id = f"{self.boot}-{self._seq}"
+            event = Event(event_id, self._seq, topic, name, data, *encode(event_id, name, data))
             buffer = self._replay.setdefault(topic, deque())
             if len(buffer) >= self.replay_size:
                 self._evicted[topic] = buffer.popleft().seq
@@ -164,7 +200,7 @@ class Broker:
         return event
 
     def subscribe(
-        self, topic: str, *, last_event_id: str | None = None
+        self, topic: str, *, last_event_id: str | None = None, keepalive: float | None = None
     ) -> tuple[Subscription, bool]:
         """Subscribe on the running loop. Returns (subscription, replayed).
 
@@ -173,7 +209,7 @@ class Broker:
         otherwise the caller should send a snapshot.
         """
         loop = asyncio.get_running_loop()
-        sub = Subscription(topic, loop, self.max_queue, self.disconnect_after)
+        sub = Subscription(topic, loop, self.max_queue, self.disconnect_after, keepalive)
         with self._lock:
             replayed = False
             after = self._parse(last_event_id)
@@ -222,8 +258,3 @@ class Broker:
 def _fan_out(subs: tuple[Subscription, ...], event: Event) -> None:
     for sub in subs:
         sub.offer(event)
-
-
-def _expire(fired: list[bool], wake: asyncio.Event) -> None:
-    fired.append(True)
-    wake.set()

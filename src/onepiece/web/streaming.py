@@ -20,7 +20,7 @@ from fastapi import WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
-from onepiece.events import Broker, Event, Subscription
+from onepiece.events import Broker, KeepAliveDue, Subscription
 
 SEND_TIMEOUT_SECONDS = 30.0  # a client that reads nothing for this long is dropped
 WS_CLOSE_LAGGED = 1013  # "try again later": reconnect with the last id seen
@@ -47,15 +47,15 @@ def sse_stream(
     snapshot: Snapshot,
     last_event_id: str | None,
     keepalive: float,
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncIterator[dict[str, Any] | bytes]:
     """An async generator of sse-starlette event dicts (call on the event loop).
 
     Keep-alive comments come from here (a timer on the subscription) rather than
     sse-starlette's ping task: one task fewer per idle subscriber.
     """
-    sub, replayed = broker.subscribe(topic, last_event_id=last_event_id)
+    sub, replayed = broker.subscribe(topic, last_event_id=last_event_id, keepalive=keepalive)
 
-    async def events() -> AsyncIterator[dict[str, Any]]:
+    async def events() -> AsyncIterator[dict[str, Any] | bytes]:
         try:
             first = await _first_messages(broker, sub, replayed, snapshot)
             if first is not None:
@@ -63,24 +63,17 @@ def sse_stream(
                 yield {"id": event_id, "event": first["event"], "data": _dumps(first)}
             while True:
                 try:
-                    event = await sub.get(timeout=keepalive)
-                except TimeoutError:
+                    event = await sub.get()
+                except KeepAliveDue:
                     yield {"comment": "keep-alive"}
                     continue
                 if event is None:
                     break
-                yield _sse(event)
+                yield event.sse  # pre-encoded once for every subscriber
         finally:
             broker.unsubscribe(sub)
 
     return events()
-
-
-def _sse(event: Event) -> dict[str, Any]:
-    frame = {"event": event.name, "data": _dumps(event.data)}
-    if event.id:  # lag notices have no id: they are not replayable
-        frame["id"] = event.id
-    return frame
 
 
 async def websocket_stream(
@@ -99,8 +92,7 @@ async def websocket_stream(
         if first is not None:
             await websocket.send_text(_dumps(first))
         while (event := await sub.get()) is not None:
-            message = {"id": event.id, **event.data} if event.id else event.data
-            await websocket.send_text(_dumps(message))
+            await websocket.send_text(event.text)
         if sub.lagged_out:
             await websocket.close(code=WS_CLOSE_LAGGED, reason="lagged")
     except (WebSocketDisconnect, RuntimeError, OSError):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from onepiece.events import LAGGED, Broker
+import pytest
+
+from onepiece.events import LAGGED, Broker, KeepAliveDue
 
 
 async def _drain(sub: object, count: int) -> list[object]:
@@ -133,18 +135,16 @@ def test_unsubscribed_consumers_stop_receiving() -> None:
     asyncio.run(scenario())
 
 
-def test_get_with_a_timeout_raises_when_idle_and_still_returns_events() -> None:
+def test_an_idle_subscription_with_keepalive_times_out_and_still_returns_events() -> None:
     async def scenario() -> None:
         broker = Broker()
-        sub, _ = broker.subscribe("jobs")
-        try:
-            await sub.get(timeout=0.01)
-        except TimeoutError:
-            pass
-        else:
-            raise AssertionError("an idle get(timeout) must time out")
+        sub, _ = broker.subscribe("jobs", keepalive=0.01)
+        with pytest.raises(KeepAliveDue):
+            await asyncio.wait_for(sub.get(), timeout=30)
         broker.publish("jobs", "job.updated", {"n": 1})
-        event = await sub.get(timeout=30)
+        event = await asyncio.wait_for(sub.get(), timeout=30)
         assert event is not None and event.data == {"n": 1}
+        broker.unsubscribe(sub)
+        assert await sub.get() is None
 
     asyncio.run(scenario())
