@@ -3,7 +3,9 @@
 Implements the Tracker protocol over plain dicts. ``available = False`` makes
 every call raise TrackerUnavailable, as a tracker that went down mid-run
 would; ``calls`` counts calls per method so tests can assert how often the
-upstream was reached (state, not call order). Lives under tests/: never a
+upstream was reached (state, not call order). ``gate``, when set to an
+unset ``threading.Event``, holds every call until the test sets it, so a
+test can pile up concurrent requests behind one slow upstream call. Lives under tests/: never a
 product fallback.
 """
 
@@ -15,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from onepiece.adapters.trackers.base import HierarchyProgress
 from onepiece.domain.entities import (
     Asset,
     Episode,
@@ -45,6 +48,8 @@ class RecordingTracker:
         self.versions: dict[str, dict[str, Version]] = {}
         self.playlists: dict[str, dict[str, Playlist]] = {}
         self.closed = False
+        self.gate: threading.Event | None = None
+        self.entered = threading.Event()  # set by the first call that reaches the gate
         self._lock = threading.Lock()
 
     # -- test set-up helpers -------------------------------------------------------------
@@ -64,6 +69,9 @@ class RecordingTracker:
     def _enter(self, method: str, project: str | None = None) -> None:
         with self._lock:
             self.calls[method] += 1
+        if self.gate is not None:
+            self.entered.set()
+            self.gate.wait(30)
         if not self.available:
             raise TrackerUnavailable("tracker double is down", hint="set available = True")
         if project is not None and project not in self.projects:
@@ -91,7 +99,12 @@ class RecordingTracker:
             self.add_project(code, name or code)
         return self.projects[code], created
 
-    def ensure_hierarchy(self, project: str, specs: Sequence[ShotSpec]) -> HierarchyResult:
+    def ensure_hierarchy(
+        self,
+        project: str,
+        specs: Sequence[ShotSpec],
+        progress: HierarchyProgress | None = None,
+    ) -> HierarchyResult:
         self._enter("ensure_hierarchy", project)
         result = HierarchyResult()
         for spec in specs:
@@ -99,6 +112,8 @@ class RecordingTracker:
             if spec.episode and spec.episode not in {e.code for e in self.episodes[project]}:
                 self.episodes[project].append(Episode(project, spec.episode))
             result.add("Shot", spec.shot, spec.shot not in known)
+            if progress is not None:
+                progress("Shot", spec.shot, "existing" if spec.shot in known else "created")
             if spec.shot not in known:
                 self.shots[project].append(
                     Shot(project, spec.shot, spec.sequence, spec.episode, spec.status)

@@ -131,3 +131,23 @@ def review_totals(projects: Iterable[ReviewProject]) -> ReviewTotals:
         shots=sum(r.shots for r in rows),
         duration_seconds=round(sum(r.duration_seconds for r in rows), 3),
     )
+
+
+@dataclass(frozen=True)
+class StatusFigures:
+    projects: int
+    shots: int
+    versions: int
+    errors: int  # differences found by the last reconciliation
+
+
+@dataclass(frozen=True)
+class DashboardMetrics:
+    """Everything ``/metrics`` reports; ``message`` says what is stale or missing."""
+
+    status: StatusFigures
+    ingest: IngestSummary
+    render: RenderSummary
+    review_totals: ReviewTotals
+    review_projects: list[ReviewProject]
+    message: str | None = None

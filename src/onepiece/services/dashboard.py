@@ -9,7 +9,6 @@ carries a ``message`` saying so; nothing here turns an outage into a 500.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,10 +18,11 @@ from typing import TypeVar, cast
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.config import Settings
 from onepiece.domain.dashboard import (
+    DashboardMetrics,
     IngestSummary,
     RenderSummary,
     ReviewProject,
-    ReviewTotals,
+    StatusFigures,
     review_for_project,
     review_totals,
     summarise_ingest,
@@ -41,27 +41,7 @@ from onepiece.services.media_durations import MediaDurations
 from onepiece.services.project_registry import ProjectRegistry, RegisteredProject
 from onepiece.state.ingest_runs_reader import read_ingest_runs
 
-log = logging.getLogger("onepiece.dashboard")
-
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class StatusFigures:
-    projects: int
-    shots: int
-    versions: int
-    errors: int
-
-
-@dataclass(frozen=True)
-class DashboardMetrics:
-    status: StatusFigures
-    ingest: IngestSummary
-    render: RenderSummary
-    review_totals: ReviewTotals
-    review_projects: list[ReviewProject]
-    message: str | None = None
 
 
 @dataclass(frozen=True)

@@ -180,3 +180,9 @@ def test_review_duration_is_probed_from_media_when_the_tracker_has_none(
         review = client.get("/metrics", headers=admin()).json()["review"]["projects"][0]
     assert review["duration_seconds"] == pytest.approx(3.0 + 2.5, abs=0.1)
     assert (settings.data_dir / "cache" / "media-durations.json").is_file()
+
+
+def test_the_tracker_double_satisfies_the_tracker_port(tracker: RecordingTracker) -> None:
+    from onepiece.adapters.trackers.base import Tracker
+
+    assert isinstance(tracker, Tracker)
