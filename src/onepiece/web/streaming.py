@@ -41,39 +41,37 @@ async def _first_messages(
     return {"id": sub.start_id, **data}
 
 
-def sse_stream(
+async def sse_stream(
     broker: Broker,
     topic: str,
     snapshot: Snapshot,
     last_event_id: str | None,
     keepalive: float,
 ) -> AsyncIterator[dict[str, Any] | bytes]:
-    """An async generator of sse-starlette event dicts (call on the event loop).
+    """sse-starlette event dicts (and pre-encoded frames) for one subscriber.
 
+    The subscription is made when the response starts streaming, inside this
+    generator, so a request that never streams never leaves one behind.
     Keep-alive comments come from here (a timer on the subscription) rather than
     sse-starlette's ping task: one task fewer per idle subscriber.
     """
     sub, replayed = broker.subscribe(topic, last_event_id=last_event_id, keepalive=keepalive)
-
-    async def events() -> AsyncIterator[dict[str, Any] | bytes]:
-        try:
-            first = await _first_messages(broker, sub, replayed, snapshot)
-            if first is not None:
-                event_id = first.pop("id")
-                yield {"id": event_id, "event": first["event"], "data": _dumps(first)}
-            while True:
-                try:
-                    event = await sub.get()
-                except KeepAliveDue:
-                    yield {"comment": "keep-alive"}
-                    continue
-                if event is None:
-                    break
-                yield event.sse  # pre-encoded once for every subscriber
-        finally:
-            broker.unsubscribe(sub)
-
-    return events()
+    try:
+        first = await _first_messages(broker, sub, replayed, snapshot)
+        if first is not None:
+            event_id = first.pop("id")
+            yield {"id": event_id, "event": first["event"], "data": _dumps(first)}
+        while True:
+            try:
+                event = await sub.get()
+            except KeepAliveDue:
+                yield {"comment": "keep-alive"}
+                continue
+            if event is None:
+                break
+            yield event.sse  # pre-encoded once for every subscriber
+    finally:
+        broker.unsubscribe(sub)
 
 
 async def websocket_stream(

@@ -61,17 +61,17 @@ def test_sse_sends_a_snapshot_then_job_events_until_the_job_succeeds(
         assert [j["id"] for j in snapshot.json()["jobs"]] == [earlier]
         job_id = _submit(server, make_scene(), tmp_path)
         seen = []
-        saw_keepalive = False
+        saw_keepalive = succeeded = False
         for message in messages:
             if message.comment is not None:
-                saw_keepalive = True
-                continue
-            payload = message.json()
-            assert payload["event"] == message.event and message.id
-            if payload["job"]["id"] != job_id:
-                continue
-            seen.append(payload)
-            if payload["job"]["status"] == "succeeded" and saw_keepalive:
+                saw_keepalive = True  # idle streams get keep-alive comments
+            else:
+                payload = message.json()
+                assert payload["event"] == message.event and message.id
+                if payload["job"]["id"] == job_id:
+                    seen.append(payload)
+                    succeeded = payload["job"]["status"] == "succeeded"
+            if succeeded and saw_keepalive:
                 break
     assert seen[0]["event"] == "job.created"
     assert {p["event"] for p in seen[1:]} == {"job.updated"}
