@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from onepiece.adapters.farms.base import PreviewsCommands
 from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob, validate_request
 from onepiece.errors import (
     AdapterNotImplemented,
@@ -126,9 +127,8 @@ class RenderJobService:
             "frame_count": count,
             "chunks": [{"index": c.index, "frames": c.frame_set, "count": c.count} for c in chunks],
         }
-        commands = getattr(farm, "commands", None)  # farms that run local commands show them
-        if callable(commands):
-            plan["chunks"] = commands(request)
+        if isinstance(farm, PreviewsCommands):  # e.g. the local farm: the exact argv per chunk
+            plan["chunks"] = farm.preview_commands(request)
         return plan
 
     def list_jobs(

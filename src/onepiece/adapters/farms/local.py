@@ -133,7 +133,7 @@ class LocalFarm:
             )
         return [found, *argv[1:]]
 
-    def commands(
+    def preview_commands(
         self, request: JobRequest, farm_job_id: str = "local-dryrun"
     ) -> list[dict[str, Any]]:
         """The renderer command of every chunk, as ``submit`` would run them."""
@@ -166,7 +166,7 @@ class LocalFarm:
         scene = os.path.abspath(request.scene)
         if not os.path.isfile(scene):
             raise JobRejected(f"scene not found: {scene}", context={"scene": scene})
-        chunks = self.commands(request, farm_job_id)
+        chunks = self.preview_commands(request, farm_job_id)
         job_dir = self._job_dir(farm_job_id)
         job = {
             "farm_job_id": farm_job_id,
