@@ -21,9 +21,14 @@ from onepiece.cli.context import state
 COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
+    "onepiece.cli.ingest",
+    "onepiece.cli.shotgrid",
+    "onepiece.cli.aws",
+    "onepiece.cli.aws_sync",
+    "onepiece.cli.validate",
+    "onepiece.cli.dcc",
     "onepiece.cli.render",
     "onepiece.cli.serve",
-    "onepiece.cli.shotgrid",
 ]
 
 app = typer.Typer(
