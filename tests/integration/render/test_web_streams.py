@@ -143,15 +143,27 @@ def test_streams_follow_the_read_token_policy(tmp_path: Path) -> None:
                 assert json.loads(ws.recv(timeout=30))["event"].endswith(".snapshot")
 
 
-# A CLI ingest process writing the run registry, atomically, the way ingest does.
-WRITER = "import json, sys; from onepiece.atomicio import write_json; " \
-         "write_json(__import__('pathlib').Path(sys.argv[1]), json.loads(sys.argv[2]))"  # fmt: skip
+# A CLI process writing the run registry with ingest's own writer (save = insert or
+# replace one run, under its lock, atomically); "replace" rewrites the whole file,
+# as the writer's pruning does.
+WRITER = """
+import json, sys
+from pathlib import Path
+from onepiece.atomicio import write_json
+from onepiece.state.ingest_runs import IngestRunRegistry
+path, mode, runs = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
+if mode == "save":
+    for run in runs:
+        IngestRunRegistry(path).save(run)
+else:
+    write_json(path, {"format": 1, "runs": runs})
+"""
 
 
-def _write_registry(path: Path, runs: list[dict[str, Any]]) -> None:
+def _write_registry(path: Path, runs: list[dict[str, Any]], mode: str = "save") -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     subprocess.run(
-        [sys.executable, "-c", WRITER, str(path), json.dumps({"runs": runs})], check=True, env=env
+        [sys.executable, "-c", WRITER, str(path), mode, json.dumps(runs)], check=True, env=env
     )
 
 
@@ -165,8 +177,7 @@ def test_runs_written_by_another_process_stream_live_without_duplicates(
 ) -> None:
     settings = _settings(tmp_path)
     registry = settings.ingest_registry_path
-    old = _run("old", "completed", 3)
-    _write_registry(registry, [old])
+    _write_registry(registry, [_run("old", "completed", 3)])
     with (
         serve_app(create_app(settings)) as live,
         httpx.stream("GET", f"{live.url}/runs/stream", timeout=TIMEOUT) as response,
@@ -180,13 +191,13 @@ def test_runs_written_by_another_process_stream_live_without_duplicates(
             payloads = [next_event(messages).json(), json.loads(ws.recv(timeout=30))]
             return [(p["event"], p["run"]["id"], p["run"]["counts"]["files"]) for p in payloads]
 
-        _write_registry(registry, [old, _run("new", "running", 0)])
+        _write_registry(registry, [_run("new", "running", 0)])
         assert received() == [("run.created", "new", 0)] * 2
-        _write_registry(registry, [old, _run("new", "running", 5)])
+        _write_registry(registry, [_run("new", "running", 5)])
         assert received() == [("run.updated", "new", 5)] * 2
-        _write_registry(registry, [old, _run("new", "running", 5)])  # rewritten, no change
-        _write_registry(registry, [old, _run("new", "completed", 9)])
+        _write_registry(registry, [_run("new", "running", 5)])  # rewritten, no change
+        _write_registry(registry, [_run("new", "completed", 9)])
         # The identical rewrite published nothing: the next event is the real change.
         assert received() == [("run.updated", "new", 9)] * 2
-        _write_registry(registry, [_run("new", "completed", 9)])
+        _write_registry(registry, [_run("new", "completed", 9)], mode="replace")
         assert received() == [("run.removed", "old", 3)] * 2
