@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -101,6 +102,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     big = f"{args.history:,}"
+    load = "Load average at the start: {:.1f} / {:.1f} / {:.1f}.".format(*os.getloadavg())
     rows: list[tuple[str, str, float, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
         folder = Path(tmp)
@@ -144,8 +146,9 @@ def main() -> None:
         "whole file). This 2-core machine was shared with other busy jobs: fsync times (sync=full "
         "and the peer) swing with their disk load.\n\n"
         + "\n".join(lines)
-        + f"\n\nsync=normal, {big}-job history / empty: **{flat:.2f}x** (flat); at the history "
-        f"limit: {rate_limit / rate_empty:.2f}x. Versus the JSON peer at {peer_history:,} jobs: "
+        + f"\n\n{load}\n\nsync=normal, {big}-job history / empty: **{flat:.2f}x** (flat); "
+        f"at the history limit: {rate_limit / rate_empty:.2f}x. "
+        f"Versus the JSON peer at {peer_history:,} jobs: "
         f"**{rate_full / peer_big:,.0f}x**. Goal >= 1,000 submits/s, flat: "
         f"{'met' if met else 'NOT met'} (sync=normal). A local-farm submit also starts a runner "
         "process (fork/exec)."

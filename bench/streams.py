@@ -202,13 +202,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serve", nargs=2, metavar=("KIND", "DATA_DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--subscribers", type=int, default=1000)
-    parser.add_argument("--events", type=int, default=50)
+    parser.add_argument("--events", type=int, default=100)
     parser.add_argument("--spacing", type=float, default=0.2, help="seconds between events")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
     if args.serve:
         serve(args.serve[0], Path(args.serve[1]))
         return
+    load = "Load average at the start: {:.1f} / {:.1f} / {:.1f}.".format(*os.getloadavg())
     ours = _run("ours", args.subscribers, args.events, args.spacing)
     peer = _run("peer", args.subscribers, args.events, args.spacing)
     met = ours["p99"] <= 250 and ours["kib"] <= 50
@@ -230,7 +231,7 @@ def main() -> None:
                 ("peer: bare sse-starlette, one asyncio.Queue each", peer),
             )
         )
-        + "\n"
+        + f"\n{load}\n\n"
         f"p99 ratio OnePiece / peer: **{ours['p99'] / peer['p99']:.2f}x**. Goal p99 <= 250 ms and "
         f"<= 50 KiB per idle subscriber: {'met' if met else 'NOT met'}."
     )
