@@ -25,8 +25,15 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
     if request.param == "local":
         return LocalStorage(tmp_path / "storage-root")
     url = request.getfixturevalue("s3_endpoint_url")
-    # The smallest part size S3 allows, so a 12 MiB file takes the multipart path.
-    return S3Storage(endpoint_url=url, region="us-east-1", part_size=5 * MIB, concurrency=3)
+    # The smallest part size S3 allows and no larger single requests, so a
+    # 12 MiB file takes the multipart path.
+    return S3Storage(
+        endpoint_url=url,
+        region="us-east-1",
+        part_size=5 * MIB,
+        single_put_max=5 * MIB,
+        concurrency=3,
+    )
 
 
 @pytest.fixture

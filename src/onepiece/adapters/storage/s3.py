@@ -4,8 +4,9 @@ The checksum lives in the object's metadata, and S3 fixes metadata when an
 upload starts, while the checksum is only known once the file has been read.
 Reading the file twice is not an option, so (docs/decisions.md, "S3 storage"):
 
-- files up to one part are read into memory once, hashed, and sent with one
-  ``put_object`` that carries the checksum;
+- files up to ``single_put_max`` (64 MiB, or one part if larger) are read
+  into memory once, hashed, and sent with one ``put_object`` that carries the
+  checksum;
 - larger files go by multipart upload (read once, hashed part by part, parts
   sent concurrently) to a temporary key under ``.onepiece-partial/``, then a
   server-side copy (``MetadataDirective=REPLACE``, multipart copy past 5 GiB)
@@ -51,6 +52,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
+# Files up to this size (or one part, if larger) are read into memory once and
+# sent in one PUT: a multipart upload would cost a server-side copy as well.
+# s5cmd draws the same line at 50 MiB.
+SINGLE_PUT_MAX = 64 * MIB
 # Server-side copies below this size are one CopyObject; above, parallel
 # UploadPartCopy calls of this size (S3 caps a single copy at 5 GiB).
 MIN_COPY_PART = 64 * MIB
@@ -80,6 +85,7 @@ class S3Storage:
         profile: str | None = None,
         part_size: int = 16 * MIB,
         concurrency: int = 8,
+        single_put_max: int | None = None,
         max_attempts: int = 5,
         connect_timeout: float = 5.0,
         read_timeout: float = 60.0,
@@ -91,6 +97,10 @@ class S3Storage:
         self.profile = profile
         self.part_size = part_size
         self.concurrency = concurrency
+        # Files up to this size go in one request (no temporary key, no copy).
+        if single_put_max is None:
+            single_put_max = max(part_size, SINGLE_PUT_MAX)
+        self.single_put_max = single_put_max
         self.max_attempts = max_attempts
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
@@ -209,18 +219,19 @@ class S3Storage:
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
         with open_source(Path(source)) as reader:
-            part_size = part_size_for(_size_hint(reader), self.part_size)
-            first = read_part(reader, part_size)
-            second = read_part(reader, part_size) if len(first) == part_size else b""
-            if not second:
-                tee.update(first)
+            # Read one byte past the single-request limit: the file itself, not a
+            # stat that may be stale, decides which way it goes.
+            head = read_part(reader, self.single_put_max + 1)
+            if len(head) <= self.single_put_max:
+                tee.update(head)
                 tee.verify(uri)
-                info = self._put_object(bucket, key, first, tee.checksum(), user_metadata)
+                info = self._put_object(bucket, key, head, tee.checksum(), user_metadata)
                 if progress is not None:
-                    progress(len(first))
+                    progress(len(head))
                 return info
+            part_size = part_size_for(_size_hint(reader), self.part_size)
             return self._put_multipart(
-                bucket, key, [first, second], reader, part_size, tee, user_metadata, progress
+                bucket, key, head, reader, part_size, tee, user_metadata, progress
             )
 
     def put_bytes(
@@ -243,7 +254,7 @@ class S3Storage:
         self,
         bucket: str,
         key: str,
-        first_parts: list[bytes],
+        initial: bytes,
         reader: io.FileIO,
         part_size: int,
         tee: ChecksumTee,
@@ -256,7 +267,7 @@ class S3Storage:
         endpoint = self.describe()
         with s3_errors.mapped(endpoint, bucket, key):
             with MultipartUpload(self.client, bucket, temp_key, user_metadata) as upload:
-                size = upload.send(first_parts, reader, part_size, self.concurrency, tee, progress)
+                size = upload.send(initial, reader, part_size, self.concurrency, tee, progress)
                 tee.verify(self.uri(bucket, key))  # mismatch: the upload is aborted
                 upload.complete()
             checksum = tee.checksum()

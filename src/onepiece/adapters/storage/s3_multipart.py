@@ -92,14 +92,14 @@ class MultipartUpload:
 
     def send(
         self,
-        first_parts: list[bytes],
+        initial: bytes,
         reader: io.FileIO,
         part_size: int,
         concurrency: int,
         tee: ChecksumTee,
         progress: Progress | None = None,
     ) -> int:
-        """Upload ``first_parts`` then the rest of ``reader``; returns the total size."""
+        """Upload ``initial`` (bytes already read) then the rest of ``reader``; returns the size."""
         total = 0
         slots = threading.BoundedSemaphore(concurrency)
         failures: list[BaseException] = []
@@ -112,7 +112,7 @@ class MultipartUpload:
 
         with ThreadPoolExecutor(concurrency, thread_name_prefix="onepiece-part") as pool:
             try:
-                for number, data in enumerate(_parts(first_parts, reader, part_size), start=1):
+                for number, data in enumerate(_parts(initial, reader, part_size), start=1):
                     tee.update(data)
                     total += len(data)
                     slots.acquire()  # bounds memory to `concurrency` parts in flight
@@ -163,7 +163,19 @@ class MultipartUpload:
             progress(len(data))
 
 
-def _parts(first: list[bytes], reader: io.FileIO, part_size: int) -> Iterator[bytes]:
-    yield from first
-    while data := read_part(reader, part_size):
-        yield data
+def _parts(initial: bytes, reader: io.FileIO, part_size: int) -> Iterator[bytes]:
+    """Parts of exactly ``part_size`` (the last one shorter): ``initial``, then the file."""
+    offset = 0
+    while len(initial) - offset >= part_size:
+        yield initial[offset : offset + part_size]
+        offset += part_size
+    tail = initial[offset:]
+    del initial  # keep only the tail in memory from here on
+    while True:
+        part = tail + read_part(reader, part_size - len(tail))
+        tail = b""
+        if not part:
+            return
+        yield part
+        if len(part) < part_size:
+            return
