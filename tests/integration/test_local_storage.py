@@ -164,3 +164,18 @@ def test_ping_fails_when_the_root_cannot_be_a_folder(tmp_path: Path) -> None:
 
     with pytest.raises(StorageUnavailable, match="not a writable folder"):
         LocalStorage(blocker / "storage").ping()
+
+
+def test_objects_and_downloads_get_the_usual_umask_mode(
+    storage: LocalStorage, tmp_path: Path
+) -> None:
+    previous = os.umask(0o022)
+    try:
+        storage.put_bytes("vendor-in", "shared/frame.exr", b"x")
+        storage.get_file("vendor-in", "shared/frame.exr", tmp_path / "out.exr")
+    finally:
+        os.umask(previous)
+
+    stored = storage.root / "vendor-in" / "shared" / "frame.exr"
+    assert stored.stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "out.exr").stat().st_mode & 0o777 == 0o644

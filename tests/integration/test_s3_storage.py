@@ -43,8 +43,16 @@ def open_uploads(endpoint: S3Endpoint, bucket: str) -> list[str]:
 
 
 def test_64_mib_object_goes_up_in_parts_and_comes_back_verified(
-    s3: S3Storage, bucket: str, s3_server: S3Endpoint, tmp_path: Path
+    s3_endpoint_url: str, s3_server: S3Endpoint, tmp_path: Path
 ) -> None:
+    s3 = S3Storage(
+        endpoint_url=s3_endpoint_url,
+        part_size=5 * MIB,
+        single_put_max=5 * MIB,
+        multipart_copy_min=32 * MIB,  # copied into place part by part, as past 5 GiB
+    )
+    bucket = unique_bucket("big")
+    s3.ensure_bucket(bucket)
     data = os.urandom(64 * MIB)
     source = tmp_path / "shot_v001.mov"
     source.write_bytes(data)

@@ -19,7 +19,6 @@ import contextlib
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +33,6 @@ from onepiece.adapters.storage.naming import (
     validate_prefix,
 )
 from onepiece.adapters.storage.streaming import (
-    TEMP_PREFIX,
     ChecksumTee,
     TempFile,
     open_source,
@@ -256,18 +254,18 @@ def _meta_path(data_path: Path) -> Path:
 
 
 def _write_sidecar(path: Path, record: dict[str, Any]) -> None:
+    # Written in place, no temp file: a reader catching it half-written (or a
+    # crash leaving it so) fails to parse it and sees the object as absent,
+    # which is what it is until the data rename that follows.
     payload = json.dumps(record, sort_keys=True).encode("utf-8")
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)  # its folder is fsynced with the data rename
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)  # its folder entry is fsynced with the data rename
+    finally:
+        os.close(fd)
 
 
 def _read_info(bucket: str, key: str, path: Path) -> ObjectInfo | None:

@@ -9,7 +9,7 @@ Reading the file twice is not an option, so (docs/decisions.md, "S3 storage"):
   checksum;
 - larger files go by multipart upload (read once, hashed part by part, parts
   sent concurrently) to a temporary key under ``.onepiece-partial/``, then a
-  server-side copy (``MetadataDirective=REPLACE``, multipart copy past 5 GiB)
+  server-side copy (``MetadataDirective=REPLACE``, in parallel parts past 256 MiB)
   puts them under their key with the checksum, and the temporary is deleted.
 
 Either way the final key only ever holds a complete, verified object with its
@@ -56,9 +56,10 @@ MIB = 1024 * 1024
 # sent in one PUT: a multipart upload would cost a server-side copy as well.
 # s5cmd draws the same line at 50 MiB.
 SINGLE_PUT_MAX = 64 * MIB
-# Server-side copies below this size are one CopyObject; above, parallel
-# UploadPartCopy calls of this size (S3 caps a single copy at 5 GiB).
-MIN_COPY_PART = 64 * MIB
+# Moving an upload into place: one CopyObject up to this size (cheapest on
+# self-hosted servers), parallel UploadPartCopy calls above it (faster on AWS
+# for big objects, and required past S3's 5 GiB CopyObject limit).
+MULTIPART_COPY_MIN = 256 * MIB
 
 
 def create(settings: Settings) -> S3Storage:
@@ -86,6 +87,7 @@ class S3Storage:
         part_size: int = 16 * MIB,
         concurrency: int = 8,
         single_put_max: int | None = None,
+        multipart_copy_min: int = MULTIPART_COPY_MIN,
         max_attempts: int = 5,
         connect_timeout: float = 5.0,
         read_timeout: float = 60.0,
@@ -101,6 +103,7 @@ class S3Storage:
         if single_put_max is None:
             single_put_max = max(part_size, SINGLE_PUT_MAX)
         self.single_put_max = single_put_max
+        self.multipart_copy_min = multipart_copy_min
         self.max_attempts = max_attempts
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
@@ -272,7 +275,6 @@ class S3Storage:
                 upload.complete()
             checksum = tee.checksum()
             object_metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
-            copy_part = max(part_size, MIN_COPY_PART)
             try:
                 self.client.copy(
                     CopySource={"Bucket": bucket, "Key": temp_key},
@@ -280,8 +282,8 @@ class S3Storage:
                     Key=key,
                     ExtraArgs={"Metadata": object_metadata, "MetadataDirective": "REPLACE"},
                     Config=TransferConfig(
-                        multipart_threshold=copy_part,
-                        multipart_chunksize=copy_part,
+                        multipart_threshold=self.multipart_copy_min,
+                        multipart_chunksize=max(part_size, self.multipart_copy_min // 4),
                         max_concurrency=self.concurrency,
                     ),
                 )
