@@ -36,6 +36,7 @@ from onepiece.adapters.storage.streaming import (
     ChecksumTee,
     TempFile,
     open_source,
+    os_errors,
     pump,
 )
 from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
@@ -99,21 +100,25 @@ class LocalStorage:
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> ObjectInfo:
-        destination = self._writable_path(bucket, key)
+        destination = self._in_existing_bucket(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
-        with open_source(Path(source)) as reader, TempFile(destination) as sink:
+        with (
+            os_errors(f"cannot copy {source} to {self.uri(bucket, key)}"),
+            open_source(Path(source)) as reader,
+            TempFile(destination) as sink,
+        ):
             size = pump(reader, sink, tee, progress)
             return self._commit(bucket, key, sink, size, tee, user_metadata)
 
     def put_bytes(
         self, bucket: str, key: str, data: bytes, *, metadata: Mapping[str, str] | None = None
     ) -> ObjectInfo:
-        destination = self._writable_path(bucket, key)
+        destination = self._in_existing_bucket(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee("xxh3")
         tee.update(data)
-        with TempFile(destination) as sink:
+        with os_errors(f"cannot write {self.uri(bucket, key)}"), TempFile(destination) as sink:
             sink.write(data)
             return self._commit(bucket, key, sink, len(data), tee, user_metadata)
 
@@ -151,7 +156,7 @@ class LocalStorage:
 
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; deleting a missing object is not an error (as on S3)."""
-        path = self._writable_path(bucket, key)
+        path = self._in_existing_bucket(bucket, key)
         # Sidecar first: a crash in between leaves data that reads as absent.
         for victim in (_meta_path(path), path):
             with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -176,7 +181,11 @@ class LocalStorage:
     ) -> ObjectInfo:
         info = self.head(bucket, key)
         tee = ChecksumTee.for_recorded(info.checksum)
-        with self._open_data(bucket, key) as reader, TempFile(Path(destination)) as sink:
+        with (
+            os_errors(f"cannot copy {self.uri(bucket, key)} to {destination}"),
+            self._open_data(bucket, key) as reader,
+            TempFile(Path(destination)) as sink,
+        ):
             size = pump(reader, sink, tee, progress)
             self._verify(info, size, tee)
             sink.publish()
@@ -184,8 +193,8 @@ class LocalStorage:
 
     def get_bytes(self, bucket: str, key: str) -> bytes:
         info = self.head(bucket, key)
-        with self._open_data(bucket, key) as reader:
-            data = reader.readall()
+        with os_errors(f"cannot read {self.uri(bucket, key)}"), self._open_data(bucket, key) as r:
+            data = r.readall()
         tee = ChecksumTee.for_recorded(info.checksum)
         if tee is not None:
             tee.update(data)
@@ -211,7 +220,7 @@ class LocalStorage:
     def _data_path(self, bucket: str, key: str) -> Path:
         return self.root / validate_bucket(bucket) / validate_key(key)
 
-    def _writable_path(self, bucket: str, key: str) -> Path:
+    def _in_existing_bucket(self, bucket: str, key: str) -> Path:
         path = self._data_path(bucket, key)
         if not (self.root / bucket).is_dir():
             raise ObjectNotFound(

@@ -19,10 +19,8 @@ checksum. boto3 is imported lazily: nothing connects until first used.
 from __future__ import annotations
 
 import io
-import logging
 import os
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,20 +34,30 @@ from onepiece.adapters.storage.naming import (
     validate_metadata,
     validate_prefix,
 )
+from onepiece.adapters.storage.s3_client import (
+    create_bucket_if_missing,
+    make_client,
+    probe_buckets,
+)
 from onepiece.adapters.storage.s3_multipart import (
-    MultipartUpload,
+    Source,
     part_size_for,
     read_part,
+    upload_through_temporary,
 )
-from onepiece.adapters.storage.streaming import CHUNK_SIZE, ChecksumTee, TempFile, open_source
-from onepiece.errors import ConfigError, IntegrityError, StorageError
+from onepiece.adapters.storage.streaming import (
+    CHUNK_SIZE,
+    ChecksumTee,
+    TempFile,
+    open_source,
+    os_errors,
+)
+from onepiece.errors import ConfigError, IntegrityError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from onepiece.config import Settings
-
-log = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
 # Files up to this size (or one part, if larger) are read into memory once and
@@ -133,77 +141,24 @@ class S3Storage:
     def make_client(
         self, *, max_attempts: int, connect_timeout: float, read_timeout: float
     ) -> S3Client:
-        import boto3  # noqa: TID251 - heavy SDK, loaded only when S3 is used
-        from botocore.config import Config
-
-        options: dict[str, Any] = {}
-        if self.endpoint_url:
-            # S3-compatible servers (MinIO, Ceph, moto) expect path-style URLs and
-            # may reject the SDK's newer default transport checksums; our own
-            # checksum is verified end to end on every get.
-            options["s3"] = {"addressing_style": "path"}
-            options["request_checksum_calculation"] = "when_required"
-            options["response_checksum_validation"] = "when_required"
-        config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+        return make_client(
+            endpoint_url=self.endpoint_url,
+            region=self.region,
+            profile=self.profile,
+            max_pool_connections=max(32, self.concurrency * 4),
+            max_attempts=max_attempts,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
-            max_pool_connections=max(32, self.concurrency * 4),
-            tcp_keepalive=True,
-            **options,
         )
-        with s3_errors.mapped(self.describe()):
-            try:
-                session = boto3.Session(profile_name=self.profile, region_name=self.region)
-                return session.client("s3", endpoint_url=self.endpoint_url, config=config)
-            except ValueError as exc:  # botocore's "Invalid endpoint"
-                raise ConfigError(
-                    f"invalid S3 endpoint {self.endpoint_url!r}: {exc}",
-                    hint="set storage.endpoint_url to a URL such as http://127.0.0.1:9000",
-                ) from exc
 
     def ping(self) -> str:
         """Fail fast: one attempt, short timeouts (``onepiece info --check``)."""
-        from botocore.exceptions import ClientError
-
         probe = self.make_client(max_attempts=1, connect_timeout=2.0, read_timeout=5.0)
-        with s3_errors.mapped(self.describe()):
-            try:
-                probe.list_buckets()
-            except ClientError as exc:
-                if _error_code(exc) != "AccessDenied":
-                    raise
-                # Reachable and authenticated; the credentials just may not list.
-                return f"s3 {self.describe()} (reachable; listing buckets is not allowed)"
-        return f"s3 {self.describe()}"
+        return f"s3 {self.describe()}{probe_buckets(probe, self.describe())}"
 
     def ensure_bucket(self, bucket: str) -> None:
         """Create the bucket unless it exists (and is ours)."""
-        from botocore.exceptions import ClientError
-
-        validate_bucket(bucket)
-        with s3_errors.mapped(self.describe(), bucket):
-            try:
-                self.client.head_bucket(Bucket=bucket)
-                return
-            except ClientError as exc:
-                if _error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
-                    raise
-            region = self.client.meta.region_name
-            arguments: dict[str, Any] = {"Bucket": bucket}
-            if region and region != "us-east-1":
-                arguments["CreateBucketConfiguration"] = {"LocationConstraint": region}
-            try:
-                self.client.create_bucket(**arguments)
-            except ClientError as exc:
-                code = _error_code(exc)
-                if code == "BucketAlreadyExists":
-                    raise StorageError(
-                        f"bucket {bucket!r} already exists and belongs to another account",
-                        hint="bucket names are global on AWS: choose another name",
-                    ) from exc
-                if code != "BucketAlreadyOwnedByYou":  # a concurrent create by us is fine
-                    raise
+        create_bucket_if_missing(self.client, validate_bucket(bucket), self.describe())
 
     # -- writes -----------------------------------------------------------
 
@@ -221,7 +176,7 @@ class S3Storage:
         uri = self.uri(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
-        with open_source(Path(source)) as reader:
+        with os_errors(f"cannot read {source}"), open_source(Path(source)) as reader:
             # Read one byte past the single-request limit: the file itself, not a
             # stat that may be stale, decides which way it goes.
             head = read_part(reader, self.single_put_max + 1)
@@ -264,41 +219,19 @@ class S3Storage:
         user_metadata: dict[str, str],
         progress: Progress | None,
     ) -> ObjectInfo:
-        from boto3.s3.transfer import TransferConfig  # noqa: TID251
-
-        temp_key = f"{PARTIAL_PREFIX}{uuid.uuid4().hex}/{key}"
-        endpoint = self.describe()
-        with s3_errors.mapped(endpoint, bucket, key):
-            with MultipartUpload(self.client, bucket, temp_key, user_metadata) as upload:
-                size = upload.send(initial, reader, part_size, self.concurrency, tee, progress)
-                tee.verify(self.uri(bucket, key))  # mismatch: the upload is aborted
-                upload.complete()
-            checksum = tee.checksum()
-            object_metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
-            try:
-                self.client.copy(
-                    CopySource={"Bucket": bucket, "Key": temp_key},
-                    Bucket=bucket,
-                    Key=key,
-                    ExtraArgs={"Metadata": object_metadata, "MetadataDirective": "REPLACE"},
-                    Config=TransferConfig(
-                        multipart_threshold=self.multipart_copy_min,
-                        multipart_chunksize=max(part_size, self.multipart_copy_min // 4),
-                        max_concurrency=self.concurrency,
-                    ),
-                )
-            finally:
-                self._discard(bucket, temp_key)
-        return ObjectInfo(bucket, key, size, checksum, None, object_metadata)
-
-    def _discard(self, bucket: str, temp_key: str) -> None:
-        """Delete a temporary object; a failure is logged, never raised over the result."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            self.client.delete_object(Bucket=bucket, Key=temp_key)
-        except (BotoCoreError, ClientError) as exc:
-            log.warning("could not delete temporary s3://%s/%s: %s", bucket, temp_key, exc)
+        with s3_errors.mapped(self.describe(), bucket, key):
+            size = upload_through_temporary(
+                self.client,
+                bucket,
+                key,
+                Source(initial, reader, part_size, tee, progress),
+                user_metadata,
+                concurrency=self.concurrency,
+                multipart_copy_min=self.multipart_copy_min,
+            )
+        checksum = tee.checksum()
+        metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
+        return ObjectInfo(bucket, key, size, checksum, None, metadata)
 
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; deleting a missing object is not an error."""
@@ -323,7 +256,11 @@ class S3Storage:
             info = _info(bucket, key, response)
             tee = ChecksumTee.for_recorded(info.checksum)
             body = response["Body"]
-            with body, TempFile(Path(destination)) as sink:
+            with (
+                body,
+                os_errors(f"cannot write {destination}"),
+                TempFile(Path(destination)) as sink,
+            ):
                 size = 0
                 for chunk in body.iter_chunks(CHUNK_SIZE):
                     if tee is not None:
@@ -367,10 +304,6 @@ class S3Storage:
 
 def _size_hint(reader: io.FileIO) -> int:
     return os.fstat(reader.fileno()).st_size
-
-
-def _error_code(exc: Any) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def _info(bucket: str, key: str, response: Any) -> ObjectInfo:

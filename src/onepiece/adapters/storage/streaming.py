@@ -12,6 +12,7 @@ import io
 import os
 import secrets
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -198,6 +199,15 @@ def pump(
         total += count
         if progress is not None:
             progress(count)
+
+
+@contextlib.contextmanager
+def os_errors(what: str) -> Iterator[None]:
+    """Disk full, I/O errors, permissions: a StorageError naming what failed."""
+    try:
+        yield
+    except OSError as exc:
+        raise StorageError(f"{what}: {exc.strerror or exc}", context={"errno": exc.errno}) from exc
 
 
 def open_source(path: Path) -> io.FileIO:
