@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import xxhash
 from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, Storage
 from onepiece.adapters.storage.local import LocalStorage
 from onepiece.adapters.storage.s3 import S3Storage
-from onepiece.errors import IntegrityError, ObjectNotFound, ValidationError
+from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, ValidationError
 from tests import file_opens
 from tests.s3_endpoint import unique_bucket
 
@@ -273,3 +274,26 @@ def test_missing_source_is_a_validation_error(
 
 def test_ping_and_describe_name_the_storage(storage: Storage) -> None:
     assert storage.describe() in storage.ping()
+
+
+def test_download_to_an_impossible_destination_is_a_storage_error(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    storage.put_bytes(bucket, "a.txt", b"a")
+    blocker = write(tmp_path / "a-file", b"")
+
+    with pytest.raises(StorageError):
+        storage.get_file(bucket, "a.txt", blocker / "under-a-file.txt")
+
+
+def test_parallel_puts_from_threads_all_land(storage: Storage, bucket: str, tmp_path: Path) -> None:
+    sources = [write(tmp_path / f"f{i}.bin", os.urandom(64 * 1024 + i)) for i in range(16)]
+
+    with ThreadPoolExecutor(4) as pool:
+        infos = list(pool.map(lambda s: storage.put_file(bucket, f"seq/{s.name}", s), sources))
+
+    listed = {info.key: info.size for info in storage.list(bucket, "seq/")}
+    assert listed == {f"seq/{s.name}": s.stat().st_size for s in sources}
+    assert all(
+        info.checksum == xxh3(s.read_bytes()) for info, s in zip(infos, sources, strict=True)
+    )

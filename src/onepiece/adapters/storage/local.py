@@ -17,16 +17,21 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, ObjectInfo, Progress
+from onepiece.adapters.storage.local_layout import (
+    SIDECAR_FORMAT,
+    meta_path,
+    object_info,
+    read_info,
+    walk_keys,
+    write_sidecar,
+)
 from onepiece.adapters.storage.naming import (
-    RESERVED_MARKER,
     validate_bucket,
     validate_key,
     validate_metadata,
@@ -43,10 +48,6 @@ from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, Storag
 
 if TYPE_CHECKING:
     from onepiece.config import Settings
-
-META_PREFIX = f"{RESERVED_MARKER}meta."
-META_SUFFIX = ".json"
-_FORMAT = 1
 
 
 def create(settings: Settings) -> LocalStorage:
@@ -100,7 +101,7 @@ class LocalStorage:
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> ObjectInfo:
-        destination = self._in_existing_bucket(bucket, key)
+        destination = self._writable(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
         with (
@@ -114,7 +115,7 @@ class LocalStorage:
     def put_bytes(
         self, bucket: str, key: str, data: bytes, *, metadata: Mapping[str, str] | None = None
     ) -> ObjectInfo:
-        destination = self._in_existing_bucket(bucket, key)
+        destination = self._writable(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee("xxh3")
         tee.update(data)
@@ -136,7 +137,7 @@ class LocalStorage:
         checksum = tee.checksum()
         object_metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
         record = {
-            "format": _FORMAT,
+            "format": SIDECAR_FORMAT,
             "size": size,
             "checksum": checksum,
             "metadata": object_metadata,
@@ -144,21 +145,18 @@ class LocalStorage:
         }
         # Sidecar first, data rename second: until the rename, the sidecar names
         # an inode that is not at the key, so the object reads as absent.
-        _write_sidecar(_meta_path(sink.destination), record)
+        write_sidecar(meta_path(sink.destination), record)
         try:
             sink.publish()
-        except IsADirectoryError as exc:
-            raise StorageError(
-                f"cannot write {self.uri(bucket, key)}: a folder of other objects is there",
-                hint="an object key cannot also be the prefix of other keys in local storage",
-            ) from exc
-        return _info(bucket, key, record, stat.st_mtime_ns)
+        except IsADirectoryError as exc:  # created since _writable() looked
+            raise self._folder_in_the_way(bucket, key) from exc
+        return object_info(bucket, key, record, stat.st_mtime_ns)
 
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; deleting a missing object is not an error (as on S3)."""
         path = self._in_existing_bucket(bucket, key)
         # Sidecar first: a crash in between leaves data that reads as absent.
-        for victim in (_meta_path(path), path):
+        for victim in (meta_path(path), path):
             with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 victim.unlink()
         self._prune(path.parent, self.root / bucket)
@@ -166,35 +164,31 @@ class LocalStorage:
     # -- reads ------------------------------------------------------------
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
-        path = self._data_path(bucket, key)
-        info = _read_info(bucket, key, path)
+        info = read_info(bucket, key, self._data_path(bucket, key))
         if info is None:
-            raise ObjectNotFound(
-                f"no object {self.uri(bucket, key)}",
-                hint="it was never written completely, or was deleted",
-                context={"bucket": bucket, "key": key},
-            )
+            raise self._not_found(bucket, key)
         return info
 
     def get_file(
         self, bucket: str, key: str, destination: Path, *, progress: Progress | None = None
     ) -> ObjectInfo:
-        info = self.head(bucket, key)
-        tee = ChecksumTee.for_recorded(info.checksum)
         with (
             os_errors(f"cannot copy {self.uri(bucket, key)} to {destination}"),
-            self._open_data(bucket, key) as reader,
+            self._open_object(bucket, key) as (reader, info),
             TempFile(Path(destination)) as sink,
         ):
+            tee = ChecksumTee.for_recorded(info.checksum)
             size = pump(reader, sink, tee, progress)
             self._verify(info, size, tee)
             sink.publish()
         return info
 
     def get_bytes(self, bucket: str, key: str) -> bytes:
-        info = self.head(bucket, key)
-        with os_errors(f"cannot read {self.uri(bucket, key)}"), self._open_data(bucket, key) as r:
-            data = r.readall()
+        with (
+            os_errors(f"cannot read {self.uri(bucket, key)}"),
+            self._open_object(bucket, key) as (reader, info),
+        ):
+            data = reader.readall()
         tee = ChecksumTee.for_recorded(info.checksum)
         if tee is not None:
             tee.update(data)
@@ -210,8 +204,8 @@ class LocalStorage:
                 f"bucket {bucket!r} does not exist under {self.root}",
                 hint="create it first (ensure_bucket)",
             )
-        for key in sorted(_walk_keys(bucket_dir, "", prefix)):
-            info = _read_info(bucket, key, bucket_dir / key)
+        for key in sorted(walk_keys(bucket_dir, "", prefix)):
+            info = read_info(bucket, key, bucket_dir / key)
             if info is not None:
                 yield info
 
@@ -229,14 +223,42 @@ class LocalStorage:
             )
         return path
 
+    def _writable(self, bucket: str, key: str) -> Path:
+        path = self._in_existing_bucket(bucket, key)
+        if path.is_dir():
+            raise self._folder_in_the_way(bucket, key)
+        return path
+
+    def _folder_in_the_way(self, bucket: str, key: str) -> StorageError:
+        return StorageError(
+            f"cannot write {self.uri(bucket, key)}: a folder of other objects is there",
+            hint="an object key cannot also be the prefix of other keys in local storage",
+        )
+
     @contextlib.contextmanager
-    def _open_data(self, bucket: str, key: str) -> Iterator[io.FileIO]:
+    def _open_object(self, bucket: str, key: str) -> Iterator[tuple[io.FileIO, ObjectInfo]]:
+        """The open data file and the info its sidecar gives for that very file.
+
+        Matching the sidecar against the open handle (not the path) means a
+        concurrent overwrite cannot pair one file's data with another's checksum.
+        """
+        path = self._data_path(bucket, key)
         try:
-            handle = open(self._data_path(bucket, key), "rb", buffering=0)  # noqa: SIM115
-        except FileNotFoundError as exc:
-            raise ObjectNotFound(f"no object {self.uri(bucket, key)}") from exc
+            handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+            raise self._not_found(bucket, key) from exc
         with handle:
-            yield handle
+            info = read_info(bucket, key, path, os.fstat(handle.fileno()))
+            if info is None:
+                raise self._not_found(bucket, key)
+            yield handle, info
+
+    def _not_found(self, bucket: str, key: str) -> ObjectNotFound:
+        return ObjectNotFound(
+            f"no object {self.uri(bucket, key)}",
+            hint="it was never written completely, or was deleted",
+            context={"bucket": bucket, "key": key},
+        )
 
     def _verify(self, info: ObjectInfo, size: int, tee: ChecksumTee | None) -> None:
         what = self.uri(info.bucket, info.key)
@@ -256,68 +278,3 @@ class LocalStorage:
             except OSError:
                 return
             folder = folder.parent
-
-
-def _meta_path(data_path: Path) -> Path:
-    return data_path.with_name(f"{META_PREFIX}{data_path.name}{META_SUFFIX}")
-
-
-def _write_sidecar(path: Path, record: dict[str, Any]) -> None:
-    # Written in place, no temp file: a reader catching it half-written (or a
-    # crash leaving it so) fails to parse it and sees the object as absent,
-    # which is what it is until the data rename that follows.
-    payload = json.dumps(record, sort_keys=True).encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)  # its folder entry is fsynced with the data rename
-    finally:
-        os.close(fd)
-
-
-def _read_info(bucket: str, key: str, path: Path) -> ObjectInfo | None:
-    """The object's info if its data and sidecar agree, else None (absent or partial)."""
-    try:
-        stat = path.stat()
-        record = json.loads(_meta_path(path).read_bytes())
-    except (OSError, ValueError):
-        return None
-    identity = record.get("data", {}) if isinstance(record, dict) else {}
-    if (
-        not isinstance(record, dict)
-        or record.get("size") != stat.st_size
-        or identity.get("ino") != stat.st_ino
-        or identity.get("mtime_ns") != stat.st_mtime_ns
-    ):
-        return None
-    return _info(bucket, key, record, stat.st_mtime_ns)
-
-
-def _info(bucket: str, key: str, record: dict[str, Any], mtime_ns: int) -> ObjectInfo:
-    return ObjectInfo(
-        bucket=bucket,
-        key=key,
-        size=int(record["size"]),
-        checksum=record.get("checksum"),
-        modified=datetime.fromtimestamp(mtime_ns / 1e9, UTC),
-        metadata=dict(record.get("metadata") or {}),
-    )
-
-
-def _walk_keys(folder: Path, relative: str, prefix: str) -> Iterator[str]:
-    try:
-        entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return  # removed while listing
-    for entry in entries:
-        if entry.name.startswith(RESERVED_MARKER):
-            continue
-        key = relative + entry.name
-        if entry.is_dir(follow_symlinks=False):
-            sub = key + "/"
-            if sub.startswith(prefix) or prefix.startswith(sub):
-                yield from _walk_keys(Path(entry.path), sub, prefix)
-        elif key.startswith(prefix) and entry.is_file(follow_symlinks=False):
-            yield key
