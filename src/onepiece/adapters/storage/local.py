@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, ObjectInfo, Progress
 from onepiece.adapters.storage.local_layout import (
     SIDECAR_FORMAT,
+    locked_sidecar,
     meta_path,
     object_info,
     read_info,
@@ -145,20 +146,24 @@ class LocalStorage:
         }
         # Sidecar first, data rename second: until the rename, the sidecar names
         # an inode that is not at the key, so the object reads as absent.
-        write_sidecar(meta_path(sink.destination), record)
-        try:
-            sink.publish()
-        except IsADirectoryError as exc:  # created since _writable() looked
-            raise self._folder_in_the_way(bucket, key) from exc
+        with locked_sidecar(meta_path(sink.destination)) as sidecar:
+            write_sidecar(sidecar, record)
+            try:
+                sink.publish()
+            except IsADirectoryError as exc:  # created since _writable() looked
+                raise self._folder_in_the_way(bucket, key) from exc
         return object_info(bucket, key, record, stat.st_mtime_ns)
 
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; deleting a missing object is not an error (as on S3)."""
         path = self._in_existing_bucket(bucket, key)
-        # Sidecar first: a crash in between leaves data that reads as absent.
-        for victim in (meta_path(path), path):
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                victim.unlink()
+        sidecar = meta_path(path)
+        # Under the writers' lock, so a delete and a put of one key do not
+        # interleave; whichever order they land in, the result is consistent.
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), locked_sidecar(sidecar):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                path.unlink()
+            sidecar.unlink()
         self._prune(path.parent, self.root / bucket)
 
     # -- reads ------------------------------------------------------------

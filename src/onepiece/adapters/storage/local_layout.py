@@ -6,6 +6,7 @@ data file at its key. Pure file handling, no policy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -25,19 +26,58 @@ def meta_path(data_path: Path) -> Path:
     return data_path.with_name(f"{META_PREFIX}{data_path.name}{META_SUFFIX}")
 
 
-def write_sidecar(path: Path, record: dict[str, Any]) -> None:
-    # Written in place, no temp file: a reader catching it half-written (or a
-    # crash leaving it so) fails to parse it and sees the object as absent,
-    # which is what it is until the data rename that follows.
-    payload = json.dumps(record, sort_keys=True).encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)  # its folder entry is fsynced with the data rename
-    finally:
+@contextlib.contextmanager
+def locked_sidecar(path: Path) -> Iterator[int]:
+    """Open (creating) the sidecar and hold an exclusive lock on it.
+
+    Writers of one key take this lock around "write sidecar, rename data", so
+    the last writer's data and checksum end up together (without it, two
+    writers could interleave into one's data with the other's sidecar, which
+    reads as absent). A delete may unlink the file we waited on: then lock
+    the new one. Readers never lock; the identity check covers them.
+    """
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            _lock(fd)
+            try:
+                current = os.stat(path).st_ino
+            except FileNotFoundError:
+                current = None
+            if current == os.fstat(fd).st_ino:
+                break
+        except BaseException:
+            os.close(fd)
+            raise
         os.close(fd)
+    try:
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; concurrent writers of one key are not serialised
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def write_sidecar(fd: int, record: dict[str, Any]) -> None:
+    """Replace the locked sidecar's content in place, durably.
+
+    No temp file: a reader catching it half-written (or a crash leaving it so)
+    fails to parse it and sees the object as absent, which is what it is until
+    the data rename that follows.
+    """
+    payload = json.dumps(record, sort_keys=True).encode("utf-8")
+    os.ftruncate(fd, 0)
+    view = memoryview(payload)
+    offset = 0
+    while offset < len(view):
+        offset += os.pwrite(fd, view[offset:], offset)
+    os.fsync(fd)  # its folder entry is fsynced with the data rename
 
 
 def read_info(
