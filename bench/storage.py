@@ -170,6 +170,11 @@ def main() -> int:
         "OnePiece hashes every byte and fsyncs every file, its sidecar and folder before",
         "a put returns; `cp -r` leaves the data in the page cache, so `cp -r` + `sync`",
         "is the like-for-like peer. `s5cmd` neither hashes nor records a checksum.",
+        "Where local time goes (cProfile of the same delivery): about 55-60% in fsync",
+        "(data, sidecar, folder: three journal commits per file, where one `sync` flushes",
+        "`cp`'s whole tree in one go) and about 35% in the user-space read/write that",
+        "hashing needs (`cp` copies in the kernel with copy_file_range); hashing itself",
+        "(xxh3) is about 1%. Figures vary by 2-3x with the other jobs on this machine.",
     ]
     table = "\n".join(lines)
     print(table)
