@@ -21,7 +21,13 @@ from onepiece.cli.context import state
 COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
+    "onepiece.cli.ingest",
     "onepiece.cli.shotgrid",
+    "onepiece.cli.aws",
+    "onepiece.cli.aws_sync",
+    "onepiece.cli.validate",
+    "onepiece.cli.dcc",
+    "onepiece.cli.serve",
 ]
 
 app = typer.Typer(

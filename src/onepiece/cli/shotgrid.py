@@ -14,7 +14,7 @@ import typer
 
 shotgrid_app = typer.Typer(
     name="shotgrid",
-    help="Tracker work: show setup from a CSV, project tree templates (local tracker or ShotGrid).",
+    help="Tracker work: show setup, templates, review, playlists, deliveries (local or ShotGrid).",
     no_args_is_help=True,
 )
 
@@ -22,6 +22,8 @@ shotgrid_app = typer.Typer(
 SHOTGRID_COMMAND_MODULES = [
     "onepiece.cli.shotgrid_setup",
     "onepiece.cli.shotgrid_templates",
+    "onepiece.cli.shotgrid_review",
+    "onepiece.cli.shotgrid_deliver",
 ]
 
 _registered = False

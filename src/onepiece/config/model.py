@@ -191,6 +191,10 @@ class Settings(BaseSettings):
         return self.delivery.registry_path or self.data_dir / "deliveries.json"
 
     @property
+    def reconcile_results_path(self) -> Path:
+        return self.data_dir / "reconcile-results.json"
+
+    @property
     def render_jobs_path(self) -> Path:
         return self.trafalgar.render_jobs_path or self.data_dir / "render-jobs.db"
 

@@ -1,0 +1,1 @@
+//Maya ASCII 2025 scene

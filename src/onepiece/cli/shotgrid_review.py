@@ -1,0 +1,154 @@
+"""``onepiece shotgrid versions`` and ``playlists``: review on any tracker."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import typer
+
+from onepiece.cli.context import OutputFormat, container, emit_json, handle_errors
+from onepiece.cli.tables import print_table
+
+versions_app = typer.Typer(help="List Versions and set their review status.", no_args_is_help=True)
+playlists_app = typer.Typer(help="Playlists of Versions for review.", no_args_is_help=True)
+
+PROJECT = typer.Option(..., "--project", "-p", help="Project code.")
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def register(group: typer.Typer) -> None:
+    group.add_typer(versions_app, name="versions")
+    group.add_typer(playlists_app, name="playlists")
+
+
+@versions_app.command("list")
+@handle_errors
+def versions_list(
+    ctx: typer.Context,
+    project: str = PROJECT,
+    status: str | None = typer.Option(
+        None, "--status", help="Raw status (apr) or canonical bucket (approved)."
+    ),
+    episodes: list[str] = typer.Option([], "--episode", help="Only these episodes (repeat)."),
+    output: TableFormat = typer.Option(TableFormat.table, "--format", help="table or json."),
+) -> None:
+    """List a project's Versions, optionally only those in one status bucket."""
+    from onepiece.services.review import version_row
+
+    services = container(ctx)
+    services.tracker.get_project(project)
+    versions = services.tracker.list_versions(project, status=status, episodes=episodes or None)
+    rows = [version_row(v, services.settings.status_map) for v in versions]
+    if output is TableFormat.json:
+        emit_json({"project": project, "versions": rows})
+        return
+    columns = ["code", "status", "bucket", "episode", "shot", "frames", "size"]
+    print_table(
+        f"{project}: {len(rows)} versions", columns, [[r[c] for c in columns] for r in rows]
+    )
+
+
+@versions_app.command("set-status")
+@handle_errors
+def versions_set_status(
+    ctx: typer.Context,
+    codes: list[str] = typer.Argument(..., help="Version codes."),
+    project: str = PROJECT,
+    status: str = typer.Option(..., "--status", help="Status code to set, e.g. apr, rev, ip."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the codes, change nothing."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+) -> None:
+    """Set the review status of one or more Versions (all must exist)."""
+    from onepiece.domain.status import bucket_for
+    from onepiece.services.review import check_versions_exist, set_status
+
+    services = container(ctx)
+    bucket = bucket_for(status, services.settings.status_map)
+    if dry_run:
+        check_versions_exist(services.tracker, project, codes)
+        updated_codes = list(dict.fromkeys(codes))
+    else:
+        updated_codes = [v.code for v in set_status(services.tracker, project, codes, status)]
+    if output is OutputFormat.json:
+        emit_json(
+            {
+                "project": project,
+                "status": status,
+                "bucket": bucket,
+                "versions": updated_codes,
+                "dry_run": dry_run,
+            }
+        )
+        return
+    verb = "would set" if dry_run else "set"
+    for code in updated_codes:
+        typer.echo(f"{verb} {code} -> {status} ({bucket})")
+
+
+@playlists_app.command("create")
+@handle_errors
+def playlists_create(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Playlist name (code)."),
+    project: str = PROJECT,
+    description: str | None = typer.Option(None, "--description", help="Free text."),
+    versions: list[str] = typer.Option([], "--version", help="Version code to add (repeat)."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+) -> None:
+    """Create a playlist (idempotent), optionally with Versions."""
+    from onepiece.services.review import create_playlist, playlist_row
+
+    services = container(ctx)
+    playlist, created = create_playlist(services.tracker, project, name, description, versions)
+    if output is OutputFormat.json:
+        emit_json({"project": project, "created": created, **playlist_row(playlist)})
+        return
+    state = "created" if created else "exists"
+    typer.echo(f"playlist {playlist.code} {state} ({len(playlist.versions)} versions)")
+
+
+@playlists_app.command("add")
+@handle_errors
+def playlists_add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Playlist name (code)."),
+    codes: list[str] = typer.Argument(..., help="Version codes to add."),
+    project: str = PROJECT,
+    output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+) -> None:
+    """Add Versions to a playlist (already present ones are kept once)."""
+    from onepiece.services.review import add_to_playlist, playlist_row
+
+    services = container(ctx)
+    playlist = add_to_playlist(services.tracker, project, name, codes)
+    if output is OutputFormat.json:
+        emit_json({"project": project, **playlist_row(playlist)})
+        return
+    typer.echo(f"playlist {playlist.code}: {len(playlist.versions)} versions")
+
+
+@playlists_app.command("list")
+@handle_errors
+def playlists_list(
+    ctx: typer.Context,
+    project: str = PROJECT,
+    output: TableFormat = typer.Option(TableFormat.table, "--format", help="table or json."),
+) -> None:
+    """List a project's playlists and how many Versions each holds."""
+    from onepiece.services.review import playlist_row
+
+    services = container(ctx)
+    services.tracker.get_project(project)
+    rows = [playlist_row(p) for p in services.tracker.list_playlists(project)]
+    if output is TableFormat.json:
+        emit_json({"project": project, "playlists": rows})
+        return
+    print_table(
+        f"{project}: {len(rows)} playlists",
+        ["code", "versions", "description"],
+        [[r["code"], len(r["versions"]), r["description"]] for r in rows],
+    )

@@ -1,0 +1,87 @@
+"""``onepiece validate``: consistency checks across tracker, storage and manifests."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from onepiece.cli import exit_codes
+from onepiece.cli.context import container, emit_json, handle_errors
+from onepiece.cli.tables import print_csv, print_table
+
+validate_app = typer.Typer(
+    name="validate",
+    help="Consistency checks: tracker vs storage vs manifests.",
+    no_args_is_help=True,
+)
+
+
+class Scope(StrEnum):
+    versions = "versions"
+    shots = "shots"
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(validate_app, name="validate")
+
+
+@validate_app.command("reconcile")
+@handle_errors
+def reconcile(
+    ctx: typer.Context,
+    project: str = typer.Option(..., "--project", "-p", help="Project code."),
+    scope: Scope = typer.Option(Scope.versions, "--scope", help="versions or shots."),
+    manifests: list[Path] = typer.Option(
+        [], "--manifest", help="Upstream manifest (CSV/JSON) to compare too (repeat)."
+    ),
+    output: ReportFormat = typer.Option(ReportFormat.table, "--format", help="table, json or csv."),
+) -> None:
+    """Compare tracker, storage and manifests; exit 10 when they differ.
+
+    Reports versions missing from storage, objects the tracker does not know,
+    and checksum mismatches (tracker or manifest against storage); with
+    --scope shots, shots without media and shot folders the tracker lacks.
+    """
+    from onepiece.domain.reconcile import summarise
+    from onepiece.services.reconcile import reconcile as run
+    from onepiece.services.reconcile import record_result
+
+    services = container(ctx)
+    differences = run(
+        services.tracker,
+        services.storage,
+        services.settings,
+        project,
+        scope=scope.value,
+        manifests=manifests,
+    )
+    record_result(services.settings, project, scope.value, differences)
+    rows = [d.to_dict() for d in differences]
+    columns = ["kind", "subject", "location", "detail"]
+    if output is ReportFormat.json:
+        emit_json(
+            {
+                "project": project,
+                "scope": scope.value,
+                "summary": summarise(differences),
+                "differences": rows,
+            }
+        )
+    elif output is ReportFormat.csv:
+        print_csv(columns, [[r[c] for c in columns] for r in rows])
+    elif rows:
+        print_table(
+            f"{project}: {len(rows)} differences", columns, [[r[c] for c in columns] for r in rows]
+        )
+    else:
+        typer.echo(f"{project}: tracker and storage agree ({scope.value})")
+    if differences:
+        raise typer.Exit(exit_codes.DIFFERENCES)

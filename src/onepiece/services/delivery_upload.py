@@ -1,0 +1,33 @@
+"""Uploading a finished delivery (ZIP and manifests) to its context's bucket."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from onepiece.bootstrap import Container
+from onepiece.domain.safe_paths import slug
+from onepiece.state.deliveries import DeliveryRecord
+
+
+def context_bucket(services: Container, context: str) -> str:
+    delivery = services.settings.delivery
+    return delivery.vendor_out_bucket if context == "vendor_out" else delivery.client_out_bucket
+
+
+def upload_delivery(
+    services: Container, record: DeliveryRecord, output: Path, doc: bytes, table: bytes
+) -> DeliveryRecord:
+    """Put the ZIP and its manifests in the context's bucket under PROJECT/ID/."""
+    storage = services.storage
+    bucket = context_bucket(services, record.context)
+    storage.ensure_bucket(bucket)
+    prefix = f"{slug(record.project)}/{record.id}"
+    zip_key = f"{prefix}/{output.name}"
+    storage.put_file(bucket, zip_key, output, checksum_algorithm=services.settings.ingest.checksum)
+    uris = []
+    for name, data in (("manifest.json", doc), ("manifest.csv", table)):
+        storage.put_bytes(bucket, f"{prefix}/{name}", data)
+        uris.append(storage.uri(bucket, f"{prefix}/{name}"))
+    return DeliveryRecord.from_dict(
+        {**record.to_dict(), "zip_uri": storage.uri(bucket, zip_key), "manifest_uris": uris}
+    )

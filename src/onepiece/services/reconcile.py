@@ -1,0 +1,155 @@
+"""Reconciliation: tracker versus storage versus manifests.
+
+``count_differences`` is the number the dashboard shows as ``status.errors``;
+``reconcile`` gives the full list for ``onepiece validate reconcile``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from onepiece.adapters.storage.base import Storage
+from onepiece.adapters.trackers.base import Tracker
+from onepiece.config import Settings
+from onepiece.domain.entities import Version
+from onepiece.domain.media_paths import (
+    expand_frames,
+    local_bucket_key,
+    parse_storage_uri,
+    sequence_token,
+    with_name,
+)
+from onepiece.domain.reconcile import (
+    Difference,
+    StoredObject,
+    TrackedFile,
+    compare_shots,
+    compare_versions,
+    summarise,
+)
+from onepiece.errors import ObjectNotFound, ValidationError
+from onepiece.services.upstream import frame_checksums, load_upstream
+from onepiece.state.reconcile_results import ReconcileResults
+
+SCOPES = ("versions", "shots")
+
+
+def _bucket_key(uri: str, settings: Settings) -> tuple[str, str] | None:
+    location = parse_storage_uri(uri)
+    if location.bucket and location.key:
+        return location.bucket, location.key
+    if location.path is not None:
+        return local_bucket_key(location.path, str(settings.storage_root.absolute()))
+    return None
+
+
+def tracked_files(
+    versions: Sequence[Version], checksums: dict[str, str], settings: Settings
+) -> tuple[list[TrackedFile], list[Difference]]:
+    """Every file the tracker expects (frames expanded); unreadable paths are differences."""
+    tracked: list[TrackedFile] = []
+    problems: list[Difference] = []
+    for version in versions:
+        if not version.path:
+            continue
+        try:
+            location = parse_storage_uri(version.path)
+            name = location.name
+            if sequence_token(name) is None:
+                files = [(version.path, version.checksum)]
+            else:
+                frames = expand_frames(
+                    name, version.frame_range, version.frame_first, version.frame_last
+                )
+                uris = [with_name(version.path, file_name) for _frame, file_name in frames]
+                files = [(uri, checksums.get(uri)) for uri in uris]
+        except ValidationError as exc:
+            problems.append(
+                Difference("missing_from_storage", version.code, version.path, exc.message)
+            )
+            continue
+        for uri, checksum in files:
+            found = _bucket_key(uri, settings)
+            if found is None:
+                problems.append(
+                    Difference("missing_from_storage", version.code, uri, "outside the storage")
+                )
+                continue
+            tracked.append(TrackedFile(version.code, found[0], found[1], checksum))
+    return tracked, problems
+
+
+def _stored(
+    storage: Storage, tracked: Sequence[TrackedFile], settings: Settings, project: str
+) -> list[StoredObject]:
+    """Objects under the show folders the project uses, in its media buckets."""
+    prefixes: dict[str, set[str]] = {}
+    for item in tracked:
+        prefixes.setdefault(item.bucket, set()).add(item.key.split("/", 1)[0] + "/")
+    if not tracked:
+        show = (settings.show_code or project) + "/"
+        for bucket in (settings.ingest.vendor_bucket, settings.ingest.client_bucket):
+            prefixes[bucket] = {show}
+    tracked_keys = {(t.bucket, t.key) for t in tracked if t.checksum}
+    objects: list[StoredObject] = []
+    for bucket, bucket_prefixes in sorted(prefixes.items()):
+        for prefix in sorted(bucket_prefixes):
+            try:
+                listing = list(storage.list(bucket, prefix))
+            except ObjectNotFound:  # the bucket does not exist: nothing stored there
+                continue
+            for info in listing:
+                checksum = info.checksum
+                if checksum is None and (bucket, info.key) in tracked_keys:
+                    # S3 listings carry no metadata: ask for the checksum we compare.
+                    checksum = storage.head(bucket, info.key).checksum
+                objects.append(StoredObject(bucket, info.key, info.size, checksum))
+    return objects
+
+
+def reconcile(
+    tracker: Tracker,
+    storage: Storage,
+    settings: Settings,
+    project: str,
+    *,
+    scope: str = "versions",
+    manifests: Sequence[Path] = (),
+) -> list[Difference]:
+    if scope not in SCOPES:
+        raise ValidationError(f"unknown scope {scope!r}", hint="versions or shots")
+    tracker.get_project(project)
+    versions = tracker.list_versions(project)
+    tracked, problems = tracked_files(versions, frame_checksums(tracker, project), settings)
+    stored = _stored(storage, tracked, settings, project)
+    if scope == "shots":
+        shots = [shot.code for shot in tracker.list_shots(project)]
+        version_shots = {v.code: v.shot for v in versions}
+        return compare_shots(shots, tracked, version_shots, stored, settings.ingest.layout)
+    manifest: dict[str, str] = {}
+    for path in manifests:
+        for name, entry in load_upstream(path).items():
+            if entry.checksum:
+                manifest[name] = entry.checksum
+    return problems + compare_versions(tracked, stored, manifest)
+
+
+def count_differences(
+    tracker: Tracker, storage: Storage, settings: Settings, project: str, *, record: bool = True
+) -> int:
+    """How many ways tracker and storage disagree for a project.
+
+    With ``record`` the result is kept as the project's latest reconciliation,
+    which the dashboard reports as ``status.errors``.
+    """
+    differences = reconcile(tracker, storage, settings, project)
+    if record:
+        record_result(settings, project, "versions", differences)
+    return len(differences)
+
+
+def record_result(
+    settings: Settings, project: str, scope: str, differences: Sequence[Difference]
+) -> None:
+    ReconcileResults(settings.reconcile_results_path).record(project, scope, summarise(differences))

@@ -1,0 +1,87 @@
+"""Review on any tracker: list Versions, set their status, build playlists."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from onepiece.adapters.trackers.base import Tracker
+from onepiece.domain.entities import Playlist, Version
+from onepiece.domain.status import bucket_for
+from onepiece.errors import EntityNotFound, ValidationError
+
+
+def version_row(version: Version, overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    return {
+        "code": version.code,
+        "status": version.status,
+        "bucket": bucket_for(version.status, overrides),
+        "episode": version.episode,
+        "sequence": version.sequence,
+        "shot": version.shot,
+        "frames": version.frame_range
+        or (
+            f"{version.frame_first}-{version.frame_last}"
+            if version.frame_first is not None
+            else None
+        ),
+        "path": version.path,
+        "checksum": version.checksum,
+        "size": version.size,
+    }
+
+
+def check_versions_exist(tracker: Tracker, project: str, codes: Sequence[str]) -> None:
+    tracker.get_project(project)
+    missing = [code for code in codes if tracker.find_version(project, code) is None]
+    if missing:
+        raise EntityNotFound(
+            f"no version {', '.join(missing)} in project {project}",
+            hint="list them with `onepiece shotgrid versions list --project ...`",
+        )
+
+
+def set_status(tracker: Tracker, project: str, codes: Sequence[str], status: str) -> list[Version]:
+    """Set the raw status of each version; all codes must exist (nothing changes otherwise)."""
+    if not codes:
+        raise ValidationError("name at least one version code")
+    if not status.strip():
+        raise ValidationError("empty status")
+    unique = list(dict.fromkeys(codes))
+    check_versions_exist(tracker, project, unique)
+    return tracker.update_versions(project, {code: {"status": status} for code in unique})
+
+
+def create_playlist(
+    tracker: Tracker,
+    project: str,
+    code: str,
+    description: str | None,
+    versions: Sequence[str] = (),
+) -> tuple[Playlist, bool]:
+    if not code.strip():
+        raise ValidationError("empty playlist name")
+    tracker.get_project(project)
+    if versions:
+        check_versions_exist(tracker, project, versions)
+    playlist, created = tracker.create_playlist(project, code, description)
+    if versions:
+        playlist = tracker.add_to_playlist(project, code, list(dict.fromkeys(versions)))
+    return playlist, created
+
+
+def add_to_playlist(tracker: Tracker, project: str, code: str, versions: Sequence[str]) -> Playlist:
+    if not versions:
+        raise ValidationError("name at least one version code to add")
+    tracker.get_playlist(project, code)
+    check_versions_exist(tracker, project, versions)
+    return tracker.add_to_playlist(project, code, list(dict.fromkeys(versions)))
+
+
+def playlist_row(playlist: Playlist) -> dict[str, Any]:
+    return {
+        "code": playlist.code,
+        "description": playlist.description,
+        "versions": list(playlist.versions),
+        "created_at": playlist.created_at.isoformat() if playlist.created_at else None,
+    }

@@ -1,0 +1,33 @@
+"""Inputs a delivery reads besides the Versions: upstream manifests, frame checksums."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from onepiece.adapters.trackers.base import Tracker
+from onepiece.domain.delivery import UpstreamEntry
+from onepiece.domain.upstream_manifest import parse_upstream_manifest
+from onepiece.errors import ValidationError
+
+
+def load_upstream(path: Path | None) -> dict[str, UpstreamEntry]:
+    """Upstream manifest rows by file name; {} when no manifest is given."""
+    if path is None:
+        return {}
+    fmt = path.suffix.lower().lstrip(".")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ValidationError(f"upstream manifest {path} does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValidationError(f"cannot read upstream manifest {path}: {exc}") from exc
+    return parse_upstream_manifest(text, fmt)
+
+
+def frame_checksums(tracker: Tracker, project: str) -> dict[str, str]:
+    """Recorded checksums of individual files (published files), by storage URI."""
+    return {
+        published.path: published.checksum
+        for published in tracker.list_published_files(project)
+        if published.checksum
+    }

@@ -1,0 +1,212 @@
+"""The delivery commands end to end: the real `onepiece` in a subprocess, real s5cmd."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Run
+from tests.integration.delivery_world import PROJECT, World, make_world
+from tests.s3_endpoint import S3Endpoint, unique_bucket
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    built = make_world(tmp_path, "local")
+    built.add_clip("FG_ep010_sc02_0010_comp_v004", b"a" * 1000)
+    built.add_clip("FG_ep010_sc02_0010_comp_v005", b"b" * 1000, checksum="xxh3:" + "6" * 16)
+    built.add_clip("FG_ep010_sc02_0010_comp_v006", b"c" * 1000, status="rev")
+    built.services.close()
+    return built
+
+
+def env_for(world: World) -> dict[str, str]:
+    return {
+        "ONEPIECE_DATA_DIR": str(world.settings.data_dir),
+        "ONEPIECE_STORAGE_ROOT": str(world.settings.storage_root),
+        "ONEPIECE_INGEST_VENDOR_BUCKET": world.media_bucket,
+    }
+
+
+def test_deliver_reports_mismatches_with_exit_5_and_pure_json(
+    onepiece: Run, world: World, tmp_path: Path
+) -> None:
+    out = tmp_path / "out" / "FG.zip"
+    args = ["shotgrid", "deliver", "-p", PROJECT, "--context", "client_out", "--output", str(out)]
+    result = onepiece(*args, "--format", "json", env=env_for(world))
+    assert result.returncode == 5, result.stderr
+    data = json.loads(result.stdout)
+    assert [e["version"] for e in data["entries"]] == ["FG_ep010_sc02_0010_comp_v004"]
+    assert [p["version"] for p in data["problems"]] == ["FG_ep010_sc02_0010_comp_v005"]
+    with zipfile.ZipFile(out) as archive:
+        assert len([n for n in archive.namelist() if n.endswith(".mov")]) == 1
+
+    again = onepiece(*args, env=env_for(world))
+    assert again.returncode == 4
+    assert "already exists" in again.stderr and "Traceback" not in again.stderr
+
+    none = onepiece(*args[:-1], str(tmp_path / "x.zip"), "--episodes", "ep999", env=env_for(world))
+    assert none.returncode == 9
+    assert "nothing to deliver" in none.stderr
+
+
+def test_versions_and_playlists_commands(onepiece: Run, world: World) -> None:
+    env = env_for(world)
+    listed = onepiece(
+        "shotgrid",
+        "versions",
+        "list",
+        "-p",
+        PROJECT,
+        "--status",
+        "rev",
+        "--format",
+        "json",
+        env=env,
+    )
+    assert [v["code"] for v in json.loads(listed.stdout)["versions"]] == [
+        "FG_ep010_sc02_0010_comp_v006"
+    ]
+    changed = onepiece(
+        "shotgrid",
+        "versions",
+        "set-status",
+        "FG_ep010_sc02_0010_comp_v006",
+        "-p",
+        PROJECT,
+        "--status",
+        "apr",
+        env=env,
+    )
+    assert changed.returncode == 0, changed.stderr
+    approved = onepiece(
+        "shotgrid",
+        "versions",
+        "list",
+        "-p",
+        PROJECT,
+        "--status",
+        "approved",
+        "--format",
+        "json",
+        env=env,
+    )
+    assert len(json.loads(approved.stdout)["versions"]) == 3
+    missing = onepiece(
+        "shotgrid", "versions", "set-status", "NOPE_v001", "-p", PROJECT, "--status", "apr", env=env
+    )
+    assert missing.returncode == 6 and "NOPE_v001" in missing.stderr
+    created = onepiece(
+        "shotgrid",
+        "playlists",
+        "create",
+        "dailies",
+        "-p",
+        PROJECT,
+        "--version",
+        "FG_ep010_sc02_0010_comp_v004",
+        "--format",
+        "json",
+        env=env,
+    )
+    assert json.loads(created.stdout)["versions"] == ["FG_ep010_sc02_0010_comp_v004"]
+    playlists = onepiece(
+        "shotgrid", "playlists", "list", "-p", PROJECT, "--format", "json", env=env
+    )
+    assert [p["code"] for p in json.loads(playlists.stdout)["playlists"]] == ["dailies"]
+
+
+def test_validate_reconcile_exits_10_on_differences(onepiece: Run, world: World) -> None:
+    env = env_for(world)
+    result = onepiece("validate", "reconcile", "-p", PROJECT, "--format", "json", env=env)
+    assert result.returncode == 10, result.stderr
+    summary = json.loads(result.stdout)["summary"]
+    assert summary == {"checksum_mismatch": 1, "total": 1}
+
+
+def _old_tree(root: Path) -> Path:
+    folder = root / "plates"
+    folder.mkdir(parents=True)
+    earlier = time.time() - 3600
+    for name in ("a.exr", "b.exr", "notes.tmp"):
+        (folder / name).write_bytes(name.encode() * 10)
+        os.utime(folder / name, (earlier, earlier))
+    return root
+
+
+def test_sync_to_and_from_through_the_cli_with_a_profile(
+    onepiece: Run, s3_server: S3Endpoint, tmp_path: Path
+) -> None:
+    bucket = unique_bucket("clisync")
+    s3_server.client().create_bucket(Bucket=bucket)
+    credentials = tmp_path / "aws-credentials"
+    credentials.write_text(
+        f"[studio]\naws_access_key_id = {s3_server.access_key}\n"
+        f"aws_secret_access_key = {s3_server.secret_key}\n"
+    )
+    # No credentials in the environment: only the named profile can sign requests.
+    env = {
+        "ONEPIECE_STORAGE_ENDPOINT_URL": s3_server.url,
+        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+        "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+        "AWS_REGION": "us-east-1",
+        # Without credentials the SDK would ask the EC2 metadata address: never leave loopback.
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    local = _old_tree(tmp_path / "local")
+    common = ["--bucket", bucket, "--show-code", "FG", "--folder", "plates"]
+    up = onepiece(
+        "aws",
+        "sync-to",
+        *common,
+        "--local-path",
+        str(local),
+        "--exclude",
+        "*.tmp",
+        "--profile",
+        "studio",
+        "--format",
+        "json",
+        env=env,
+    )
+    assert up.returncode == 0, up.stderr
+    summary = json.loads(up.stdout)
+    assert (summary["uploaded"], summary["skipped"], summary["failed"]) == (2, 0, 0)
+
+    again = onepiece(
+        "aws",
+        "sync-to",
+        *common,
+        "--local-path",
+        str(local),
+        "--exclude",
+        "*.tmp",
+        "--profile",
+        "studio",
+        env=env,
+    )
+    assert again.returncode == 0
+    assert again.stdout.strip() == "uploaded 0, skipped 2, failed 0 (0 bytes)"
+
+    down = onepiece(
+        "aws",
+        "sync-from",
+        *common,
+        "--local-path",
+        str(tmp_path / "down"),
+        "--profile",
+        "studio",
+        "--format",
+        "json",
+        env=env,
+    )
+    assert json.loads(down.stdout)["downloaded"] == 2
+    assert (tmp_path / "down" / "plates" / "a.exr").read_bytes() == b"a.exr" * 10
+
+    unsigned = onepiece("aws", "sync-to", *common, "--local-path", str(local), env=env)
+    assert unsigned.returncode == 7, unsigned.stdout + unsigned.stderr
