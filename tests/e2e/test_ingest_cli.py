@@ -136,10 +136,22 @@ def test_dry_run_writes_only_the_report(
 def test_aws_ingest_is_the_same_command(
     onepiece: Run, clean_delivery: SampleDelivery, stores: Stores
 ) -> None:
-    result = onepiece("aws", *BASE, str(clean_delivery.folder), "--source", "client")
+    result = onepiece(
+        "aws",
+        *BASE,
+        str(clean_delivery.folder),
+        "--source",
+        "client",
+        "--client-bucket",
+        "client-drop",
+        "--checksum",
+        "sha256",
+    )
     assert result.returncode == 0, result.stderr
-    _, storage = stores
-    assert_all_stored_and_verified(storage, "client-in", clean_delivery.files)
+    tracker, storage = stores
+    assert_all_stored_and_verified(storage, "client-drop", clean_delivery.files)
+    assert all(v.checksum.startswith("sha256:") for v in tracker.list_versions("demo"))
+    assert {v.metadata["source"] for v in tracker.list_versions("demo")} == {"client"}
 
 
 def test_a_different_file_under_a_registered_version_is_a_conflict_not_an_overwrite(

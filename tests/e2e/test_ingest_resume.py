@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from onepiece.adapters.storage.local import LocalStorage
 from onepiece.adapters.trackers.local import LocalTracker
 from onepiece.samples import filler_delivery
@@ -86,8 +88,9 @@ def test_killed_ingest_resumes_with_the_same_command(
     assert len(leftovers) <= 1
 
 
-def test_ctrl_c_marks_the_run_cancelled_and_writes_the_report(
-    onepiece: Run, tmp_path: Path, isolated_env: Path
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupt_marks_the_run_cancelled_and_writes_the_report(
+    onepiece: Run, tmp_path: Path, isolated_env: Path, signum: int
 ) -> None:
     delivery = tmp_path / "delivery"
     files = filler_delivery(
@@ -96,7 +99,7 @@ def test_ctrl_c_marks_the_run_cancelled_and_writes_the_report(
     report = tmp_path / "report.json"
     proc = start(delivery, "--report-path", str(report), "--format", "json")
     wait_for_uploads(proc, 3)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     stdout, _ = proc.communicate(timeout=60)
 
     assert proc.returncode == 130
