@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,50 @@ def test_ping_fails_when_the_root_cannot_be_a_folder(tmp_path: Path) -> None:
 
     with pytest.raises(StorageUnavailable, match="not a writable folder"):
         LocalStorage(blocker / "storage").ping()
+
+
+def test_objects_and_downloads_get_the_usual_umask_mode(
+    storage: LocalStorage, tmp_path: Path
+) -> None:
+    previous = os.umask(0o022)
+    try:
+        storage.put_bytes("vendor-in", "shared/frame.exr", b"x")
+        storage.get_file("vendor-in", "shared/frame.exr", tmp_path / "out.exr")
+    finally:
+        os.umask(previous)
+
+    stored = storage.root / "vendor-in" / "shared" / "frame.exr"
+    assert stored.stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "out.exr").stat().st_mode & 0o777 == 0o644
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from onepiece.adapters.storage.local import LocalStorage
+storage = LocalStorage(Path(sys.argv[1]))
+for _ in range(15):
+    storage.put_file("vendor-in", "shot/v001.mov", Path(sys.argv[2]))
+"""
+
+
+def test_writers_in_separate_processes_leave_one_consistent_object(
+    storage: LocalStorage, tmp_path: Path
+) -> None:
+    sources = []
+    for index in range(3):
+        sources.append(tmp_path / f"take{index}.mov")
+        sources[-1].write_bytes(bytes([index]) * (512 * 1024))
+
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(storage.root), str(source)])
+        for source in sources
+    ]
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0, 0]
+
+    data = storage.get_bytes("vendor-in", "shot/v001.mov")  # verified against its checksum
+    assert data in {source.read_bytes() for source in sources}
+    assert files_under(storage.root / "vendor-in" / "shot") == [
+        ".onepiece-meta.v001.mov.json",
+        "v001.mov",
+    ]

@@ -19,7 +19,9 @@ MIB = 1024 * 1024
 
 @pytest.fixture
 def s3(s3_endpoint_url: str) -> S3Storage:
-    return S3Storage(endpoint_url=s3_endpoint_url, region="us-east-1", part_size=5 * MIB)
+    return S3Storage(
+        endpoint_url=s3_endpoint_url, region="us-east-1", part_size=5 * MIB, single_put_max=5 * MIB
+    )
 
 
 @pytest.fixture
@@ -41,8 +43,16 @@ def open_uploads(endpoint: S3Endpoint, bucket: str) -> list[str]:
 
 
 def test_64_mib_object_goes_up_in_parts_and_comes_back_verified(
-    s3: S3Storage, bucket: str, s3_server: S3Endpoint, tmp_path: Path
+    s3_endpoint_url: str, s3_server: S3Endpoint, tmp_path: Path
 ) -> None:
+    s3 = S3Storage(
+        endpoint_url=s3_endpoint_url,
+        part_size=5 * MIB,
+        single_put_max=5 * MIB,
+        multipart_copy_min=32 * MIB,  # copied into place part by part, as past 5 GiB
+    )
+    bucket = unique_bucket("big")
+    s3.ensure_bucket(bucket)
     data = os.urandom(64 * MIB)
     source = tmp_path / "shot_v001.mov"
     source.write_bytes(data)
@@ -95,6 +105,26 @@ def test_interrupted_multipart_upload_is_aborted(
 
     assert all_keys(s3_server, bucket) == []
     assert open_uploads(s3_server, bucket) == []
+
+
+def test_files_up_to_the_single_request_limit_go_in_one_put(
+    s3_endpoint_url: str, tmp_path: Path
+) -> None:
+    storage = S3Storage(endpoint_url=s3_endpoint_url, part_size=5 * MIB, single_put_max=8 * MIB)
+    bucket = unique_bucket("single")
+    storage.ensure_bucket(bucket)
+    requests: dict[str, list[int]] = {}
+    for name, size in [("at-limit.bin", 8 * MIB), ("past-limit.bin", 8 * MIB + 1)]:
+        (tmp_path / name).write_bytes(os.urandom(size))
+        requests[name] = []
+        storage.put_file(bucket, name, tmp_path / name, progress=requests[name].append)
+
+    # Progress is reported per request: one PUT, or one call per 5 MiB part
+    # (parts finish in any order).
+    assert requests["at-limit.bin"] == [8 * MIB]
+    assert sorted(requests["past-limit.bin"]) == [3 * MIB + 1, 5 * MIB]
+    for name in requests:
+        assert storage.get_bytes(bucket, name) == (tmp_path / name).read_bytes()
 
 
 def test_temporary_objects_are_hidden_from_listings(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ import xxhash
 from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, Storage
 from onepiece.adapters.storage.local import LocalStorage
 from onepiece.adapters.storage.s3 import S3Storage
-from onepiece.errors import IntegrityError, ObjectNotFound, ValidationError
+from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, ValidationError
 from tests import file_opens
 from tests.s3_endpoint import unique_bucket
 
@@ -25,8 +27,15 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
     if request.param == "local":
         return LocalStorage(tmp_path / "storage-root")
     url = request.getfixturevalue("s3_endpoint_url")
-    # The smallest part size S3 allows, so a 12 MiB file takes the multipart path.
-    return S3Storage(endpoint_url=url, region="us-east-1", part_size=5 * MIB, concurrency=3)
+    # The smallest part size S3 allows and no larger single requests, so a
+    # 12 MiB file takes the multipart path.
+    return S3Storage(
+        endpoint_url=url,
+        region="us-east-1",
+        part_size=5 * MIB,
+        single_put_max=5 * MIB,
+        concurrency=3,
+    )
 
 
 @pytest.fixture
@@ -266,3 +275,46 @@ def test_missing_source_is_a_validation_error(
 
 def test_ping_and_describe_name_the_storage(storage: Storage) -> None:
     assert storage.describe() in storage.ping()
+
+
+def test_download_to_an_impossible_destination_is_a_storage_error(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    storage.put_bytes(bucket, "a.txt", b"a")
+    blocker = write(tmp_path / "a-file", b"")
+
+    with pytest.raises(StorageError):
+        storage.get_file(bucket, "a.txt", blocker / "under-a-file.txt")
+
+
+def test_parallel_puts_from_threads_all_land(storage: Storage, bucket: str, tmp_path: Path) -> None:
+    sources = [write(tmp_path / f"f{i}.bin", os.urandom(64 * 1024 + i)) for i in range(16)]
+
+    with ThreadPoolExecutor(4) as pool:
+        infos = list(pool.map(lambda s: storage.put_file(bucket, f"seq/{s.name}", s), sources))
+
+    listed = {info.key: info.size for info in storage.list(bucket, "seq/")}
+    assert listed == {f"seq/{s.name}": s.stat().st_size for s in sources}
+    assert all(
+        info.checksum == xxh3(s.read_bytes()) for info, s in zip(infos, sources, strict=True)
+    )
+
+
+def test_concurrent_writers_of_one_key_leave_one_consistent_object(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    """Last writer wins; data and checksum always come from the same writer."""
+    sources = [write(tmp_path / f"take{i}.mov", bytes([i]) * (64 * 1024)) for i in range(3)]
+    contents = {s.read_bytes() for s in sources}
+    start = threading.Barrier(len(sources))
+
+    def put(source: Path) -> None:
+        start.wait()
+        storage.put_file(bucket, "shot/v001.mov", source)
+
+    with ThreadPoolExecutor(len(sources)) as pool:
+        for _ in range(15):  # rounds: the race is in how each round ends
+            list(pool.map(put, sources))
+            data = storage.get_bytes(bucket, "shot/v001.mov")  # verified against its checksum
+            assert data in contents
+            assert storage.head(bucket, "shot/v001.mov").checksum == xxh3(data)

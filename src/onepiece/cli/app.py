@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "onepiece.cli.aws_sync",
     "onepiece.cli.validate",
     "onepiece.cli.dcc",
+    "onepiece.cli.render",
     "onepiece.cli.serve",
     "onepiece.cli.opencue",
 ]
@@ -63,11 +64,14 @@ def root(
     st = state(ctx)
     st.profile = profile
     st.debug = debug or bool(os.environ.get("ONEPIECE_DEBUG"))
+    # Our own INFO lines (retries, warnings) reach stderr; third-party chatter
+    # (botocore's credential notices, ...) only with --debug.
     logging.basicConfig(
-        level=logging.DEBUG if st.debug else logging.INFO,
+        level=logging.DEBUG if st.debug else logging.WARNING,
         stream=sys.stderr,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("onepiece").setLevel(logging.DEBUG if st.debug else logging.INFO)
 
 
 for _module in COMMAND_MODULES:

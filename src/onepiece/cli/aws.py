@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 aws_app = typer.Typer(
+    rich_markup_mode=None,
     name="aws",
     help="Work with S3 buckets: ingest deliveries into them (and sync, where available).",
     no_args_is_help=True,

@@ -10,7 +10,10 @@ import typer
 from onepiece.cli.context import OutputFormat, config, container, emit_json, handle_errors
 
 dcc_app = typer.Typer(
-    name="dcc", help="Publish DCC outputs; open shots in their DCC.", no_args_is_help=True
+    rich_markup_mode=None,
+    name="dcc",
+    help="Publish DCC outputs; open shots in their DCC.",
+    no_args_is_help=True,
 )
 
 

@@ -11,20 +11,10 @@ import typer
 
 from onepiece import __version__
 from onepiece.cli.context import OutputFormat, config, container, emit_json, handle_errors
+from onepiece.domain.dcc import DCC_EXECUTABLES
 
 if TYPE_CHECKING:
     from onepiece.bootstrap import Container
-
-# DCC name -> executables to look for on PATH, first found wins.
-DCC_EXECUTABLES = {
-    "maya": ["maya", "Render"],
-    "nuke": ["nuke", "Nuke"],
-    "houdini": ["houdini", "hython"],
-    "blender": ["blender"],
-    "katana": ["katana"],
-    "mari": ["mari", "Mari"],
-    "unreal": ["UnrealEditor", "UE4Editor"],
-}
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ import importlib
 import typer
 
 shotgrid_app = typer.Typer(
+    rich_markup_mode=None,
     name="shotgrid",
     help="Tracker work: show setup, templates, review, playlists, deliveries (local or ShotGrid).",
     no_args_is_help=True,

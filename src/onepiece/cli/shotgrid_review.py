@@ -9,8 +9,12 @@ import typer
 from onepiece.cli.context import OutputFormat, container, emit_json, handle_errors
 from onepiece.cli.tables import print_table
 
-versions_app = typer.Typer(help="List Versions and set their review status.", no_args_is_help=True)
-playlists_app = typer.Typer(help="Playlists of Versions for review.", no_args_is_help=True)
+versions_app = typer.Typer(
+    rich_markup_mode=None, help="List Versions and set their review status.", no_args_is_help=True
+)
+playlists_app = typer.Typer(
+    rich_markup_mode=None, help="Playlists of Versions for review.", no_args_is_help=True
+)
 
 PROJECT = typer.Option(..., "--project", "-p", help="Project code.")
 

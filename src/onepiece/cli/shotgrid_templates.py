@@ -11,6 +11,7 @@ from onepiece.cli.shotgrid_progress import SetupProgress
 from onepiece.cli.shotgrid_setup import finish, resolve_project
 
 templates_app = typer.Typer(
+    rich_markup_mode=None,
     name="templates",
     help="Save a project's entity tree as JSON/YAML, or replay one onto another project.",
     no_args_is_help=True,

@@ -12,6 +12,7 @@ from onepiece.cli.context import container, emit_json, handle_errors
 from onepiece.cli.tables import print_csv, print_table
 
 validate_app = typer.Typer(
+    rich_markup_mode=None,
     name="validate",
     help="Consistency checks: tracker vs storage vs manifests.",
     no_args_is_help=True,

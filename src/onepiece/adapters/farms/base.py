@@ -29,3 +29,10 @@ class Farm(Protocol):
     def list(self) -> list[FarmJobState]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class PreviewsCommands(Protocol):
+    """Optional: a farm that can show the command each chunk would run (``--dry-run``)."""
+
+    def preview_commands(self, request: JobRequest) -> list[dict[str, object]]: ...

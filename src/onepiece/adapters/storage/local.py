@@ -17,37 +17,38 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, ObjectInfo, Progress
+from onepiece.adapters.storage.local_layout import (
+    SIDECAR_FORMAT,
+    locked_sidecar,
+    meta_path,
+    object_info,
+    read_info,
+    walk_keys,
+    write_sidecar,
+)
 from onepiece.adapters.storage.naming import (
-    RESERVED_MARKER,
     validate_bucket,
     validate_key,
     validate_metadata,
     validate_prefix,
 )
 from onepiece.adapters.storage.streaming import (
-    TEMP_PREFIX,
     ChecksumTee,
     TempFile,
     open_source,
+    os_errors,
     pump,
 )
 from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
 
 if TYPE_CHECKING:
     from onepiece.config import Settings
-
-META_PREFIX = f"{RESERVED_MARKER}meta."
-META_SUFFIX = ".json"
-_FORMAT = 1
 
 
 def create(settings: Settings) -> LocalStorage:
@@ -101,21 +102,25 @@ class LocalStorage:
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> ObjectInfo:
-        destination = self._writable_path(bucket, key)
+        destination = self._writable(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
-        with open_source(Path(source)) as reader, TempFile(destination) as sink:
+        with (
+            os_errors(f"cannot copy {source} to {self.uri(bucket, key)}"),
+            open_source(Path(source)) as reader,
+            TempFile(destination) as sink,
+        ):
             size = pump(reader, sink, tee, progress)
             return self._commit(bucket, key, sink, size, tee, user_metadata)
 
     def put_bytes(
         self, bucket: str, key: str, data: bytes, *, metadata: Mapping[str, str] | None = None
     ) -> ObjectInfo:
-        destination = self._writable_path(bucket, key)
+        destination = self._writable(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee("xxh3")
         tee.update(data)
-        with TempFile(destination) as sink:
+        with os_errors(f"cannot write {self.uri(bucket, key)}"), TempFile(destination) as sink:
             sink.write(data)
             return self._commit(bucket, key, sink, len(data), tee, user_metadata)
 
@@ -133,7 +138,7 @@ class LocalStorage:
         checksum = tee.checksum()
         object_metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
         record = {
-            "format": _FORMAT,
+            "format": SIDECAR_FORMAT,
             "size": size,
             "checksum": checksum,
             "metadata": object_metadata,
@@ -141,52 +146,53 @@ class LocalStorage:
         }
         # Sidecar first, data rename second: until the rename, the sidecar names
         # an inode that is not at the key, so the object reads as absent.
-        _write_sidecar(_meta_path(sink.destination), record)
-        try:
-            sink.publish()
-        except IsADirectoryError as exc:
-            raise StorageError(
-                f"cannot write {self.uri(bucket, key)}: a folder of other objects is there",
-                hint="an object key cannot also be the prefix of other keys in local storage",
-            ) from exc
-        return _info(bucket, key, record, stat.st_mtime_ns)
+        with locked_sidecar(meta_path(sink.destination)) as sidecar:
+            write_sidecar(sidecar, record)
+            try:
+                sink.publish()
+            except IsADirectoryError as exc:  # created since _writable() looked
+                raise self._folder_in_the_way(bucket, key) from exc
+        return object_info(bucket, key, record, stat.st_mtime_ns)
 
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; deleting a missing object is not an error (as on S3)."""
-        path = self._writable_path(bucket, key)
-        # Sidecar first: a crash in between leaves data that reads as absent.
-        for victim in (_meta_path(path), path):
-            with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
-                victim.unlink()
+        path = self._in_existing_bucket(bucket, key)
+        sidecar = meta_path(path)
+        # Under the writers' lock, so a delete and a put of one key do not
+        # interleave; whichever order they land in, the result is consistent.
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), locked_sidecar(sidecar):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                path.unlink()
+            sidecar.unlink()
         self._prune(path.parent, self.root / bucket)
 
     # -- reads ------------------------------------------------------------
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
-        path = self._data_path(bucket, key)
-        info = _read_info(bucket, key, path)
+        info = read_info(bucket, key, self._data_path(bucket, key))
         if info is None:
-            raise ObjectNotFound(
-                f"no object {self.uri(bucket, key)}",
-                hint="it was never written completely, or was deleted",
-                context={"bucket": bucket, "key": key},
-            )
+            raise self._not_found(bucket, key)
         return info
 
     def get_file(
         self, bucket: str, key: str, destination: Path, *, progress: Progress | None = None
     ) -> ObjectInfo:
-        info = self.head(bucket, key)
-        tee = ChecksumTee.for_recorded(info.checksum)
-        with self._open_data(bucket, key) as reader, TempFile(Path(destination)) as sink:
+        with (
+            os_errors(f"cannot copy {self.uri(bucket, key)} to {destination}"),
+            self._open_object(bucket, key) as (reader, info),
+            TempFile(Path(destination)) as sink,
+        ):
+            tee = ChecksumTee.for_recorded(info.checksum)
             size = pump(reader, sink, tee, progress)
             self._verify(info, size, tee)
             sink.publish()
         return info
 
     def get_bytes(self, bucket: str, key: str) -> bytes:
-        info = self.head(bucket, key)
-        with self._open_data(bucket, key) as reader:
+        with (
+            os_errors(f"cannot read {self.uri(bucket, key)}"),
+            self._open_object(bucket, key) as (reader, info),
+        ):
             data = reader.readall()
         tee = ChecksumTee.for_recorded(info.checksum)
         if tee is not None:
@@ -203,8 +209,8 @@ class LocalStorage:
                 f"bucket {bucket!r} does not exist under {self.root}",
                 hint="create it first (ensure_bucket)",
             )
-        for key in sorted(_walk_keys(bucket_dir, "", prefix)):
-            info = _read_info(bucket, key, bucket_dir / key)
+        for key in sorted(walk_keys(bucket_dir, "", prefix)):
+            info = read_info(bucket, key, bucket_dir / key)
             if info is not None:
                 yield info
 
@@ -213,7 +219,7 @@ class LocalStorage:
     def _data_path(self, bucket: str, key: str) -> Path:
         return self.root / validate_bucket(bucket) / validate_key(key)
 
-    def _writable_path(self, bucket: str, key: str) -> Path:
+    def _in_existing_bucket(self, bucket: str, key: str) -> Path:
         path = self._data_path(bucket, key)
         if not (self.root / bucket).is_dir():
             raise ObjectNotFound(
@@ -222,14 +228,42 @@ class LocalStorage:
             )
         return path
 
+    def _writable(self, bucket: str, key: str) -> Path:
+        path = self._in_existing_bucket(bucket, key)
+        if path.is_dir():
+            raise self._folder_in_the_way(bucket, key)
+        return path
+
+    def _folder_in_the_way(self, bucket: str, key: str) -> StorageError:
+        return StorageError(
+            f"cannot write {self.uri(bucket, key)}: a folder of other objects is there",
+            hint="an object key cannot also be the prefix of other keys in local storage",
+        )
+
     @contextlib.contextmanager
-    def _open_data(self, bucket: str, key: str) -> Iterator[io.FileIO]:
+    def _open_object(self, bucket: str, key: str) -> Iterator[tuple[io.FileIO, ObjectInfo]]:
+        """The open data file and the info its sidecar gives for that very file.
+
+        Matching the sidecar against the open handle (not the path) means a
+        concurrent overwrite cannot pair one file's data with another's checksum.
+        """
+        path = self._data_path(bucket, key)
         try:
-            handle = open(self._data_path(bucket, key), "rb", buffering=0)  # noqa: SIM115
-        except FileNotFoundError as exc:
-            raise ObjectNotFound(f"no object {self.uri(bucket, key)}") from exc
+            handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+            raise self._not_found(bucket, key) from exc
         with handle:
-            yield handle
+            info = read_info(bucket, key, path, os.fstat(handle.fileno()))
+            if info is None:
+                raise self._not_found(bucket, key)
+            yield handle, info
+
+    def _not_found(self, bucket: str, key: str) -> ObjectNotFound:
+        return ObjectNotFound(
+            f"no object {self.uri(bucket, key)}",
+            hint="it was never written completely, or was deleted",
+            context={"bucket": bucket, "key": key},
+        )
 
     def _verify(self, info: ObjectInfo, size: int, tee: ChecksumTee | None) -> None:
         what = self.uri(info.bucket, info.key)
@@ -249,68 +283,3 @@ class LocalStorage:
             except OSError:
                 return
             folder = folder.parent
-
-
-def _meta_path(data_path: Path) -> Path:
-    return data_path.with_name(f"{META_PREFIX}{data_path.name}{META_SUFFIX}")
-
-
-def _write_sidecar(path: Path, record: dict[str, Any]) -> None:
-    payload = json.dumps(record, sort_keys=True).encode("utf-8")
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)  # its folder is fsynced with the data rename
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-
-
-def _read_info(bucket: str, key: str, path: Path) -> ObjectInfo | None:
-    """The object's info if its data and sidecar agree, else None (absent or partial)."""
-    try:
-        stat = path.stat()
-        record = json.loads(_meta_path(path).read_bytes())
-    except (OSError, ValueError):
-        return None
-    identity = record.get("data", {}) if isinstance(record, dict) else {}
-    if (
-        not isinstance(record, dict)
-        or record.get("size") != stat.st_size
-        or identity.get("ino") != stat.st_ino
-        or identity.get("mtime_ns") != stat.st_mtime_ns
-    ):
-        return None
-    return _info(bucket, key, record, stat.st_mtime_ns)
-
-
-def _info(bucket: str, key: str, record: dict[str, Any], mtime_ns: int) -> ObjectInfo:
-    return ObjectInfo(
-        bucket=bucket,
-        key=key,
-        size=int(record["size"]),
-        checksum=record.get("checksum"),
-        modified=datetime.fromtimestamp(mtime_ns / 1e9, UTC),
-        metadata=dict(record.get("metadata") or {}),
-    )
-
-
-def _walk_keys(folder: Path, relative: str, prefix: str) -> Iterator[str]:
-    try:
-        entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return  # removed while listing
-    for entry in entries:
-        if entry.name.startswith(RESERVED_MARKER):
-            continue
-        key = relative + entry.name
-        if entry.is_dir(follow_symlinks=False):
-            sub = key + "/"
-            if sub.startswith(prefix) or prefix.startswith(sub):
-                yield from _walk_keys(Path(entry.path), sub, prefix)
-        elif key.startswith(prefix) and entry.is_file(follow_symlinks=False):
-            yield key

@@ -4,11 +4,12 @@ The checksum lives in the object's metadata, and S3 fixes metadata when an
 upload starts, while the checksum is only known once the file has been read.
 Reading the file twice is not an option, so (docs/decisions.md, "S3 storage"):
 
-- files up to one part are read into memory once, hashed, and sent with one
-  ``put_object`` that carries the checksum;
+- files up to ``single_put_max`` (64 MiB, or one part if larger) are read
+  into memory once, hashed, and sent with one ``put_object`` that carries the
+  checksum;
 - larger files go by multipart upload (read once, hashed part by part, parts
   sent concurrently) to a temporary key under ``.onepiece-partial/``, then a
-  server-side copy (``MetadataDirective=REPLACE``, multipart copy past 5 GiB)
+  server-side copy (``MetadataDirective=REPLACE``, in parallel parts past 256 MiB)
   puts them under their key with the checksum, and the temporary is deleted.
 
 Either way the final key only ever holds a complete, verified object with its
@@ -18,10 +19,8 @@ checksum. boto3 is imported lazily: nothing connects until first used.
 from __future__ import annotations
 
 import io
-import logging
 import os
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,25 +34,40 @@ from onepiece.adapters.storage.naming import (
     validate_metadata,
     validate_prefix,
 )
+from onepiece.adapters.storage.s3_client import (
+    create_bucket_if_missing,
+    make_client,
+    probe_buckets,
+)
 from onepiece.adapters.storage.s3_multipart import (
-    MultipartUpload,
+    Source,
     part_size_for,
     read_part,
+    upload_through_temporary,
 )
-from onepiece.adapters.storage.streaming import CHUNK_SIZE, ChecksumTee, TempFile, open_source
-from onepiece.errors import ConfigError, IntegrityError, StorageError
+from onepiece.adapters.storage.streaming import (
+    CHUNK_SIZE,
+    ChecksumTee,
+    TempFile,
+    open_source,
+    os_errors,
+)
+from onepiece.errors import ConfigError, IntegrityError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
     from onepiece.config import Settings
 
-log = logging.getLogger(__name__)
-
 MIB = 1024 * 1024
-# Server-side copies below this size are one CopyObject; above, parallel
-# UploadPartCopy calls of this size (S3 caps a single copy at 5 GiB).
-MIN_COPY_PART = 64 * MIB
+# Files up to this size (or one part, if larger) are read into memory once and
+# sent in one PUT: a multipart upload would cost a server-side copy as well.
+# s5cmd draws the same line at 50 MiB.
+SINGLE_PUT_MAX = 64 * MIB
+# Moving an upload into place: one CopyObject up to this size (cheapest on
+# self-hosted servers), parallel UploadPartCopy calls above it (faster on AWS
+# for big objects, and required past S3's 5 GiB CopyObject limit).
+MULTIPART_COPY_MIN = 256 * MIB
 
 
 def create(settings: Settings) -> S3Storage:
@@ -80,6 +94,8 @@ class S3Storage:
         profile: str | None = None,
         part_size: int = 16 * MIB,
         concurrency: int = 8,
+        single_put_max: int | None = None,
+        multipart_copy_min: int = MULTIPART_COPY_MIN,
         max_attempts: int = 5,
         connect_timeout: float = 5.0,
         read_timeout: float = 60.0,
@@ -91,6 +107,11 @@ class S3Storage:
         self.profile = profile
         self.part_size = part_size
         self.concurrency = concurrency
+        # Files up to this size go in one request (no temporary key, no copy).
+        if single_put_max is None:
+            single_put_max = max(part_size, SINGLE_PUT_MAX)
+        self.single_put_max = single_put_max
+        self.multipart_copy_min = multipart_copy_min
         self.max_attempts = max_attempts
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
@@ -120,77 +141,24 @@ class S3Storage:
     def make_client(
         self, *, max_attempts: int, connect_timeout: float, read_timeout: float
     ) -> S3Client:
-        import boto3  # noqa: TID251 - heavy SDK, loaded only when S3 is used
-        from botocore.config import Config
-
-        options: dict[str, Any] = {}
-        if self.endpoint_url:
-            # S3-compatible servers (MinIO, Ceph, moto) expect path-style URLs and
-            # may reject the SDK's newer default transport checksums; our own
-            # checksum is verified end to end on every get.
-            options["s3"] = {"addressing_style": "path"}
-            options["request_checksum_calculation"] = "when_required"
-            options["response_checksum_validation"] = "when_required"
-        config = Config(
-            retries={"mode": "standard", "max_attempts": max_attempts},
+        return make_client(
+            endpoint_url=self.endpoint_url,
+            region=self.region,
+            profile=self.profile,
+            max_pool_connections=max(32, self.concurrency * 4),
+            max_attempts=max_attempts,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
-            max_pool_connections=max(32, self.concurrency * 4),
-            tcp_keepalive=True,
-            **options,
         )
-        with s3_errors.mapped(self.describe()):
-            try:
-                session = boto3.Session(profile_name=self.profile, region_name=self.region)
-                return session.client("s3", endpoint_url=self.endpoint_url, config=config)
-            except ValueError as exc:  # botocore's "Invalid endpoint"
-                raise ConfigError(
-                    f"invalid S3 endpoint {self.endpoint_url!r}: {exc}",
-                    hint="set storage.endpoint_url to a URL such as http://127.0.0.1:9000",
-                ) from exc
 
     def ping(self) -> str:
         """Fail fast: one attempt, short timeouts (``onepiece info --check``)."""
-        from botocore.exceptions import ClientError
-
         probe = self.make_client(max_attempts=1, connect_timeout=2.0, read_timeout=5.0)
-        with s3_errors.mapped(self.describe()):
-            try:
-                probe.list_buckets()
-            except ClientError as exc:
-                if _error_code(exc) != "AccessDenied":
-                    raise
-                # Reachable and authenticated; the credentials just may not list.
-                return f"s3 {self.describe()} (reachable; listing buckets is not allowed)"
-        return f"s3 {self.describe()}"
+        return f"s3 {self.describe()}{probe_buckets(probe, self.describe())}"
 
     def ensure_bucket(self, bucket: str) -> None:
         """Create the bucket unless it exists (and is ours)."""
-        from botocore.exceptions import ClientError
-
-        validate_bucket(bucket)
-        with s3_errors.mapped(self.describe(), bucket):
-            try:
-                self.client.head_bucket(Bucket=bucket)
-                return
-            except ClientError as exc:
-                if _error_code(exc) not in ("404", "NoSuchBucket", "NotFound"):
-                    raise
-            region = self.client.meta.region_name
-            arguments: dict[str, Any] = {"Bucket": bucket}
-            if region and region != "us-east-1":
-                arguments["CreateBucketConfiguration"] = {"LocationConstraint": region}
-            try:
-                self.client.create_bucket(**arguments)
-            except ClientError as exc:
-                code = _error_code(exc)
-                if code == "BucketAlreadyExists":
-                    raise StorageError(
-                        f"bucket {bucket!r} already exists and belongs to another account",
-                        hint="bucket names are global on AWS: choose another name",
-                    ) from exc
-                if code != "BucketAlreadyOwnedByYou":  # a concurrent create by us is fine
-                    raise
+        create_bucket_if_missing(self.client, validate_bucket(bucket), self.describe())
 
     # -- writes -----------------------------------------------------------
 
@@ -208,19 +176,20 @@ class S3Storage:
         uri = self.uri(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
-        with open_source(Path(source)) as reader:
-            part_size = part_size_for(_size_hint(reader), self.part_size)
-            first = read_part(reader, part_size)
-            second = read_part(reader, part_size) if len(first) == part_size else b""
-            if not second:
-                tee.update(first)
+        with os_errors(f"cannot read {source}"), open_source(Path(source)) as reader:
+            # Read one byte past the single-request limit: the file itself, not a
+            # stat that may be stale, decides which way it goes.
+            head = read_part(reader, self.single_put_max + 1)
+            if len(head) <= self.single_put_max:
+                tee.update(head)
                 tee.verify(uri)
-                info = self._put_object(bucket, key, first, tee.checksum(), user_metadata)
+                info = self._put_object(bucket, key, head, tee.checksum(), user_metadata)
                 if progress is not None:
-                    progress(len(first))
+                    progress(len(head))
                 return info
+            part_size = part_size_for(_size_hint(reader), self.part_size)
             return self._put_multipart(
-                bucket, key, [first, second], reader, part_size, tee, user_metadata, progress
+                bucket, key, head, reader, part_size, tee, user_metadata, progress
             )
 
     def put_bytes(
@@ -243,49 +212,26 @@ class S3Storage:
         self,
         bucket: str,
         key: str,
-        first_parts: list[bytes],
+        initial: bytes,
         reader: io.FileIO,
         part_size: int,
         tee: ChecksumTee,
         user_metadata: dict[str, str],
         progress: Progress | None,
     ) -> ObjectInfo:
-        from boto3.s3.transfer import TransferConfig  # noqa: TID251
-
-        temp_key = f"{PARTIAL_PREFIX}{uuid.uuid4().hex}/{key}"
-        endpoint = self.describe()
-        with s3_errors.mapped(endpoint, bucket, key):
-            with MultipartUpload(self.client, bucket, temp_key, user_metadata) as upload:
-                size = upload.send(first_parts, reader, part_size, self.concurrency, tee, progress)
-                tee.verify(self.uri(bucket, key))  # mismatch: the upload is aborted
-                upload.complete()
-            checksum = tee.checksum()
-            object_metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
-            copy_part = max(part_size, MIN_COPY_PART)
-            try:
-                self.client.copy(
-                    CopySource={"Bucket": bucket, "Key": temp_key},
-                    Bucket=bucket,
-                    Key=key,
-                    ExtraArgs={"Metadata": object_metadata, "MetadataDirective": "REPLACE"},
-                    Config=TransferConfig(
-                        multipart_threshold=copy_part,
-                        multipart_chunksize=copy_part,
-                        max_concurrency=self.concurrency,
-                    ),
-                )
-            finally:
-                self._discard(bucket, temp_key)
-        return ObjectInfo(bucket, key, size, checksum, None, object_metadata)
-
-    def _discard(self, bucket: str, temp_key: str) -> None:
-        """Delete a temporary object; a failure is logged, never raised over the result."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            self.client.delete_object(Bucket=bucket, Key=temp_key)
-        except (BotoCoreError, ClientError) as exc:
-            log.warning("could not delete temporary s3://%s/%s: %s", bucket, temp_key, exc)
+        with s3_errors.mapped(self.describe(), bucket, key):
+            size = upload_through_temporary(
+                self.client,
+                bucket,
+                key,
+                Source(initial, reader, part_size, tee, progress),
+                user_metadata,
+                concurrency=self.concurrency,
+                multipart_copy_min=self.multipart_copy_min,
+            )
+        checksum = tee.checksum()
+        metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
+        return ObjectInfo(bucket, key, size, checksum, None, metadata)
 
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; deleting a missing object is not an error."""
@@ -310,7 +256,11 @@ class S3Storage:
             info = _info(bucket, key, response)
             tee = ChecksumTee.for_recorded(info.checksum)
             body = response["Body"]
-            with body, TempFile(Path(destination)) as sink:
+            with (
+                body,
+                os_errors(f"cannot write {destination}"),
+                TempFile(Path(destination)) as sink,
+            ):
                 size = 0
                 for chunk in body.iter_chunks(CHUNK_SIZE):
                     if tee is not None:
@@ -354,10 +304,6 @@ class S3Storage:
 
 def _size_hint(reader: io.FileIO) -> int:
     return os.fstat(reader.fileno()).st_size
-
-
-def _error_code(exc: Any) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def _info(bucket: str, key: str, response: Any) -> ObjectInfo:

@@ -1,5 +1,9 @@
 """Multipart upload that reads the source once, hashing parts in order.
 
+Used for files too large for one request: they go to a temporary key first,
+then a server-side copy puts them under their key with the checksum (see
+docs/decisions.md, "S3 storage").
+
 Parts are read sequentially (the hash needs them in order) and uploaded by a
 pool of ``concurrency`` threads; at most ``concurrency`` parts are held in
 memory. Any failure, including a checksum mismatch found once the last part
@@ -11,11 +15,14 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from onepiece.adapters.storage.base import Progress
+from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, Progress
+from onepiece.adapters.storage.naming import PARTIAL_PREFIX
 from onepiece.adapters.storage.streaming import ChecksumTee
 
 if TYPE_CHECKING:
@@ -25,6 +32,75 @@ log = logging.getLogger(__name__)
 
 MAX_PARTS = 10_000  # S3's limit per upload
 MIB = 1024 * 1024
+
+
+@dataclass
+class Source:
+    """The file being uploaded: bytes already read, the rest, and what watches it."""
+
+    initial: bytes
+    reader: io.FileIO
+    part_size: int
+    tee: ChecksumTee
+    progress: Progress | None = None
+
+
+def upload_through_temporary(
+    client: S3Client,
+    bucket: str,
+    key: str,
+    source: Source,
+    user_metadata: dict[str, str],
+    *,
+    concurrency: int,
+    multipart_copy_min: int,
+) -> int:
+    """Multipart upload to a temporary key, then a verified copy to ``key``; returns the size.
+
+    The temporary key is under PARTIAL_PREFIX; the copy replaces the metadata
+    with the checksum, known only now. The final key never holds a partial or
+    unverified object. botocore errors are left to the caller to translate.
+    """
+    from boto3.s3.transfer import TransferConfig  # noqa: TID251 - S3 is in use
+
+    temp_key = f"{PARTIAL_PREFIX}{uuid.uuid4().hex}/{key}"
+    with MultipartUpload(client, bucket, temp_key, user_metadata) as upload:
+        size = upload.send(
+            source.initial,
+            source.reader,
+            source.part_size,
+            concurrency,
+            source.tee,
+            source.progress,
+        )
+        source.tee.verify(f"s3://{bucket}/{key}")  # a mismatch aborts the upload
+        upload.complete()
+    metadata = {**user_metadata, CHECKSUM_METADATA_KEY: source.tee.checksum()}
+    try:
+        client.copy(
+            CopySource={"Bucket": bucket, "Key": temp_key},
+            Bucket=bucket,
+            Key=key,
+            ExtraArgs={"Metadata": metadata, "MetadataDirective": "REPLACE"},
+            Config=TransferConfig(
+                multipart_threshold=multipart_copy_min,
+                multipart_chunksize=max(source.part_size, multipart_copy_min // 4),
+                max_concurrency=concurrency,
+            ),
+        )
+    finally:
+        _discard(client, bucket, temp_key)
+    return size
+
+
+def _discard(client: S3Client, bucket: str, temp_key: str) -> None:
+    """Delete a temporary object; a failure is logged, never raised over the result."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client.delete_object(Bucket=bucket, Key=temp_key)
+    except (BotoCoreError, ClientError) as exc:
+        log.warning("could not delete temporary s3://%s/%s: %s", bucket, temp_key, exc)
 
 
 def read_part(reader: io.FileIO, size: int) -> bytes:
@@ -92,14 +168,14 @@ class MultipartUpload:
 
     def send(
         self,
-        first_parts: list[bytes],
+        initial: bytes,
         reader: io.FileIO,
         part_size: int,
         concurrency: int,
         tee: ChecksumTee,
         progress: Progress | None = None,
     ) -> int:
-        """Upload ``first_parts`` then the rest of ``reader``; returns the total size."""
+        """Upload ``initial`` (bytes already read) then the rest of ``reader``; returns the size."""
         total = 0
         slots = threading.BoundedSemaphore(concurrency)
         failures: list[BaseException] = []
@@ -112,7 +188,7 @@ class MultipartUpload:
 
         with ThreadPoolExecutor(concurrency, thread_name_prefix="onepiece-part") as pool:
             try:
-                for number, data in enumerate(_parts(first_parts, reader, part_size), start=1):
+                for number, data in enumerate(_parts(initial, reader, part_size), start=1):
                     tee.update(data)
                     total += len(data)
                     slots.acquire()  # bounds memory to `concurrency` parts in flight
@@ -163,7 +239,19 @@ class MultipartUpload:
             progress(len(data))
 
 
-def _parts(first: list[bytes], reader: io.FileIO, part_size: int) -> Iterator[bytes]:
-    yield from first
-    while data := read_part(reader, part_size):
-        yield data
+def _parts(initial: bytes, reader: io.FileIO, part_size: int) -> Iterator[bytes]:
+    """Parts of exactly ``part_size`` (the last one shorter): ``initial``, then the file."""
+    offset = 0
+    while len(initial) - offset >= part_size:
+        yield initial[offset : offset + part_size]
+        offset += part_size
+    tail = initial[offset:]
+    del initial  # keep only the tail in memory from here on
+    while True:
+        part = tail + read_part(reader, part_size - len(tail))
+        tail = b""
+        if not part:
+            return
+        yield part
+        if len(part) < part_size:
+            return

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import tempfile
+import secrets
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -133,22 +135,46 @@ class TempFile:
 
 
 def _mkstemp_beside(destination: Path) -> tuple[int, Path]:
+    """Create a temp file next to ``destination`` with the usual umask-based mode.
+
+    (``tempfile.mkstemp`` would make it 0600, and the rename would keep that.)
+    """
     # A concurrent delete may prune the (empty) folder between mkdir and
-    # mkstemp: create it again rather than fail the transfer.
-    for attempt in range(3):
+    # create: make it again rather than fail the transfer.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for attempt in range(10):
+        path = destination.with_name(TEMP_PREFIX + secrets.token_hex(8))
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=destination.parent, prefix=TEMP_PREFIX)
-            return fd, Path(name)
+            return os.open(path, flags, 0o666), path
+        except FileExistsError:
+            if path.parent.is_dir():
+                continue  # name taken: draw another
+            raise _parent_is_a_file(destination) from None
         except FileNotFoundError:
-            if attempt == 2:
+            if attempt >= 2:
                 raise
-        except (FileExistsError, NotADirectoryError) as exc:
-            raise StorageError(
-                f"cannot create {destination}: a parent path is a file",
-                hint="an object already exists where this key needs a folder",
-            ) from exc
-    raise AssertionError("unreachable")
+        except NotADirectoryError as exc:
+            raise _parent_is_a_file(destination) from exc
+    raise StorageError(f"cannot create a temporary file beside {destination}")
+
+
+def _parent_is_a_file(destination: Path) -> StorageError:
+    return StorageError(
+        f"cannot create {destination}: a parent path is a file",
+        hint="an object already exists where this key needs a folder",
+    )
+
+
+_buffers = threading.local()
+
+
+def _buffer(size: int) -> bytearray:
+    """A reusable per-thread buffer: allocating 8 MiB per small file costs more than the copy."""
+    buffer: bytearray | None = getattr(_buffers, "buffer", None)
+    if buffer is None or len(buffer) != size:
+        buffer = _buffers.buffer = bytearray(size)
+    return buffer
 
 
 def pump(
@@ -159,7 +185,7 @@ def pump(
     chunk_size: int = CHUNK_SIZE,
 ) -> int:
     """Copy ``source`` into ``sink`` in one pass, hashing each chunk; returns bytes copied."""
-    buffer = bytearray(chunk_size)
+    buffer = _buffer(chunk_size)
     view = memoryview(buffer)
     total = 0
     while True:
@@ -173,6 +199,15 @@ def pump(
         total += count
         if progress is not None:
             progress(count)
+
+
+@contextlib.contextmanager
+def os_errors(what: str) -> Iterator[None]:
+    """Disk full, I/O errors, permissions: a StorageError naming what failed."""
+    try:
+        yield
+    except OSError as exc:
+        raise StorageError(f"{what}: {exc.strerror or exc}", context={"errno": exc.errno}) from exc
 
 
 def open_source(path: Path) -> io.FileIO:
