@@ -6,8 +6,9 @@ import shlex
 
 import pytest
 
-from onepiece.adapters.farms.opencue_command import DEFAULT_COMMANDS, command_for, uniform_step
+from onepiece.adapters.farms.opencue_command import TOKENS, command_for, uniform_step
 from onepiece.domain.render import JobRequest
+from onepiece.domain.render_commands import DEFAULT_COMMANDS, PLACEHOLDERS
 from onepiece.errors import ConfigError, JobRejected
 
 
@@ -71,9 +72,21 @@ def test_configured_templates_win_and_dcc_names_ignore_case() -> None:
     assert shlex.split(command)[:2] == ["my-blender", "#FRAMESPEC#"]
 
 
-def test_default_templates_only_use_known_placeholders() -> None:
+def test_every_shared_placeholder_has_an_opencue_value() -> None:
+    assert set(TOKENS) | {"scene", "output", "output_dir", "step"} == PLACEHOLDERS
+
+
+def test_the_local_farms_default_templates_work_on_opencue() -> None:
     for dcc in DEFAULT_COMMANDS:
-        assert command_for(request(dcc=dcc), {})
+        assert "{" not in command_for(request(dcc=dcc), {}).replace("{{", "")
+
+
+def test_nuke_range_and_houdini_inline_code_survive_quoting() -> None:
+    nuke = command_for(request(dcc="nuke", scene="/s/comp.nk"), {})
+    assert nuke == "nuke -x -F #FRAME_START#-#FRAME_END#x1 /s/comp.nk"
+    houdini = shlex.split(command_for(request(dcc="houdini", scene="/s/fx.hip"), {}))
+    assert houdini[:2] == ["hython", "-c"] and houdini[2].startswith("import hou,sys")
+    assert houdini[3:7] == ["/s/fx.hip", "/out/mantra1", "#FRAME_START#", "#FRAME_END#"]
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 """The command line of an OpenCue layer, from the DCC templates in ``[render.commands]``.
 
-Templates use the same placeholders as the local farm, so one
-``[render.commands]`` table serves both. On OpenCue the per-chunk values are
-Cuebot's command tokens, replaced when a chunk is dispatched:
+The templates, their defaults and their checks are the local farm's
+(``domain/render_commands.py``), so one ``[render.commands]`` table serves
+both farms. On OpenCue the per-chunk values are Cuebot's command tokens,
+replaced when a chunk is dispatched:
 
 =============  ==================  =========================================
 placeholder    becomes             meaning
@@ -19,29 +20,21 @@ placeholder    becomes             meaning
 
 A chunk of a frame set with gaps (``1-10,20-30``) spans the gap between
 ``#FRAME_START#`` and ``#FRAME_END#``; templates that take ``{frames}``
-render exactly the chunk's frames. Like the local farm, a template is split
-into words first and each word formatted after, so a path with spaces stays
-one argument; the words are then quoted back into one shell command line
-(Cuebot's tokens left bare so the command reads as it will run).
+render exactly the chunk's frames. ``[dcc.executables]`` is not applied:
+those are paths on this machine, not on the render hosts. The template's
+words are quoted back into one shell command line, Cuebot's tokens left
+bare so the command reads as it will run.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
-import string
 
 from onepiece.domain.render import JobRequest
-from onepiece.errors import ConfigError, JobRejected
+from onepiece.domain.render_commands import check_template, templates
+from onepiece.errors import JobRejected
 
-# Used when [render.commands] has no template for the DCC.
-DEFAULT_COMMANDS = {
-    "blender": "blender -b {scene} -o {output} -s {start} -e {end} -j {step} -a",
-    "maya": "Render -s {start} -e {end} -b {step} -rd {output_dir} {scene}",
-    "nuke": "nuke -x -F {frames} {scene}",
-    "houdini": "hrender -e -f {start} {end} -i {step} -d /out/mantra1 -o {output} {scene}",
-    "katana": "katana --batch --katana-file={scene} --render-node=Render -t {frame_list}",
-}
 TOKENS = {
     "start": "#FRAME_START#",
     "end": "#FRAME_END#",
@@ -51,7 +44,6 @@ TOKENS = {
     "job": "#JOB#",
     "python": "python3",
 }
-PLACEHOLDERS = frozenset({"scene", "output", "output_dir", "step", *TOKENS})
 
 _STEPPED = re.compile(r"^-?\d+--?\d+x(\d+)$")
 _TOKEN = re.compile(r"#(?:FRAME_START|FRAME_END|FRAMESPEC|IFRAME|JOB)#")
@@ -76,37 +68,9 @@ def uniform_step(frames: str) -> int:
     return steps.pop() if len(steps) == 1 else 1
 
 
-def _words(dcc: str, template: str) -> list[str]:
-    try:
-        words = shlex.split(template)
-    except ValueError as exc:
-        raise ConfigError(
-            f"render command for {dcc!r} is not a valid command line: {exc}",
-            hint="check the quotes in [render.commands] in onepiece.toml",
-        ) from exc
-    if not words:
-        raise ConfigError(f"render command for {dcc!r} is empty")
-    for word in words:
-        try:
-            fields = {f for _, f, _, _ in string.Formatter().parse(word) if f is not None}
-        except ValueError as exc:
-            raise ConfigError(
-                f"render command for {dcc!r} has unbalanced braces in {word!r}",
-                hint="write a literal brace as {{ or }}",
-            ) from exc
-        unknown = sorted(fields - PLACEHOLDERS)
-        if unknown:
-            raise ConfigError(
-                f"render command for {dcc!r} uses unknown placeholder(s) {unknown}",
-                hint=f"placeholders: {', '.join(sorted(PLACEHOLDERS))}",
-            )
-    return words
-
-
-def command_for(request: JobRequest, templates: dict[str, str]) -> str:
-    """The layer's shell command for this request. Raises JobRejected for an unknown DCC."""
-    configured = {name.lower(): value for name, value in templates.items()}
-    known = {**DEFAULT_COMMANDS, **configured}
+def command_for(request: JobRequest, configured: dict[str, str]) -> str:
+    """The layer's shell command. Raises JobRejected (unknown DCC) or ConfigError (template)."""
+    known = templates(configured)
     dcc = request.dcc.lower()
     if dcc not in known:
         raise JobRejected(
@@ -122,4 +86,4 @@ def command_for(request: JobRequest, templates: dict[str, str]) -> str:
         "output_dir": output.rsplit("/", 1)[0] if "/" in output else ".",
         "step": uniform_step(request.frames),
     }
-    return " ".join(_quote(word.format(**values)) for word in _words(dcc, known[dcc]))
+    return " ".join(_quote(word.format(**values)) for word in check_template(dcc, known[dcc]))
