@@ -67,3 +67,33 @@ def test_status_with_malformed_hosts_exits_3_naming_the_value(onepiece: Run) -> 
     result = onepiece("opencue", "status", env={"OPENCUE_HOSTS": "cuebot01:84x3"})
     assert result.returncode == 3
     assert "'cuebot01:84x3'" in result.stdout
+
+
+def test_render_commands_drive_an_opencue_job(onepiece: Run, fake_cuebot: FakeCuebot) -> None:
+    """onepiece render submit/status/cancel/farms with --farm opencue, in subprocesses."""
+    env = env_for(fake_cuebot)
+    farms = onepiece("render", "farms", "--format", "json", env=env)
+    assert farms.returncode == 0, farms.stderr
+    listed = {farm["name"]: farm for farm in json.loads(farms.stdout)["farms"]}
+    assert listed["opencue"]["available"] is True
+    submitted = onepiece(
+        "render", "submit", "--farm", "opencue", "--dcc", "blender",
+        "--scene", REQUEST.scene, "--frames", "1-6", "--chunk-size", "3",
+        "--output", REQUEST.output, "--user", "dana", "--format", "json",
+        env=env,
+    )  # fmt: skip
+    assert submitted.returncode == 0, submitted.stderr
+    job = json.loads(submitted.stdout)
+    assert job["farm"] == "opencue" and job["farm_job_id"] in fake_cuebot.state.jobs
+    fake_cuebot.step(job["farm_job_id"])
+    running = onepiece("render", "status", job["id"], "--format", "json", env=env)
+    assert running.returncode == 0, running.stderr
+    counts = json.loads(running.stdout)["frame_counts"]
+    assert (json.loads(running.stdout)["status"], counts["running"], counts["total"]) == (
+        "running",
+        6,
+        6,
+    )
+    cancelled = onepiece("render", "cancel", job["id"], "--reason", "re-cut", env=env)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert fake_cuebot.job(job["farm_job_id"]).kill_reason == "OnePiece: re-cut"

@@ -1,0 +1,107 @@
+"""Render jobs on OpenCue through OnePiece's job API: submit, follow, cancel, metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from onepiece.config import Settings
+from onepiece.web.app import create_app
+from tests.fake_cuebot import FakeCuebot
+from tests.integration.opencue.conftest import MakeSettings
+
+ADMIN = "opencue-admin-77a1c4"
+JOB = {
+    "farm": "opencue",
+    "dcc": "blender",
+    "scene": "/shows/testing/sh050/sh050_lgt_v001.blend",
+    "frames": "1-12",
+    "output": "/renders/sh050/beauty.####.exr",
+    "chunk_size": 4,
+    "user": "erin",
+}
+
+
+def bearer() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN}"}
+
+
+@pytest.fixture
+def api_settings(fake_cuebot: FakeCuebot, opencue_settings: MakeSettings) -> Settings:
+    return opencue_settings(
+        fake_cuebot.address,
+        OPENCUE_DEFAULT_SHOW="testing",
+        TRAFALGAR_DASHBOARD_TOKEN=ADMIN,
+        ONEPIECE_RENDER_POLL_SECONDS="300",  # refreshed by hand below, not by the clock
+    )
+
+
+@pytest.fixture
+def client(api_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(api_settings)) as test_client:
+        yield test_client
+
+
+def refresh(client: TestClient) -> None:
+    client.app.state.container.render_jobs.poll_once()  # type: ignore[attr-defined]
+
+
+def test_opencue_job_submitted_through_the_api_runs_to_success(
+    fake_cuebot: FakeCuebot, client: TestClient
+) -> None:
+    created = client.post("/jobs", json=JOB, headers=bearer())
+    assert created.status_code == 201, created.text
+    job = created.json()
+    assert job["farm"] == "opencue" and job["status"] == "queued"
+    assert job["farm_job_id"] in fake_cuebot.state.jobs
+    for _ in range(5):
+        fake_cuebot.step(job["farm_job_id"])
+    refresh(client)
+    done = client.get(f"/jobs/{job['id']}").json()
+    assert done["status"] == "succeeded" and done["progress"] == 100.0
+    assert done["frame_counts"]["total"] == 12 and done["frame_counts"]["succeeded"] == 12
+    farms = {farm["name"]: farm for farm in client.get("/farms").json()["farms"]}
+    assert farms["opencue"]["available"] is True
+    listed = client.get("/jobs", params={"farm": "opencue"}).json()["jobs"]
+    assert [j["id"] for j in listed] == [job["id"]]
+    metrics = client.get("/metrics", headers=bearer())
+    assert metrics.status_code == 200, metrics.text
+    assert metrics.json()["render"]["by_farm"] == {"opencue": 1}
+
+
+def test_opencue_job_cancelled_through_the_api_is_killed_on_cuebot(
+    fake_cuebot: FakeCuebot, client: TestClient
+) -> None:
+    job = client.post("/jobs", json=JOB, headers=bearer()).json()
+    fake_cuebot.step(job["farm_job_id"])
+    cancelled = client.post(
+        f"/jobs/{job['id']}/cancel", json={"reason": "wrong take"}, headers=bearer()
+    )
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+    assert fake_cuebot.job(job["farm_job_id"]).kill_reason == "OnePiece: wrong take"
+
+
+def test_unknown_show_submission_is_a_clear_422(
+    fake_cuebot: FakeCuebot, opencue_settings: MakeSettings
+) -> None:
+    settings = opencue_settings(
+        fake_cuebot.address, OPENCUE_DEFAULT_SHOW="ghost", TRAFALGAR_DASHBOARD_TOKEN=ADMIN
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/jobs", json=JOB, headers=bearer())
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "adapter.job_rejected"
+    assert "show 'ghost' does not exist" in error["message"]
+
+
+def test_cuebot_down_at_submit_is_a_503_envelope(
+    fake_cuebot: FakeCuebot, client: TestClient
+) -> None:
+    fake_cuebot.stop()
+    response = client.post("/jobs", json=JOB, headers=bearer())
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "adapter.unavailable"
