@@ -1,0 +1,41 @@
+"""Pluggable inputs to the dashboard that other services own.
+
+``/metrics`` reports render jobs and reconciliation differences, but those
+live in other services (the render job store, ``onepiece validate reconcile``).
+They plug in here instead of the dashboard importing them:
+
+- ``render``: returns a ``RenderSummary`` (jobs, by_status, by_farm). Until a
+  render job store registers itself, the summary is empty: never an error.
+- ``reconcile``: returns the number of differences the last reconciliation
+  between the tracker and storage found. Until one registers, 0.
+
+In the web app they sit on ``app.state.hooks.dashboard``; a router module's
+``setup(app)`` assigns them, e.g.
+``app.state.hooks.dashboard.render = store.render_summary``. They run in a
+worker thread, may do blocking I/O, and may raise ``OnePieceError`` (the
+dashboard then says so in its ``message``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from onepiece.domain.dashboard import RenderSummary
+
+RenderSource = Callable[[], RenderSummary]
+ReconcileSource = Callable[[], int]
+
+
+def no_render_jobs() -> RenderSummary:
+    return RenderSummary()
+
+
+def no_reconcile_differences() -> int:
+    return 0
+
+
+@dataclass
+class DashboardSources:
+    render: RenderSource = no_render_jobs
+    reconcile: ReconcileSource = no_reconcile_differences

@@ -1,0 +1,50 @@
+"""``GET /health``: liveness, version and backends, plus fields other services contribute.
+
+Read policy (open unless TRAFALGAR_READ_TOKEN is set). It never calls the
+tracker: a health check must answer while the tracker is down. Services add
+their own section by registering a contributor on ``app.state.hooks.health``;
+a contributor that raises one of our errors marks the service ``degraded``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict
+
+from onepiece import __version__
+from onepiece.errors import OnePieceError
+from onepiece.web.deps import ReadAuth, SettingsDep
+
+log = logging.getLogger("onepiece.web")
+
+router = APIRouter(tags=["health"])
+
+
+class HealthResponse(BaseModel):
+    # Contributors add their own top-level sections (e.g. "render", "projects").
+    model_config = ConfigDict(extra="allow")
+
+    status: str
+    version: str
+    tracker: dict[str, Any]
+
+
+@router.get("/health", response_model=HealthResponse)
+def health(request: Request, settings: SettingsDep, _auth: ReadAuth) -> dict[str, Any]:
+    """Service status; open unless a read token is configured."""
+    body: dict[str, Any] = {
+        "status": "ok",
+        "version": __version__,
+        "tracker": {"backend": settings.tracker_backend},
+    }
+    for name, contributor in request.app.state.hooks.health.items():
+        try:
+            body[name] = contributor()
+        except OnePieceError as exc:
+            log.warning("health contributor %s failed: %s", name, exc.message)
+            body[name] = {"status": "unavailable", "message": exc.message}
+            body["status"] = "degraded"
+    return body

@@ -1,0 +1,94 @@
+"""``GET /metrics``: the dashboard summary (admin token).
+
+A warm request is answered on the event loop from the cached, already
+serialised body; anything that may touch the tracker or files runs in a
+worker thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, FastAPI, Response
+from starlette.concurrency import run_in_threadpool
+
+from onepiece.services.dashboard import DashboardMetrics
+from onepiece.web.dashboard import DashboardDep, install_dashboard
+from onepiece.web.deps import AdminAuth
+from onepiece.web.schemas import (
+    IngestCountsOut,
+    IngestOut,
+    MetricsResponse,
+    RenderOut,
+    ReviewOut,
+    ReviewProjectOut,
+    ReviewTotalsOut,
+    StatusOut,
+)
+
+router = APIRouter(tags=["dashboard"])
+
+
+def setup(app: FastAPI) -> None:
+    install_dashboard(app)
+
+
+def metrics_model(metrics: DashboardMetrics) -> MetricsResponse:
+    ingest = metrics.ingest
+    return MetricsResponse(
+        status=StatusOut(**asdict(metrics.status)),
+        ingest=IngestOut(
+            counts=IngestCountsOut(
+                total=ingest.total,
+                successful=ingest.successful,
+                failed=ingest.failed,
+                running=ingest.running,
+            ),
+            last_success_at=ingest.last_success_at,
+            failure_streak=ingest.failure_streak,
+        ),
+        render=RenderOut(**asdict(metrics.render)),
+        review=ReviewOut(
+            totals=ReviewTotalsOut(**asdict(metrics.review_totals)),
+            projects=[ReviewProjectOut(**asdict(p)) for p in metrics.review_projects],
+        ),
+        message=metrics.message,
+    )
+
+
+class _BodyMemo:
+    """The JSON body of the last metrics object served, so a warm hit skips serialising."""
+
+    def __init__(self) -> None:
+        self._last: tuple[DashboardMetrics, bytes] | None = None
+
+    def body(self, metrics: DashboardMetrics) -> bytes:
+        last = self._last
+        if last is not None and last[0] is metrics:
+            return last[1]
+        model = metrics_model(metrics)
+        body = model.model_dump_json(exclude={"message"} if model.message is None else None)
+        encoded = body.encode()
+        self._last = (metrics, encoded)  # one tuple assignment: safe across threads
+        return encoded
+
+
+_memo = _BodyMemo()
+
+
+@router.get(
+    "/metrics",
+    response_model=MetricsResponse,
+    summary="Dashboard summary: tracker, ingest, render and review figures",
+)
+async def metrics(dashboard: DashboardDep, _auth: AdminAuth) -> Response:
+    """Counts from the tracker, ingest runs, render jobs and review playlists.
+
+    ``message`` appears only when some figures are stale or unavailable (for
+    example while the tracker is down) and says which.
+    """
+    cached = dashboard.cache.get_fresh("metrics", "all")
+    value = (
+        cached.value if cached is not None else (await run_in_threadpool(dashboard.metrics)).value
+    )
+    return Response(_memo.body(value), media_type="application/json")

@@ -1,0 +1,84 @@
+"""``GET /projects`` and ``GET /projects/{project}``: the project registry and dashboards.
+
+Read policy. Both are cached like /metrics and keep answering from the cache
+(with a ``message``) while the tracker is down. Plain ``def`` routes: FastAPI
+runs them in a worker thread, so tracker calls never block the event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter, FastAPI
+
+from onepiece.domain.project_dashboard import StatusTotals
+from onepiece.web.dashboard import DashboardDep, install_dashboard
+from onepiece.web.deps import ReadAuth
+from onepiece.web.schemas import (
+    EpisodeOut,
+    ProjectDashboardResponse,
+    ProjectEntryOut,
+    ProjectsResponse,
+    PublishedOut,
+    StatusTotalsOut,
+)
+
+router = APIRouter(tags=["dashboard"])
+
+
+def setup(app: FastAPI) -> None:
+    install_dashboard(app)
+
+
+def _status(totals: StatusTotals) -> StatusTotalsOut:
+    return StatusTotalsOut(shots=totals.shots, versions=totals.versions)
+
+
+@router.get("/projects", response_model=ProjectsResponse, response_model_exclude_none=False)
+def list_projects(dashboard: DashboardDep, _auth: ReadAuth) -> ProjectsResponse:
+    """Projects from configuration and the tracker, with status totals per project and overall."""
+    overview = dashboard.overview()
+    return ProjectsResponse(
+        projects=[
+            ProjectEntryOut(
+                **asdict(entry.project),
+                shots=entry.shots,
+                versions=entry.versions,
+                status=_status(entry.status) if entry.status else None,
+            )
+            for entry in overview.projects
+        ],
+        status=_status(overview.status) if overview.status else None,
+        synced_at=overview.synced_at,
+        source=overview.source,
+        message=overview.message,
+    )
+
+
+@router.get(
+    "/projects/{project}",
+    response_model=ProjectDashboardResponse,
+    responses={404: {"description": "Unknown project (code tracker.not_found)"}},
+)
+def project_dashboard(
+    project: str, dashboard: DashboardDep, _auth: ReadAuth
+) -> ProjectDashboardResponse:
+    """Episodes, shots, versions, status totals and the latest published versions."""
+    found, message = dashboard.project(project)
+    data = found.value
+    return ProjectDashboardResponse(
+        project=data.project,
+        name=data.name,
+        episodes=[
+            EpisodeOut(
+                episode=e.episode, shots=e.shots, versions=e.versions, status=_status(e.status)
+            )
+            for e in data.episodes
+        ],
+        shots=data.shots,
+        versions=data.versions,
+        status=_status(data.status),
+        latest_published=[PublishedOut(**asdict(p)) for p in data.latest_published],
+        fetched_at=found.fetched_at,
+        message=message,
+    )

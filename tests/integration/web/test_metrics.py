@@ -1,0 +1,162 @@
+"""GET /metrics: the documented schema, filled from the tracker, ingest runs and hooks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from onepiece.atomicio import write_json
+from onepiece.config import Settings
+from onepiece.domain.dashboard import summarise_render
+from onepiece.errors import AdapterUnavailable
+from tests.integration.web.conftest import admin
+from tests.tracker_double import RecordingTracker
+
+SCHEMA = {
+    "status": {"projects", "shots", "versions", "errors"},
+    "ingest": {"counts", "last_success_at", "failure_streak"},
+    "render": {"jobs", "by_status", "by_farm"},
+    "review": {"totals", "projects"},
+}
+
+
+def test_metrics_has_exactly_the_documented_schema(client: TestClient) -> None:
+    response = client.get("/metrics", headers=admin())
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == set(SCHEMA)  # no "message" while everything is fresh
+    for section, keys in SCHEMA.items():
+        assert set(body[section]) == keys
+    assert set(body["ingest"]["counts"]) == {"total", "successful", "failed", "running"}
+    assert set(body["review"]["totals"]) == {
+        "projects",
+        "playlists",
+        "clips",
+        "shots",
+        "duration_seconds",
+    }
+    for row in body["review"]["projects"]:
+        assert set(row) == {"project", "playlists", "clips", "shots", "duration_seconds"}
+
+
+def test_metrics_figures_come_from_tracker_registry_and_playlists(client: TestClient) -> None:
+    body = client.get("/metrics", headers=admin()).json()
+    # XY is archived upstream, so only FG is on the dashboard.
+    assert body["status"] == {"projects": 1, "shots": 3, "versions": 3, "errors": 0}
+    assert body["render"] == {"jobs": 0, "by_status": {}, "by_farm": {}}
+    assert body["review"]["projects"] == [
+        {"project": "FG", "playlists": 1, "clips": 2, "shots": 1, "duration_seconds": 4.5}
+    ]
+    assert body["review"]["totals"]["duration_seconds"] == 4.5
+
+
+def test_metrics_reads_the_ingest_run_registry(settings: Settings, make_app) -> None:
+    write_json(
+        settings.ingest_registry_path,
+        {
+            "runs": [
+                {
+                    "id": "r1",
+                    "project": "FG",
+                    "status": "completed",
+                    "started_at": "2024-05-01T10:00:00+00:00",
+                    "completed_at": "2024-05-01T10:10:00+00:00",
+                    "counts": {"files": 4},
+                },
+                {
+                    "id": "r2",
+                    "project": "FG",
+                    "status": "failed",
+                    "started_at": "2024-05-02T10:00:00+00:00",
+                    "completed_at": None,
+                },
+                {
+                    "id": "r3",
+                    "project": "FG",
+                    "status": "failed",
+                    "started_at": "2024-05-03T10:00:00+00:00",
+                    "completed_at": None,
+                },
+                {
+                    "id": "r4",
+                    "project": "FG",
+                    "status": "running",
+                    "started_at": "2024-05-04T10:00:00+00:00",
+                    "completed_at": None,
+                },
+            ]
+        },
+    )
+    with TestClient(make_app(settings)) as client:
+        ingest = client.get("/metrics", headers=admin()).json()["ingest"]
+    assert ingest == {
+        "counts": {"total": 4, "successful": 1, "failed": 2, "running": 1},
+        "last_success_at": "2024-05-01T10:10:00Z",
+        "failure_streak": 2,
+    }
+
+
+def test_a_corrupt_ingest_registry_is_reported_in_message_not_as_an_error(
+    settings: Settings, client: TestClient
+) -> None:
+    settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.ingest_registry_path.write_text("{not json")
+    response = client.get("/metrics", headers=admin())
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ingest"]["counts"]["total"] == 0
+    assert "ingest registry unavailable" in body["message"]
+
+
+def test_render_and_reconcile_sources_plug_in_through_app_hooks(app: FastAPI) -> None:
+    app.state.hooks.dashboard.render = lambda: summarise_render(
+        [("running", "local"), ("succeeded", "opencue")]
+    )
+    app.state.hooks.dashboard.reconcile = lambda: 7
+    with TestClient(app) as client:
+        body = client.get("/metrics", headers=admin()).json()
+    assert body["render"] == {
+        "jobs": 2,
+        "by_status": {"running": 1, "succeeded": 1},
+        "by_farm": {"local": 1, "opencue": 1},
+    }
+    assert body["status"]["errors"] == 7
+
+
+def test_a_failing_render_source_never_fails_metrics(app: FastAPI) -> None:
+    def farm_down():
+        raise AdapterUnavailable("render store locked")
+
+    app.state.hooks.dashboard.render = farm_down
+    with TestClient(app) as client:
+        response = client.get("/metrics", headers=admin())
+    assert response.status_code == 200
+    assert response.json()["render"]["jobs"] == 0
+    assert "render store locked" in response.json()["message"]
+
+
+def test_warm_metrics_do_not_reach_the_tracker_again(
+    client: TestClient, tracker: RecordingTracker
+) -> None:
+    client.get("/metrics", headers=admin())
+    before = sum(tracker.calls.values())
+    for _ in range(5):
+        assert client.get("/metrics", headers=admin()).status_code == 200
+    assert sum(tracker.calls.values()) == before
+
+
+def test_configured_projects_join_the_tracker_list(
+    data_dir: Path, make_app, tracker: RecordingTracker
+) -> None:
+    from tests.integration.web.conftest import make_settings
+
+    settings = make_settings(data_dir, dashboard={"projects": "NEWSHOW, FG"})
+    with TestClient(make_app(settings)) as client:
+        body = client.get("/metrics", headers=admin()).json()
+    assert body["status"]["projects"] == 2
+    assert [p["project"] for p in body["review"]["projects"]] == ["FG", "NEWSHOW"]
+    saved = json.loads(settings.dashboard_projects_path.read_text())
+    assert [p["code"] for p in saved["projects"]] == ["FG", "NEWSHOW"]
