@@ -40,6 +40,8 @@ ROUTER_MODULES = [
     "onepiece.web.routers.metrics",
     "onepiece.web.routers.projects",
     "onepiece.web.routers.admin_cache",
+    "onepiece.web.routers.summary",
+    "onepiece.web.routers.pages",
 ]
 
 Hook = Callable[[FastAPI], Awaitable[None] | None]

@@ -1,0 +1,121 @@
+"""The workload summary behind the dashboard page and ``GET /summary``.
+
+``/metrics`` carries the same figures but needs the dashboard token; the
+pages follow the read policy, so they read this instead. It reuses the
+dashboard service (and its caches) for tracker and review figures, and reads
+the two cheap, fast-moving sources fresh on every call: the ingest run
+registry (a small JSON file) and the render job counts (one SQL aggregate).
+That way a page that re-reads the summary after a live event sees the event
+reflected, instead of a figure cached for ``dashboard.cache_ttl``.
+
+When the tracker is unreachable the summary says so (``tracker.available``
+false, with what to check), and keeps every figure it can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from onepiece.config import Settings
+from onepiece.domain.dashboard import IngestSummary, RenderSummary, ReviewProject, summarise_ingest
+from onepiece.domain.project_dashboard import StatusTotals
+from onepiece.errors import OnePieceError
+from onepiece.services.dashboard import DashboardMetrics, DashboardService
+from onepiece.state.ingest_runs_reader import read_ingest_runs
+
+TRACKER_HINTS = {
+    "shotgrid": (
+        "Check ONEPIECE_SHOTGRID_URL, ONEPIECE_SHOTGRID_SCRIPT and ONEPIECE_SHOTGRID_KEY, "
+        "and that the ShotGrid site is reachable from this server"
+    ),
+    "local": (
+        "Check ONEPIECE_TRACKER_PATH (default <data dir>/tracker.db) points at a readable "
+        "tracker database"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TrackerState:
+    backend: str
+    available: bool
+    message: str | None = None
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    code: str
+    name: str
+    shots: int | None
+    versions: int | None
+    status: StatusTotals | None
+    review: ReviewProject
+
+
+@dataclass(frozen=True)
+class WorkloadSummary:
+    generated_at: datetime
+    metrics: DashboardMetrics
+    ingest: IngestSummary
+    render: RenderSummary
+    projects: list[ProjectRow]
+    tracker: TrackerState
+    message: str | None = None
+
+
+def _fresh_ingest(settings: Settings) -> IngestSummary:
+    return summarise_ingest(read_ingest_runs(settings.ingest_registry_path))
+
+
+def workload_summary(
+    dashboard: DashboardService,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> WorkloadSummary:
+    """Every figure the dashboard page shows, fresh where it is cheap to be."""
+    metrics = dashboard.metrics().value
+    overview = dashboard.overview()
+    notes = [m for m in (metrics.message, overview.message) if m]
+    try:
+        ingest = _fresh_ingest(dashboard.settings)
+    except OnePieceError as exc:
+        ingest = metrics.ingest
+        notes.append(f"ingest registry: {exc.message}")
+    try:
+        render = dashboard.sources.render()
+    except OnePieceError as exc:
+        render = metrics.render
+        notes.append(f"render jobs: {exc.message}")
+
+    review = {row.project: row for row in metrics.review_projects}
+    projects = [
+        ProjectRow(
+            code=entry.project.code,
+            name=entry.project.name or entry.project.code,
+            shots=entry.shots,
+            versions=entry.versions,
+            status=entry.status,
+            review=review.get(entry.project.code, ReviewProject(entry.project.code)),
+        )
+        for entry in overview.projects
+    ]
+    backend = dashboard.settings.tracker_backend
+    error = dashboard.registry.state().last_error
+    tracker = TrackerState(
+        backend=backend,
+        available=error is None,
+        message=f"Tracker unreachable: {error}" if error else None,
+        hint=TRACKER_HINTS.get(backend) if error else None,
+    )
+    return WorkloadSummary(
+        generated_at=now(),
+        metrics=metrics,
+        ingest=ingest,
+        render=render,
+        projects=projects,
+        tracker=tracker,
+        message="; ".join(dict.fromkeys(notes)) or None,
+    )
