@@ -21,6 +21,7 @@ from onepiece.cli.context import state
 COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
+    "onepiece.cli.render",
     "onepiece.cli.serve",
 ]
 

@@ -114,6 +114,8 @@ class RenderSettings(Section):
     max_concurrency: int = Field(2, ge=1, le=256)
     default_chunk_size: int = Field(10, ge=1)
     mock_enabled: bool = False
+    # How often the web service refreshes unfinished jobs from their farms.
+    poll_seconds: float = Field(1.0, gt=0, le=300)
     # Command templates per DCC, e.g.
     # {"blender": "blender -b {scene} -o {output} -s {start} -e {end} -a"}
     commands: dict[str, str] = Field(default_factory=dict)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
+
+from onepiece.errors import ValidationError
 
 
 class JobStatus(StrEnum):
@@ -63,3 +66,119 @@ class FarmCapabilities:
     priority_max: int
     chunking: bool
     cancellation: bool
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _parse_time(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One submission as OnePiece records it: our id, the request, the farm's view."""
+
+    id: str
+    request: JobRequest
+    farm_job_id: str
+    status: JobStatus
+    submitted_at: datetime
+    updated_at: datetime
+    frames: FrameCounts = field(default_factory=FrameCounts)
+    message: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def farm(self) -> str:
+        return self.request.farm
+
+    def apply(self, state: FarmJobState, now: datetime) -> RenderJob:
+        """This job updated with the farm's latest view (unchanged if nothing moved)."""
+        new = replace(
+            self,
+            status=state.status,
+            frames=state.frames,
+            message=state.message,
+            started_at=state.started_at or self.started_at,
+            finished_at=state.finished_at or self.finished_at,
+        )
+        if new == self:
+            return self
+        return replace(new, updated_at=now)
+
+    def to_dict(self) -> dict[str, Any]:
+        frames = asdict(self.frames)
+        total = frames["total"] or 1
+        return {
+            "id": self.id,
+            "farm": self.request.farm,
+            "farm_job_id": self.farm_job_id,
+            "status": self.status.value,
+            "dcc": self.request.dcc,
+            "scene": self.request.scene,
+            "frames": self.request.frames,
+            "output": self.request.output,
+            "priority": self.request.priority,
+            "chunk_size": self.request.chunk_size,
+            "user": self.request.user,
+            "progress": round(100.0 * frames["succeeded"] / total, 1),
+            "frame_counts": frames,
+            "message": self.message,
+            "submitted_at": _iso(self.submitted_at),
+            "updated_at": _iso(self.updated_at),
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RenderJob:
+        request = JobRequest(
+            dcc=data["dcc"],
+            scene=data["scene"],
+            frames=data["frames"],
+            output=data["output"],
+            farm=data["farm"],
+            priority=data["priority"],
+            chunk_size=data["chunk_size"],
+            user=data.get("user"),
+        )
+        submitted = _parse_time(data["submitted_at"])
+        if submitted is None:
+            raise ValueError(f"render job {data.get('id')!r} has no submitted_at")
+        updated = _parse_time(data.get("updated_at"))
+        return cls(
+            id=data["id"],
+            request=request,
+            farm_job_id=data["farm_job_id"],
+            status=JobStatus(data["status"]),
+            submitted_at=submitted,
+            updated_at=updated or submitted,
+            frames=FrameCounts(**data.get("frame_counts", {})),
+            message=data.get("message"),
+            started_at=_parse_time(data.get("started_at")),
+            finished_at=_parse_time(data.get("finished_at")),
+        )
+
+
+def validate_request(request: JobRequest, capabilities: FarmCapabilities) -> int:
+    """Refuse a request the farm cannot take; return its frame count."""
+    from onepiece.domain.frames import parse_frames
+
+    for name in ("dcc", "scene", "output"):
+        if not str(getattr(request, name)).strip():
+            raise ValidationError(f"{name} is required", context={"field": name})
+    low, high = capabilities.priority_min, capabilities.priority_max
+    if not low <= request.priority <= high:
+        raise ValidationError(
+            f"priority {request.priority} is outside {capabilities.name}'s range {low}-{high}",
+            context={"field": "priority"},
+        )
+    if request.chunk_size < 1:
+        raise ValidationError(
+            f"chunk size must be at least 1, not {request.chunk_size}",
+            context={"field": "chunk_size"},
+        )
+    return len(parse_frames(request.frames))

@@ -40,6 +40,10 @@ ROUTER_MODULES = [
     "onepiece.web.routers.metrics",
     "onepiece.web.routers.projects",
     "onepiece.web.routers.admin_cache",
+    # streams before jobs: /jobs/stream must not be read as a job id.
+    "onepiece.web.routers.streams",
+    "onepiece.web.routers.jobs",
+    "onepiece.web.routers.runs",
     "onepiece.web.routers.summary",
     "onepiece.web.routers.pages",
 ]

@@ -1,0 +1,208 @@
+"""The in-process event broker behind the live streams (SSE and WebSocket).
+
+One broker per process, topics ``jobs`` and ``runs``. ``publish`` is safe from
+any thread (the render poller and the run-registry watcher are threads): it
+assigns the event id and schedules ONE callback per event loop with
+``loop.call_soon_threadsafe``; that callback fans the event out to the loop's
+subscribers. Each subscriber has a bounded queue: when it is full the oldest
+event is dropped and the subscriber is told (a ``stream.lagged`` event with the
+count) before its next event; a subscriber that falls ``disconnect_after``
+events behind without catching up is closed. Nobody waits on a slow consumer.
+
+Event ids are ``<boot>-<seq>``: ``boot`` changes with every broker, so a client
+reconnecting with a ``Last-Event-ID`` from before a restart is recognised and
+sent a fresh snapshot instead of a wrong replay. A bounded replay buffer per
+topic serves reconnects within the same boot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+LAGGED = "stream.lagged"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    seq: int
+    topic: str
+    name: str
+    data: dict[str, Any]  # the wire payload, e.g. {"event": "job.created", "job": {...}}
+
+
+class Subscription:
+    """One consumer's bounded queue. Filled on its event loop, drained with ``get``."""
+
+    def __init__(self, topic: str, loop: asyncio.AbstractEventLoop, max_queue: int,
+                 disconnect_after: int) -> None:  # fmt: skip
+        self.topic = topic
+        self.loop = loop
+        self.max_queue = max_queue
+        self.disconnect_after = disconnect_after
+        self.queue: deque[Event] = deque()
+        self.dropped = 0  # not yet reported to the consumer
+        self.behind = 0  # dropped since the consumer last emptied its queue
+        self.dropped_total = 0
+        self.closed = False
+        self.close_reason: str | None = None
+        self.lagged_out = False  # closed by the broker for falling too far behind
+        self.start_id = ""  # the broker's last event id when this subscription began
+        self._wake = asyncio.Event()
+
+    def offer(self, event: Event) -> None:
+        """Queue an event (on the subscriber's loop). Trims, never blocks."""
+        if self.closed:
+            return
+        if len(self.queue) >= self.max_queue:
+            self.queue.popleft()
+            self.dropped += 1
+            self.dropped_total += 1
+            self.behind += 1
+            if self.behind > self.disconnect_after:
+                self.lagged_out = True
+                self.close(f"disconnected: more than {self.disconnect_after} events behind")
+                return
+        self.queue.append(event)
+        self._wake.set()
+
+    def close(self, reason: str | None = None) -> None:
+        self.closed = True
+        self.close_reason = self.close_reason or reason
+        self._wake.set()
+
+    def _lag_notice(self, disconnected: bool = False) -> Event:
+        count, self.dropped = self.dropped, 0
+        data = {"event": LAGGED, "dropped": count, "disconnected": disconnected}
+        if disconnected:
+            data["reason"] = self.close_reason
+        return Event("", 0, self.topic, LAGGED, data)
+
+    async def get(self) -> Event | None:
+        """Next event (a ``stream.lagged`` notice first after drops); None once closed."""
+        while True:
+            if self.closed:
+                if self.dropped:
+                    return self._lag_notice(disconnected=True)
+                return None
+            if self.dropped:
+                return self._lag_notice()
+            if self.queue:
+                event = self.queue.popleft()
+                if not self.queue:
+                    self.behind = 0  # caught up
+                return event
+            self._wake.clear()
+            await self._wake.wait()
+
+    async def __aiter__(self) -> AsyncIterator[Event]:
+        while (event := await self.get()) is not None:
+            yield event
+
+
+class Broker:
+    def __init__(
+        self, *, max_queue: int = 256, disconnect_after: int = 1024, replay_size: int = 512
+    ) -> None:
+        self.max_queue = max_queue
+        self.disconnect_after = disconnect_after
+        self.replay_size = replay_size
+        self.boot = secrets.token_hex(4)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._replay: dict[str, deque[Event]] = {}
+        self._evicted: dict[str, int] = {}  # topic -> seq of the newest evicted event
+        # (topic, loop) -> subscribers; tuples replaced on change (copy-on-write).
+        self._subs: dict[tuple[str, asyncio.AbstractEventLoop], tuple[Subscription, ...]] = {}
+
+    @property
+    def last_id(self) -> str:
+        return f"{self.boot}-{self._seq}"
+
+    def publish(self, topic: str, name: str, data: dict[str, Any]) -> Event:
+        """Record and deliver an event; callable from any thread, never blocks on consumers."""
+        closed = []
+        with self._lock:
+            self._seq += 1
+            event = Event(f"{self.boot}-{self._seq}", self._seq, topic, name, data)
+            buffer = self._replay.setdefault(topic, deque())
+            if len(buffer) >= self.replay_size:
+                self._evicted[topic] = buffer.popleft().seq
+            buffer.append(event)
+            # Scheduled under the lock so every loop sees events in id order.
+            for (t, loop), subs in self._subs.items():
+                if t != topic:
+                    continue
+                try:
+                    loop.call_soon_threadsafe(_fan_out, subs, event)
+                except RuntimeError:  # that loop is closed: its subscribers are gone
+                    closed.append((t, loop))
+            for key in closed:
+                del self._subs[key]
+        return event
+
+    def subscribe(
+        self, topic: str, *, last_event_id: str | None = None
+    ) -> tuple[Subscription, bool]:
+        """Subscribe on the running loop. Returns (subscription, replayed).
+
+        With a ``last_event_id`` from this boot still covered by the replay
+        buffer, the missed events are queued first and ``replayed`` is True;
+        otherwise the caller should send a snapshot.
+        """
+        loop = asyncio.get_running_loop()
+        sub = Subscription(topic, loop, self.max_queue, self.disconnect_after)
+        with self._lock:
+            replayed = False
+            after = self._parse(last_event_id)
+            if after is not None and after >= self._evicted.get(topic, 0):
+                for event in self._replay.get(topic, ()):
+                    if event.seq > after:
+                        sub.offer(event)
+                replayed = True
+            sub.start_id = self.last_id
+            key = (topic, loop)
+            self._subs[key] = (*self._subs.get(key, ()), sub)
+        return sub, replayed
+
+    def _parse(self, last_event_id: str | None) -> int | None:
+        if not last_event_id:
+            return None
+        boot, _, seq = last_event_id.strip().partition("-")
+        if boot != self.boot or not seq.isdigit() or int(seq) > self._seq:
+            return None
+        return int(seq)
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        sub.close()
+        with self._lock:
+            key = (sub.topic, sub.loop)
+            remaining = tuple(s for s in self._subs.get(key, ()) if s is not sub)
+            if remaining:
+                self._subs[key] = remaining
+            else:
+                self._subs.pop(key, None)
+
+    def subscriber_count(self, topic: str | None = None) -> int:
+        with self._lock:
+            return sum(len(s) for (t, _), s in self._subs.items() if topic in (None, t))
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            subs = [s for group in self._subs.values() for s in group]
+            return {
+                "subscribers": len(subs),
+                "last_event_id": self.last_id,
+                "dropped": sum(s.dropped_total for s in subs),
+            }
+
+
+def _fan_out(subs: tuple[Subscription, ...], event: Event) -> None:
+    for sub in subs:
+        sub.offer(event)

@@ -1,0 +1,268 @@
+"""Render jobs: submit, list, get, cancel, and keep statuses fresh.
+
+The web service and the CLI share this. A submission is validated against the
+farm's capabilities, launched on the farm, then recorded in the history store;
+``submit`` returns only once the record is durable. In the web service a
+poller thread (off the event loop) refreshes unfinished jobs from their farms
+and publishes ``job.created`` / ``job.updated`` / ``job.removed`` on the
+broker; jobs submitted by other processes (CLI) sharing the history appear too.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob, validate_request
+from onepiece.errors import (
+    AdapterNotImplemented,
+    AdapterUnavailable,
+    FarmError,
+    JobNotFound,
+    OnePieceError,
+)
+
+if TYPE_CHECKING:
+    from onepiece.adapters.farms.registry import FarmRegistry
+    from onepiece.config.model import RenderSettings
+    from onepiece.events import Broker
+    from onepiece.state.render_jobs import RenderJobStore
+
+log = logging.getLogger(__name__)
+
+TOPIC = "jobs"
+COMPACT_EVERY_SECONDS = 600.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class RenderJobService:
+    def __init__(
+        self,
+        store: RenderJobStore,
+        farms: FarmRegistry,
+        broker: Broker | None,
+        settings: RenderSettings,
+    ) -> None:
+        self.store = store
+        self.farms = farms
+        self.broker = broker
+        self.default_farm = settings.default_farm
+        self.default_chunk_size = settings.default_chunk_size
+        self.poll_seconds = settings.poll_seconds
+        # Ids this process announced itself, so the poller does not announce them twice.
+        self._created_here: deque[str] = deque(maxlen=10_000)
+        self._seen_seq = store.last_seq()
+        self._refresh_lock = threading.Lock()  # poller and requests never interleave a job
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_compaction = time.monotonic()
+        self.last_poll_at: datetime | None = None
+        self.last_poll_error: str | None = None
+
+    # -- use cases -------------------------------------------------------
+    def request(
+        self,
+        *,
+        dcc: str,
+        scene: str,
+        frames: str,
+        output: str,
+        farm: str | None = None,
+        priority: int = 50,
+        chunk_size: int | None = None,
+        user: str | None = None,
+    ) -> JobRequest:
+        """A JobRequest with this installation's defaults filled in."""
+        return JobRequest(
+            dcc=dcc,
+            scene=scene,
+            frames=frames,
+            output=output,
+            farm=farm or self.default_farm,
+            priority=priority,
+            chunk_size=chunk_size or self.default_chunk_size,
+            user=user,
+        )
+
+    def submit(self, request: JobRequest) -> RenderJob:
+        farm = self.farms.get(request.farm)
+        count = validate_request(request, farm.capabilities())
+        farm_job_id = farm.submit(request)
+        now = _now()
+        job = RenderJob(
+            id=uuid.uuid4().hex[:12],
+            request=request,
+            farm_job_id=farm_job_id,
+            status=JobStatus.queued,
+            submitted_at=now,
+            updated_at=now,
+            frames=FrameCounts(total=count, waiting=count),
+        )
+        self._created_here.append(job.id)
+        removed = self.store.add(job)
+        self._publish("job.created", job)
+        self._publish_removed(removed)
+        return job
+
+    def plan(self, request: JobRequest) -> dict[str, Any]:
+        """What ``submit`` would do, without doing it (``--dry-run``)."""
+        from onepiece.domain.frames import chunk_frames, parse_frames
+
+        farm = self.farms.get(request.farm)
+        count = validate_request(request, farm.capabilities())
+        chunks = chunk_frames(parse_frames(request.frames), request.chunk_size)
+        plan: dict[str, Any] = {
+            "farm": request.farm,
+            "frame_count": count,
+            "chunks": [{"index": c.index, "frames": c.frame_set, "count": c.count} for c in chunks],
+        }
+        commands = getattr(farm, "commands", None)  # farms that run local commands show them
+        if callable(commands):
+            plan["chunks"] = commands(request)
+        return plan
+
+    def list_jobs(
+        self, *, status: str | None = None, farm: str | None = None, limit: int = 100
+    ) -> list[RenderJob]:
+        return self.store.recent(status=status, farm=farm, limit=limit)
+
+    def get(self, job_id: str) -> RenderJob:
+        job = self.store.get(job_id)
+        if job is None:
+            raise JobNotFound(f"no render job {job_id!r}", context={"id": job_id})
+        return job
+
+    def refresh(self, job_id: str) -> RenderJob:
+        """Ask the farm for the job's latest state now (the CLI's status without a poller)."""
+        job = self.get(job_id)
+        return job if job.status.finished else self._refresh(job)
+
+    def cancel(self, job_id: str, reason: str | None = None) -> RenderJob:
+        job = self.get(job_id)
+        if job.status.finished:
+            return job
+        farm = self.farms.get(job.farm)
+        if not farm.capabilities().cancellation:
+            raise AdapterNotImplemented(f"farm {job.farm!r} cannot cancel jobs")
+        farm.cancel(job.farm_job_id, reason)
+        return self._refresh(job)
+
+    def farm_list(self) -> list[dict[str, Any]]:
+        return self.farms.describe()
+
+    # -- refresh ---------------------------------------------------------
+    def _refresh(self, job: RenderJob) -> RenderJob:
+        with self._refresh_lock:
+            current = self.store.get(job.id)  # may have moved since the caller read it
+            if current is None or current.status.finished:
+                return current or job
+            return self._refresh_locked(current)
+
+    def _refresh_locked(self, job: RenderJob) -> RenderJob:
+        farm = self.farms.get(job.farm)
+        try:
+            state = farm.status(job.farm_job_id)
+        except JobNotFound:
+            new = replace(
+                job,
+                status=JobStatus.failed,
+                message=f"farm {job.farm!r} no longer knows job {job.farm_job_id}",
+                finished_at=_now(),
+                updated_at=_now(),
+            )
+        else:
+            new = job.apply(state, _now())
+        if new is not job:
+            kept, removed = self.store.update(new)
+            if kept:
+                self._publish("job.updated", new)
+            self._publish_removed(removed)
+        return new
+
+    def poll_once(self) -> None:
+        """Announce jobs other processes added, refresh unfinished ones from their farms."""
+        for seq, job in self.store.added_since(self._seen_seq):
+            self._seen_seq = seq
+            if job.id not in self._created_here:
+                self._publish("job.created", job)
+        for job in self.store.unfinished():
+            try:
+                self._refresh(job)
+            except AdapterUnavailable as exc:
+                log.debug("farm %s unavailable for job %s: %s", job.farm, job.id, exc.message)
+            except FarmError as exc:
+                log.warning("refreshing render job %s: %s", job.id, exc.message)
+        if time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
+            self._publish_removed(self.store.prune())
+            self.store.compact()
+            self._last_compaction = time.monotonic()
+        self.last_poll_at = _now()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.poll_seconds):
+            try:
+                self.poll_once()
+                self.last_poll_error = None
+            except (OnePieceError, sqlite3.Error, OSError, ValueError) as exc:
+                # Keep polling: one bad round (history locked, farm hiccup) is not fatal.
+                self.last_poll_error = str(exc)
+                log.warning("render job poller: %s", exc)
+
+    def start(self) -> None:
+        """Start the background poller (the web service does; CLI commands do not)."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="render-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def close(self) -> None:
+        self.stop()
+        self.store.close()
+
+    # -- reporting -------------------------------------------------------
+    def metrics(self) -> dict[str, Any]:
+        """``/metrics`` ``render``: {jobs, by_status, by_farm}."""
+        return self.store.counts()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "history": self.store.stats().to_dict(),
+            "poller": {
+                "running": self._thread is not None and self._thread.is_alive(),
+                "interval_seconds": self.poll_seconds,
+                "last_poll_at": self.last_poll_at.isoformat() if self.last_poll_at else None,
+                "last_error": self.last_poll_error,
+            },
+        }
+
+    def snapshot(self, limit: int = 500) -> list[dict[str, Any]]:
+        return [job.to_dict() for job in self.store.recent(limit=limit)]
+
+    def _publish(self, name: str, job: RenderJob) -> None:
+        if self.broker is not None:
+            self.broker.publish(TOPIC, name, {"event": name, "job": job.to_dict()})
+
+    def _publish_removed(self, removed: list[str]) -> None:
+        if self.broker is None:
+            return
+        for job_id in removed:
+            self.broker.publish(
+                TOPIC, "job.removed", {"event": "job.removed", "job": {"id": job_id}}
+            )

@@ -1,0 +1,240 @@
+"""Render job history: SQLite in WAL mode at ``settings.render_jobs_path``.
+
+Why SQLite (docs/decisions.md, "Render job history"): a submit is one indexed
+INSERT in one transaction, so its cost does not grow with the history; with
+``journal_mode=WAL`` and ``synchronous=FULL`` a commit is fsynced to the WAL
+before ``add`` returns, so an acknowledged job survives ``kill -9`` (and power
+loss). Several processes (the web service, CLI commands) may share the file.
+
+History rules, applied in the same transaction as every write and at start:
+jobs finished more than ``retention_hours`` ago (by submit time) are pruned;
+beyond ``history_limit`` jobs the oldest finished ones are dropped. The job
+count lives in a ``meta`` row updated in those transactions (``count(*)`` would
+scan the table). "Compaction" is a WAL checkpoint (TRUNCATE) plus an
+incremental vacuum, run at start and by the service's maintenance tick.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from onepiece.domain.render import JobStatus, RenderJob
+from onepiece.errors import ConfigError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    farm TEXT NOT NULL,
+    status TEXT NOT NULL,
+    finished INTEGER NOT NULL,
+    submitted_at REAL NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+CREATE INDEX IF NOT EXISTS jobs_farm ON jobs (farm, seq);
+CREATE INDEX IF NOT EXISTS jobs_finished_age ON jobs (submitted_at) WHERE finished = 1;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
+INSERT OR IGNORE INTO meta VALUES ('size', (SELECT count(*) FROM jobs));
+INSERT OR IGNORE INTO meta VALUES ('pruned_by_retention', 0);
+INSERT OR IGNORE INTO meta VALUES ('pruned_by_limit', 0);
+INSERT OR IGNORE INTO meta VALUES ('last_compaction_at', NULL);
+"""
+_UNFINISHED = tuple(s.value for s in JobStatus if not s.finished)
+
+
+@dataclass(frozen=True)
+class HistoryStats:
+    path: str
+    size: int
+    history_limit: int
+    retention_hours: float
+    pruned_by_retention: int
+    pruned_by_limit: int
+    last_compaction_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        at = self.last_compaction_at
+        data["last_compaction_at"] = at.isoformat() if at else None
+        return data
+
+
+class RenderJobStore:
+    def __init__(self, path: Path, *, history_limit: int, retention_hours: float) -> None:
+        self.path = path
+        self.history_limit = history_limit
+        self.retention_hours = retention_hours
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=10.0
+            )
+            self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only takes on a new file
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            with self._write():
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    self._db.execute(statement)
+                self._prune()
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(
+                f"render job history {path} is not a readable SQLite database: {exc}",
+                hint="move the file aside (a new history is created) or fix "
+                "TRAFALGAR_RENDER_JOBS_PATH",
+            ) from exc
+        self.compact()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction under the lock; committed (fsynced) on exit."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _bump(self, key: str, delta: int) -> None:
+        if delta:
+            self._db.execute("UPDATE meta SET value = value + ? WHERE key = ?", (delta, key))
+
+    def _prune(self) -> list[str]:
+        cutoff = time.time() - self.retention_hours * 3600.0
+        rows = self._db.execute(
+            "DELETE FROM jobs WHERE finished = 1 AND submitted_at < ? RETURNING id", (cutoff,)
+        ).fetchall()
+        removed = [r[0] for r in rows]
+        self._bump("pruned_by_retention", len(removed))
+        self._bump("size", -len(removed))
+        (size,) = self._db.execute("SELECT value FROM meta WHERE key = 'size'").fetchone()
+        if size > self.history_limit:
+            rows = self._db.execute(
+                "DELETE FROM jobs WHERE seq IN (SELECT seq FROM jobs WHERE finished = 1 "
+                "ORDER BY seq LIMIT ?) RETURNING id",
+                (size - self.history_limit,),
+            ).fetchall()
+            self._bump("pruned_by_limit", len(rows))
+            self._bump("size", -len(rows))
+            removed += [r[0] for r in rows]
+        return removed
+
+    @staticmethod
+    def _row(job: RenderJob) -> tuple[str, str, int, str, str]:
+        data = json.dumps(job.to_dict(), separators=(",", ":"))
+        return job.farm, job.status.value, int(job.status.finished), data, job.id
+
+    def add(self, job: RenderJob) -> list[str]:
+        """Persist a new job (durable when this returns); returns ids pruned meanwhile."""
+        farm, status, finished, data, job_id = self._row(job)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO jobs (farm, status, finished, data, id, submitted_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (farm, status, finished, data, job_id, job.submitted_at.timestamp()),
+            )
+            self._bump("size", 1)
+            return self._prune()
+
+    def update(self, job: RenderJob) -> tuple[bool, list[str]]:
+        """Save a job's new state. Returns (still in history, ids pruned meanwhile)."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE jobs SET farm = ?, status = ?, finished = ?, data = ? WHERE id = ?",
+                self._row(job),
+            )
+            return cursor.rowcount == 1, self._prune()
+
+    def prune(self) -> list[str]:
+        with self._write():
+            return self._prune()
+
+    def _select(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def get(self, job_id: str) -> RenderJob | None:
+        rows = self._select("SELECT data FROM jobs WHERE id = ?", (job_id,))
+        return RenderJob.from_dict(json.loads(rows[0][0])) if rows else None
+
+    def recent(
+        self, *, status: str | None = None, farm: str | None = None, limit: int = 100
+    ) -> list[RenderJob]:
+        """Newest first."""
+        where, params = [], []
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        if farm:
+            where.append("farm = ?")
+            params.append(farm)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._select(
+            f"SELECT data FROM jobs {clause} ORDER BY seq DESC LIMIT ?", (*params, limit)
+        )
+        return [RenderJob.from_dict(json.loads(r[0])) for r in rows]
+
+    def unfinished(self) -> list[RenderJob]:
+        marks = ",".join("?" * len(_UNFINISHED))
+        rows = self._select(
+            f"SELECT data FROM jobs WHERE status IN ({marks}) ORDER BY seq", _UNFINISHED
+        )
+        return [RenderJob.from_dict(json.loads(r[0])) for r in rows]
+
+    def last_seq(self) -> int:
+        return int(self._select("SELECT coalesce(max(seq), 0) FROM jobs")[0][0])
+
+    def added_since(self, seq: int, limit: int = 1000) -> list[tuple[int, RenderJob]]:
+        """Jobs added after ``seq`` (by any process), oldest first."""
+        rows = self._select(
+            "SELECT seq, data FROM jobs WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+        )
+        return [(int(r[0]), RenderJob.from_dict(json.loads(r[1]))) for r in rows]
+
+    def counts(self) -> dict[str, Any]:
+        """``/metrics`` ``render``: jobs, by_status, by_farm (index-only scans)."""
+        by_status = {
+            r[0]: r[1] for r in self._select("SELECT status, count(*) FROM jobs GROUP BY status")
+        }
+        by_farm = {
+            r[0]: r[1] for r in self._select("SELECT farm, count(*) FROM jobs GROUP BY farm")
+        }
+        return {"jobs": sum(by_status.values()), "by_status": by_status, "by_farm": by_farm}
+
+    def compact(self) -> None:
+        """Reclaim pruned pages and fold the WAL back into the database file."""
+        with self._lock:
+            self._db.execute("PRAGMA incremental_vacuum")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            self._db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'last_compaction_at'", (time.time(),)
+            )
+
+    def stats(self) -> HistoryStats:
+        meta = {r[0]: r[1] for r in self._select("SELECT key, value FROM meta")}
+        at = meta.get("last_compaction_at")
+        return HistoryStats(
+            path=str(self.path),
+            size=int(meta["size"]),
+            history_limit=self.history_limit,
+            retention_hours=self.retention_hours,
+            pruned_by_retention=int(meta["pruned_by_retention"]),
+            pruned_by_limit=int(meta["pruned_by_limit"]),
+            last_compaction_at=datetime.fromtimestamp(at, UTC) if at is not None else None,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,178 @@
+"""Render jobs: submit, list, inspect, cancel; and the farms that take them.
+
+Mutations (submit, cancel) need the dashboard token; reads follow the read
+policy. Endpoints are plain ``def``: FastAPI runs them in its thread pool, so
+the SQLite history and farm calls (subprocesses, pycue) never block the loop.
+The poller that keeps statuses fresh starts and stops with the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, FastAPI, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from onepiece.domain.render import JobStatus
+from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth
+
+router = APIRouter(tags=["render"])
+
+
+class JobSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dcc: str = Field(min_length=1, max_length=64, examples=["builtin", "blender", "maya"])
+    scene: str = Field(min_length=1, max_length=4096)
+    frames: str = Field(min_length=1, max_length=2000, examples=["1-100,120-130x2"])
+    output: str = Field(min_length=1, max_length=4096, examples=["/renders/sh010/beauty.####.png"])
+    farm: str | None = Field(None, max_length=64, description="default: render.default_farm")
+    priority: int = 50
+    chunk_size: int | None = Field(None, ge=1, le=100_000, description="frames per task")
+    user: str | None = Field(None, max_length=256)
+
+
+class CancelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=1000)
+
+
+class FrameCountsOut(BaseModel):
+    total: int
+    waiting: int
+    running: int
+    succeeded: int
+    failed: int
+    dead: int
+
+
+class JobOut(BaseModel):
+    id: str
+    farm: str
+    farm_job_id: str
+    status: JobStatus
+    dcc: str
+    scene: str
+    frames: str
+    output: str
+    priority: int
+    chunk_size: int
+    user: str | None
+    progress: float = Field(description="percent of frames succeeded")
+    frame_counts: FrameCountsOut
+    message: str | None
+    submitted_at: str
+    updated_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class JobList(BaseModel):
+    jobs: list[JobOut]
+
+
+class FarmOut(BaseModel):
+    name: str
+    available: bool
+    message: str | None = None
+    description: str | None = None
+    priority_min: int | None = None
+    priority_max: int | None = None
+    chunking: bool | None = None
+    cancellation: bool | None = None
+
+
+class FarmList(BaseModel):
+    default: str
+    farms: list[FarmOut]
+
+
+@router.post("/jobs", status_code=201, response_model=JobOut)
+def submit_job(body: JobSubmission, container: ContainerDep, _auth: AdminAuth) -> dict[str, Any]:
+    """Submit a render job (dashboard token). 201 with the job once it is recorded."""
+    service = container.render_jobs
+    job = service.submit(service.request(**body.model_dump()))
+    return job.to_dict()
+
+
+@router.get("/jobs", response_model=JobList)
+def list_jobs(
+    container: ContainerDep,
+    _auth: ReadAuth,
+    status: JobStatus | None = Query(None, description="only jobs in this status"),
+    farm: str | None = Query(None, max_length=64, description="only jobs on this farm"),
+    limit: int = Query(100, ge=1, le=1000),
+) -> dict[str, Any]:
+    """Render jobs, newest first."""
+    jobs = container.render_jobs.list_jobs(
+        status=status.value if status else None, farm=farm, limit=limit
+    )
+    return {"jobs": [job.to_dict() for job in jobs]}
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def get_job(job_id: str, container: ContainerDep, _auth: ReadAuth) -> dict[str, Any]:
+    """One render job (404 ``render.job_not_found``)."""
+    return container.render_jobs.get(job_id).to_dict()
+
+
+def _cancel(container: ContainerDep, job_id: str, reason: str | None) -> dict[str, Any]:
+    return container.render_jobs.cancel(job_id, reason or "cancelled via the API").to_dict()
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut)
+def cancel_job(
+    job_id: str,
+    container: ContainerDep,
+    _auth: AdminAuth,
+    body: CancelBody | None = Body(None),
+) -> dict[str, Any]:
+    """Cancel a job on its farm (dashboard token); a finished job is returned unchanged."""
+    return _cancel(container, job_id, body.reason if body else None)
+
+
+@router.delete("/jobs/{job_id}", response_model=JobOut)
+def delete_job(
+    job_id: str,
+    container: ContainerDep,
+    _auth: AdminAuth,
+    reason: str | None = Query(None, max_length=1000),
+) -> dict[str, Any]:
+    """Same as ``POST /jobs/{id}/cancel``: the job stays in the history as cancelled."""
+    return _cancel(container, job_id, reason)
+
+
+@router.get("/farms", response_model=FarmList)
+def list_farms(container: ContainerDep, _auth: ReadAuth) -> dict[str, Any]:
+    """Configured farms with their capabilities, or why they are unavailable."""
+    return {
+        "default": container.settings.render.default_farm,
+        "farms": container.render_jobs.farm_list(),
+    }
+
+
+def setup(app: FastAPI) -> None:
+    """Start the status poller with the app; report history and poller in /health."""
+    container = app.state.container
+    hooks = app.state.hooks
+
+    def start(_app: FastAPI) -> None:
+        container.render_jobs.start()  # opening the history prunes and compacts it
+
+    def stop(_app: FastAPI) -> None:
+        if "render_jobs" in container.__dict__:
+            container.render_jobs.stop()
+
+    hooks.on_startup(start)
+    hooks.on_shutdown(stop)
+
+    def health() -> dict[str, Any]:
+        return {**container.render_jobs.health(), "streams": container.broker.stats()}
+
+    hooks.health["render"] = health
+    dashboard = getattr(hooks, "dashboard", None)
+    if dashboard is not None:
+        from onepiece.domain.dashboard import RenderSummary  # type: ignore[import-not-found]
+
+        dashboard.render = lambda: RenderSummary(**container.render_jobs.metrics())
