@@ -145,46 +145,41 @@
     for (const farm of [...farms].sort()) if (farm && !have.has(farm)) select.append(T.el("option", { value: farm, text: farm }));
   }
 
-  // ---- data: snapshots on (re)connect, then events ----
-  function upsert(map, item, touched) {
-    if (!item || !item.id) return;
-    if (touched) touched.add(item.id);
-    if (newer(map.get(item.id), item)) map.set(item.id, item);
+  // ---- data: each stream opens with a snapshot (or replays what was missed), then events ----
+  function upsert(map, item) {
+    if (item && item.id && newer(map.get(item.id), item)) map.set(item.id, item);
   }
-  function snapshotLoader(path, key, map, tbl, limit) {
-    let touched = null;
-    const load = T.coalesce(async () => {
-      touched = new Set();
-      const result = await T.getJSON(`${path}?limit=${limit}`);
+  function replaceAll(map, items, complete) {
+    const ids = new Set(items.map((i) => i.id));
+    if (complete) for (const id of [...map.keys()]) if (!ids.has(id)) map.delete(id);
+    for (const item of items) if (item && item.id) map.set(item.id, item);
+  }
+  function feed(path, key, map, tbl) {
+    const one = key.slice(0, -1);  // "jobs" -> "job"
+    const changed = () => { if (key === "jobs") syncFarmOptions(); tbl.schedule(); };
+    // Fallback when the stream reports it dropped events (stream.lagged): re-read the list.
+    const reload = T.coalesce(async () => {
+      const result = await T.getJSON(`${path}?limit=${LIMIT}`);
       if (!result.ok) { showResult("bad", `Could not load ${key}: ${result.error}`); return; }
       const items = T.listOf(result.body, key);
-      const ids = new Set(items.map((i) => i.id));
-      // A complete list also tells which rows went away while we were disconnected.
-      if (items.length < limit) for (const id of [...map.keys()]) if (!ids.has(id) && !touched.has(id)) map.delete(id);
-      for (const item of items) upsert(map, item);
-      touched = null;
-      if (key === "jobs") syncFarmOptions();
-      tbl.schedule();
+      replaceAll(map, items, items.length < LIMIT);
+      changed();
       T.touch();
     });
     const onEvent = (event) => {
-      const item = event[key.slice(0, -1)];
-      if (Array.isArray(event[key])) { for (const i of event[key]) upsert(map, i, touched); }
-      else if (event.event === "stream.lagged") { load(); return; }
-      else if (/\.removed$/.test(event.event || "")) { if (item) map.delete(item.id); }
-      else upsert(map, item, touched);
-      if (key === "jobs") syncFarmOptions();
-      tbl.schedule();
+      if (Array.isArray(event[key])) replaceAll(map, event[key], event[key].length < LIMIT);
+      else if (event.event === "stream.lagged") { reload(); return; }
+      else if (/\.removed$/.test(event.event || "")) { if (event[one]) map.delete(event[one].id); }
+      else upsert(map, event[one]);
+      changed();
     };
-    return { load, onEvent };
+    return { onEvent, reload };
   }
-  const jobFeed = snapshotLoader("/jobs", "jobs", jobs, jobsTable, 200);
-  const runFeed = snapshotLoader("/runs", "runs", runs, runsTable, 100);
-  // Load now (the tables fill even if the streams cannot connect) and on every (re)connect.
-  jobFeed.load();
-  runFeed.load();
-  T.subscribe("jobs", jobFeed.onEvent, jobFeed.load);
-  T.subscribe("runs", runFeed.onEvent, runFeed.load);
+  const LIMIT = 500;  // the streams' snapshot size: a shorter snapshot is the whole list
+  const jobFeed = feed("/jobs", "jobs", jobs, jobsTable);
+  const runFeed = feed("/runs", "runs", runs, runsTable);
+  T.subscribe("jobs", jobFeed.onEvent, () => {});
+  T.subscribe("runs", runFeed.onEvent, () => {});
 
   // ---- messages, token, cancel, OpenCue ----
   function showResult(kind, text) {
