@@ -25,6 +25,9 @@ def isolated_env(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("HOME", str(home))
+    # botocore would otherwise probe the EC2 metadata address (not loopback)
+    # whenever a test runs without credentials.
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     work = home / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -9,6 +9,8 @@ import pytest
 
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.adapters.trackers.local import LocalTracker
+from tests.ingest_support import clean_delivery, sample_delivery, stores  # noqa: F401 - fixtures
+from tests.s3_endpoint import s3_endpoint_url, s3_server  # noqa: F401 - fixtures
 
 
 def _local_tracker(folder: Path) -> Tracker:

@@ -21,6 +21,8 @@ from onepiece.cli.context import state
 COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
+    "onepiece.cli.ingest",
+    "onepiece.cli.aws",
     "onepiece.cli.render",
     "onepiece.cli.serve",
 ]

@@ -1,0 +1,303 @@
+"""Ingest a delivery folder: validate, checksum, upload, register; resumable and reported.
+
+``plan_ingest`` scans and plans (no writes: this is the whole of a dry run).
+``run_ingest`` then prepares the tracker hierarchy, looks up existing
+Versions, sends files in parallel (each read once, see ``ingest_transfer``),
+registers each Version as soon as its files are in, and keeps the run registry
+current. The source folder is only ever read.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from onepiece.adapters.storage.base import Storage
+from onepiece.adapters.trackers.base import Tracker
+from onepiece.domain.ingest_plan import (
+    FileStatus,
+    IngestPlan,
+    PlannedFile,
+    PlannedVersion,
+    VersionStatus,
+    build_plan,
+)
+from onepiece.domain.layout import compile_layout
+from onepiece.domain.manifest import Manifest, detect_format, parse_manifest
+from onepiece.domain.naming import compile_rules
+from onepiece.errors import (
+    IntegrityError,
+    OnePieceError,
+    StorageError,
+    TrackerError,
+    ValidationError,
+    VersionConflict,
+)
+from onepiece.services import ingest_report
+from onepiece.services.ingest_options import IngestOptions
+from onepiece.services.ingest_register import Registrar, prepare_hierarchy
+from onepiece.services.ingest_scan import ScanResult, check_folder, scan_folder
+from onepiece.services.ingest_transfer import FileJob, FileOutcome, transfer
+from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
+
+
+class Services(Protocol):
+    @property
+    def tracker(self) -> Tracker: ...
+    @property
+    def storage(self) -> Storage: ...
+
+
+class IngestEvents(Protocol):
+    """What a progress display hears; called from worker threads too."""
+
+    def planned(self, files: int, size: int) -> None: ...
+    def file_started(self, path: str, size: int) -> None: ...
+    def advance(self, path: str, count: int) -> None: ...
+    def file_finished(self, row: PlannedFile) -> None: ...
+
+
+class NoEvents:
+    def planned(self, files: int, size: int) -> None: ...
+    def file_started(self, path: str, size: int) -> None: ...
+    def advance(self, path: str, count: int) -> None: ...
+    def file_finished(self, row: PlannedFile) -> None: ...
+
+
+@dataclass
+class IngestResult:
+    options: IngestOptions
+    plan: IngestPlan
+    run_id: str | None = None
+    status: str = "completed"
+    error: OnePieceError | None = None  # the most serious problem: it picks the exit code
+    interrupted: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self, limit: int | None = None) -> dict[str, Any]:
+        options = self.options
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "dry_run": options.dry_run,
+            "project": options.project,
+            "show": options.show,
+            "source": options.source,
+            "folder": str(options.folder),
+            "bucket": options.bucket,
+            "report_path": str(options.report_path) if options.report_path else None,
+            "error": self.error.message if self.error else None,
+            **ingest_report.summary(self.plan, limit=limit),
+        }
+
+
+def load_manifest(path: Path, show: str) -> Manifest:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ValidationError(f"manifest {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"manifest {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise ValidationError(f"cannot read manifest {path}: {exc.strerror}") from exc
+    return parse_manifest(text, detect_format(path.name, text), name=path.name, show_code=show)
+
+
+def plan_ingest(options: IngestOptions) -> tuple[IngestPlan, ScanResult]:
+    """Scan and plan; reads the folder's names and the manifest, writes nothing."""
+    rules = compile_rules(options.name_pattern, options.show)
+    layout = compile_layout(options.layout)
+    check_folder(options.folder)
+    manifest = load_manifest(options.manifest, options.show) if options.manifest else None
+    exclude = frozenset({options.manifest}) if options.manifest else frozenset()
+    scan = scan_folder(options.folder, follow_symlinks=options.follow_symlinks, exclude=exclude)
+    if not scan.files:
+        raise ValidationError(
+            f"delivery folder {options.folder} has no files", hint="is this the right folder?"
+        )
+    plan = build_plan(
+        scan.files,
+        project=options.project,
+        show=options.show,
+        bucket=options.bucket,
+        rules=rules,
+        layout=layout,
+        manifest=manifest,
+    )
+    return plan, scan
+
+
+def verdict(plan: IngestPlan) -> OnePieceError | None:
+    """The error that best describes what went wrong (it decides the exit code)."""
+    c = ingest_report.counts(plan)
+    if c["mismatched"]:
+        return IntegrityError(f"{c['mismatched']} file(s) did not match their checksum")
+    if c["failed"] or c["cancelled"]:
+        return StorageError(f"{c['failed'] + c['cancelled']} file(s) were not transferred")
+    if c["conflicts"]:
+        return VersionConflict(f"{c['conflicts']} version(s) conflict with registered ones")
+    if c["versions_failed"]:
+        return TrackerError(f"{c['versions_failed']} version(s) could not be registered")
+    if c["invalid"]:
+        return ValidationError(f"{c['invalid']} file(s) are invalid")
+    return None
+
+
+def run_ingest(
+    options: IngestOptions,
+    services: Services,
+    registry: IngestRunRegistry | None = None,
+    events: IngestEvents | None = None,
+) -> IngestResult:
+    events = events or NoEvents()
+    plan, scan = plan_ingest(options)
+    result = IngestResult(options, plan)
+    if options.dry_run:
+        result.error = verdict(plan)
+        _report(result)
+        return result
+    recorder = None
+    if registry is not None:
+        recorder = RunRecorder.start(
+            registry,
+            project=options.project,
+            show=options.show,
+            source=options.source,
+            folder=str(options.folder),
+            bucket=options.bucket,
+            report_path=str(options.report_path) if options.report_path else None,
+        )
+        result.run_id = recorder.run_id
+    try:
+        _execute(result, scan, services, events, recorder)
+    except KeyboardInterrupt:
+        # Ctrl-C (or SIGTERM, which the CLI turns into one): record, report, return.
+        result.status, result.interrupted = "cancelled", True
+        _finish(result, recorder, "interrupted")
+        return result
+    except OnePieceError as exc:
+        result.status, result.error = "failed", exc
+        _finish(result, recorder, exc.message)
+        raise
+    result.error = verdict(plan)
+    result.status = "completed" if result.error is None else "failed"
+    _finish(result, recorder, result.error.message if result.error else None)
+    return result
+
+
+def _finish(result: IngestResult, recorder: RunRecorder | None, error: str | None) -> None:
+    for row in result.plan.files:
+        if row.status is FileStatus.READY:
+            row.status, row.reason = FileStatus.CANCELLED, "not sent: the run stopped"
+    if recorder is not None:
+        # The run record already holds project, show, counts...: keep its summary lean.
+        full = result.summary(limit=ingest_report.SUMMARY_LIMIT)
+        summary = {k: full[k] for k in ("problems", "warnings", "versions", "report_path")}
+        recorder.finish(result.status, ingest_report.counts(result.plan), summary, error)
+    _report(result)
+
+
+def _report(result: IngestResult) -> None:
+    options = result.options
+    if options.report_path is not None:
+        header = {k: v for k, v in result.summary().items() if k not in ("problems", "counts")}
+        ingest_report.write_report(options.report_path, options.report_format, result.plan, header)
+
+
+def _execute(
+    result: IngestResult,
+    scan: ScanResult,
+    services: Services,
+    events: IngestEvents,
+    recorder: RunRecorder | None,
+) -> None:
+    options, plan = result.options, result.plan
+    ready = [v for v in plan.versions if v.status is VersionStatus.READY]
+    if not ready:
+        return
+    tracker, storage = services.tracker, services.storage
+    storage.ensure_bucket(options.bucket)
+    prepare_hierarchy(tracker, options.project, ready, options.create_missing_hierarchy)
+    ready = [v for v in ready if v.status is VersionStatus.READY]
+    registrar = Registrar(
+        tracker,
+        options.project,
+        options.checksum,
+        lambda key: storage.uri(options.bucket, key),
+        {"source": options.source, "bucket": options.bucket, "ingest_run": result.run_id or ""},
+    )
+    registrar.lookup(ready)
+    jobs = [(v, row, _job(options, scan, registrar, v, row)) for v in ready for row in v.files]
+    events.planned(len(jobs), sum(row.size for _, row, _ in jobs))
+    remaining = {v.code: len(v.files) for v in ready}
+    cancel = threading.Event()
+
+    def run(job: FileJob) -> FileOutcome:
+        events.file_started(job.path, job.size)
+        seen = 0
+
+        def tick(count: int) -> None:
+            nonlocal seen
+            seen += count
+            events.advance(job.path, count)
+
+        outcome = transfer(storage, job, tick, cancel)
+        if job.size > seen:  # skipped without reading, or stopped early: the bar still ends
+            events.advance(job.path, job.size - seen)
+        return outcome
+
+    pool = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="ingest")
+    try:
+        futures: dict[Future[FileOutcome], tuple[PlannedVersion, PlannedFile]] = {
+            pool.submit(run, job): (version, row) for version, row, job in jobs
+        }
+        for future in as_completed(futures):
+            version, row = futures[future]
+            outcome = future.result()
+            row.status, row.checksum, row.reason = outcome.status, outcome.checksum, outcome.reason
+            events.file_finished(row)
+            remaining[version.code] -= 1
+            if remaining[version.code] == 0:
+                registrar.finished(version)
+            if recorder is not None and recorder.due():  # counting is O(files): throttle
+                recorder.progress(ingest_report.counts(plan))
+        registrar.flush()
+    except BaseException:
+        cancel.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _job(
+    options: IngestOptions,
+    scan: ScanResult,
+    registrar: Registrar,
+    version: PlannedVersion,
+    row: PlannedFile,
+) -> FileJob:
+    assert row.key is not None
+    registered = registrar.existing.get(version.code)
+    algorithm, expected, from_tracker = options.checksum, row.expected_checksum, False
+    if registered is not None and registered.checksum:
+        # Compare like with like: hash in the algorithm the Version was registered with,
+        # and for a single file the registered checksum is the file's own.
+        algorithm = registered.checksum.partition(":")[0]
+        if not version.media.is_sequence:
+            expected, from_tracker = registered.checksum, True
+    return FileJob(
+        path=row.path,
+        source=scan.sources[row.path],
+        size=row.size,
+        bucket=options.bucket,
+        key=row.key,
+        algorithm=algorithm,
+        expected=expected,
+        registered=registered is not None,
+        expected_is_registered=from_tracker,
+        resume=options.resume,
+        metadata={"version-code": version.code} if version.code.isascii() else None,
+    )

@@ -1,0 +1,90 @@
+"""What an ingest is asked to do, resolved from flags and settings (flags win)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from onepiece.config import Settings
+from onepiece.config.model import IngestSettings
+from onepiece.errors import ValidationError
+
+Source = Literal["vendor", "client"]
+ReportFormat = Literal["json", "csv"]
+DEFAULT_LAYOUT: str = IngestSettings.model_fields["layout"].default
+
+
+def default_workers() -> int:
+    """Transfers wait on I/O more than on the CPU: a few per core, within bounds."""
+    return max(4, min(32, (os.cpu_count() or 2) * 4))
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    folder: Path
+    project: str
+    show: str
+    source: Source = "vendor"
+    bucket: str = "vendor-in"
+    manifest: Path | None = None
+    dry_run: bool = False
+    workers: int = field(default_factory=default_workers)
+    checksum: str = "xxh3"
+    resume: bool = True
+    follow_symlinks: bool = False
+    name_pattern: str | None = None
+    layout: str = DEFAULT_LAYOUT
+    create_missing_hierarchy: bool = True
+    report_path: Path | None = None
+    report_format: ReportFormat = "json"
+
+
+def options_from_settings(
+    settings: Settings,
+    folder: Path,
+    *,
+    source: Source = "vendor",
+    manifest: Path | None = None,
+    dry_run: bool = False,
+    resume: bool = True,
+    follow_symlinks: bool = False,
+    report_path: Path | None = None,
+    report_format: ReportFormat | None = None,
+) -> IngestOptions:
+    """Project, show, buckets, workers and checksum come from settings (flags land there)."""
+    if not settings.project:
+        raise ValidationError(
+            "no project given", hint="pass --project or set project in onepiece.toml"
+        )
+    if not settings.show_code:
+        raise ValidationError(
+            "no show code given", hint="pass --show-code or set show_code in onepiece.toml"
+        )
+    show = settings.show_code
+    # [shows.CODE] may be written in any case.
+    per_show = next((s for code, s in settings.shows.items() if code.upper() == show.upper()), None)
+    ingest = settings.ingest
+    bucket = ingest.client_bucket if source == "client" else ingest.vendor_bucket
+    if report_format is None:
+        suffix = report_path.suffix.lower() if report_path else ""
+        report_format = "csv" if suffix == ".csv" else "json"
+    return IngestOptions(
+        folder=folder,
+        project=settings.project,
+        show=show,
+        source=source,
+        bucket=bucket,
+        manifest=manifest,
+        dry_run=dry_run,
+        workers=ingest.workers or default_workers(),
+        checksum=ingest.checksum,
+        resume=resume,
+        follow_symlinks=follow_symlinks,
+        name_pattern=per_show.name_pattern if per_show else None,
+        layout=(per_show.layout if per_show and per_show.layout else ingest.layout),
+        create_missing_hierarchy=settings.tracker.create_missing_hierarchy,
+        report_path=report_path,
+        report_format=report_format,
+    )

@@ -1,0 +1,165 @@
+"""Send one planned file, resumably, reading it once.
+
+Decision per file (``transfer``):
+
+1. With resume on, or when its Version is already registered, ``head`` the
+   destination. An object that is there with a checksum and the right size is
+   checked without sending anything: against the manifest's checksum when the
+   manifest gives one in the same algorithm (no read at all), otherwise by
+   hashing the local file (one read). Equal: ``skipped``.
+2. If it differs and the Version is already registered, it is a ``conflict``:
+   nothing is sent, nothing overwritten.
+3. Otherwise the file is sent with ``storage.put_file``, which hashes in the
+   same read and, given the expected checksum, commits nothing on a mismatch.
+
+Progress callbacks raise ``Cancelled`` once the run is interrupted, so a
+large file stops mid-way (the adapter leaves no partial object).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from onepiece.adapters.storage.base import ObjectInfo, Storage
+from onepiece.domain.checksums import format_checksum, new_hasher, parse_checksum
+from onepiece.domain.ingest_plan import FileStatus
+from onepiece.errors import IntegrityError, ObjectNotFound, OnePieceError
+
+CHUNK = 8 * 1024 * 1024
+EXPECTED_METADATA_KEY = "expected-checksum"  # the manifest's checksum, kept beside ours
+
+
+class Cancelled(Exception):  # noqa: N818 - a signal, not an error
+    """The run was interrupted; raised inside progress callbacks to stop a transfer."""
+
+
+@dataclass(frozen=True)
+class FileJob:
+    path: str  # delivery-relative, for messages
+    source: Path
+    size: int
+    bucket: str
+    key: str
+    algorithm: str
+    expected: str | None = None  # manifest checksum, or the registered one
+    registered: bool = False  # its Version exists already: never overwrite
+    expected_is_registered: bool = False  # ``expected`` came from the tracker
+    resume: bool = True
+    metadata: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    status: FileStatus
+    checksum: str | None = None
+    reason: str | None = None
+
+
+def transfer(
+    storage: Storage, job: FileJob, progress: Callable[[int], None], cancel: threading.Event
+) -> FileOutcome:
+    def tick(count: int) -> None:
+        if cancel.is_set():
+            raise Cancelled
+        progress(count)
+
+    try:
+        if job.resume or job.registered:
+            found = _probe(storage, job)
+            if found is not None:
+                verdict = _verify_present(job, found, tick)
+                if verdict is not None:
+                    return verdict
+        info = storage.put_file(
+            job.bucket,
+            job.key,
+            job.source,
+            checksum_algorithm=job.algorithm,
+            expected_checksum=job.expected,
+            metadata={**(job.metadata or {}), **_expected_metadata(job.expected)},
+            progress=tick,
+        )
+    except Cancelled:
+        return FileOutcome(FileStatus.CANCELLED, reason="interrupted")
+    except IntegrityError as exc:
+        if job.expected_is_registered:
+            reason = f"differs from the registered version's checksum {job.expected}; not stored"
+            return FileOutcome(FileStatus.CONFLICT, reason=reason)
+        actual = exc.context.get("actual")
+        message = f"checksum mismatch: expected {job.expected}, got {actual}" if actual else None
+        return FileOutcome(FileStatus.MISMATCH, reason=message or exc.message)
+    except OnePieceError as exc:
+        if cancel.is_set():
+            return FileOutcome(FileStatus.CANCELLED, reason="interrupted")
+        return FileOutcome(FileStatus.FAILED, reason=exc.message)
+    except OSError as exc:
+        return FileOutcome(FileStatus.FAILED, reason=f"cannot read {job.path}: {exc.strerror}")
+    if info.size != job.size:
+        return FileOutcome(
+            FileStatus.FAILED,
+            info.checksum,
+            f"the file changed during the ingest ({job.size} bytes scanned, {info.size} sent)",
+        )
+    return FileOutcome(FileStatus.UPLOADED, info.checksum)
+
+
+def _probe(storage: Storage, job: FileJob) -> ObjectInfo | None:
+    try:
+        info = storage.head(job.bucket, job.key)
+    except ObjectNotFound:
+        return None
+    # Without a recorded checksum the object was not written by us: not verified.
+    return info if info.checksum else None
+
+
+def _verify_present(
+    job: FileJob, found: ObjectInfo, tick: Callable[[int], None]
+) -> FileOutcome | None:
+    """The outcome when the object already there settles it, or None to send the file."""
+    assert found.checksum is not None
+    if found.size == job.size and job.expected:
+        stored = {found.checksum, found.metadata.get(EXPECTED_METADATA_KEY, "")}
+        if job.expected in stored:
+            return FileOutcome(FileStatus.SKIPPED, found.checksum, "already present and verified")
+    if found.size == job.size:
+        wanted = [found.checksum] + ([job.expected] if job.expected else [])
+        local = hash_file(job.source, wanted, tick)
+        same_as_stored = local[0] == found.checksum
+        matches_manifest = job.expected is None or local[-1] == job.expected
+        if same_as_stored and matches_manifest:
+            return FileOutcome(FileStatus.SKIPPED, found.checksum, "already present and verified")
+        if not matches_manifest:
+            return FileOutcome(
+                FileStatus.MISMATCH,
+                local[0],
+                f"checksum mismatch: expected {job.expected}, got {local[-1]}",
+            )
+    if job.registered:
+        return FileOutcome(
+            FileStatus.CONFLICT,
+            reason=f"differs from the registered object at {job.bucket}/{job.key}; not overwritten",
+        )
+    return None
+
+
+def hash_file(path: Path, checksums: list[str], tick: Callable[[int], None]) -> list[str]:
+    """Hash ``path`` once in the algorithm (and width) of each given checksum."""
+    hashers = []
+    for checksum in checksums:
+        algorithm, digest = parse_checksum(checksum)
+        hashers.append((algorithm, new_hasher(algorithm, len(digest))))
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as handle:
+        while count := handle.readinto(buffer):
+            for _, hasher in hashers:
+                hasher.update(view[:count])  # type: ignore[arg-type]  # any buffer works
+            tick(count)
+    return [format_checksum(algorithm, hasher.hexdigest()) for algorithm, hasher in hashers]
+
+
+def _expected_metadata(expected: str | None) -> dict[str, str]:
+    return {EXPECTED_METADATA_KEY: expected} if expected else {}

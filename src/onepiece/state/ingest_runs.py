@@ -1,0 +1,212 @@
+"""The ingest run registry: one JSON file that every ingest process keeps current.
+
+Format (documented in docs/ingest_runs.md, read by Trafalgar's ``/runs`` API
+from other processes)::
+
+    {"format": 1, "runs": [{"id": ..., "status": "running", ...}, ...]}
+
+Runs are listed oldest first. Writers take an exclusive ``fcntl`` lock on a
+sidecar ``<file>.lock`` (the JSON file itself is replaced on every write, so it
+cannot carry the lock), read, change their own run, and write atomically, so
+concurrent ingests never lose each other's runs and readers never see half a
+file. A run left ``running`` by a process that died (killed, power cut) is
+marked ``failed`` by the next writer on the same host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from onepiece.atomicio import write_json
+
+FORMAT = 1
+RUN_STATUSES = ("running", "completed", "failed", "cancelled")
+MAX_RUNS = 1000  # oldest finished runs are dropped beyond this
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_run_id() -> str:
+    return f"ingest-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
+
+
+class IngestRunRegistry:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock_path = path.with_name(path.name + ".lock")
+
+    def runs(self) -> list[dict[str, Any]]:
+        """All runs, oldest first (a plain read: the file is always whole)."""
+        return self._read()
+
+    def get(self, run_id: str) -> dict[str, Any] | None:
+        return next((run for run in self._read() if run.get("id") == run_id), None)
+
+    def save(self, run: dict[str, Any]) -> None:
+        """Insert or replace ``run`` (by id) under the lock."""
+        with self._locked():
+            runs = self._read()
+            _expire_dead(runs)
+            for index, existing in enumerate(runs):
+                if existing.get("id") == run["id"]:
+                    runs[index] = run
+                    break
+            else:
+                runs.append(run)
+            write_json(self.path, {"format": FORMAT, "runs": _pruned(runs)})
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _read(self) -> list[dict[str, Any]]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        try:
+            data = json.loads(text)
+            runs = data["runs"]
+            if not isinstance(runs, list):
+                raise TypeError("runs is not a list")
+        except (ValueError, KeyError, TypeError) as exc:
+            # Never lose what was there: set the unreadable file aside, start afresh.
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            with contextlib.suppress(OSError):
+                os.replace(self.path, aside)
+            log.warning(
+                "ingest run registry %s was unreadable (%s); moved to %s", self.path, exc, aside
+            )
+            return []
+        return [run for run in runs if isinstance(run, dict)]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _expire_dead(runs: list[dict[str, Any]]) -> None:
+    host = socket.gethostname()
+    for run in runs:
+        pid = run.get("pid")
+        if (
+            run.get("status") == "running"
+            and run.get("host") == host
+            and isinstance(pid, int)
+            and pid != os.getpid()
+            and not _pid_alive(pid)
+        ):
+            run["status"] = "failed"
+            run["error"] = f"the ingest process (pid {pid}) ended without finishing"
+            run["completed_at"] = run.get("updated_at") or utc_now()
+
+
+def _pruned(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    excess = len(runs) - MAX_RUNS
+    if excess <= 0:
+        return runs
+    kept: list[dict[str, Any]] = []
+    for run in runs:
+        if excess > 0 and run.get("status") != "running":
+            excess -= 1
+            continue
+        kept.append(run)
+    return kept
+
+
+class RunRecorder:
+    """Keeps one run's record current while it progresses, at most every ``interval`` s."""
+
+    def __init__(
+        self,
+        registry: IngestRunRegistry,
+        run: dict[str, Any],
+        *,
+        interval: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.registry = registry
+        self.run = run
+        self.interval = interval
+        self.clock = clock
+        self._last = float("-inf")
+
+    @classmethod
+    def start(
+        cls, registry: IngestRunRegistry, *, interval: float = 0.5, **fields: Any
+    ) -> RunRecorder:
+        now = utc_now()
+        run: dict[str, Any] = {
+            "id": new_run_id(),
+            "status": "running",
+            **fields,
+            "started_at": now,
+            "updated_at": now,
+            "completed_at": None,
+            "counts": {},
+            "summary": {},
+            "error": None,
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+        }
+        recorder = cls(registry, run, interval=interval)
+        recorder._write()
+        return recorder
+
+    @property
+    def run_id(self) -> str:
+        return str(self.run["id"])
+
+    def due(self) -> bool:
+        """Is a progress write due? (Lets callers skip computing counts in between.)"""
+        return self.clock() - self._last >= self.interval
+
+    def progress(self, counts: dict[str, int]) -> None:
+        self.run["counts"] = dict(counts)
+        if self.due():
+            self._write()
+
+    def finish(
+        self,
+        status: str,
+        counts: dict[str, int],
+        summary: dict[str, Any],
+        error: str | None = None,
+    ) -> None:
+        if status not in RUN_STATUSES:
+            raise ValueError(f"unknown run status {status!r}")
+        self.run.update(
+            status=status, counts=dict(counts), summary=summary, error=error, completed_at=utc_now()
+        )
+        self._write()
+
+    def _write(self) -> None:
+        self.run["updated_at"] = utc_now()
+        self.registry.save(self.run)
+        self._last = self.clock()

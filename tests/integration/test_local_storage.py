@@ -1,0 +1,166 @@
+"""Local storage beyond the contract: atomicity, crash states, the on-disk layout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import xxhash
+
+from onepiece.adapters.storage.local import LocalStorage, create
+from onepiece.config import load_config
+from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
+from tests import file_opens
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> LocalStorage:
+    store = LocalStorage(tmp_path / "root")
+    store.ensure_bucket("vendor-in")
+    return store
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def test_a_failed_put_leaves_no_file_at_all(storage: LocalStorage, tmp_path: Path) -> None:
+    source = tmp_path / "clip.mov"
+    source.write_bytes(os.urandom(3 * MIB))
+
+    with pytest.raises(IntegrityError):
+        storage.put_file("vendor-in", "fg/clip.mov", source, expected_checksum="xxh3:" + "0" * 16)
+
+    assert files_under(storage.root / "vendor-in") == []
+
+
+def test_an_interrupted_put_leaves_no_file_at_all(storage: LocalStorage, tmp_path: Path) -> None:
+    source = tmp_path / "clip.mov"
+    source.write_bytes(os.urandom(20 * MIB))
+    calls: list[int] = []
+
+    def interrupt_after_first_chunk(sent: int) -> None:
+        calls.append(sent)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        storage.put_file("vendor-in", "fg/clip.mov", source, progress=interrupt_after_first_chunk)
+
+    assert len(calls) == 1
+    assert files_under(storage.root / "vendor-in") == []
+
+
+def test_data_replaced_behind_our_back_no_longer_counts_as_complete(
+    storage: LocalStorage, tmp_path: Path
+) -> None:
+    """The state a crash between sidecar and data rename leaves: data and sidecar disagree."""
+    storage.put_bytes("vendor-in", "a/frame.exr", b"original")
+    other = tmp_path / "other.exr"
+    other.write_bytes(b"replaced")  # same size, another file
+    os.replace(other, storage.root / "vendor-in" / "a" / "frame.exr")
+
+    with pytest.raises(ObjectNotFound):
+        storage.head("vendor-in", "a/frame.exr")
+    assert list(storage.list("vendor-in")) == []
+
+
+def test_data_without_a_sidecar_is_not_an_object(storage: LocalStorage) -> None:
+    stray = storage.root / "vendor-in" / "dropped-in.exr"
+    stray.write_bytes(b"copied by hand")
+
+    with pytest.raises(ObjectNotFound):
+        storage.head("vendor-in", "dropped-in.exr")
+    assert list(storage.list("vendor-in")) == []
+
+
+def test_leftover_temp_files_are_not_listed(storage: LocalStorage) -> None:
+    storage.put_bytes("vendor-in", "a/b.exr", b"x")
+    (storage.root / "vendor-in" / "a" / ".onepiece-tmp-crashed").write_bytes(b"half")
+
+    assert [info.key for info in storage.list("vendor-in")] == ["a/b.exr"]
+
+
+def test_bit_rot_is_caught_on_get(storage: LocalStorage, tmp_path: Path) -> None:
+    storage.put_bytes("vendor-in", "frame.exr", b"good data")
+    path = storage.root / "vendor-in" / "frame.exr"
+    stat = path.stat()
+    with open(path, "r+b") as handle:  # same inode, size and mtime: only the bytes differ
+        handle.write(b"BAD")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+    with pytest.raises(IntegrityError, match="checksum mismatch"):
+        storage.get_file("vendor-in", "frame.exr", tmp_path / "out.exr")
+    assert not (tmp_path / "out.exr").exists()
+
+
+def test_head_and_list_return_the_checksum_without_reading_data(
+    storage: LocalStorage, tmp_path: Path
+) -> None:
+    data = os.urandom(MIB)
+    source = tmp_path / "a.bin"
+    source.write_bytes(data)
+    storage.put_file("vendor-in", "x/a.bin", source)
+
+    with file_opens.recording() as opened:
+        listed = list(storage.list("vendor-in"))
+        head = storage.head("vendor-in", "x/a.bin")
+
+    assert [info.checksum for info in listed] == ["xxh3:" + xxhash.xxh3_64_hexdigest(data)]
+    assert head == listed[0]
+    assert str(storage.root / "vendor-in" / "x" / "a.bin") not in opened
+    assert opened  # the sidecar was read
+
+
+def test_layout_is_the_key_under_the_bucket_folder(storage: LocalStorage) -> None:
+    storage.put_bytes("vendor-in", "fg/ep010/v001/clip.mov", b"x")
+
+    assert files_under(storage.root / "vendor-in") == [
+        "fg/ep010/v001/.onepiece-meta.clip.mov.json",
+        "fg/ep010/v001/clip.mov",
+    ]
+    assert storage.uri("vendor-in", "fg/ep010/v001/clip.mov") == (
+        (storage.root / "vendor-in" / "fg/ep010/v001/clip.mov").as_uri()
+    )
+
+
+def test_a_key_cannot_sit_inside_another_object(storage: LocalStorage) -> None:
+    storage.put_bytes("vendor-in", "a", b"file")
+
+    with pytest.raises(StorageError, match="parent path is a file"):
+        storage.put_bytes("vendor-in", "a/b", b"nested")
+
+
+def test_deleting_prunes_empty_folders_so_the_name_is_free_again(storage: LocalStorage) -> None:
+    storage.put_bytes("vendor-in", "a/b/c", b"deep")
+    storage.delete("vendor-in", "a/b/c")
+
+    storage.put_bytes("vendor-in", "a", b"now a file")
+
+    assert storage.get_bytes("vendor-in", "a") == b"now a file"
+    assert (storage.root / "vendor-in").is_dir()
+
+
+def test_create_uses_the_configured_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ONEPIECE_STORAGE_ROOT", str(tmp_path / "studio-storage"))
+
+    storage = create(load_config().settings)
+
+    assert storage.root == tmp_path / "studio-storage"
+    assert storage.ping() == f"local {tmp_path / 'studio-storage'} (created on first use)"
+
+
+def test_default_root_is_under_the_data_dir(isolated_env: Path) -> None:
+    storage = create(load_config().settings)
+
+    assert storage.root == isolated_env / "data" / "onepiece" / "storage"
+
+
+def test_ping_fails_when_the_root_cannot_be_a_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"")
+
+    with pytest.raises(StorageUnavailable, match="not a writable folder"):
+        LocalStorage(blocker / "storage").ping()

@@ -1,0 +1,208 @@
+"""S3 adapter behaviour beyond the contract, against moto's server on loopback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import xxhash
+
+from onepiece.adapters.storage.naming import PARTIAL_PREFIX
+from onepiece.adapters.storage.s3 import S3Storage, create
+from onepiece.config import load_config
+from onepiece.errors import ConfigError, IntegrityError, ObjectNotFound, StorageUnavailable
+from tests.s3_endpoint import S3Endpoint, closed_port_url, unique_bucket
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture
+def s3(s3_endpoint_url: str) -> S3Storage:
+    return S3Storage(endpoint_url=s3_endpoint_url, region="us-east-1", part_size=5 * MIB)
+
+
+@pytest.fixture
+def bucket(s3: S3Storage) -> str:
+    name = unique_bucket("s3")
+    s3.ensure_bucket(name)
+    return name
+
+
+def all_keys(endpoint: S3Endpoint, bucket: str) -> list[str]:
+    """Every key in the bucket, temporaries included (our listing hides them)."""
+    response = endpoint.client().list_objects_v2(Bucket=bucket)
+    return [item["Key"] for item in response.get("Contents", [])]
+
+
+def open_uploads(endpoint: S3Endpoint, bucket: str) -> list[str]:
+    response = endpoint.client().list_multipart_uploads(Bucket=bucket)
+    return [upload["Key"] for upload in response.get("Uploads", [])]
+
+
+def test_64_mib_object_goes_up_in_parts_and_comes_back_verified(
+    s3: S3Storage, bucket: str, s3_server: S3Endpoint, tmp_path: Path
+) -> None:
+    data = os.urandom(64 * MIB)
+    source = tmp_path / "shot_v001.mov"
+    source.write_bytes(data)
+    expected = "xxh3:" + xxhash.xxh3_64_hexdigest(data)
+
+    sent: list[int] = []
+
+    put = s3.put_file(
+        bucket, "fg/ep010/shot_v001.mov", source, expected_checksum=expected, progress=sent.append
+    )
+    head = s3.head(bucket, "fg/ep010/shot_v001.mov")
+    got = s3.get_file(bucket, "fg/ep010/shot_v001.mov", tmp_path / "back.mov")
+
+    assert put.checksum == head.checksum == got.checksum == expected
+    assert head.size == 64 * MIB
+    assert xxhash.xxh3_64_hexdigest((tmp_path / "back.mov").read_bytes()) == expected[5:]
+    # Uploaded in 5 MiB parts, then copied into place part by part (UploadPartCopy,
+    # the path objects over 5 GiB need): a multipart ETag ends in "-<parts>".
+    assert sorted(sent, reverse=True)[:12] == [5 * MIB] * 12 and len(sent) == 13
+    etag = s3_server.client().head_object(Bucket=bucket, Key="fg/ep010/shot_v001.mov")["ETag"]
+    assert "-" in etag
+    assert all_keys(s3_server, bucket) == ["fg/ep010/shot_v001.mov"]
+    assert open_uploads(s3_server, bucket) == []
+
+
+def test_multipart_checksum_mismatch_aborts_and_leaves_no_temporaries(
+    s3: S3Storage, bucket: str, s3_server: S3Endpoint, tmp_path: Path
+) -> None:
+    source = tmp_path / "clip.mov"
+    source.write_bytes(os.urandom(11 * MIB))
+
+    with pytest.raises(IntegrityError):
+        s3.put_file(bucket, "clip.mov", source, expected_checksum="xxh3:" + "0" * 16)
+
+    assert all_keys(s3_server, bucket) == []
+    assert open_uploads(s3_server, bucket) == []
+
+
+def test_interrupted_multipart_upload_is_aborted(
+    s3: S3Storage, bucket: str, s3_server: S3Endpoint, tmp_path: Path
+) -> None:
+    source = tmp_path / "clip.mov"
+    source.write_bytes(os.urandom(16 * MIB))
+
+    def interrupt(sent: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        s3.put_file(bucket, "clip.mov", source, progress=interrupt)
+
+    assert all_keys(s3_server, bucket) == []
+    assert open_uploads(s3_server, bucket) == []
+
+
+def test_temporary_objects_are_hidden_from_listings(
+    s3: S3Storage, bucket: str, s3_server: S3Endpoint
+) -> None:
+    raw = s3_server.client()
+    raw.put_object(Bucket=bucket, Key=f"{PARTIAL_PREFIX}abc/clip.mov", Body=b"partial")
+    s3.put_bytes(bucket, "clip.mov", b"whole")
+
+    assert [info.key for info in s3.list(bucket)] == ["clip.mov"]
+
+
+def test_get_refuses_data_that_does_not_match_its_recorded_checksum(
+    s3: S3Storage, bucket: str, s3_server: S3Endpoint, tmp_path: Path
+) -> None:
+    s3_server.client().put_object(
+        Bucket=bucket,
+        Key="bad.exr",
+        Body=b"corrupted",
+        Metadata={"checksum": "xxh3:" + xxhash.xxh3_64_hexdigest(b"original")},
+    )
+
+    with pytest.raises(IntegrityError, match="checksum mismatch"):
+        s3.get_file(bucket, "bad.exr", tmp_path / "bad.exr")
+    with pytest.raises(IntegrityError):
+        s3.get_bytes(bucket, "bad.exr")
+    assert not (tmp_path / "bad.exr").exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_objects_written_by_other_tools_download_without_a_checksum(
+    s3: S3Storage, bucket: str, s3_server: S3Endpoint, tmp_path: Path
+) -> None:
+    s3_server.client().put_object(Bucket=bucket, Key="foreign.txt", Body=b"hi")
+
+    info = s3.get_file(bucket, "foreign.txt", tmp_path / "foreign.txt")
+
+    assert info.checksum is None
+    assert (tmp_path / "foreign.txt").read_bytes() == b"hi"
+
+
+def test_create_reads_endpoint_part_size_and_concurrency_from_settings(
+    s3_endpoint_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ONEPIECE_STORAGE_BACKEND", "s3")
+    monkeypatch.setenv("ONEPIECE_STORAGE_ENDPOINT_URL", s3_endpoint_url)
+    monkeypatch.setenv("ONEPIECE_STORAGE_PART_SIZE_MB", "7")
+    monkeypatch.setenv("ONEPIECE_STORAGE_CONCURRENCY", "3")
+
+    storage = create(load_config().settings)
+    bucket = unique_bucket("settings")
+    storage.ensure_bucket(bucket)
+    storage.put_bytes(bucket, "k", b"v")
+
+    assert (storage.endpoint_url, storage.part_size, storage.concurrency) == (
+        s3_endpoint_url,
+        7 * MIB,
+        3,
+    )
+    assert storage.get_bytes(bucket, "k") == b"v"
+
+
+def test_unreachable_endpoint_is_storage_unavailable_naming_the_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = closed_port_url()
+    storage = S3Storage(endpoint_url=url, max_attempts=2)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+
+    with pytest.raises(StorageUnavailable, match=url):
+        storage.ping()
+    with pytest.raises(StorageUnavailable, match=url):
+        storage.head("some-bucket", "key")
+
+
+def test_missing_credentials_are_a_config_error_with_a_hint(s3_server: S3Endpoint) -> None:
+    storage = S3Storage(endpoint_url=s3_server.url, max_attempts=1)
+
+    with pytest.raises(ConfigError) as caught:
+        storage.head("some-bucket", "key")
+    assert caught.value.hint is not None and "AWS_PROFILE" in caught.value.hint
+
+
+def test_unknown_profile_is_a_config_error(s3_server: S3Endpoint) -> None:
+    storage = S3Storage(endpoint_url=s3_server.url, profile="no-such-profile")
+
+    with pytest.raises(ConfigError, match="no-such-profile"):
+        storage.ping()
+
+
+def test_profile_from_aws_config_supplies_credentials(
+    s3_server: S3Endpoint, isolated_env: Path
+) -> None:
+    aws = isolated_env / ".aws"
+    aws.mkdir()
+    (aws / "credentials").write_text(
+        f"[studio]\naws_access_key_id = {s3_server.access_key}\n"
+        f"aws_secret_access_key = {s3_server.secret_key}\n"
+    )
+    storage = S3Storage(endpoint_url=s3_server.url, profile="studio", region="us-east-1")
+    bucket = unique_bucket("profile")
+
+    storage.ensure_bucket(bucket)
+
+    assert storage.ping() == f"s3 {s3_server.url}"
+
+
+def test_head_of_a_missing_bucket_is_object_not_found(s3: S3Storage) -> None:
+    with pytest.raises(ObjectNotFound):
+        s3.head(unique_bucket("absent"), "key")

@@ -1,0 +1,268 @@
+"""The Storage contract, run against every adapter: local folders and S3 (moto on loopback)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import xxhash
+
+from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, Storage
+from onepiece.adapters.storage.local import LocalStorage
+from onepiece.adapters.storage.s3 import S3Storage
+from onepiece.errors import IntegrityError, ObjectNotFound, ValidationError
+from tests import file_opens
+from tests.s3_endpoint import unique_bucket
+
+MIB = 1024 * 1024
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
+    if request.param == "local":
+        return LocalStorage(tmp_path / "storage-root")
+    url = request.getfixturevalue("s3_endpoint_url")
+    # The smallest part size S3 allows, so a 12 MiB file takes the multipart path.
+    return S3Storage(endpoint_url=url, region="us-east-1", part_size=5 * MIB, concurrency=3)
+
+
+@pytest.fixture
+def bucket(storage: Storage) -> Iterator[str]:
+    name = unique_bucket("contract")
+    storage.ensure_bucket(name)
+    yield name
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def xxh3(data: bytes) -> str:
+    return "xxh3:" + xxhash.xxh3_64_hexdigest(data)
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, 5 * MIB, 12 * MIB + 7], ids=["empty", "1B", "5MiB", "12MiB"]
+)
+def test_put_records_checksum_in_metadata_and_get_returns_same_bytes(
+    storage: Storage, bucket: str, tmp_path: Path, size: int
+) -> None:
+    data = os.urandom(size)
+    source = write(tmp_path / "src" / "plate.exr", data)
+
+    put = storage.put_file(bucket, "fg/ep010/plate.exr", source, metadata={"vendor": "acme"})
+    head = storage.head(bucket, "fg/ep010/plate.exr")
+    got = storage.get_file(bucket, "fg/ep010/plate.exr", tmp_path / "out" / "plate.exr")
+
+    assert put.checksum == head.checksum == got.checksum == xxh3(data)
+    assert head.size == size
+    assert head.metadata[CHECKSUM_METADATA_KEY] == xxh3(data)
+    assert head.metadata["vendor"] == "acme"
+    assert (tmp_path / "out" / "plate.exr").read_bytes() == data
+
+
+def test_checksum_algorithm_is_selectable(storage: Storage, bucket: str, tmp_path: Path) -> None:
+    data = b"frame data" * 1000
+    source = write(tmp_path / "a.bin", data)
+
+    info = storage.put_file(bucket, "a.bin", source, checksum_algorithm="sha256")
+
+    assert info.checksum == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert storage.head(bucket, "a.bin").checksum == info.checksum
+
+
+def test_expected_checksum_in_another_algorithm_is_verified_in_the_same_pass(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    data = os.urandom(12 * MIB)
+    source = write(tmp_path / "clip.mov", data)
+    md5 = "md5:" + hashlib.md5(data).hexdigest()
+
+    info = storage.put_file(bucket, "clip.mov", source, expected_checksum=md5)
+
+    assert info.checksum == xxh3(data)
+
+
+@pytest.mark.parametrize("size", [1000, 12 * MIB], ids=["single", "multipart"])
+def test_expected_checksum_mismatch_leaves_nothing_under_the_key(
+    storage: Storage, bucket: str, tmp_path: Path, size: int
+) -> None:
+    source = write(tmp_path / "clip.mov", os.urandom(size))
+    wrong = xxh3(b"something else")
+
+    with pytest.raises(IntegrityError, match="checksum mismatch"):
+        storage.put_file(bucket, "show/clip.mov", source, expected_checksum=wrong)
+
+    with pytest.raises(ObjectNotFound):
+        storage.head(bucket, "show/clip.mov")
+    assert list(storage.list(bucket)) == []
+
+
+def test_rejected_put_keeps_the_previous_object(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    storage.put_bytes(bucket, "v001.mov", b"first")
+    source = write(tmp_path / "v001.mov", b"second")
+
+    with pytest.raises(IntegrityError):
+        storage.put_file(bucket, "v001.mov", source, expected_checksum=xxh3(b"nope"))
+
+    assert storage.get_bytes(bucket, "v001.mov") == b"first"
+
+
+def test_put_bytes_and_get_bytes_round_trip(storage: Storage, bucket: str) -> None:
+    info = storage.put_bytes(bucket, "notes/readme.txt", b"hello", metadata={"kind": "note"})
+
+    assert info.size == 5
+    assert storage.get_bytes(bucket, "notes/readme.txt") == b"hello"
+    assert storage.head(bucket, "notes/readme.txt").metadata["kind"] == "note"
+
+
+def test_list_is_sorted_by_key_and_filtered_by_prefix(storage: Storage, bucket: str) -> None:
+    for key in ["b/2.exr", "a.b", "a/1.exr", "b/10.exr", "a/sub/3.exr", "c"]:
+        storage.put_bytes(bucket, key, key.encode())
+
+    everything = [info.key for info in storage.list(bucket)]
+    under_a = [info.key for info in storage.list(bucket, "a/")]
+    starting_b = [(info.key, info.size) for info in storage.list(bucket, "b/1")]
+
+    assert everything == ["a.b", "a/1.exr", "a/sub/3.exr", "b/10.exr", "b/2.exr", "c"]
+    assert under_a == ["a/1.exr", "a/sub/3.exr"]
+    assert starting_b == [("b/10.exr", len(b"b/10.exr"))]
+
+
+def test_delete_removes_the_object_and_is_idempotent(storage: Storage, bucket: str) -> None:
+    storage.put_bytes(bucket, "a/b/c.txt", b"x")
+
+    storage.delete(bucket, "a/b/c.txt")
+    storage.delete(bucket, "a/b/c.txt")
+
+    with pytest.raises(ObjectNotFound):
+        storage.head(bucket, "a/b/c.txt")
+    assert list(storage.list(bucket)) == []
+
+
+def test_missing_object_raises_object_not_found_and_writes_nothing(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    destination = tmp_path / "out" / "missing.exr"
+
+    with pytest.raises(ObjectNotFound):
+        storage.get_file(bucket, "missing.exr", destination)
+    with pytest.raises(ObjectNotFound):
+        storage.get_bytes(bucket, "missing.exr")
+    with pytest.raises(ObjectNotFound):
+        storage.head(bucket, "missing.exr")
+    assert not destination.exists()
+
+
+def test_missing_bucket_raises_object_not_found(storage: Storage, tmp_path: Path) -> None:
+    missing = unique_bucket("absent")
+    source = write(tmp_path / "a.txt", b"a")
+
+    with pytest.raises(ObjectNotFound):
+        storage.put_file(missing, "a.txt", source)
+    with pytest.raises(ObjectNotFound):
+        list(storage.list(missing))
+
+
+def test_ensure_bucket_is_idempotent(storage: Storage, bucket: str) -> None:
+    storage.ensure_bucket(bucket)
+    storage.put_bytes(bucket, "k", b"v")
+    storage.ensure_bucket(bucket)
+
+    assert storage.get_bytes(bucket, "k") == b"v"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "/abs/path.exr",
+        "../escape.exr",
+        "a/../../b",
+        "a//b",
+        "a/./b",
+        "dir/",
+        "a\\b",
+        ".onepiece-partial/x",
+        "a/.onepiece-meta.b.json",
+        "line\nbreak",
+    ],
+)
+def test_invalid_keys_are_refused(storage: Storage, bucket: str, key: str, tmp_path: Path) -> None:
+    source = write(tmp_path / "a.txt", b"a")
+
+    with pytest.raises(ValidationError):
+        storage.put_file(bucket, key, source)
+    with pytest.raises(ValidationError):
+        storage.head(bucket, key)
+
+
+@pytest.mark.parametrize(
+    "name", ["ab", "Upper-case", "-leading", "under_score", "a" * 64, "1.2.3.4"]
+)
+def test_invalid_bucket_names_are_refused(storage: Storage, name: str) -> None:
+    with pytest.raises(ValidationError):
+        storage.ensure_bucket(name)
+
+
+def test_unicode_keys_round_trip(storage: Storage, bucket: str) -> None:
+    storage.put_bytes(bucket, "plans/été/ショット.exr", b"frame")
+
+    assert [info.key for info in storage.list(bucket, "plans/")] == ["plans/été/ショット.exr"]
+    assert storage.get_bytes(bucket, "plans/été/ショット.exr") == b"frame"
+
+
+def test_progress_reports_every_byte_both_ways(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    data = os.urandom(12 * MIB + 3)
+    source = write(tmp_path / "big.bin", data)
+    sent: list[int] = []
+    received: list[int] = []
+
+    storage.put_file(bucket, "big.bin", source, progress=sent.append)
+    storage.get_file(bucket, "big.bin", tmp_path / "back.bin", progress=received.append)
+
+    assert sum(sent) == sum(received) == len(data)
+
+
+@pytest.mark.parametrize("size", [MIB, 12 * MIB], ids=["single", "multipart"])
+def test_source_is_opened_exactly_once_even_when_verified(
+    storage: Storage, bucket: str, tmp_path: Path, size: int
+) -> None:
+    data = os.urandom(size)
+    source = write(tmp_path / "clip.mov", data)
+
+    with file_opens.recording() as opened:
+        storage.put_file(bucket, "clip.mov", source, expected_checksum=xxh3(data))
+
+    assert opened.count(str(source)) == 1
+
+
+def test_source_file_is_never_modified(storage: Storage, bucket: str, tmp_path: Path) -> None:
+    source = write(tmp_path / "delivery" / "clip.mov", os.urandom(6 * MIB))
+    before = (source.read_bytes(), source.stat().st_mtime_ns, source.stat().st_mode)
+
+    storage.put_file(bucket, "clip.mov", source)
+
+    after = (source.read_bytes(), source.stat().st_mtime_ns, source.stat().st_mode)
+    assert after == before
+    assert sorted(p.name for p in source.parent.iterdir()) == ["clip.mov"]
+
+
+def test_missing_source_is_a_validation_error(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ValidationError, match="does not exist"):
+        storage.put_file(bucket, "a.mov", tmp_path / "nope.mov")
+
+
+def test_ping_and_describe_name_the_storage(storage: Storage) -> None:
+    assert storage.describe() in storage.ping()
