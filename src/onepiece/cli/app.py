@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "onepiece.cli.aws",
     "onepiece.cli.render",
     "onepiece.cli.serve",
+    "onepiece.cli.opencue",
 ]
 
 app = typer.Typer(

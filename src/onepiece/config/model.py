@@ -126,6 +126,8 @@ class OpenCueSettings(Section):
     default_show: str | None = None
     facility: str | None = None
     timeout_seconds: float = Field(5.0, gt=0)
+    # How long the render queue summary/details answers are reused.
+    cache_seconds: float = Field(5.0, ge=0)
 
 
 class DCCSettings(Section):

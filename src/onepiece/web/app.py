@@ -44,6 +44,7 @@ ROUTER_MODULES = [
     "onepiece.web.routers.streams",
     "onepiece.web.routers.jobs",
     "onepiece.web.routers.runs",
+    "onepiece.web.routers.opencue",
     "onepiece.web.routers.summary",
     "onepiece.web.routers.pages",
 ]
