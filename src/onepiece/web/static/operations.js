@@ -58,7 +58,8 @@
       : r.key.startsWith("cue:") ? T.el("span", { class: "meta", text: "OpenCue queue" }) : "–";
     return T.el("tr", { "data-key": r.key, "data-status": r.status, title: r.title || null },
       T.el("th", { scope: "row", class: "code", text: r.id }), T.el("td", { text: r.farm }),
-      T.el("td", {}, badge(r.status)), T.el("td", { text: r.scene }), T.el("td", { text: r.user || "–" }),
+      T.el("td", {}, badge(r.status)), T.el("td", { text: r.scene.split("/").pop(), title: r.scene }),
+      T.el("td", { text: r.user || "–" }),
       T.el("td", { class: "num", "data-col": "done", text: `${T.number(r.done)} / ${T.number(r.total)}` }),
       T.el("td", { class: "num", text: T.number(r.running) }), T.el("td", { class: "num", text: T.number(r.failed) }),
       T.el("td", { class: "num" }, T.el("progress", { max: 100, value: pct, "aria-label": `${r.id} ${pct}% done` }), ` ${pct}%`),
