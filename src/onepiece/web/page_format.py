@@ -6,6 +6,7 @@ when it updates them live, so a figure never changes shape on its first update.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +28,7 @@ def duration(seconds: float | None) -> str:
     """``h:mm:ss`` (``m:ss`` under an hour); a dash when unknown."""
     if seconds is None:
         return "–"
-    whole = round(seconds)
+    whole = math.floor(seconds + 0.5)  # half up, as Math.round in live.js (not banker's)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
