@@ -68,8 +68,21 @@ class Tab:
     """A page plus the script errors it reported."""
 
     page: Any
+    context: Any = None
     errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    closed: bool = False
+
+    def close(self, screenshot: str | None = None) -> None:
+        """Close the tab (its streams too), after an optional screenshot."""
+        if self.closed:
+            return
+        try:
+            if screenshot:
+                self.shot(screenshot)
+        finally:
+            self.closed = True
+            self.context.close()
 
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -84,12 +97,12 @@ class Tab:
 @pytest.fixture
 def open_tab(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Tab]]:
     """``open_tab(url)``: a fresh browser context (own sessionStorage) on ``url``."""
-    contexts: list[tuple[Any, Tab]] = []
+    tabs: list[Tab] = []
 
     def open_(url: str, *, width: int = 1366, height: int = 900) -> Tab:
         context = chromium.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
-        tab = Tab(page)
+        tab = Tab(page, context)
         page.on("pageerror", lambda exc: tab.errors.append(f"uncaught: {exc}"))
         page.on(
             "console",
@@ -101,16 +114,13 @@ def open_tab(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Callable
         )
         page.on("requestfailed", lambda req: tab.failed_requests.append(req.url))
         page.goto(url)
-        contexts.append((context, tab))
+        tabs.append(tab)
         return tab
 
     yield open_
-    for index, (context, tab) in enumerate(contexts):
-        safe = re.sub(r"[^\w.-]+", "_", request.node.name)
-        try:
-            tab.shot(f"{safe}-{index}-end")
-        finally:
-            context.close()
+    safe = re.sub(r"[^\w.-]+", "_", request.node.name)
+    for index, tab in enumerate(tabs):
+        tab.close(screenshot=f"{safe}-{index}-end")
 
 
 @dataclass

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from onepiece.samples import make_delivery
+from onepiece.web.app import create_app
 from tests.e2e.browser_support import (  # noqa: F401 - fixtures
     ADMIN_TOKEN,
+    READ_TOKEN,
     WAIT_MS,
     PagesServer,
     ServerProcess,
@@ -24,9 +26,11 @@ from tests.e2e.browser_support import (  # noqa: F401 - fixtures
     make_scene,
     open_tab,
     pages_server,
+    pages_settings,
     server_process,
 )
 from tests.e2e.conftest import Run
+from tests.web_server import serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -207,3 +211,20 @@ def test_pages_reconnect_after_a_server_restart(
     )
     assert ops.page.evaluate("window.__sameDocument") is True
     assert ops.errors == [] and dash.errors == []
+
+
+def test_a_read_token_in_the_url_opens_the_pages_their_streams_and_links(
+    isolated_env: Path, open_tab: OpenTab
+) -> None:
+    settings = pages_settings(read_token=READ_TOKEN)
+    with serve_app(create_app(settings)) as live:
+        refused = open_tab(live.url + "/operations")
+        assert refused.page.locator("h1").text_content() == "A read token is needed"
+        refused.page.fill("#token", READ_TOKEN)
+        refused.page.click("button[type=submit]")
+        refused.wait_live()  # the streams took ?token= too
+        refused.page.click("nav a:has-text('Workload')")  # links carry the token
+        refused.wait_live()
+        assert refused.page.locator("h1").text_content() == "Workload"
+        assert refused.errors == []
+        refused.close(screenshot="read-token-workload")  # before the server stops
