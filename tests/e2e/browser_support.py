@@ -106,11 +106,13 @@ def open_tab(chromium: Any, request: pytest.FixtureRequest) -> Iterator[Callable
         page.on("pageerror", lambda exc: tab.errors.append(f"uncaught: {exc}"))
         page.on(
             "console",
-            lambda msg: tab.errors.append(msg.text)
-            # A refused request (401 on purpose) is logged by Chromium as an error
-            # resource load; that is the server's answer, not a script error.
-            if msg.type == "error" and "Failed to load resource" not in msg.text
-            else None,
+            lambda msg: (
+                tab.errors.append(msg.text)
+                # A refused request (401 on purpose) is logged by Chromium as an error
+                # resource load; that is the server's answer, not a script error.
+                if msg.type == "error" and "Failed to load resource" not in msg.text
+                else None
+            ),
         )
         page.on("requestfailed", lambda req: tab.failed_requests.append(req.url))
         page.goto(url)

@@ -34,3 +34,13 @@ def onepiece(isolated_env: Path) -> Run:
         )
 
     return run
+
+
+# Browser fixtures for the pages' tests (Chromium via Playwright; skip when it is absent).
+from tests.e2e.browser_support import (  # noqa: E402, F401
+    chromium,
+    make_scene,
+    open_tab,
+    pages_server,
+    server_process,
+)

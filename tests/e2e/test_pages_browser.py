@@ -15,19 +15,14 @@ import pytest
 
 from onepiece.samples import make_delivery
 from onepiece.web.app import create_app
-from tests.e2e.browser_support import (  # noqa: F401 - fixtures
+from tests.e2e.browser_support import (
     ADMIN_TOKEN,
     READ_TOKEN,
     WAIT_MS,
     PagesServer,
     ServerProcess,
     Tab,
-    chromium,
-    make_scene,
-    open_tab,
-    pages_server,
     pages_settings,
-    server_process,
 )
 from tests.e2e.conftest import Run
 from tests.web_server import serve_app
@@ -50,7 +45,9 @@ WATCH_ROW = """(key) => {
 
 
 def row(tab: Tab, key: str) -> str:
-    return f"#jobs tr[data-key='{key}']" if key.startswith("job:") else f"#runs tr[data-key='{key}']"
+    return (
+        f"#jobs tr[data-key='{key}']" if key.startswith("job:") else f"#runs tr[data-key='{key}']"
+    )
 
 
 def test_both_pages_load_live_without_script_errors(
