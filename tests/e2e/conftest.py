@@ -44,3 +44,4 @@ from tests.e2e.browser_support import (  # noqa: E402, F401
     pages_server,
     server_process,
 )
+from tests.fake_cuebot import fake_cuebot  # noqa: E402, F401 - real gRPC Cuebot for the pages

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from onepiece.adapters.farms.opencue import create as create_opencue_farm
+from onepiece.config.model import OpenCueSettings
+from onepiece.domain.render import JobRequest
 from onepiece.samples import make_delivery
 from onepiece.web.app import create_app
 from tests.e2e.browser_support import (
@@ -25,6 +28,7 @@ from tests.e2e.browser_support import (
     pages_settings,
 )
 from tests.e2e.conftest import Run
+from tests.fake_cuebot import FakeCuebot
 from tests.web_server import serve_app
 
 pytestmark = pytest.mark.browser
@@ -225,3 +229,42 @@ def test_a_read_token_in_the_url_opens_the_pages_their_streams_and_links(
         assert refused.page.locator("h1").text_content() == "Workload"
         assert refused.errors == []
         refused.close(screenshot="read-token-workload")  # before the server stops
+
+
+def test_opencue_queue_jobs_show_with_the_dashboard_token(
+    isolated_env: Path, open_tab: OpenTab, fake_cuebot: FakeCuebot
+) -> None:
+    settings = pages_settings()
+    opencue = {"hosts": fake_cuebot.address, "default_show": "testing", "cache_seconds": 0}
+    settings = settings.model_copy(update={"opencue": OpenCueSettings(**opencue)})
+    farm = create_opencue_farm(settings)
+    request = JobRequest(
+        dcc="maya", scene="/shows/testing/sh030/anim_v002.ma", frames="1001-1012",
+        output="/renders/sh030/", farm="opencue", chunk_size=4, user="carol",
+    )  # fmt: skip
+    running, queued = farm.submit(request), farm.submit(request)
+    fake_cuebot.step(running)
+    with serve_app(create_app(settings)) as live:
+        dash = open_tab(live.url + "/")
+        tile = dash.page.locator("[data-field='opencue.summary.running']")
+        dash.page.wait_for_function(
+            "document.querySelector(\"[data-field='opencue.summary.cued']\").textContent === '1'",
+            timeout=WAIT_MS,
+        )
+        assert tile.text_content() == "1"
+        assert not dash.page.locator("#opencue-alert").is_visible()
+        ops = open_tab(live.url + "/operations")
+        ops.page.locator("#opencue-alert").filter(has_text="dashboard token").wait_for()
+        ops.page.fill("#admin-token", ADMIN_TOKEN)
+        ops.page.click("#token-form button[type=submit]")
+        ops.page.wait_for_selector(f"#jobs tr[data-key='cue:{running}']", timeout=WAIT_MS)
+        row = ops.page.locator(f"#jobs tr[data-key='cue:{running}']")
+        assert row.get_attribute("data-status") == "running"
+        assert "carol" in row.text_content()
+        assert ops.page.locator(f"#jobs tr[data-key='cue:{queued}']").count() == 1
+        assert row.locator("button[data-cancel]").count() == 0  # not OnePiece's to cancel
+        ops.page.select_option("#jobs-farm", "opencue")
+        assert ops.page.locator("#jobs tbody tr[data-key^='cue:']").count() == 2
+        assert dash.errors == [] and ops.errors == []
+        dash.close(screenshot="opencue-dashboard")
+        ops.close(screenshot="opencue-operations")

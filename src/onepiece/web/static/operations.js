@@ -55,7 +55,7 @@
     const pct = Math.round(r.progress * 10) / 10;
     const action = r.cancellable
       ? T.el("button", { type: "button", "data-cancel": r.id, "aria-label": `Cancel job ${r.id}`, text: "Cancel" })
-      : r.key.startsWith("cue:") ? T.el("span", { class: "meta", text: "OpenCue queue" }) : "–";
+      : r.key.startsWith("cue:") ? T.el("span", { class: "meta", text: "–", title: "In the OpenCue queue: cancel it in OpenCue" }) : "–";
     return T.el("tr", { "data-key": r.key, "data-status": r.status, title: r.title || null },
       T.el("th", { scope: "row", class: "code", text: r.id }), T.el("td", { text: r.farm }),
       T.el("td", {}, badge(r.status)), T.el("td", { text: r.scene.split("/").pop(), title: r.scene }),
