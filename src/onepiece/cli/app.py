@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "onepiece.cli.render",
     "onepiece.cli.serve",
     "onepiece.cli.opencue",
+    "onepiece.cli.shotgrid",
 ]
 
 app = typer.Typer(

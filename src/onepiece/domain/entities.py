@@ -107,6 +107,9 @@ class ShotSpec:
     cut_out: int | None = None
     description: str | None = None
     status: str | None = None
+    # Tracker task template for a new shot (ShotGrid TaskTemplate code); trackers
+    # without task templates ignore it.
+    task_template: str | None = None
 
 
 @dataclass

@@ -8,7 +8,7 @@ Bulk operations take many entities at once so remote adapters can batch them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from onepiece.domain.entities import (
@@ -24,6 +24,10 @@ from onepiece.domain.entities import (
     Version,
 )
 from onepiece.domain.entities import Sequence as SequenceEntity
+
+# Called by ensure_hierarchy per entity as its fate is known:
+# (kind "Episode"/"Sequence"/"Shot"/"Asset", code, "created"/"existing"/"failed").
+HierarchyProgress = Callable[[str, str, str], None]
 
 
 @runtime_checkable
@@ -44,8 +48,17 @@ class Tracker(Protocol):
         """Find or create; returns (project, created)."""
 
     # Hierarchy
-    def ensure_hierarchy(self, project: str, specs: Sequence[ShotSpec]) -> HierarchyResult:
-        """Create missing episodes, sequences, shots and assets, idempotently, in bulk."""
+    def ensure_hierarchy(
+        self,
+        project: str,
+        specs: Sequence[ShotSpec],
+        progress: HierarchyProgress | None = None,
+    ) -> HierarchyResult:
+        """Create missing episodes, sequences, shots and assets, idempotently, in bulk.
+
+        ``progress`` (optional) hears about each entity as soon as its outcome is
+        known, so a long remote setup can show progress shot by shot.
+        """
 
     def list_episodes(self, project: str) -> list[Episode]: ...
     def list_sequences(self, project: str) -> list[SequenceEntity]: ...

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from onepiece.adapters.trackers import local_rows as rows
+from onepiece.adapters.trackers.base import HierarchyProgress
 from onepiece.adapters.trackers.local_db import SqliteDatabase
 from onepiece.domain.entities import Asset, Episode, HierarchyResult, Project, Shot, ShotSpec
 from onepiece.domain.entities import Sequence as SequenceEntity
@@ -55,8 +56,16 @@ class ProjectsAndHierarchy:
 
     # Hierarchy
 
-    def ensure_hierarchy(self, project: str, specs: Sequence[ShotSpec]) -> HierarchyResult:
-        """Create what is missing; existing entities are reported and left unchanged."""
+    def ensure_hierarchy(
+        self,
+        project: str,
+        specs: Sequence[ShotSpec],
+        progress: HierarchyProgress | None = None,
+    ) -> HierarchyResult:
+        """Create what is missing; existing entities are reported and left unchanged.
+
+        ``progress`` hears each entity's outcome once the transaction committed.
+        """
         if any(not spec.shot or not spec.shot.strip() for spec in specs):
             raise ValidationError("every row of a show setup needs a shot code")
         result = HierarchyResult()
@@ -88,6 +97,16 @@ class ProjectsAndHierarchy:
                 self._insert(conn, result, "Shot", "shots", project, code, now, extra)
             for code in assets:
                 self._insert(conn, result, "Asset", "assets", project, code, now, {})
+        if progress is not None:
+            for kind, codes in (
+                ("Episode", episodes),
+                ("Sequence", list(sequences)),
+                ("Shot", list(shots)),
+                ("Asset", assets),
+            ):
+                created = set(result.created.get(kind, []))
+                for code in codes:
+                    progress(kind, code, "created" if code in created else "existing")
         return result
 
     @staticmethod
