@@ -59,7 +59,7 @@ def test_expired_entry_is_refreshed_lazily_on_the_next_request() -> None:
 def test_oldest_entries_are_evicted_when_a_bucket_exceeds_max_records() -> None:
     cache, _ = make(max_records=10)
     for key in ("a", "b", "c"):
-        cache.get_or_load("review", key, lambda: key, records=lambda _v: 4)
+        cache.get_or_load("review", key, Upstream(key), records=lambda _v: 4)
     stats = cache.stats()["buckets"]["review"]
     assert stats["entries"] == 2 and stats["records"] == 8
     upstream = Upstream()

@@ -143,7 +143,11 @@ async def _respond(
 async def _onepiece_error(conn: HTTPConnection, exc: Exception) -> JSONResponse | None:
     assert isinstance(exc, errors.OnePieceError)
     code, status = code_for(exc)
-    if status >= 500 and not isinstance(exc, AuthError):
+    if isinstance(exc, AuthError):
+        # An audit line: who was refused where. Never the token itself.
+        client = conn.client.host if conn.client else "?"
+        log.info("refused %s from %s: %s", conn.url.path, client, code)
+    elif status >= 500:
         log.warning("%s on %s: %s", code, conn.url.path, exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     body = envelope(code, exc.message, hint=exc.hint, context=exc.context)

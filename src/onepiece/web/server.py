@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import socket
@@ -71,5 +72,7 @@ def run(settings: Settings) -> None:
     server = uvicorn.Server(uvicorn.Config(app, **config))
     install_log_redaction()
     print(f"Trafalgar listening on {url_for(sock)} (API docs at /docs)", file=sys.stderr)
-    with sock:
+    # uvicorn shuts down gracefully, then re-raises Ctrl-C: for a server that is a normal stop.
+    with sock, contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
+    print("Trafalgar stopped", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -160,3 +161,22 @@ def test_configured_projects_join_the_tracker_list(
     assert [p["project"] for p in body["review"]["projects"]] == ["FG", "NEWSHOW"]
     saved = json.loads(settings.dashboard_projects_path.read_text())
     assert [p["code"] for p in saved["projects"]] == ["FG", "NEWSHOW"]
+
+
+def test_review_duration_is_probed_from_media_when_the_tracker_has_none(
+    settings: Settings, make_app, tracker: RecordingTracker, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from tests.integration.test_media_durations import write_clip
+
+    clip = tmp_path / "review.mp4"
+    write_clip(clip, frames=72)
+    code = "ep010_sh010_comp_v001"
+    tracker.versions["FG"][code] = replace(
+        tracker.versions["FG"][code], duration_seconds=None, path=str(clip)
+    )
+    with TestClient(make_app(settings)) as client:
+        review = client.get("/metrics", headers=admin()).json()["review"]["projects"][0]
+    assert review["duration_seconds"] == pytest.approx(3.0 + 2.5, abs=0.1)
+    assert (settings.data_dir / "cache" / "media-durations.json").is_file()
