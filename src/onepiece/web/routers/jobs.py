@@ -173,6 +173,6 @@ def setup(app: FastAPI) -> None:
     hooks.health["render"] = health
     dashboard = getattr(hooks, "dashboard", None)
     if dashboard is not None:
-        from onepiece.domain.dashboard import RenderSummary  # type: ignore[import-not-found]
+        from onepiece.domain.dashboard import RenderSummary
 
         dashboard.render = lambda: RenderSummary(**container.render_jobs.metrics())
