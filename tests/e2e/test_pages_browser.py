@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from onepiece.adapters.farms.opencue import create as create_opencue_farm
 from onepiece.config.model import OpenCueSettings
@@ -60,9 +61,7 @@ def test_both_pages_load_live_without_script_errors(
     for path in ("/", "/operations"):
         tab = open_tab(pages_server.url + path)
         tab.wait_live()
-        tab.page.wait_for_function(
-            "document.getElementById('last-updated').textContent.trim() !== 'not yet'"
-        )
+        expect(tab.page.locator("#last-updated")).not_to_have_text("not yet", timeout=WAIT_MS)
         assert tab.errors == []
     wall = open_tab(pages_server.url + "/", width=2560, height=1440)
     wall.wait_live()
@@ -96,9 +95,8 @@ def test_a_submitted_job_appears_and_progresses_live(
     assert done is not None and done.strip() == "8 / 8"
     assert ops.page.evaluate("window.__sameDocument") is True  # updated without a reload
 
-    dash.page.wait_for_function(
-        "document.querySelector(\"[data-field='render.by_status.succeeded']\").textContent === '1'",
-        timeout=WAIT_MS,
+    expect(dash.page.locator("[data-field='render.by_status.succeeded']")).to_have_text(
+        "1", timeout=WAIT_MS
     )
     assert dash.page.text_content("#by-farm tbody th") == "local"
     assert ops.errors == [] and dash.errors == []
@@ -127,9 +125,8 @@ def test_an_ingest_run_from_the_cli_appears_live(
     ops.page.wait_for_selector(selector, timeout=WAIT_MS)
     counts = ops.page.text_content(f"{selector} td:nth-of-type(4)")
     assert counts is not None and "registered 2" in counts, counts
-    dash.page.wait_for_function(
-        "document.querySelector(\"[data-field='ingest.counts.successful']\").textContent === '1'",
-        timeout=WAIT_MS,
+    expect(dash.page.locator("[data-field='ingest.counts.successful']")).to_have_text(
+        "1", timeout=WAIT_MS
     )
     assert dash.page.text_content("[data-field='ingest.counts.total']") == "1"
     ops.shot("ingest-run")
@@ -206,10 +203,7 @@ def test_pages_reconnect_after_a_server_restart(
     ops.page.wait_for_selector(row(ops, "job:" + job["id"]), timeout=WAIT_MS)
     ops.wait_live()
     dash.wait_live()
-    dash.page.wait_for_function(
-        "document.querySelector(\"[data-field='render.jobs']\").textContent === '1'",
-        timeout=WAIT_MS,
-    )
+    expect(dash.page.locator("[data-field='render.jobs']")).to_have_text("1", timeout=WAIT_MS)
     assert ops.page.evaluate("window.__sameDocument") is True
     assert ops.errors == [] and dash.errors == []
 
@@ -247,9 +241,8 @@ def test_opencue_queue_jobs_show_with_the_dashboard_token(
     with serve_app(create_app(settings)) as live:
         dash = open_tab(live.url + "/")
         tile = dash.page.locator("[data-field='opencue.summary.running']")
-        dash.page.wait_for_function(
-            "document.querySelector(\"[data-field='opencue.summary.cued']\").textContent === '1'",
-            timeout=WAIT_MS,
+        expect(dash.page.locator("[data-field='opencue.summary.cued']")).to_have_text(
+            "1", timeout=WAIT_MS
         )
         assert tile.text_content() == "1"
         assert not dash.page.locator("#opencue-alert").is_visible()
