@@ -14,11 +14,13 @@ false, with what to check), and keeps every figure it can.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
-from onepiece.config import Settings
 from onepiece.domain.dashboard import IngestSummary, RenderSummary, ReviewProject, summarise_ingest
 from onepiece.domain.project_dashboard import StatusTotals
 from onepiece.errors import OnePieceError
@@ -66,8 +68,35 @@ class WorkloadSummary:
     message: str | None = None
 
 
-def _fresh_ingest(settings: Settings) -> IngestSummary:
-    return summarise_ingest(read_ingest_runs(settings.ingest_registry_path))
+class IngestMemo:
+    """The ingest summary, re-read only when the registry file changed.
+
+    Every open dashboard re-reads ``/summary`` after each live event, so the
+    registry (up to a thousand runs) is parsed once per change, not per request.
+    Keyed by the file's identity (mtime_ns, size, inode): ingest writers replace
+    the file atomically, so any write gives a new key.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[tuple[Path, int, int, int] | None, IngestSummary] | None = None
+
+    def summary(self, path: Path) -> IngestSummary:
+        try:
+            st = os.stat(path)
+            key: tuple[Path, int, int, int] | None = (path, st.st_mtime_ns, st.st_size, st.st_ino)
+        except FileNotFoundError:
+            key = None
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        with self._lock:
+            summary = summarise_ingest(read_ingest_runs(path))
+            self._last = (key, summary)
+        return summary
+
+
+_ingest_memo = IngestMemo()
 
 
 def workload_summary(
@@ -80,7 +109,7 @@ def workload_summary(
     overview = dashboard.overview()
     notes = [m for m in (metrics.message, overview.message) if m]
     try:
-        ingest = _fresh_ingest(dashboard.settings)
+        ingest = _ingest_memo.summary(dashboard.settings.ingest_registry_path)
     except OnePieceError as exc:
         ingest = metrics.ingest
         notes.append(f"ingest registry: {exc.message}")

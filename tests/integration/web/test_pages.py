@@ -168,3 +168,16 @@ def test_with_a_read_token_pages_ask_for_it_and_accept_it_in_the_query(
         assert client.get("/summary", headers=headers).status_code == 200
         # Static assets carry no data: always served, so the token page is styled.
         assert client.get("/static/pages.css").status_code == 200
+
+
+def test_ingest_summary_is_parsed_once_per_registry_change(settings: Settings) -> None:
+    from onepiece.services.workload import IngestMemo
+
+    memo = IngestMemo()
+    path = settings.ingest_registry_path
+    assert memo.summary(path).total == 0  # no registry yet
+    write_json(path, {"runs": [{"id": "r1", "status": "completed"}]})
+    first = memo.summary(path)
+    assert first.total == 1 and memo.summary(path) is first  # unchanged file: same object
+    write_json(path, {"runs": [{"id": "r1", "status": "completed"}, {"id": "r2"}]})
+    assert memo.summary(path).total == 2

@@ -70,7 +70,7 @@
     fillFarms(s.render.by_farm);
     fillProjects(s.projects);
     T.touch();
-  });
+  }, 250);
 
   function openCueAlert(kind, text) {
     const box = document.getElementById("opencue-alert");

@@ -169,14 +169,22 @@
     showState();
   }
 
-  /* Run fn at most once at a time; calls during a run collapse into one more run. */
-  function coalesce(fn) {
+  /* Run fn at most once at a time; calls during a run collapse into one more run,
+     started no sooner than gapMs after the previous one began (a burst of events
+     costs the server one request per gap per page, not one per event). */
+  function coalesce(fn, gapMs) {
     let running = false, again = false;
+    const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     return async function run() {
       if (running) { again = true; return; }
       running = true;
       try {
-        do { again = false; await fn(); } while (again);
+        do {
+          again = false;
+          const started = performance.now();
+          await fn();
+          if (again && gapMs) await pause(gapMs - (performance.now() - started));
+        } while (again);
       } finally {
         running = false;
       }
