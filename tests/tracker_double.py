@@ -3,7 +3,9 @@
 Implements the Tracker protocol over plain dicts. ``available = False`` makes
 every call raise TrackerUnavailable, as a tracker that went down mid-run
 would; ``calls`` counts calls per method so tests can assert how often the
-upstream was reached (state, not call order). Lives under tests/: never a
+upstream was reached (state, not call order). ``gate``, when set to an
+unset ``threading.Event``, holds every call until the test sets it, so a
+test can pile up concurrent requests behind one slow upstream call. Lives under tests/: never a
 product fallback.
 """
 
@@ -45,6 +47,8 @@ class RecordingTracker:
         self.versions: dict[str, dict[str, Version]] = {}
         self.playlists: dict[str, dict[str, Playlist]] = {}
         self.closed = False
+        self.gate: threading.Event | None = None
+        self.entered = threading.Event()  # set by the first call that reaches the gate
         self._lock = threading.Lock()
 
     # -- test set-up helpers -------------------------------------------------------------
@@ -64,6 +68,9 @@ class RecordingTracker:
     def _enter(self, method: str, project: str | None = None) -> None:
         with self._lock:
             self.calls[method] += 1
+        if self.gate is not None:
+            self.entered.set()
+            self.gate.wait(30)
         if not self.available:
             raise TrackerUnavailable("tracker double is down", hint="set available = True")
         if project is not None and project not in self.projects:
