@@ -122,6 +122,7 @@ class Container:
             self.settings.render_jobs_path,
             history_limit=trafalgar.render_jobs_history_limit,
             retention_hours=trafalgar.render_jobs_retention_hours,
+            sync=trafalgar.render_jobs_sync,
         )
         return RenderJobService(store, self.farms, self.broker, self.settings.render)
 

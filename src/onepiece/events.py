@@ -84,8 +84,13 @@ class Subscription:
             data["reason"] = self.close_reason
         return Event("", 0, self.topic, LAGGED, data)
 
-    async def get(self) -> Event | None:
-        """Next event (a ``stream.lagged`` notice first after drops); None once closed."""
+    async def get(self, timeout: float | None = None) -> Event | None:
+        """Next event (a ``stream.lagged`` notice first after drops); None once closed.
+
+        With ``timeout``, raises TimeoutError when nothing arrived in that many
+        seconds (SSE keep-alives). A timer, not a task: idle subscribers stay cheap.
+        """
+        expired = False
         while True:
             if self.closed:
                 if self.dropped:
@@ -98,8 +103,19 @@ class Subscription:
                 if not self.queue:
                     self.behind = 0  # caught up
                 return event
+            if expired:
+                raise TimeoutError
             self._wake.clear()
-            await self._wake.wait()
+            fired: list[bool] = []
+            handle = None
+            if timeout is not None:
+                handle = self.loop.call_later(timeout, _expire, fired, self._wake)
+            try:
+                await self._wake.wait()
+            finally:
+                if handle is not None:
+                    handle.cancel()
+            expired = bool(fired)
 
     async def __aiter__(self) -> AsyncIterator[Event]:
         while (event := await self.get()) is not None:
@@ -206,3 +222,8 @@ class Broker:
 def _fan_out(subs: tuple[Subscription, ...], event: Event) -> None:
     for sub in subs:
         sub.offer(event)
+
+
+def _expire(fired: list[bool], wake: asyncio.Event) -> None:
+    fired.append(True)
+    wake.set()

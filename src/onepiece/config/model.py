@@ -91,6 +91,11 @@ class TrafalgarSettings(Section):
     render_jobs_path: Path | None = None
     render_jobs_history_limit: int = Field(10_000, ge=1)
     render_jobs_retention_hours: float = Field(24 * 30, gt=0)
+    # "normal": a submit survives kill -9 of any process; "full": also power loss
+    # (one fsync per submit). See docs/decisions.md "Render job history".
+    render_jobs_sync: Literal["normal", "full"] = "normal"
+    # SSE keep-alive comment interval; below your proxy's idle timeout.
+    stream_keepalive_seconds: float = Field(15.0, gt=0, le=300)
 
     _check_tokens = field_validator("dashboard_token", "read_token")(_refuse_placeholder)
 

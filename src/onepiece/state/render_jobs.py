@@ -1,10 +1,12 @@
 """Render job history: SQLite in WAL mode at ``settings.render_jobs_path``.
 
 Why SQLite (docs/decisions.md, "Render job history"): a submit is one indexed
-INSERT in one transaction, so its cost does not grow with the history; with
-``journal_mode=WAL`` and ``synchronous=FULL`` a commit is fsynced to the WAL
-before ``add`` returns, so an acknowledged job survives ``kill -9`` (and power
-loss). Several processes (the web service, CLI commands) may share the file.
+INSERT in one transaction, so its cost does not grow with the history. In WAL
+mode a commit has been written to the WAL file (the OS page cache) before
+``add`` returns, so an acknowledged job survives ``kill -9`` of any process
+with ``synchronous=NORMAL`` (the default); ``sync="full"`` also fsyncs every
+commit, for power loss, at the disk's fsync rate. Several processes (the web
+service, CLI commands) may share the file.
 
 History rules, applied in the same transaction as every write and at start:
 jobs finished more than ``retention_hours`` ago (by submit time) are pruned;
@@ -25,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from onepiece.domain.render import JobStatus, RenderJob
 from onepiece.errors import ConfigError
@@ -70,7 +72,14 @@ class HistoryStats:
 
 
 class RenderJobStore:
-    def __init__(self, path: Path, *, history_limit: int, retention_hours: float) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        history_limit: int,
+        retention_hours: float,
+        sync: Literal["normal", "full"] = "normal",
+    ) -> None:
         self.path = path
         self.history_limit = history_limit
         self.retention_hours = retention_hours
@@ -82,7 +91,7 @@ class RenderJobStore:
             )
             self._db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only takes on a new file
             self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute(f"PRAGMA synchronous = {'FULL' if sync == 'full' else 'NORMAL'}")
             with self._write():
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     self._db.execute(statement)
@@ -97,7 +106,7 @@ class RenderJobStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction under the lock; committed (fsynced) on exit."""
+        """One IMMEDIATE transaction under the lock; committed on exit."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:

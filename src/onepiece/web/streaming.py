@@ -22,7 +22,6 @@ from starlette.websockets import WebSocketDisconnect
 
 from onepiece.events import Broker, Event, Subscription
 
-KEEPALIVE_SECONDS = 15.0  # SSE comment lines, so proxies keep idle streams open
 SEND_TIMEOUT_SECONDS = 30.0  # a client that reads nothing for this long is dropped
 WS_CLOSE_LAGGED = 1013  # "try again later": reconnect with the last id seen
 
@@ -43,9 +42,17 @@ async def _first_messages(
 
 
 def sse_stream(
-    broker: Broker, topic: str, snapshot: Snapshot, last_event_id: str | None
+    broker: Broker,
+    topic: str,
+    snapshot: Snapshot,
+    last_event_id: str | None,
+    keepalive: float,
 ) -> AsyncIterator[dict[str, Any]]:
-    """An async generator of sse-starlette event dicts (call on the event loop)."""
+    """An async generator of sse-starlette event dicts (call on the event loop).
+
+    Keep-alive comments come from here (a timer on the subscription) rather than
+    sse-starlette's ping task: one task fewer per idle subscriber.
+    """
     sub, replayed = broker.subscribe(topic, last_event_id=last_event_id)
 
     async def events() -> AsyncIterator[dict[str, Any]]:
@@ -54,7 +61,14 @@ def sse_stream(
             if first is not None:
                 event_id = first.pop("id")
                 yield {"id": event_id, "event": first["event"], "data": _dumps(first)}
-            while (event := await sub.get()) is not None:
+            while True:
+                try:
+                    event = await sub.get(timeout=keepalive)
+                except TimeoutError:
+                    yield {"comment": "keep-alive"}
+                    continue
+                if event is None:
+                    break
                 yield _sse(event)
         finally:
             broker.unsubscribe(sub)

@@ -131,3 +131,20 @@ def test_unsubscribed_consumers_stop_receiving() -> None:
         assert broker.subscriber_count() == 0
 
     asyncio.run(scenario())
+
+
+def test_get_with_a_timeout_raises_when_idle_and_still_returns_events() -> None:
+    async def scenario() -> None:
+        broker = Broker()
+        sub, _ = broker.subscribe("jobs")
+        try:
+            await sub.get(timeout=0.01)
+        except TimeoutError:
+            pass
+        else:
+            raise AssertionError("an idle get(timeout) must time out")
+        broker.publish("jobs", "job.updated", {"n": 1})
+        event = await sub.get(timeout=30)
+        assert event is not None and event.data == {"n": 1}
+
+    asyncio.run(scenario())

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Body, FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from onepiece.domain.dashboard import RenderSummary
 from onepiece.domain.render import JobStatus
 from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth
 
@@ -171,8 +172,8 @@ def setup(app: FastAPI) -> None:
         return {**container.render_jobs.health(), "streams": container.broker.stats()}
 
     hooks.health["render"] = health
-    dashboard = getattr(hooks, "dashboard", None)
-    if dashboard is not None:
-        from onepiece.domain.dashboard import RenderSummary
 
-        dashboard.render = lambda: RenderSummary(**container.render_jobs.metrics())
+    def render_summary() -> RenderSummary:  # /metrics "render", aggregated in SQL
+        return RenderSummary(**container.render_jobs.metrics())
+
+    hooks.dashboard.render = render_summary

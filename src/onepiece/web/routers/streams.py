@@ -21,7 +21,6 @@ from sse_starlette import EventSourceResponse
 
 from onepiece.web.deps import ReadAuth
 from onepiece.web.streaming import (
-    KEEPALIVE_SECONDS,
     SEND_TIMEOUT_SECONDS,
     Snapshot,
     sse_stream,
@@ -45,10 +44,11 @@ def _runs_snapshot(app: Any) -> Snapshot:
 
 
 def _sse(request: Request, topic: str, snapshot: Snapshot, last_id: str | None) -> Any:
-    broker = request.app.state.container.broker
+    container = request.app.state.container
+    keepalive = container.settings.trafalgar.stream_keepalive_seconds
     return EventSourceResponse(
-        sse_stream(broker, topic, snapshot, last_id),
-        ping=KEEPALIVE_SECONDS,
+        sse_stream(container.broker, topic, snapshot, last_id, keepalive),
+        ping=0,  # keep-alives come from sse_stream
         send_timeout=SEND_TIMEOUT_SECONDS,
         headers=_SSE_HEADERS,
     )
