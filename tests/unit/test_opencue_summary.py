@@ -10,6 +10,7 @@ from opencue_proto import host_pb2, job_pb2
 from onepiece.adapters.farms.opencue_summary import (
     farm_job_state,
     frame_counts,
+    frames_from_chunks,
     host_of,
     job_status,
     queue_job,
@@ -129,3 +130,28 @@ def test_naive_times_are_taken_as_utc_and_epoch_zero_is_unset() -> None:
 def test_proc_names_give_the_host() -> None:
     proc = host_pb2.Proc(name="render07.example.com/4.00/0")
     assert host_of(proc.name) == "render07.example.com"
+
+
+def test_chunk_records_are_counted_in_frames() -> None:
+    """1-10 in chunks of 4: records 1 (frames 1-4), 5 (5-8) and 9 (9-10)."""
+    records = [(1, job_pb2.SUCCEEDED), (5, job_pb2.RUNNING), (9, job_pb2.WAITING)]
+    assert frames_from_chunks("1-10", 4, records, failed=0) == FrameCounts(
+        total=10, waiting=2, running=4, succeeded=4
+    )
+
+
+def test_stepped_ranges_and_dead_and_eaten_chunks() -> None:
+    """1-20x2 is 10 frames; chunks of 3 start at 1, 7, 13, 19."""
+    records = [
+        (1, job_pb2.DEAD),
+        (7, job_pb2.EATEN),
+        (13, job_pb2.DEPEND),
+        (19, job_pb2.SETUP),
+    ]
+    assert frames_from_chunks("1-20x2", 3, records, failed=2) == FrameCounts(
+        total=10, waiting=3, running=1, dead=3, failed=2
+    )
+
+
+def test_unreadable_ranges_keep_cuebots_counters() -> None:
+    assert frames_from_chunks("1-10q3", 2, [], failed=0) is None

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 from xml.etree import ElementTree
 
 import pytest
@@ -82,7 +85,8 @@ def test_status_follows_the_job_through_completion(
     seen = run_to_end(fake_cuebot, farm, job_id)
     assert seen[0] == "queued" and "running" in seen and seen[-1] == "succeeded"
     final = farm.status(job_id)
-    assert (final.frames.total, final.frames.succeeded, final.frames.dead) == (5, 5, 0)
+    # Cuebot counts 5 chunks of 2; the counters are in frames, like the request.
+    assert (final.frames.total, final.frames.succeeded, final.frames.dead) == (10, 10, 0)
     assert final.started_at is not None and final.finished_at is not None
     assert final.started_at.tzinfo is not None
 
@@ -95,7 +99,9 @@ def test_dead_frames_fail_the_job_and_are_named(
     seen = run_to_end(fake_cuebot, farm, job_id, fail={5})
     state = farm.status(job_id)
     assert seen[-1] == "failed" and state.status is JobStatus.failed
-    assert state.frames.dead == 1 and state.frames.failed == 1
+    assert state.frames.dead == 2  # the chunk 5-6 died
+    assert state.frames.failed == 1  # one failed attempt
+    assert state.frames.succeeded == 8
     assert state.message is not None and "0005-blender (exit 1)" in state.message
 
 
@@ -226,3 +232,25 @@ def test_two_cuebots_in_turn_each_get_their_own_jobs(
         assert [s.farm_job_id for s in second_farm.list()] == [second_id]
     finally:
         second.stop()
+
+
+def test_building_the_farm_without_pycue_says_how_to_install_it() -> None:
+    """In a Python where ``opencue`` cannot be imported (blocked in a subprocess)."""
+    script = textwrap.dedent(
+        """
+        import sys
+        sys.modules["opencue"] = None  # as if opencue-pycue were not installed
+        from onepiece.adapters.farms.opencue import create
+        from onepiece.config import load_config
+        from onepiece.errors import AdapterUnavailable
+        try:
+            create(load_config(environ={"OPENCUE_HOSTS": "cuebot01:8443"}).settings)
+        except AdapterUnavailable as exc:
+            print(exc.message, "|", exc.hint)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "opencue-pycue) is not installed" in result.stdout
+    assert "pip install 'onepiece[opencue]'" in result.stdout

@@ -4,7 +4,7 @@ One submission is one OpenCue job with one layer (the frame range, the chunk
 size and the DCC's command from ``[render.commands]``), launched with
 ``LaunchSpecAndWait`` so the job id is known when ``submit`` returns. The
 farm job id is Cuebot's job id. Needs the optional extra
-``pip install 'onepiece[opencue]'``; pycue is imported on first use.
+``pip install 'onepiece[opencue]'``; pycue is imported when the farm is built.
 
 Settings: ``[opencue]`` ``hosts`` (``OPENCUE_HOSTS``), ``default_show``
 (``OPENCUE_DEFAULT_SHOW``), ``facility`` (``OPENCUE_FACILITY``) and
@@ -19,23 +19,32 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from onepiece.adapters.farms.opencue_client import CuebotClient, current_user, parse_hosts
+from onepiece.adapters.farms.opencue_client import (
+    CuebotClient,
+    current_user,
+    load_pycue,
+    parse_hosts,
+)
 from onepiece.adapters.farms.opencue_jobspec import build_spec, spec_for_request
 from onepiece.adapters.farms.opencue_summary import (
     farm_job_state,
+    frames_from_chunks,
     host_of,
     queue_job,
     state_name,
 )
 from onepiece.config import Settings
 from onepiece.config.model import OpenCueSettings
-from onepiece.domain.render import FarmCapabilities, FarmJobState, JobRequest
+from onepiece.domain.render import FarmCapabilities, FarmJobState, JobRequest, JobStatus
 from onepiece.domain.render_queue import QueueJob
 from onepiece.errors import JobRejected
 
 # The details view looks up layer names job by job; beyond this many jobs it
 # leaves them out rather than make the page slow.
 LAYER_LOOKUP_LIMIT = 50
+# Frame records read in one call when converting chunk counters to frames;
+# bigger jobs keep Cuebot's per-chunk counters.
+FRAME_PAGE = 1000
 
 
 class OpenCueFarm:
@@ -47,6 +56,8 @@ class OpenCueFarm:
         commands: dict[str, str] | None = None,
     ) -> None:
         self.hosts = parse_hosts(settings.hosts)
+        # Fail here, not on first use, so the farm registry can say what is missing.
+        load_pycue()
         self.show = settings.default_show
         self.facility = settings.facility
         self.commands = dict(commands or {})
@@ -92,15 +103,39 @@ class OpenCueFarm:
         return str(job.id)
 
     def status(self, farm_job_id: str) -> FarmJobState:
-        """State and frame counters of one job. Raises JobNotFound."""
+        """State and frame counters of one job. Raises JobNotFound.
+
+        Cuebot counts chunks; for a chunked one-layer job (what ``submit``
+        makes) the counters are converted to frames, so they match the frame
+        range that was submitted.
+        """
         job = self.client.get_job(farm_job_id)
         state = farm_job_state(job)
-        if state.frames.dead:
-            dead = self.client.dead_frames(job)
-            names = ", ".join(f"{f.name} (exit {f.exit_status})" for f in dead)
-            lead = state.message or f"{state.frames.dead} dead frame(s) so far"
-            state = replace(state, message=f"{lead}: {names}" if names else lead)
+        records: list[Any] | None = None
+        if 0 < job.job_stats.total_frames <= FRAME_PAGE:
+            layers = self.client.layers(job)
+            if len(layers) == 1 and layers[0].chunk_size > 1:
+                records = self.client.frames(job, limit=FRAME_PAGE)
+                frames = frames_from_chunks(
+                    layers[0].range,
+                    layers[0].chunk_size,
+                    ((record.number, record.state) for record in records),
+                    state.frames.failed,
+                )
+                state = replace(state, frames=frames or state.frames)
+        if state.status is JobStatus.failed or job.job_stats.dead_frames:
+            state = replace(state, message=self._dead_message(job, state, records))
         return state
+
+    def _dead_message(self, job: Any, state: FarmJobState, records: list[Any] | None) -> str:
+        dead_state = 5  # job_pb2.DEAD
+        if records is None:
+            dead = self.client.frames(job, dead_only=True, limit=3)
+        else:
+            dead = [record for record in records if record.state == dead_state][:3]
+        names = ", ".join(f"{f.name} (exit {f.exit_status})" for f in dead)
+        lead = state.message or f"{job.job_stats.dead_frames} dead frame(s) so far"
+        return f"{lead}: {names}" if names else lead
 
     def cancel(self, farm_job_id: str, reason: str | None = None) -> None:
         """Kill the job (a no-op once it has finished). Raises JobNotFound."""
@@ -124,7 +159,11 @@ class OpenCueFarm:
         ordered = sorted(jobs, key=lambda job: state_name(job.state) != "PENDING")
         rows = []
         for index, job in enumerate(ordered):
-            layers = self.client.layer_names(job) if index < LAYER_LOOKUP_LIMIT else None
+            layers = (
+                tuple(layer.name for layer in self.client.layers(job))
+                if index < LAYER_LOOKUP_LIMIT
+                else None
+            )
             rows.append(queue_job(job, layers=layers, hosts=hosts.get(job.name, ())))
         return rows
 
@@ -149,5 +188,9 @@ def _hosts_by_job(procs: list[Any]) -> dict[str, tuple[str, ...]]:
 
 
 def create(settings: Settings) -> OpenCueFarm:
-    """Factory for the farm registry. Raises ConfigError for a malformed OPENCUE_HOSTS."""
+    """Factory for the farm registry.
+
+    Raises ConfigError for a malformed OPENCUE_HOSTS and AdapterUnavailable
+    (with the install hint) when pycue is not installed. Connects to nothing.
+    """
     return OpenCueFarm(settings.opencue, settings.render.commands)

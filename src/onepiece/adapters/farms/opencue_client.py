@@ -215,18 +215,19 @@ class CuebotClient:
         with self.errors("list jobs"):
             return [job.data for job in opencue.api.getJobs(**options)]
 
-    def layer_names(self, job: Any) -> tuple[str, ...]:
+    def layers(self, job: Any) -> list[Any]:
         opencue = self._pycue()
         with self.errors(f"list layers of {job.name}", not_found=self._no_job(job.id)):
-            layers = opencue.api.Job(job).getLayers()
-        return tuple(layer.data.name for layer in layers)
+            return [layer.data for layer in opencue.api.Job(job).getLayers()]
 
-    def dead_frames(self, job: Any, limit: int = 3) -> list[Any]:
+    def frames(self, job: Any, *, dead_only: bool = False, limit: int = 1000) -> list[Any]:
+        """Frame records of a job (one per chunk), first ``limit`` in dispatch order."""
         opencue = self._pycue()
-        dead = opencue.api.Frame.FrameState.DEAD
+        options: dict[str, Any] = {"limit": limit}
+        if dead_only:
+            options["state"] = [opencue.api.Frame.FrameState.DEAD]
         with self.errors(f"list frames of {job.name}", not_found=self._no_job(job.id)):
-            frames = opencue.api.Job(job).getFrames(state=[dead], limit=limit)
-        return [frame.data for frame in frames]
+            return [frame.data for frame in opencue.api.Job(job).getFrames(**options)]
 
     def procs(self, show: str | None) -> list[Any]:
         """Running frames' procs (``host/cores``), for host assignment."""

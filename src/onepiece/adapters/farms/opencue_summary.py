@@ -17,7 +17,10 @@ How OpenCue states map to ours:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from fileseq.frameset import FrameSet
 
 from onepiece.domain.render import FarmJobState, FrameCounts, JobStatus
 from onepiece.domain.render_queue import QueueJob, utc_from_epoch
@@ -40,6 +43,34 @@ def frame_counts(stats: Any) -> FrameCounts:
         failed=int(stats.failed_frame_count),
         dead=int(stats.dead_frames),
     )
+
+
+# job_pb2.FrameState values -> our counter (EATEN, 6, is skipped: counted in none).
+_FRAME_BUCKETS = {0: "waiting", 4: "waiting", 1: "running", 2: "running", 7: "running"}
+_FRAME_BUCKETS.update({3: "succeeded", 5: "dead"})
+
+
+def frames_from_chunks(
+    frame_range: str, chunk_size: int, records: Iterable[tuple[int, int]], failed: int
+) -> FrameCounts | None:
+    """Counters in frames, not chunks, for a one-layer job.
+
+    Cuebot keeps one frame record per chunk: the record numbered like the
+    range's i-th frame stands for frames i..i+chunk-1 of the range. ``records``
+    are (number, state) pairs. None when the range cannot be read.
+    """
+    try:
+        numbers = list(FrameSet(frame_range))
+    except ValueError:  # fileseq: unparsable or too large
+        return None
+    position = {number: index for index, number in enumerate(numbers)}
+    counts = {"waiting": 0, "running": 0, "succeeded": 0, "dead": 0}
+    for number, state in records:
+        index = position.get(int(number))
+        bucket = _FRAME_BUCKETS.get(int(state))
+        if index is not None and bucket is not None:
+            counts[bucket] += min(chunk_size, len(numbers) - index)
+    return FrameCounts(total=len(numbers), failed=failed, **counts)
 
 
 def state_name(state: int) -> str:
