@@ -209,3 +209,23 @@ def test_unreadable_file(clean_delivery: SampleDelivery, isolated_env: Path) -> 
     reason = problems_by_path(result.stdout)[locked.name]
     assert reason == "cannot read the file: permission denied"
     assert json.loads(result.stdout)["counts"]["registered"] == 4
+
+
+def test_bad_bucket_name_fails_before_anything_is_recorded(
+    onepiece: Run, clean_delivery: SampleDelivery, isolated_env: Path
+) -> None:
+    result = onepiece(*BASE, str(clean_delivery.folder), "--vendor-bucket", "Bad_Bucket")
+    assert result.returncode == 4
+    assert "invalid bucket name 'Bad_Bucket'" in result.stderr
+    assert not (isolated_env / "data").exists()
+
+
+def test_report_inside_the_delivery_is_refused(
+    onepiece: Run, clean_delivery: SampleDelivery, isolated_env: Path
+) -> None:
+    before = snapshot(clean_delivery.folder)
+    report = clean_delivery.folder / "report.csv"
+    result = onepiece(*BASE, str(clean_delivery.folder), "--dry-run", "--report-path", str(report))
+    assert result.returncode == 4
+    assert "would be written inside the delivery folder" in result.stderr
+    assert snapshot(clean_delivery.folder) == before

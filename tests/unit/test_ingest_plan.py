@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from onepiece.domain.ingest_plan import (
     FileStatus,
@@ -13,7 +15,7 @@ from onepiece.domain.ingest_plan import (
 )
 from onepiece.domain.layout import compile_layout
 from onepiece.domain.manifest import parse_manifest
-from onepiece.domain.naming import compile_rules
+from onepiece.domain.naming import compile_rules, format_name
 from onepiece.errors import ConfigError
 
 LAYOUT = compile_layout("{show}/{episode}/{scene}/{shot}/{asset}/v{version:03d}/{filename}")
@@ -155,3 +157,38 @@ def test_sequence_checksum_changes_with_any_frame() -> None:
     files[1].checksum = "xxh3:" + "f" * 16
     assert version_checksum("xxh3", files) != first
     assert first.startswith("xxh3:")
+
+
+names = st.builds(
+    lambda shot, version, frame, ext: format_name(
+        "FG", "ep010", "sc02", shot, "comp", version, ext, frame=frame
+    ),
+    st.sampled_from(["0010", "0020", "0030"]),
+    st.integers(1, 3),
+    st.none() | st.integers(1001, 1010),
+    st.sampled_from(["exr", "mov"]),
+)
+paths = st.tuples(
+    st.sampled_from(["", "a/", "b/"]), names | st.sampled_from(["x.txt", "FG_v4.mov"])
+)
+
+
+@given(st.lists(st.tuples(paths, st.integers(0, 3)), max_size=40, unique_by=lambda t: t[0]))
+def test_every_file_gets_one_row_and_ready_files_form_whole_versions(
+    entries: list[tuple[tuple[str, str], int]],
+) -> None:
+    scanned = [
+        ScannedFile(folder + name, size, None if size else "empty file (0 bytes)")
+        for (folder, name), size in entries
+    ]
+    result = plan(scanned)
+    assert sorted(f.path for f in result.files) == sorted(s.path for s in scanned)
+    in_versions = [row for version in result.versions for row in version.files]
+    ready = [row for row in result.files if row.status is FileStatus.READY]
+    assert sorted(id(r) for r in in_versions) == sorted(id(r) for r in ready)
+    keys = [row.key for row in in_versions]
+    assert len(keys) == len(set(keys))
+    codes = [version.code for version in result.versions]
+    assert len(codes) == len(set(codes))
+    for row in result.files:
+        assert (row.status is FileStatus.INVALID) == bool(row.reason)

@@ -142,6 +142,7 @@ def ingest(
     if result.interrupted:
         raise typer.Exit(exit_codes.INTERRUPTED)
     if result.error is not None:
+        typer.echo(f"error: {result.error.message}", err=True)
         raise typer.Exit(exit_code_for(result.error))
 
 

@@ -83,7 +83,7 @@ class RichDisplay:
 
         self.progress: Progress = Progress(
             TextColumn("{task.description}", justify="left"),
-            BarColumn(bar_width=30),
+            BarColumn(bar_width=20),
             DownloadColumn(binary_units=True),
             TransferSpeedColumn(),
             TimeRemainingColumn(),
@@ -129,5 +129,5 @@ class RichDisplay:
             self.progress.console.print(f"{row.status.value}: {row.path}: {row.reason or ''}")
 
 
-def _short(name: str, width: int = 40) -> str:
+def _short(name: str, width: int = 28) -> str:
     return name if len(name) <= width else "…" + name[-(width - 1) :]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from onepiece.adapters.storage.base import Storage
+from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.ingest_plan import (
     FileStatus,
@@ -37,6 +38,7 @@ from onepiece.errors import (
     VersionConflict,
 )
 from onepiece.services import ingest_report
+from onepiece.services.ingest_jobs import build_jobs
 from onepiece.services.ingest_options import IngestOptions
 from onepiece.services.ingest_register import Registrar, prepare_hierarchy
 from onepiece.services.ingest_scan import ScanResult, check_folder, scan_folder
@@ -108,9 +110,15 @@ def load_manifest(path: Path, show: str) -> Manifest:
 
 def plan_ingest(options: IngestOptions) -> tuple[IngestPlan, ScanResult]:
     """Scan and plan; reads the folder's names and the manifest, writes nothing."""
+    validate_bucket(options.bucket)  # a typo fails before anything is scanned or recorded
     rules = compile_rules(options.name_pattern, options.show)
     layout = compile_layout(options.layout)
-    check_folder(options.folder)
+    root = check_folder(options.folder)
+    if options.report_path and options.report_path.resolve().is_relative_to(root):
+        raise ValidationError(
+            f"the report {options.report_path} would be written inside the delivery folder",
+            hint="the delivery is never modified: write the report elsewhere",
+        )
     manifest = load_manifest(options.manifest, options.show) if options.manifest else None
     exclude = frozenset({options.manifest}) if options.manifest else frozenset()
     scan = scan_folder(options.folder, follow_symlinks=options.follow_symlinks, exclude=exclude)
@@ -178,9 +186,11 @@ def run_ingest(
         result.status, result.interrupted = "cancelled", True
         _finish(result, recorder, "interrupted")
         return result
-    except OnePieceError as exc:
-        result.status, result.error = "failed", exc
-        _finish(result, recorder, exc.message)
+    except BaseException as exc:
+        # Record the failure (tracker gone, a bug...) before the error reaches the user.
+        result.status = "failed"
+        result.error = exc if isinstance(exc, OnePieceError) else None
+        _finish(result, recorder, str(exc) or type(exc).__name__)
         raise
     result.error = verdict(plan)
     result.status = "completed" if result.error is None else "failed"
@@ -192,6 +202,9 @@ def _finish(result: IngestResult, recorder: RunRecorder | None, error: str | Non
     for row in result.plan.files:
         if row.status is FileStatus.READY:
             row.status, row.reason = FileStatus.CANCELLED, "not sent: the run stopped"
+    for version in result.plan.versions:
+        if version.status is VersionStatus.READY:
+            version.status, version.reason = VersionStatus.CANCELLED, "the run stopped first"
     if recorder is not None:
         # The run record already holds project, show, counts...: keep its summary lean.
         full = result.summary(limit=ingest_report.SUMMARY_LIMIT)
@@ -230,7 +243,7 @@ def _execute(
         {"source": options.source, "bucket": options.bucket, "ingest_run": result.run_id or ""},
     )
     registrar.lookup(ready)
-    jobs = [(v, row, _job(options, scan, registrar, v, row)) for v in ready for row in v.files]
+    jobs = build_jobs(options, scan, storage, registrar.existing, ready)
     events.planned(len(jobs), sum(row.size for _, row, _ in jobs))
     remaining = {v.code: len(v.files) for v in ready}
     cancel = threading.Event()
@@ -270,34 +283,3 @@ def _execute(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-
-
-def _job(
-    options: IngestOptions,
-    scan: ScanResult,
-    registrar: Registrar,
-    version: PlannedVersion,
-    row: PlannedFile,
-) -> FileJob:
-    assert row.key is not None
-    registered = registrar.existing.get(version.code)
-    algorithm, expected, from_tracker = options.checksum, row.expected_checksum, False
-    if registered is not None and registered.checksum:
-        # Compare like with like: hash in the algorithm the Version was registered with,
-        # and for a single file the registered checksum is the file's own.
-        algorithm = registered.checksum.partition(":")[0]
-        if not version.media.is_sequence:
-            expected, from_tracker = registered.checksum, True
-    return FileJob(
-        path=row.path,
-        source=scan.sources[row.path],
-        size=row.size,
-        bucket=options.bucket,
-        key=row.key,
-        algorithm=algorithm,
-        expected=expected,
-        registered=registered is not None,
-        expected_is_registered=from_tracker,
-        resume=options.resume,
-        metadata={"version-code": version.code} if version.code.isascii() else None,
-    )

@@ -16,9 +16,12 @@ ReportFormat = Literal["json", "csv"]
 DEFAULT_LAYOUT: str = IngestSettings.model_fields["layout"].default
 
 
-def default_workers() -> int:
-    """Transfers wait on I/O more than on the CPU: a few per core, within bounds."""
-    return max(4, min(32, (os.cpu_count() or 2) * 4))
+def default_workers(backend: str = "local") -> int:
+    """Transfers wait on I/O more than on the CPU: a few per core, more for S3 (latency)."""
+    cpus = os.cpu_count() or 2
+    if backend == "s3":
+        return max(8, min(32, cpus * 8))
+    return max(4, min(32, cpus * 4))
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def options_from_settings(
         bucket=bucket,
         manifest=manifest,
         dry_run=dry_run,
-        workers=ingest.workers or default_workers(),
+        workers=ingest.workers or default_workers(settings.storage.backend),
         checksum=ingest.checksum,
         resume=resume,
         follow_symlinks=follow_symlinks,

@@ -89,6 +89,7 @@ class Registrar:
     clock: Callable[[], float] = time.monotonic
     pending: list[PlannedVersion] = field(default_factory=list)
     _last_flush: float = 0.0
+    user: str | None = field(default_factory=lambda: _user())
 
     def lookup(self, versions: Sequence[PlannedVersion]) -> None:
         for version in versions:
@@ -182,7 +183,7 @@ class Registrar:
             frame_range=media.frame_range,
             checksum=version.checksum,
             size=version.size,
-            user=_user(),
+            user=self.user,
             metadata={**self.metadata, **version.metadata},
         )
 

@@ -49,6 +49,8 @@ class FileJob:
     expected_is_registered: bool = False  # ``expected`` came from the tracker
     resume: bool = True
     metadata: Mapping[str, str] | None = None
+    listed: bool = False  # its folder was listed: ``known`` is what is there (None: nothing)
+    known: ObjectInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,11 @@ def transfer(
 
 
 def _probe(storage: Storage, job: FileJob) -> ObjectInfo | None:
+    if job.listed:
+        if job.known is None:
+            return None  # not there when the folder was listed: no request needed
+        if job.known.checksum:
+            return job.known
     try:
         info = storage.head(job.bucket, job.key)
     except ObjectNotFound:
