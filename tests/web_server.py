@@ -50,9 +50,13 @@ class LiveServer:
 
 
 @contextmanager
-def serve_app(app: Any) -> Iterator[LiveServer]:
-    """Run ``app`` under uvicorn until the block exits; raises if it fails to start."""
-    sock = bind("127.0.0.1", 0)
+def serve_app(app: Any, port: int = 0) -> Iterator[LiveServer]:
+    """Run ``app`` under uvicorn until the block exits; raises if it fails to start.
+
+    ``port`` 0 picks a free one; pass a previous server's port to restart "the same"
+    server (clients reconnecting after a restart).
+    """
+    sock = bind("127.0.0.1", port)
     server = _SignallingServer(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -34,3 +34,14 @@ def onepiece(isolated_env: Path) -> Run:
         )
 
     return run
+
+
+# Browser fixtures for the pages' tests (Chromium via Playwright; skip when it is absent).
+from tests.e2e.browser_support import (  # noqa: E402, F401
+    chromium,
+    make_scene,
+    open_tab,
+    pages_server,
+    server_process,
+)
+from tests.fake_cuebot import fake_cuebot  # noqa: E402, F401 - real gRPC Cuebot for the pages

@@ -46,6 +46,8 @@ ROUTER_MODULES = [
     "onepiece.web.routers.runs",
     "onepiece.web.routers.deliveries",
     "onepiece.web.routers.opencue",
+    "onepiece.web.routers.summary",
+    "onepiece.web.routers.pages",
 ]
 
 Hook = Callable[[FastAPI], Awaitable[None] | None]

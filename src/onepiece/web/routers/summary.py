@@ -1,0 +1,117 @@
+"""``GET /summary``: the workload figures the dashboard page shows (read policy).
+
+The same counts as ``/metrics`` (which needs the dashboard token) plus the
+per-project breakdown and the tracker's reachability, for pages and wall
+displays that only hold a read token. Ingest and render counts are read fresh
+on every call; tracker and review figures come from the dashboard caches
+(services/workload.py). A plain ``def`` route: FastAPI runs it in a worker
+thread, so tracker and file reads never block the event loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+
+from fastapi import APIRouter, FastAPI
+from pydantic import Field
+
+from onepiece.services.workload import WorkloadSummary, workload_summary
+from onepiece.web.dashboard import DashboardDep, install_dashboard
+from onepiece.web.deps import ReadAuth
+from onepiece.web.schemas import (
+    IngestCountsOut,
+    IngestOut,
+    RenderOut,
+    ReviewOut,
+    ReviewProjectOut,
+    ReviewTotalsOut,
+    Schema,
+    StatusOut,
+    StatusTotalsOut,
+)
+
+router = APIRouter(tags=["dashboard"])
+
+
+def setup(app: FastAPI) -> None:
+    install_dashboard(app)
+
+
+class TrackerOut(Schema):
+    backend: str
+    available: bool
+    message: str | None = None
+    hint: str | None = Field(None, description="What to check or set when it is unreachable.")
+
+
+class ProjectRowOut(Schema):
+    code: str
+    name: str
+    shots: int | None
+    versions: int | None
+    status: StatusTotalsOut | None
+    review: ReviewProjectOut
+
+
+class SummaryResponse(Schema):
+    generated_at: datetime
+    status: StatusOut
+    ingest: IngestOut
+    render: RenderOut
+    review: ReviewOut
+    projects: list[ProjectRowOut]
+    tracker: TrackerOut
+    message: str | None = Field(
+        None, description="Present when some figures are stale or unavailable, and why."
+    )
+
+
+def summary_model(summary: WorkloadSummary) -> SummaryResponse:
+    metrics, ingest = summary.metrics, summary.ingest
+    return SummaryResponse(
+        generated_at=summary.generated_at,
+        status=StatusOut(**asdict(metrics.status)),
+        ingest=IngestOut(
+            counts=IngestCountsOut(
+                total=ingest.total,
+                successful=ingest.successful,
+                failed=ingest.failed,
+                running=ingest.running,
+            ),
+            last_success_at=ingest.last_success_at,
+            failure_streak=ingest.failure_streak,
+        ),
+        render=RenderOut(**asdict(summary.render)),
+        review=ReviewOut(
+            totals=ReviewTotalsOut(**asdict(metrics.review_totals)),
+            projects=[ReviewProjectOut(**asdict(p)) for p in metrics.review_projects],
+        ),
+        projects=[
+            ProjectRowOut(
+                code=row.code,
+                name=row.name,
+                shots=row.shots,
+                versions=row.versions,
+                status=StatusTotalsOut(**asdict(row.status)) if row.status else None,
+                review=ReviewProjectOut(**asdict(row.review)),
+            )
+            for row in summary.projects
+        ],
+        tracker=TrackerOut(**asdict(summary.tracker)),
+        message=summary.message,
+    )
+
+
+@router.get(
+    "/summary",
+    response_model=SummaryResponse,
+    summary="Workload summary for the dashboard page (read token)",
+)
+def get_summary(dashboard: DashboardDep, _auth: ReadAuth) -> SummaryResponse:
+    """Ingest, render, review and project figures, with a per-project breakdown.
+
+    Open unless ``TRAFALGAR_READ_TOKEN`` is set. ``tracker.available`` is false,
+    with a ``hint`` naming what to check, while the tracker cannot be reached.
+    """
+    return summary_model(workload_summary(dashboard))
