@@ -21,10 +21,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from onepiece.domain.dashboard import IngestSummary, RenderSummary, ReviewProject, summarise_ingest
+from onepiece.domain.dashboard import (
+    DashboardMetrics,
+    IngestSummary,
+    RenderSummary,
+    ReviewProject,
+    summarise_ingest,
+)
 from onepiece.domain.project_dashboard import StatusTotals
 from onepiece.errors import OnePieceError
-from onepiece.services.dashboard import DashboardMetrics, DashboardService
+from onepiece.services.dashboard import DashboardService
 from onepiece.state.ingest_runs_reader import read_ingest_runs
 
 TRACKER_HINTS = {
