@@ -142,3 +142,11 @@ def test_free_form_tables_accept_any_key(user_file: Path) -> None:
     assert resolved.warnings == []
     assert resolved.settings.shows["FG"].name_pattern == "^(?P<show>FG)_.*$"
     assert resolved.settings.status_map == {"clientok": "approved"}
+
+
+def test_other_tools_variables_sharing_our_prefixes_are_ignored() -> None:
+    resolved = load_config(
+        environ={"OPENCUE_CONFIG_FILE": "/etc/opencue.yaml", "OPENCUE_HOSTS": "cue:8443"}
+    )
+    assert resolved.warnings == []
+    assert resolved.settings.opencue.hosts == "cue:8443"
