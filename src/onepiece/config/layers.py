@@ -166,7 +166,12 @@ def _env_key(name: str) -> str | None:
     fields = Settings.model_fields
     for prefix, section in ENV_PREFIX_SECTIONS.items():
         if name.startswith(prefix):
-            return f"{section}.{name[len(prefix) :].lower()}"
+            # TRAFALGAR_*/OPENCUE_* are shared with other tools (pycue reads
+            # OPENCUE_CONFIG_FILE): take only the names we define, ignore the rest.
+            key = name[len(prefix) :].lower()
+            section_model = fields[section].annotation
+            assert isinstance(section_model, type) and issubclass(section_model, BaseModel)
+            return f"{section}.{key}" if key in section_model.model_fields else None
     if not name.startswith("ONEPIECE_") or name in ENV_META:
         return None
     rest = name[len("ONEPIECE_") :].lower()
