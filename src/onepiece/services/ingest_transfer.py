@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from onepiece.adapters.storage.base import ObjectInfo, Storage
+from onepiece.adapters.storage.streaming import chunk_buffer
 from onepiece.domain.checksums import format_checksum, new_hasher, parse_checksum
 from onepiece.domain.ingest_plan import FileStatus
 from onepiece.errors import IntegrityError, ObjectNotFound, OnePieceError
 
-CHUNK = 8 * 1024 * 1024
 EXPECTED_METADATA_KEY = "expected-checksum"  # the manifest's checksum, kept beside ours
 
 
@@ -158,7 +158,7 @@ def hash_file(path: Path, checksums: list[str], tick: Callable[[int], None]) -> 
     for checksum in checksums:
         algorithm, digest = parse_checksum(checksum)
         hashers.append((algorithm, new_hasher(algorithm, len(digest))))
-    buffer = bytearray(CHUNK)
+    buffer = chunk_buffer()  # one per thread, reused: a frame costs no allocation
     view = memoryview(buffer)
     with open(path, "rb", buffering=0) as handle:
         while count := handle.readinto(buffer):
