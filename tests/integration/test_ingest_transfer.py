@@ -48,9 +48,22 @@ def job(source: Path, **extra) -> FileJob:
 
 
 def run(storage: LocalStorage, job: FileJob, cancel: threading.Event | None = None):
+    """Transfer, then commit what it staged, as the ingest does in batches."""
     seen: list[int] = []
     outcome = transfer(storage, job, seen.append, cancel or threading.Event())
+    if outcome.staged is not None:
+        (committed,) = storage.commit([outcome.staged])
+        assert committed == outcome.staged.info
     return outcome, sum(seen)
+
+
+def test_a_sent_file_appears_only_once_committed(storage: LocalStorage, source: Path) -> None:
+    outcome = transfer(storage, job(source), lambda _: None, threading.Event())
+
+    assert outcome.status is FileStatus.UPLOADED and outcome.staged is not None
+    assert list(storage.list(BUCKET)) == []
+    storage.commit([outcome.staged])
+    assert storage.head(BUCKET, KEY).checksum == outcome.checksum
 
 
 def test_absent_object_is_sent_with_both_checksums(storage: LocalStorage, source: Path) -> None:

@@ -3,14 +3,15 @@
 ``plan_ingest`` scans and plans (no writes: this is the whole of a dry run).
 ``run_ingest`` then prepares the tracker hierarchy, looks up existing
 Versions, sends files in parallel (each read once, see ``ingest_transfer``),
-registers each Version as soon as its files are in, and keeps the run registry
-current. The source folder is only ever read.
+commits them in batches and registers each Version as soon as its files are
+committed (``ingest_commit``), and keeps the run registry current. The source
+folder is only ever read.
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ from onepiece.errors import (
     VersionConflict,
 )
 from onepiece.services import ingest_report
+from onepiece.services.ingest_commit import CommitBatch
 from onepiece.services.ingest_jobs import build_jobs
 from onepiece.services.ingest_options import IngestOptions
 from onepiece.services.ingest_register import Registrar, prepare_hierarchy
@@ -262,24 +264,56 @@ def _execute(
             events.advance(job.path, job.size - seen)
         return outcome
 
+    batch = CommitBatch(storage)
+
+    def settle(version: PlannedVersion, row: PlannedFile, outcome: FileOutcome) -> None:
+        row.status, row.checksum, row.reason = outcome.status, outcome.checksum, outcome.reason
+        events.file_finished(row)
+        remaining[version.code] -= 1
+        if remaining[version.code] == 0:
+            registrar.finished(version)
+
     pool = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="ingest")
+    futures: dict[Future[FileOutcome], tuple[PlannedVersion, PlannedFile]] = {}
+    collected: set[Future[FileOutcome]] = set()
     try:
-        futures: dict[Future[FileOutcome], tuple[PlannedVersion, PlannedFile]] = {
-            pool.submit(run, job): (version, row) for version, row, job in jobs
-        }
-        for future in as_completed(futures):
-            version, row = futures[future]
-            outcome = future.result()
-            row.status, row.checksum, row.reason = outcome.status, outcome.checksum, outcome.reason
-            events.file_finished(row)
-            remaining[version.code] -= 1
-            if remaining[version.code] == 0:
-                registrar.finished(version)
+        futures = {pool.submit(run, job): (version, row) for version, row, job in jobs}
+        running = set(futures)
+        while running:
+            done, running = wait(running, batch.wait_time(), return_when=FIRST_COMPLETED)
+            for future in done:
+                version, row = futures[future]
+                outcome = future.result()
+                collected.add(future)
+                if outcome.staged is not None:
+                    batch.add(version, row, outcome)  # final once committed
+                else:
+                    settle(version, row, outcome)
+            if batch.due() or (batch and not running):
+                for version, row, outcome in batch.commit():
+                    settle(version, row, outcome)
             if recorder is not None and recorder.due():  # counting is O(files): throttle
                 recorder.progress(ingest_report.counts(plan))
         registrar.flush()
     except BaseException:
         cancel.set()
         pool.shutdown(wait=True, cancel_futures=True)
+        # Nothing staged and not yet committed is acknowledged: drop it all.
+        batch.discard()
+        _discard_uncollected(storage, futures, collected)
         raise
     pool.shutdown(wait=True)
+
+
+def _discard_uncollected(
+    storage: Storage,
+    futures: dict[Future[FileOutcome], tuple[PlannedVersion, PlannedFile]],
+    collected: set[Future[FileOutcome]],
+) -> None:
+    staged = []
+    for future in futures:
+        if future in collected or not future.done() or future.cancelled():
+            continue
+        if future.exception() is None and future.result().staged is not None:
+            staged.append(future.result().staged)
+    storage.discard([item for item in staged if item is not None])

@@ -9,8 +9,11 @@ Decision per file (``transfer``):
    hashing the local file (one read). Equal: ``skipped``.
 2. If it differs and the Version is already registered, it is a ``conflict``:
    nothing is sent, nothing overwritten.
-3. Otherwise the file is sent with ``storage.put_file``, which hashes in the
-   same read and, given the expected checksum, commits nothing on a mismatch.
+3. Otherwise the file is staged with ``storage.stage_file``, which hashes in
+   the same read and, given the expected checksum, keeps nothing on a mismatch.
+
+Sent and skipped files carry a ``StagedObject``: the caller commits them in
+batches (``ingest_commit``) before their Versions are registered.
 
 Progress callbacks raise ``Cancelled`` once the run is interrupted, so a
 large file stops mid-way (the adapter leaves no partial object).
@@ -23,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from onepiece.adapters.storage.base import ObjectInfo, Storage
+from onepiece.adapters.storage.base import ObjectInfo, StagedObject, Storage
 from onepiece.adapters.storage.streaming import chunk_buffer
 from onepiece.domain.checksums import format_checksum, new_hasher, parse_checksum
 from onepiece.domain.ingest_plan import FileStatus
@@ -58,6 +61,7 @@ class FileOutcome:
     status: FileStatus
     checksum: str | None = None
     reason: str | None = None
+    staged: StagedObject | None = None  # to commit before the outcome is final
 
 
 def transfer(
@@ -75,7 +79,7 @@ def transfer(
                 verdict = _verify_present(job, found, tick)
                 if verdict is not None:
                     return verdict
-        info = storage.put_file(
+        staged = storage.stage_file(
             job.bucket,
             job.key,
             job.source,
@@ -99,13 +103,15 @@ def transfer(
         return FileOutcome(FileStatus.FAILED, reason=exc.message)
     except OSError as exc:
         return FileOutcome(FileStatus.FAILED, reason=f"cannot read {job.path}: {exc.strerror}")
+    info = staged.info
     if info.size != job.size:
+        storage.discard([staged])
         return FileOutcome(
             FileStatus.FAILED,
             info.checksum,
             f"the file changed during the ingest ({job.size} bytes scanned, {info.size} sent)",
         )
-    return FileOutcome(FileStatus.UPLOADED, info.checksum)
+    return FileOutcome(FileStatus.UPLOADED, info.checksum, staged=staged)
 
 
 def _probe(storage: Storage, job: FileJob) -> ObjectInfo | None:
@@ -130,14 +136,14 @@ def _verify_present(
     if found.size == job.size and job.expected:
         stored = {found.checksum, found.metadata.get(EXPECTED_METADATA_KEY, "")}
         if job.expected in stored:
-            return FileOutcome(FileStatus.SKIPPED, found.checksum, "already present and verified")
+            return _skipped(found)
     if found.size == job.size:
         wanted = [found.checksum] + ([job.expected] if job.expected else [])
         local = hash_file(job.source, wanted, tick)
         same_as_stored = local[0] == found.checksum
         matches_manifest = job.expected is None or local[-1] == job.expected
         if same_as_stored and matches_manifest:
-            return FileOutcome(FileStatus.SKIPPED, found.checksum, "already present and verified")
+            return _skipped(found)
         if not matches_manifest:
             return FileOutcome(
                 FileStatus.MISMATCH,
@@ -150,6 +156,13 @@ def _verify_present(
             reason=f"differs from the registered object at {job.bucket}/{job.key}; not overwritten",
         )
     return None
+
+
+def _skipped(found: ObjectInfo) -> FileOutcome:
+    # Committed too: it may be what an interrupted run published but never flushed.
+    return FileOutcome(
+        FileStatus.SKIPPED, found.checksum, "already present and verified", StagedObject(found)
+    )
 
 
 def hash_file(path: Path, checksums: list[str], tick: Callable[[int], None]) -> list[str]:

@@ -3,14 +3,18 @@
 Layout under ``<root>/<bucket>/``: the data at its key, and beside it a
 metadata sidecar ``.onepiece-meta.<name>.json`` (size, checksum, user
 metadata and the identity of the data file it describes). Temp files are
-``.onepiece-tmp-*``. Keys may not contain segments starting with
+``.onepiece-tmp-*``; while a batch writer runs, the bucket folder also holds
+its ``.onepiece-owner-*.lock`` (local_owner.py). Keys may not contain segments starting with
 ``.onepiece-``, so listings skip these names without hiding a real object.
 
 Crash consistency (docs/decisions.md, "Local storage"): an object counts only
 when its sidecar names the exact file at its key (inode, size, mtime). Each
-write fsyncs the data, writes the sidecar, then renames the data into place:
-whatever step a crash interrupts, the object is either the old complete one,
-the new complete one, or absent; never a partial file with a checksum.
+write makes the data durable, writes the sidecar, then renames the data into
+place, and flushes both before it is acknowledged (local_commit.py): whatever
+step a crash interrupts, the object is either the old complete one, the new
+complete one, or absent; never a partial file with a checksum. ``put_file``
+does this with fsyncs per file; ``stage_file`` + ``commit`` do it for a whole
+batch with one filesystem flush per step.
 """
 
 from __future__ import annotations
@@ -18,33 +22,21 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, ObjectInfo, Progress
-from onepiece.adapters.storage.local_layout import (
-    SIDECAR_FORMAT,
-    locked_sidecar,
-    meta_path,
-    object_info,
-    read_info,
-    walk_keys,
-    write_sidecar,
-)
+from onepiece.adapters.storage.base import ObjectInfo, Progress, StagedObject
+from onepiece.adapters.storage.local_commit import Stager
+from onepiece.adapters.storage.local_layout import locked_sidecar, meta_path, read_info, walk_keys
+from onepiece.adapters.storage.local_sync import FileSystemFlusher
 from onepiece.adapters.storage.naming import (
     validate_bucket,
     validate_key,
     validate_metadata,
     validate_prefix,
 )
-from onepiece.adapters.storage.streaming import (
-    ChecksumTee,
-    TempFile,
-    open_source,
-    os_errors,
-    pump,
-)
+from onepiece.adapters.storage.streaming import ChecksumTee, TempFile, open_source, os_errors, pump
 from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
 
 if TYPE_CHECKING:
@@ -60,8 +52,9 @@ class LocalStorage:
 
     name = "local"
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, flusher: FileSystemFlusher | None = None) -> None:
         self.root = Path(root).expanduser().absolute()
+        self._stager = Stager(self.root, flusher)
 
     # -- where things are -------------------------------------------------
 
@@ -102,16 +95,26 @@ class LocalStorage:
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> ObjectInfo:
-        destination = self._writable(bucket, key)
-        user_metadata = validate_metadata(metadata)
-        tee = ChecksumTee(checksum_algorithm, expected_checksum)
-        with (
-            os_errors(f"cannot copy {source} to {self.uri(bucket, key)}"),
-            open_source(Path(source)) as reader,
-            TempFile(destination) as sink,
-        ):
-            size = pump(reader, sink, tee, progress)
-            return self._commit(bucket, key, sink, size, tee, user_metadata)
+        staged = self._stage_file(
+            bucket, key, source, checksum_algorithm, expected_checksum, metadata, progress, False
+        )
+        return self._commit_one(staged)
+
+    def stage_file(
+        self,
+        bucket: str,
+        key: str,
+        source: Path,
+        *,
+        checksum_algorithm: str = "xxh3",
+        expected_checksum: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> StagedObject:
+        """Write and verify the data, unsynced; ``commit`` flushes a batch at once."""
+        return self._stage_file(
+            bucket, key, source, checksum_algorithm, expected_checksum, metadata, progress, True
+        )
 
     def put_bytes(
         self, bucket: str, key: str, data: bytes, *, metadata: Mapping[str, str] | None = None
@@ -120,39 +123,68 @@ class LocalStorage:
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee("xxh3")
         tee.update(data)
-        with os_errors(f"cannot write {self.uri(bucket, key)}"), TempFile(destination) as sink:
+        with (
+            os_errors(f"cannot write {self.uri(bucket, key)}"),
+            self._stager.temp(bucket, destination, batched=False) as sink,
+        ):
             sink.write(data)
-            return self._commit(bucket, key, sink, len(data), tee, user_metadata)
+            staged = self._stager.staged(
+                bucket, key, sink, len(data), tee.checksum(), user_metadata, None
+            )
+        return self._commit_one(staged)
 
-    def _commit(
+    def commit(self, staged: Sequence[StagedObject]) -> list[ObjectInfo | StorageError]:
+        """Publish a batch behind two filesystem-wide flushes (see local_commit.py)."""
+        errors = self._stager.commit(staged)
+        return [
+            item.info if error is None else self._commit_error(item.info, error)
+            for item, error in zip(staged, errors, strict=True)
+        ]
+
+    def discard(self, staged: Sequence[StagedObject]) -> None:
+        self._stager.discard(staged)
+
+    def _stage_file(
         self,
         bucket: str,
         key: str,
-        sink: TempFile,
-        size: int,
-        tee: ChecksumTee,
-        user_metadata: dict[str, str],
-    ) -> ObjectInfo:
-        tee.verify(self.uri(bucket, key))  # raises before anything is visible
-        stat = sink.finish()
-        checksum = tee.checksum()
-        object_metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
-        record = {
-            "format": SIDECAR_FORMAT,
-            "size": size,
-            "checksum": checksum,
-            "metadata": object_metadata,
-            "data": {"ino": stat.st_ino, "mtime_ns": stat.st_mtime_ns},
-        }
-        # Sidecar first, data rename second: until the rename, the sidecar names
-        # an inode that is not at the key, so the object reads as absent.
-        with locked_sidecar(meta_path(sink.destination)) as sidecar:
-            write_sidecar(sidecar, record)
-            try:
-                sink.publish()
-            except IsADirectoryError as exc:  # created since _writable() looked
-                raise self._folder_in_the_way(bucket, key) from exc
-        return object_info(bucket, key, record, stat.st_mtime_ns)
+        source: Path,
+        checksum_algorithm: str,
+        expected_checksum: str | None,
+        metadata: Mapping[str, str] | None,
+        progress: Progress | None,
+        batched: bool,
+    ) -> StagedObject:
+        destination = self._writable(bucket, key)
+        user_metadata = validate_metadata(metadata)
+        tee = ChecksumTee(checksum_algorithm, expected_checksum)
+        uri = self.uri(bucket, key)
+        with os_errors(f"cannot copy {source} to {uri}"):
+            # Watched before the data is written, so the flush reports its write errors.
+            device = self._stager.watch(bucket) if batched else None
+            with (
+                open_source(Path(source)) as reader,
+                self._stager.temp(bucket, destination, batched=batched) as sink,
+            ):
+                size = pump(reader, sink, tee, progress)
+                tee.verify(uri)  # raises before anything is kept
+                return self._stager.staged(
+                    bucket, key, sink, size, tee.checksum(), user_metadata, device
+                )
+
+    def _commit_one(self, staged: StagedObject) -> ObjectInfo:
+        (result,) = self.commit([staged])
+        if isinstance(result, StorageError):
+            raise result
+        return result
+
+    def _commit_error(self, info: ObjectInfo, error: OSError) -> StorageError:
+        if isinstance(error, IsADirectoryError):  # a folder was created since staging
+            return self._folder_in_the_way(info.bucket, info.key)
+        return StorageError(
+            f"cannot commit {self.uri(info.bucket, info.key)}: {error.strerror or error}",
+            context={"errno": error.errno},
+        )
 
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; deleting a missing object is not an error (as on S3)."""

@@ -56,6 +56,22 @@ def locked_sidecar(path: Path) -> Iterator[int]:
         os.close(fd)  # releases the lock
 
 
+def try_lock(fd: int) -> bool | None:
+    """Take an exclusive lock without waiting: True if taken, False if held elsewhere.
+
+    None where there is no flock (Windows): nothing can be told about other holders.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 def _lock(fd: int) -> None:
     try:
         import fcntl
@@ -64,12 +80,12 @@ def _lock(fd: int) -> None:
     fcntl.flock(fd, fcntl.LOCK_EX)
 
 
-def write_sidecar(fd: int, record: dict[str, Any]) -> None:
-    """Replace the locked sidecar's content in place, durably.
+def write_sidecar(fd: int, record: dict[str, Any], *, sync: bool = True) -> None:
+    """Replace the locked sidecar's content in place (fsynced with ``sync``).
 
     No temp file: a reader catching it half-written (or a crash leaving it so)
     fails to parse it and sees the object as absent, which is what it is until
-    the data rename that follows.
+    the data rename that follows. Without ``sync`` the caller flushes it later.
     """
     payload = json.dumps(record, sort_keys=True).encode("utf-8")
     os.ftruncate(fd, 0)
@@ -77,7 +93,8 @@ def write_sidecar(fd: int, record: dict[str, Any]) -> None:
     offset = 0
     while offset < len(view):
         offset += os.pwrite(fd, view[offset:], offset)
-    os.fsync(fd)  # its folder entry is fsynced with the data rename
+    if sync:
+        os.fsync(fd)  # its folder entry is fsynced with the data rename
 
 
 def read_info(

@@ -21,12 +21,17 @@ from __future__ import annotations
 import io
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from onepiece.adapters.storage import s3_errors
-from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, ObjectInfo, Progress
+from onepiece.adapters.storage.base import (
+    CHECKSUM_METADATA_KEY,
+    ObjectInfo,
+    Progress,
+    StagedObject,
+)
 from onepiece.adapters.storage.naming import (
     PARTIAL_PREFIX,
     validate_bucket,
@@ -52,7 +57,7 @@ from onepiece.adapters.storage.streaming import (
     open_source,
     os_errors,
 )
-from onepiece.errors import ConfigError, IntegrityError
+from onepiece.errors import ConfigError, IntegrityError, StorageError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -191,6 +196,16 @@ class S3Storage:
             return self._put_multipart(
                 bucket, key, head, reader, part_size, tee, user_metadata, progress
             )
+
+    # An acknowledged S3 PUT is complete and durable: staging is putting.
+    def stage_file(self, bucket: str, key: str, source: Path, **options: Any) -> StagedObject:
+        return StagedObject(self.put_file(bucket, key, source, **options))
+
+    def commit(self, staged: Sequence[StagedObject]) -> list[ObjectInfo | StorageError]:
+        return [item.info for item in staged]
+
+    def discard(self, staged: Sequence[StagedObject]) -> None:
+        """Nothing to undo: a staged object is already a complete object."""
 
     def put_bytes(
         self, bucket: str, key: str, data: bytes, *, metadata: Mapping[str, str] | None = None

@@ -91,9 +91,9 @@ class TempFile:
     interrupted transfer never leaves anything under the destination name.
     """
 
-    def __init__(self, destination: Path) -> None:
+    def __init__(self, destination: Path, tag: str | None = None) -> None:
         self.destination = destination
-        self._fd, self.path = _mkstemp_beside(destination)
+        self._fd, self.path = _mkstemp_beside(destination, tag)
         self._published = False
         self._closed = False
 
@@ -119,13 +119,27 @@ class TempFile:
             written = os.write(self._fd, view)
             view = view[written:]
 
-    def finish(self) -> os.stat_result:
-        """Flush the data to disk and close; returns the final stat (kept by rename)."""
-        os.fsync(self._fd)
+    def stat(self) -> os.stat_result:
+        return os.fstat(self._fd)
+
+    def finish(self, *, sync: bool = True) -> os.stat_result:
+        """Close, by default after flushing the data to disk; returns the final stat.
+
+        ``sync=False`` is for callers that flush many files at once later
+        (local storage's batched commit). Rename keeps the stat's identity.
+        """
+        if sync:
+            os.fsync(self._fd)
         stat = os.fstat(self._fd)
         os.close(self._fd)
         self._closed = True
         return stat
+
+    def keep(self) -> Path:
+        """Leave the (finished) temp file in place after the block, to be published later."""
+        assert self._closed
+        self._published = True
+        return self.path
 
     def publish(self, *, sync_dir: bool = True) -> None:
         if not self._closed:
@@ -136,16 +150,18 @@ class TempFile:
             fsync_dir(self.destination.parent)
 
 
-def _mkstemp_beside(destination: Path) -> tuple[int, Path]:
+def _mkstemp_beside(destination: Path, tag: str | None = None) -> tuple[int, Path]:
     """Create a temp file next to ``destination`` with the usual umask-based mode.
 
     (``tempfile.mkstemp`` would make it 0600, and the rename would keep that.)
+    ``tag`` names its owner (local_owner.py): ``.onepiece-tmp-<tag>-<random>``.
     """
+    prefix = f"{TEMP_PREFIX}{tag}-" if tag else TEMP_PREFIX
     # A concurrent delete may prune the (empty) folder between mkdir and
     # create: make it again rather than fail the transfer.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for attempt in range(10):
-        path = destination.with_name(TEMP_PREFIX + secrets.token_hex(8))
+        path = destination.with_name(prefix + secrets.token_hex(8))
         try:
             destination.parent.mkdir(parents=True, exist_ok=True)
             return os.open(path, flags, 0o666), path
