@@ -75,6 +75,31 @@ def test_put_records_checksum_in_metadata_and_get_returns_same_bytes(
     assert (tmp_path / "out" / "plate.exr").read_bytes() == data
 
 
+def test_staged_files_commit_to_complete_verified_objects(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    blobs = [b"", os.urandom(1000), os.urandom(300_000)]
+    sources = [write(tmp_path / "seq" / f"f.{i}.exr", d) for i, d in enumerate(blobs)]
+
+    staged = [storage.stage_file(bucket, f"seq/f.{i}.exr", p) for i, p in enumerate(sources)]
+    results = storage.commit(staged)
+
+    assert results == [item.info for item in staged]
+    for item, data in zip(staged, blobs, strict=True):
+        assert item.info.checksum == xxh3(data) and item.info.size == len(data)
+        assert storage.get_bytes(bucket, item.info.key) == data  # verified against its checksum
+
+
+def test_a_staged_file_that_mismatches_keeps_nothing(
+    storage: Storage, bucket: str, tmp_path: Path
+) -> None:
+    source = write(tmp_path / "a.exr", b"frame data")
+
+    with pytest.raises(IntegrityError):
+        storage.stage_file(bucket, "a.exr", source, expected_checksum="xxh3:" + "0" * 16)
+    assert list(storage.list(bucket)) == []
+
+
 def test_checksum_algorithm_is_selectable(storage: Storage, bucket: str, tmp_path: Path) -> None:
     data = b"frame data" * 1000
     source = write(tmp_path / "a.bin", data)

@@ -46,7 +46,7 @@ def _load_syncfs() -> Callable[[int], int] | None:
     return syncfs
 
 
-_SYNCFS = _load_syncfs()
+SYNCFS = _load_syncfs()
 
 
 class FileSystemFlusher:
@@ -56,7 +56,7 @@ class FileSystemFlusher:
     usually one per bucket) are closed when the flusher is garbage-collected.
     """
 
-    def __init__(self, syncfs: Callable[[int], int] | None = _SYNCFS) -> None:
+    def __init__(self, syncfs: Callable[[int], int] | None = SYNCFS) -> None:
         self._syncfs = syncfs
         self._lock = threading.Lock()
         self._watched: dict[str, int] = {}  # folder -> device
