@@ -95,6 +95,7 @@ class RichDisplay:
         self._lock = threading.Lock()
         self._overall: TaskID | None = None
         self._in_flight: dict[str, TaskID] = {}
+        self._left: dict[str, int] = {}  # bytes still to read per file in flight
         self._done = 0
         self._total = 0
 
@@ -107,20 +108,28 @@ class RichDisplay:
         task = self.progress.add_task(f"  {_short(name)}", total=size, files="")
         with self._lock:
             self._in_flight[path] = task
+            self._left[path] = size
 
     def advance(self, path: str, count: int) -> None:
         if self._overall is not None:
             self.progress.advance(self._overall, count)
         with self._lock:
             task = self._in_flight.get(path)
+            left = self._left[path] = self._left.get(path, 0) - count
+            if left <= 0:  # read in full: it waits for its batch commit, off the list
+                self._in_flight.pop(path, None)
         if task is not None:
-            self.progress.advance(task, count)
+            if left <= 0:
+                self.progress.remove_task(task)
+            else:
+                self.progress.advance(task, count)
 
     def file_finished(self, row: PlannedFile) -> None:
         with self._lock:
             self._done += 1
             done = self._done
             task = self._in_flight.pop(row.path, None)
+            self._left.pop(row.path, None)
         if task is not None:
             self.progress.remove_task(task)
         if self._overall is not None:
