@@ -97,9 +97,10 @@ class Stager:
         With ``device`` its data is flushed by the commit's first barrier;
         without, it is fsynced now.
         """
-        if device is not None and sink.stat().st_dev != device:
-            device = None  # a mount point inside the bucket: flush this one by itself
         stat = sink.finish(sync=device is None)
+        if device is not None and stat.st_dev != device:
+            device = None  # a mount point inside the bucket: flush this one by itself
+            _fsync(sink.path)
         record = {
             "format": SIDECAR_FORMAT,
             "size": size,
@@ -192,13 +193,17 @@ def publish(item: Pending, *, sync: bool) -> None:
 
 def flush_published(destination: Path) -> None:
     """fsync an object found in place: data, sidecar, folder entry."""
-    for path in (destination, meta_path(destination)):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    _fsync(destination)
+    _fsync(meta_path(destination))
     fsync_dir(destination.parent)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def discard_pending(pending: Sequence[Pending]) -> None:

@@ -54,6 +54,7 @@ from onepiece.adapters.storage.streaming import (
     CHUNK_SIZE,
     ChecksumTee,
     TempFile,
+    advise_sequential,
     open_source,
     os_errors,
 )
@@ -182,6 +183,7 @@ class S3Storage:
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
         with os_errors(f"cannot read {source}"), open_source(Path(source)) as reader:
+            advise_sequential(reader)
             # Read one byte past the single-request limit: the file itself, not a
             # stat that may be stale, decides which way it goes.
             head = read_part(reader, self.single_put_max + 1)

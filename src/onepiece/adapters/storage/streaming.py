@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import secrets
+import random
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,9 +119,6 @@ class TempFile:
             written = os.write(self._fd, view)
             view = view[written:]
 
-    def stat(self) -> os.stat_result:
-        return os.fstat(self._fd)
-
     def finish(self, *, sync: bool = True) -> os.stat_result:
         """Close, by default after flushing the data to disk; returns the final stat.
 
@@ -157,21 +154,25 @@ def _mkstemp_beside(destination: Path, tag: str | None = None) -> tuple[int, Pat
     ``tag`` names its owner (local_owner.py): ``.onepiece-tmp-<tag>-<random>``.
     """
     prefix = f"{TEMP_PREFIX}{tag}-" if tag else TEMP_PREFIX
-    # A concurrent delete may prune the (empty) folder between mkdir and
-    # create: make it again rather than fail the transfer.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for attempt in range(10):
-        path = destination.with_name(prefix + secrets.token_hex(8))
+        # Not secret, only unique (O_EXCL makes sure): no system call per file.
+        path = destination.with_name(f"{prefix}{random.getrandbits(64):016x}")
         try:
-            destination.parent.mkdir(parents=True, exist_ok=True)
             return os.open(path, flags, 0o666), path
         except FileExistsError:
             if path.parent.is_dir():
                 continue  # name taken: draw another
             raise _parent_is_a_file(destination) from None
         except FileNotFoundError:
-            if attempt >= 2:
+            # Make the folder only when it is missing (most files of a delivery
+            # share one), and again if a concurrent delete pruned it meanwhile.
+            if attempt >= 3:
                 raise
+            try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as exc:
+                raise _parent_is_a_file(destination) from exc
         except NotADirectoryError as exc:
             raise _parent_is_a_file(destination) from exc
     raise StorageError(f"cannot create a temporary file beside {destination}")
@@ -210,6 +211,8 @@ def pump(
         count = source.readinto(buffer)
         if not count:
             return total
+        if total == 0 and count == len(buffer):
+            advise_sequential(source)
         chunk = view[:count]
         if tee is not None:
             tee.update(chunk)
@@ -240,7 +243,11 @@ def open_source(path: Path) -> io.FileIO:
         raise ValidationError(f"source {path} is a folder, not a file") from exc
     except PermissionError as exc:
         raise ValidationError(f"source file {path} is not readable (permission denied)") from exc
+    return handle
+
+
+def advise_sequential(handle: io.FileIO) -> None:
+    """Ask for larger readahead; worth a system call only for files past one chunk."""
     if hasattr(os, "posix_fadvise"):
         with contextlib.suppress(OSError):
             os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-    return handle
