@@ -10,8 +10,9 @@ folder is only ever read.
 
 from __future__ import annotations
 
+import queue
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -276,12 +277,16 @@ def _execute(
     pool = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="ingest")
     futures: dict[Future[FileOutcome], tuple[PlannedVersion, PlannedFile]] = {}
     collected: set[Future[FileOutcome]] = set()
+    # Finished futures arrive on a queue: waiting on the set of pending ones
+    # (futures.wait) costs O(pending) per call, O(files^2) per run.
+    finished: queue.SimpleQueue[Future[FileOutcome]] = queue.SimpleQueue()
     try:
-        futures = {pool.submit(run, job): (version, row) for version, row, job in jobs}
-        running = set(futures)
-        while running:
-            done, running = wait(running, batch.wait_time(), return_when=FIRST_COMPLETED)
-            for future in done:
+        for version, row, job in jobs:
+            future = pool.submit(run, job)
+            futures[future] = (version, row)
+            future.add_done_callback(finished.put)
+        while len(collected) < len(futures):
+            for future in _next_finished(finished, batch.wait_time()):
                 version, row = futures[future]
                 outcome = future.result()
                 collected.add(future)
@@ -289,7 +294,7 @@ def _execute(
                     batch.add(version, row, outcome)  # final once committed
                 else:
                     settle(version, row, outcome)
-            if batch.due() or (batch and not running):
+            if batch.due() or (batch and len(collected) == len(futures)):
                 for version, row, outcome in batch.commit():
                     settle(version, row, outcome)
             if recorder is not None and recorder.due():  # counting is O(files): throttle
@@ -303,6 +308,21 @@ def _execute(
         _discard_uncollected(storage, futures, collected)
         raise
     pool.shutdown(wait=True)
+
+
+def _next_finished(
+    finished: queue.SimpleQueue[Future[FileOutcome]], timeout: float | None
+) -> list[Future[FileOutcome]]:
+    """Every future finished by now, waiting up to ``timeout`` for the first (None: no limit)."""
+    try:
+        ready = [finished.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            ready.append(finished.get_nowait())
+        except queue.Empty:
+            return ready
 
 
 def _discard_uncollected(

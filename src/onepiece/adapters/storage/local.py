@@ -158,8 +158,7 @@ class LocalStorage:
         destination = self._writable(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
-        uri = self.uri(bucket, key)
-        with os_errors(f"cannot copy {source} to {uri}"):
+        with os_errors(lambda: f"cannot copy {source} to {destination.as_uri()}"):
             # Watched before the data is written, so the flush reports its write errors.
             device = self._stager.watch(bucket) if batched else None
             with (
@@ -167,7 +166,8 @@ class LocalStorage:
                 self._stager.temp(bucket, destination, batched=batched) as sink,
             ):
                 size = pump(reader, sink, tee, progress)
-                tee.verify(uri)  # raises before anything is kept
+                if tee.mismatch() is not None:  # raises before anything is kept
+                    tee.verify(destination.as_uri())
                 return self._stager.staged(
                     bucket, key, sink, size, tee.checksum(), user_metadata, device
                 )

@@ -25,6 +25,7 @@ MAX_METADATA_BYTES = 2048
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 _METADATA_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def validate_bucket(bucket: str) -> str:
@@ -63,7 +64,7 @@ def _key_problem(key: str) -> str | None:
         return "backslashes are not allowed (use '/')"
     if key.startswith("/") or re.match(r"[A-Za-z]:", key):
         return "absolute paths are not allowed"
-    if any(ord(c) < 32 or ord(c) == 127 for c in key):
+    if _CONTROL.search(key):
         return "control characters are not allowed"
     try:
         size = len(key.encode("utf-8"))

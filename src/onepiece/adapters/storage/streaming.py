@@ -12,7 +12,7 @@ import io
 import os
 import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -223,12 +223,18 @@ def pump(
 
 
 @contextlib.contextmanager
-def os_errors(what: str) -> Iterator[None]:
-    """Disk full, I/O errors, permissions: a StorageError naming what failed."""
+def os_errors(what: str | Callable[[], str]) -> Iterator[None]:
+    """Disk full, I/O errors, permissions: a StorageError naming what failed.
+
+    ``what`` may be a function, so a message is only built when it is needed.
+    """
     try:
         yield
     except OSError as exc:
-        raise StorageError(f"{what}: {exc.strerror or exc}", context={"errno": exc.errno}) from exc
+        message = what if isinstance(what, str) else what()
+        raise StorageError(
+            f"{message}: {exc.strerror or exc}", context={"errno": exc.errno}
+        ) from exc
 
 
 def open_source(path: Path) -> io.FileIO:
