@@ -79,8 +79,14 @@ class Stager:
         owner token, and orphans in its folder are swept first (local_owner.py).
         A single put's temp file lives no longer than the put.
         """
-        tag = self.owner.tag(self.root / bucket, destination.parent) if batched else None
-        return TempFile(destination, tag)
+        if not batched:
+            return TempFile(destination)
+        bucket_dir = self.root / bucket
+        tag = self.owner.tag(bucket_dir)
+        sink = TempFile(destination, tag)
+        if tag is not None and not sink.made_folder:  # a folder just made holds no orphans
+            self.owner.sweep_once(bucket_dir, destination.parent)
+        return sink
 
     def staged(
         self,

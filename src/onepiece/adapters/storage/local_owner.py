@@ -6,8 +6,8 @@ LocalStorage that writes takes a random token and holds an exclusive ``flock``
 on ``<bucket>/.onepiece-owner-<token>.lock`` while it lives, and names its
 temp files ``.onepiece-tmp-<token>-<random>``. The kernel drops the lock when
 the process dies (also on NFS, where flock is a POSIX lock). A writer touching
-a folder for the first time removes the temps whose owner lock it can take,
-or whose lock file is gone: nobody will ever publish them. A live owner's
+a folder for the first time (unless it just made it) removes the temps whose
+owner lock it can take, or whose lock file is gone: nobody will ever publish them. A live owner's
 temps are never touched. Temps named otherwise (older versions) are left.
 """
 
@@ -38,8 +38,8 @@ class TempOwner:
         self._swept: set[Path] = set()
         weakref.finalize(self, _release, self._held, self.token)
 
-    def tag(self, bucket_dir: Path, folder: Path) -> str | None:
-        """The tag for a new temp file in ``folder``, after sweeping it once.
+    def tag(self, bucket_dir: Path) -> str | None:
+        """The tag for new temp files in ``bucket_dir``, holding our owner lock there.
 
         None when no owner lock can be held there (a read-only bucket folder,
         say): the temp file is then untagged, and never swept by anyone.
@@ -51,11 +51,15 @@ class TempOwner:
                     return None
                 self._held[bucket_dir] = fd
                 _sweep_owners(bucket_dir, self.token)
-            first_touch = folder not in self._swept
-            self._swept.add(folder)
-        if first_touch:
-            sweep(folder, bucket_dir, self.token)
         return self.token
+
+    def sweep_once(self, bucket_dir: Path, folder: Path) -> None:
+        """Sweep ``folder`` the first time this storage writes there."""
+        with self._lock:
+            if folder in self._swept:
+                return
+            self._swept.add(folder)
+        sweep(folder, bucket_dir, self.token)
 
 
 def sweep(folder: Path, bucket_dir: Path, own_token: str) -> None:

@@ -93,7 +93,7 @@ class TempFile:
 
     def __init__(self, destination: Path, tag: str | None = None) -> None:
         self.destination = destination
-        self._fd, self.path = _mkstemp_beside(destination, tag)
+        self._fd, self.path, self.made_folder = _mkstemp_beside(destination, tag)
         self._published = False
         self._closed = False
 
@@ -147,19 +147,21 @@ class TempFile:
             fsync_dir(self.destination.parent)
 
 
-def _mkstemp_beside(destination: Path, tag: str | None = None) -> tuple[int, Path]:
+def _mkstemp_beside(destination: Path, tag: str | None = None) -> tuple[int, Path, bool]:
     """Create a temp file next to ``destination`` with the usual umask-based mode.
 
     (``tempfile.mkstemp`` would make it 0600, and the rename would keep that.)
     ``tag`` names its owner (local_owner.py): ``.onepiece-tmp-<tag>-<random>``.
+    Also says whether the folder had to be made (it then holds nothing else).
     """
+    made_folder = False
     prefix = f"{TEMP_PREFIX}{tag}-" if tag else TEMP_PREFIX
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     for attempt in range(10):
         # Not secret, only unique (O_EXCL makes sure): no system call per file.
         path = destination.with_name(f"{prefix}{random.getrandbits(64):016x}")
         try:
-            return os.open(path, flags, 0o666), path
+            return os.open(path, flags, 0o666), path, made_folder
         except FileExistsError:
             if path.parent.is_dir():
                 continue  # name taken: draw another
@@ -173,6 +175,7 @@ def _mkstemp_beside(destination: Path, tag: str | None = None) -> tuple[int, Pat
                 destination.parent.mkdir(parents=True, exist_ok=True)
             except (FileExistsError, NotADirectoryError) as exc:
                 raise _parent_is_a_file(destination) from exc
+            made_folder = True
         except NotADirectoryError as exc:
             raise _parent_is_a_file(destination) from exc
     raise StorageError(f"cannot create a temporary file beside {destination}")
