@@ -92,12 +92,33 @@ def exit_code_for(exc: errors.OnePieceError) -> int:
     return exit_codes.INTERNAL
 
 
+def one_line(text: str) -> str:
+    """Collapse a multi-line message (a parser's caret diagram, say) onto one line."""
+    return " ".join(text.split())
+
+
 def fail(message: str, code: int, hint: str | None = None) -> typer.Exit:
-    err = f"error: {message}"
+    err = f"error: {one_line(message)}"
     if hint:
-        err += f" (hint: {hint})"
+        err += f" (hint: {one_line(hint)})"
     typer.echo(err, err=True)
     return typer.Exit(code)
+
+
+def _unexpected(exc: Exception) -> typer.Exit:
+    """Anything outside our tree: still one line, exit 1, the traceback only with --debug."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(
+            f"{where}{exc.strerror}",
+            exit_codes.INTERNAL,
+            "check the path and its permissions; rerun with --debug for the traceback",
+        )
+    return fail(
+        f"unexpected {type(exc).__name__}: {exc}",
+        exit_codes.INTERNAL,
+        "this is a bug: rerun with --debug and report the traceback",
+    )
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -116,6 +137,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(exc.message, exit_code_for(exc), exc.hint) from None
         except KeyboardInterrupt:
             raise fail("interrupted", exit_codes.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # Typer's own exits and usage errors keep their codes and messages
+        except Exception as exc:
+            if debug:
+                raise
+            raise _unexpected(exc) from None
 
     return wrapper
 

@@ -1,0 +1,71 @@
+"""Mistakes a new user makes: one line on stderr, a documented exit code, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.e2e.conftest import Run
+
+DELIVERY = Path(__file__).resolve().parents[2] / "docs" / "examples" / "delivery"
+
+
+def one_error_line(stderr: str) -> str:
+    assert "Traceback" not in stderr, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, stderr
+    return errors[0]
+
+
+def test_a_non_utf8_onepiece_toml_names_the_file_and_line(onepiece: Run, tmp_path: Path) -> None:
+    (tmp_path / "onepiece.toml").write_bytes(b'project = "FG"\n# caf\xe9\n')
+    result = onepiece("info", cwd=tmp_path)
+    assert result.returncode == 3
+    line = one_error_line(result.stderr)
+    assert f"{tmp_path / 'onepiece.toml'}:2 is not UTF-8" in line
+
+
+def test_an_unwritable_report_path_is_one_line_naming_the_path(onepiece: Run) -> None:
+    """Unexpected OS errors still end in one line (exit 1) naming the file, not our temp file."""
+    report = "/proc/onepiece-report.csv"  # /proc takes no new files, even as root
+    result = onepiece(
+        "ingest", str(DELIVERY), "-p", "demo", "-s", "FG", "--report-path", report,
+        "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 1
+    line = one_error_line(result.stderr)
+    assert line.startswith(f"error: {report}: ")
+    assert ".part" not in line
+    assert result.stdout == ""
+
+
+def test_with_debug_the_traceback_is_shown(onepiece: Run) -> None:
+    result = onepiece(
+        "--debug", "ingest", str(DELIVERY), "-p", "demo", "-s", "FG",
+        "--report-path", "/proc/onepiece-report.csv",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+
+
+def test_a_yaml_syntax_error_is_one_line_with_its_line_number(
+    onepiece: Run, tmp_path: Path
+) -> None:
+    tree = tmp_path / "tree.yaml"
+    tree.write_text("episodes: [ep010\n", encoding="utf-8")
+    result = onepiece("shotgrid", "templates", "apply", str(tree), "-p", "OP")
+    assert result.returncode == 4
+    line = one_error_line(result.stderr)
+    assert f"{tree}:2 is not valid YAML: expected ',' or ']'" in line
+    assert "^" not in line  # no caret diagram folded into the line
+
+
+def test_json_errors_leave_stdout_empty(onepiece: Run) -> None:
+    """Scripts parsing --format json never get a half-line of text on stdout."""
+    result = onepiece("render", "submit", "--dcc", "builtin", "--scene", "s.json",
+                      "--frames", "1-x", "--output", "o.####.png", "--format", "json")  # fmt: skip
+    assert result.returncode == 4
+    assert result.stdout == ""
+    assert "invalid frame range '1-x'" in one_error_line(result.stderr)
+    info = onepiece("info", "--format", "json")
+    assert json.loads(info.stdout)["tracker"]["backend"] == "local"
