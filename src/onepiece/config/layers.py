@@ -118,9 +118,9 @@ def read_toml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
+        bad_line = exc.object[: exc.start].count(b"\n") + 1
         raise ConfigError(
-            f"{path}:{line} is not UTF-8 text",
+            f"{path}:{bad_line} is not UTF-8 text",
             hint="save the file as UTF-8, as TOML requires",
             context={"file": str(path)},
         ) from exc
