@@ -46,6 +46,19 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class TableFormat(StrEnum):
+    """Listings: ``text`` prints a table (``table`` is accepted as the same), or ``json``."""
+
+    text = "text"
+    table = "table"
+    json = "json"
+
+
+def project_option(help: str = "Project code (default: project in onepiece.toml).") -> Any:
+    """``--project/-p``, optional on the command line: onepiece.toml's ``project`` fills it."""
+    return typer.Option(None, "--project", "-p", help=help)
+
+
 @dataclass
 class CliState:
     profile: str | None = None
@@ -73,6 +86,18 @@ def config(ctx: typer.Context, **overrides: Any) -> ResolvedConfig:
         for warning in st._config.warnings:
             log.warning(warning)
     return st._config
+
+
+def resolve_project(ctx: typer.Context, project: str | None) -> str:
+    """The --project flag, else the configured ``project``; a clear error when neither."""
+    from onepiece.errors import ValidationError
+
+    chosen = project or config(ctx).settings.project
+    if not chosen:
+        raise ValidationError(
+            "no project given", hint="pass --project CODE or set project in onepiece.toml"
+        )
+    return chosen
 
 
 def container(ctx: typer.Context, **overrides: Any) -> Container:

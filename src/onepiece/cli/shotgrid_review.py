@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
-from onepiece.cli.context import OutputFormat, container, emit_json, handle_errors
+from onepiece.cli.context import (
+    OutputFormat,
+    TableFormat,
+    container,
+    emit_json,
+    handle_errors,
+    project_option,
+    resolve_project,
+)
 from onepiece.cli.tables import print_table
 
 versions_app = typer.Typer(
@@ -16,12 +22,8 @@ playlists_app = typer.Typer(
     rich_markup_mode=None, help="Playlists of Versions for review.", no_args_is_help=True
 )
 
-PROJECT = typer.Option(..., "--project", "-p", help="Project code.")
-
-
-class TableFormat(StrEnum):
-    table = "table"
-    json = "json"
+PROJECT = project_option()
+LISTING = typer.Option(TableFormat.text, "--format", help="text (a table) or json.")
 
 
 def register(group: typer.Typer) -> None:
@@ -33,16 +35,17 @@ def register(group: typer.Typer) -> None:
 @handle_errors
 def versions_list(
     ctx: typer.Context,
-    project: str = PROJECT,
+    project: str | None = PROJECT,
     status: str | None = typer.Option(
         None, "--status", help="Raw status (apr) or canonical bucket (approved)."
     ),
     episodes: list[str] = typer.Option([], "--episode", help="Only these episodes (repeat)."),
-    output: TableFormat = typer.Option(TableFormat.table, "--format", help="table or json."),
+    output: TableFormat = LISTING,
 ) -> None:
     """List a project's Versions, optionally only those in one status bucket."""
     from onepiece.services.review import version_row
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
     services.tracker.get_project(project)
     versions = services.tracker.list_versions(project, status=status, episodes=episodes or None)
@@ -61,7 +64,7 @@ def versions_list(
 def versions_set_status(
     ctx: typer.Context,
     codes: list[str] = typer.Argument(..., help="Version codes."),
-    project: str = PROJECT,
+    project: str | None = PROJECT,
     status: str = typer.Option(..., "--status", help="Status code to set, e.g. apr, rev, ip."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the codes, change nothing."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
@@ -70,6 +73,7 @@ def versions_set_status(
     from onepiece.domain.status import bucket_for
     from onepiece.services.review import check_versions_exist, set_status
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
     bucket = bucket_for(status, services.settings.status_map)
     if dry_run:
@@ -98,7 +102,7 @@ def versions_set_status(
 def playlists_create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Playlist name (code)."),
-    project: str = PROJECT,
+    project: str | None = PROJECT,
     description: str | None = typer.Option(None, "--description", help="Free text."),
     versions: list[str] = typer.Option([], "--version", help="Version code to add (repeat)."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
@@ -106,6 +110,7 @@ def playlists_create(
     """Create a playlist (idempotent), optionally with Versions."""
     from onepiece.services.review import create_playlist, playlist_row
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
     playlist, created = create_playlist(services.tracker, project, name, description, versions)
     if output is OutputFormat.json:
@@ -121,12 +126,13 @@ def playlists_add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Playlist name (code)."),
     codes: list[str] = typer.Argument(..., help="Version codes to add."),
-    project: str = PROJECT,
+    project: str | None = PROJECT,
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Add Versions to a playlist (already present ones are kept once)."""
     from onepiece.services.review import add_to_playlist, playlist_row
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
     playlist = add_to_playlist(services.tracker, project, name, codes)
     if output is OutputFormat.json:
@@ -139,12 +145,13 @@ def playlists_add(
 @handle_errors
 def playlists_list(
     ctx: typer.Context,
-    project: str = PROJECT,
-    output: TableFormat = typer.Option(TableFormat.table, "--format", help="table or json."),
+    project: str | None = PROJECT,
+    output: TableFormat = LISTING,
 ) -> None:
     """List a project's playlists and how many Versions each holds."""
     from onepiece.services.review import playlist_row
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
     services.tracker.get_project(project)
     rows = [playlist_row(p) for p in services.tracker.list_playlists(project)]

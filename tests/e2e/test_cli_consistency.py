@@ -1,0 +1,76 @@
+"""The same options mean the same thing on every command: --project/-p, --format text|json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Run
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+
+
+@pytest.fixture
+def workspace(onepiece: Run, tmp_path: Path) -> Path:
+    """A folder whose onepiece.toml names the project, with the sample delivery ingested."""
+    ingest = onepiece("ingest", str(EXAMPLES / "delivery"), "-p", "demo", "-s", "FG")
+    assert ingest.returncode == 0, ingest.stderr
+    (tmp_path / "onepiece.toml").write_text('project = "demo"\n', encoding="utf-8")
+    return tmp_path
+
+
+def test_project_comes_from_onepiece_toml_when_no_flag_is_given(
+    onepiece: Run, workspace: Path
+) -> None:
+    listed = onepiece("shotgrid", "versions", "list", "--format", "json", cwd=workspace)
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)["project"] == "demo"
+    code = json.loads(listed.stdout)["versions"][0]["code"]
+    commands = [
+        ["shotgrid", "versions", "set-status", code, "--status", "apr"],
+        ["shotgrid", "playlists", "create", "dailies", "--version", code],
+        ["shotgrid", "playlists", "add", "dailies", code],
+        ["shotgrid", "playlists", "list"],
+        ["shotgrid", "deliver", "--context", "client_out", "--output", "out.zip", "--dry-run"],
+        ["shotgrid", "package-playlist", "--playlist", "dailies", "--destination", "pkg"],
+        ["validate", "reconcile"],
+    ]
+    for args in commands:
+        result = onepiece(*args, "--format", "json", cwd=workspace)
+        assert result.returncode == 0, (args, result.stderr)
+        data = json.loads(result.stdout)
+        assert data.get("project", data.get("delivery", {}).get("project")) == "demo", args
+
+
+def test_a_project_flag_wins_and_no_project_at_all_is_one_clear_line(
+    onepiece: Run, workspace: Path
+) -> None:
+    other = onepiece("shotgrid", "versions", "list", "-p", "nope", cwd=workspace)
+    assert other.returncode == 6
+    assert "project nope does not exist" in other.stderr
+    missing = onepiece("validate", "reconcile")  # the scratch folder: no onepiece.toml
+    assert missing.returncode == 4
+    assert missing.stderr.strip() == (
+        "error: no project given (hint: pass --project CODE or set project in onepiece.toml)"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["shotgrid", "versions", "list"],
+        ["shotgrid", "playlists", "list"],
+        ["validate", "reconcile"],
+    ],
+)
+def test_listings_accept_format_text_like_every_other_command(
+    onepiece: Run, workspace: Path, args: list[str]
+) -> None:
+    text = onepiece(*args, "--format", "text", cwd=workspace)
+    table = onepiece(*args, "--format", "table", cwd=workspace)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout == table.stdout
+    assert "--format" in onepiece(*args, "--help").stdout
+    assert "text" in onepiece(*args, "--help").stdout
