@@ -74,3 +74,22 @@ def test_listings_accept_format_text_like_every_other_command(
     assert text.stdout == table.stdout
     assert "--format" in onepiece(*args, "--help").stdout
     assert "text" in onepiece(*args, "--help").stdout
+
+
+def test_set_status_refuses_a_status_no_bucket_knows_as_show_setup_does(
+    onepiece: Run, workspace: Path
+) -> None:
+    listed = onepiece("shotgrid", "versions", "list", "--format", "json", cwd=workspace)
+    code = json.loads(listed.stdout)["versions"][0]["code"]
+    typo = onepiece(
+        "shotgrid", "versions", "set-status", code, "--status", "aproved", cwd=workspace
+    )
+    assert typo.returncode == 4
+    assert typo.stderr.startswith("error: unknown status 'aproved' (hint: use a code such as")
+    after = onepiece("shotgrid", "versions", "list", "--format", "json", cwd=workspace)
+    assert after.stdout == listed.stdout  # nothing changed
+    toml = workspace / "onepiece.toml"
+    toml.write_text(toml.read_text() + '[status_map]\ncbb = "review"\n', encoding="utf-8")
+    own = onepiece("shotgrid", "versions", "set-status", code, "--status", "cbb", cwd=workspace)
+    assert own.returncode == 0, own.stderr
+    assert own.stdout.strip() == f"set {code} -> cbb (review)"

@@ -70,17 +70,18 @@ def versions_set_status(
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Set the review status of one or more Versions (all must exist)."""
-    from onepiece.domain.status import bucket_for
-    from onepiece.services.review import check_versions_exist, set_status
+    from onepiece.services.review import check_status, check_versions_exist, set_status
 
     project = resolve_project(ctx, project)
     services = container(ctx)
-    bucket = bucket_for(status, services.settings.status_map)
+    status_map = services.settings.status_map
+    bucket = check_status(status, status_map)
     if dry_run:
         check_versions_exist(services.tracker, project, codes)
         updated_codes = list(dict.fromkeys(codes))
     else:
-        updated_codes = [v.code for v in set_status(services.tracker, project, codes, status)]
+        updated = set_status(services.tracker, project, codes, status, status_map)
+        updated_codes = [v.code for v in updated]
     if output is OutputFormat.json:
         emit_json(
             {

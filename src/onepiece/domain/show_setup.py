@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from onepiece.domain.entities import ShotSpec
-from onepiece.domain.status import bucket_for
+from onepiece.domain.status import STATUS_CODES_HINT, bucket_for
 
 REQUIRED_COLUMNS = ("episode", "sequence", "shot")
 OPTIONAL_COLUMNS = ("asset", "cut_in", "cut_out", "description", "status", "task_template")
@@ -173,9 +173,7 @@ def _row_spec(
         problems.append(f"cut_out {cut_out} is before cut_in {cut_in}")
     status = cells.get("status") or defaults.get("status")
     if status and bucket_for(status, status_map) == "unknown":
-        problems.append(
-            f"unknown status {status!r} (use a code such as wtg, rdy, ip, rev, apr, fin, hld, omt)"
-        )
+        problems.append(f"unknown status {status!r} ({STATUS_CODES_HINT})")
     if problems:
         return None, problems
     return (

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.entities import Playlist, Version
-from onepiece.domain.status import bucket_for
+from onepiece.domain.status import STATUS_CODES_HINT, bucket_for
 from onepiece.errors import EntityNotFound, ValidationError
 
 
@@ -41,12 +41,30 @@ def check_versions_exist(tracker: Tracker, project: str, codes: Sequence[str]) -
         )
 
 
-def set_status(tracker: Tracker, project: str, codes: Sequence[str], status: str) -> list[Version]:
+def check_status(status: str, overrides: Mapping[str, str] | None = None) -> str:
+    """The status's bucket; a status no bucket knows is refused, as in a show setup CSV."""
+    if not status.strip():
+        raise ValidationError("empty status")
+    bucket = bucket_for(status, overrides)
+    if bucket == "unknown":
+        raise ValidationError(
+            f"unknown status {status!r}",
+            hint=f"{STATUS_CODES_HINT}, or map a code of your own in [status_map]",
+        )
+    return bucket
+
+
+def set_status(
+    tracker: Tracker,
+    project: str,
+    codes: Sequence[str],
+    status: str,
+    overrides: Mapping[str, str] | None = None,
+) -> list[Version]:
     """Set the raw status of each version; all codes must exist (nothing changes otherwise)."""
     if not codes:
         raise ValidationError("name at least one version code")
-    if not status.strip():
-        raise ValidationError("empty status")
+    check_status(status, overrides)
     unique = list(dict.fromkeys(codes))
     check_versions_exist(tracker, project, unique)
     return tracker.update_versions(project, {code: {"status": status} for code in unique})
