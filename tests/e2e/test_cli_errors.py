@@ -69,3 +69,63 @@ def test_json_errors_leave_stdout_empty(onepiece: Run) -> None:
     assert "invalid frame range '1-x'" in one_error_line(result.stderr)
     info = onepiece("info", "--format", "json")
     assert json.loads(info.stdout)["tracker"]["backend"] == "local"
+
+
+def _approved_demo(onepiece: Run) -> None:
+    assert onepiece("ingest", str(DELIVERY), "-p", "demo", "-s", "FG").returncode == 0
+    approve = onepiece("shotgrid", "versions", "set-status", "FG_ep010_sc02_0010_comp_v004",
+                       "-p", "demo", "--status", "apr")  # fmt: skip
+    assert approve.returncode == 0, approve.stderr
+
+
+def test_deliver_with_a_bad_bucket_setting_stops_before_writing_the_zip(
+    onepiece: Run, tmp_path: Path
+) -> None:
+    _approved_demo(onepiece)
+    output = tmp_path / "FG.zip"
+    env = {"ONEPIECE_DELIVERY_CLIENT_OUT_BUCKET": "Client_Out"}
+    args = ["shotgrid", "deliver", "-p", "demo", "--context", "client_out", "--output", str(output)]
+    for extra in ([], ["--dry-run"]):
+        result = onepiece(*args, *extra, env=env)
+        assert result.returncode == 3, result.stderr
+        line = one_error_line(result.stderr)
+        assert "delivery.client_out_bucket 'Client_Out' is not a valid bucket name" in line
+        assert not output.exists()
+    assert onepiece(*args).returncode == 0  # once fixed, the same command works: no --overwrite
+
+
+def test_deliver_to_unreachable_s3_stops_before_writing_the_zip(
+    onepiece: Run, tmp_path: Path
+) -> None:
+    _approved_demo(onepiece)
+    output = tmp_path / "FG.zip"
+    env = {
+        "ONEPIECE_STORAGE_BACKEND": "s3",
+        "ONEPIECE_STORAGE_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+    }
+    result = onepiece("shotgrid", "deliver", "-p", "demo", "--context", "client_out",
+                      "--output", str(output), env=env)  # fmt: skip
+    assert result.returncode == 7
+    assert "cannot reach S3 endpoint http://127.0.0.1:9" in one_error_line(result.stderr)
+    assert not output.exists()
+
+
+def test_publish_with_a_bad_bucket_leaves_no_package_behind(onepiece: Run, tmp_path: Path) -> None:
+    dcc = DELIVERY.parent / "dcc"
+    args = [
+        "dcc", "publish", "--dcc", "maya", "--scene-name", "seq010_sh010_lighting_v002",
+        "--renders", str(dcc / "renders"),
+        "--previews", str(dcc / "seq010_sh010_lighting_v002.mov"),
+        "--otio", str(dcc / "seq010_sh010_lighting_v002.otio"),
+        "--metadata", str(dcc / "metadata.json"),
+        "--destination", str(tmp_path / "publish"), "--show-code", "FG", "--show-type", "vfx",
+    ]  # fmt: skip
+    for extra in (["--dry-run"], []):
+        bad = onepiece(*args, "--bucket", "FG_Publish", *extra)
+        assert bad.returncode == 4, bad.stderr
+        assert "invalid bucket name 'FG_Publish'" in one_error_line(bad.stderr)
+        assert not (tmp_path / "publish" / "seq010_sh010_lighting_v002").exists()
+    good = onepiece(*args, "--bucket", "fg-publish")  # the same version, not blocked
+    assert good.returncode == 0, good.stderr
