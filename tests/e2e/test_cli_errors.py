@@ -129,3 +129,14 @@ def test_publish_with_a_bad_bucket_leaves_no_package_behind(onepiece: Run, tmp_p
         assert not (tmp_path / "publish" / "seq010_sh010_lighting_v002").exists()
     good = onepiece(*args, "--bucket", "fg-publish")  # the same version, not blocked
     assert good.returncode == 0, good.stderr
+
+
+def test_an_unknown_project_names_the_projects_that_exist(onepiece: Run) -> None:
+    """A wrong case or a typo in -p shows at once: the error lists the real codes."""
+    assert onepiece("ingest", str(DELIVERY), "-p", "demo", "-s", "FG").returncode == 0
+    for args in (["shotgrid", "versions", "list"], ["validate", "reconcile"]):
+        result = onepiece(*args, "-p", "Demo")
+        assert result.returncode == 6
+        line = one_error_line(result.stderr)
+        assert line.startswith("error: project Demo does not exist in the local tracker")
+        assert "existing projects: demo;" in line
