@@ -140,3 +140,13 @@ def test_an_unknown_project_names_the_projects_that_exist(onepiece: Run) -> None
         line = one_error_line(result.stderr)
         assert line.startswith("error: project Demo does not exist in the local tracker")
         assert "existing projects: demo;" in line
+
+
+def test_an_unreachable_cuebot_is_reported_once_without_pycue_chatter(onepiece: Run) -> None:
+    env = {"OPENCUE_HOSTS": "127.0.0.1:9", "OPENCUE_TIMEOUT_SECONDS": "1"}
+    result = onepiece("opencue", "status", env=env)
+    assert result.returncode == 8
+    assert "Cuebot at 127.0.0.1:9" in result.stdout
+    assert "opencue" not in result.stderr.lower(), result.stderr  # pycue's own warnings
+    debug = onepiece("--debug", "opencue", "status", env=env)
+    assert "Could not establish grpc channel" in debug.stderr  # still there when asked for

@@ -72,6 +72,9 @@ def root(
         format="%(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("onepiece").setLevel(logging.DEBUG if st.debug else logging.INFO)
+    # pycue logs its own warning for every channel it cannot open; our error
+    # line already says that Cuebot is unreachable, once.
+    logging.getLogger("opencue").setLevel(logging.DEBUG if st.debug else logging.ERROR)
 
 
 for _module in COMMAND_MODULES:
