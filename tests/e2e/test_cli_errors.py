@@ -150,3 +150,12 @@ def test_an_unreachable_cuebot_is_reported_once_without_pycue_chatter(onepiece: 
     assert "opencue" not in result.stderr.lower(), result.stderr  # pycue's own warnings
     debug = onepiece("--debug", "opencue", "status", env=env)
     assert "Could not establish grpc channel" in debug.stderr  # still there when asked for
+
+
+def test_an_unknown_job_id_says_where_the_ids_are(onepiece: Run) -> None:
+    result = onepiece("render", "status", "nope")
+    assert result.returncode == 8
+    assert one_error_line(result.stderr) == (
+        "error: no render job 'nope' "
+        "(hint: list the job ids with `onepiece render list` or GET /jobs)"
+    )
