@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from onepiece.config import Settings
+from onepiece.web.app import create_app
 from tests.e2e.conftest import Run
+from tests.web_server import serve_app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
@@ -93,3 +99,28 @@ def test_set_status_refuses_a_status_no_bucket_knows_as_show_setup_does(
     own = onepiece("shotgrid", "versions", "set-status", code, "--status", "cbb", cwd=workspace)
     assert own.returncode == 0, own.stderr
     assert own.stdout.strip() == f"set {code} -> cbb (review)"
+
+
+def test_relative_render_paths_mean_the_same_through_a_server(tmp_path: Path) -> None:
+    """The server runs elsewhere (another cwd): the CLI sends what the user meant."""
+    shot = tmp_path / "shot"
+    shot.mkdir()
+    (shot / "sh010.json").write_text(json.dumps({"width": 8, "height": 4}), encoding="utf-8")
+    token = "consistency-admin-4e1f0a"
+    settings = Settings(
+        data_dir=tmp_path / "server-data",
+        trafalgar={"dashboard_token": token},
+        render={"poll_seconds": 0.05},
+    )
+    with serve_app(create_app(settings)) as server:  # its cwd is the test's scratch folder
+        result = subprocess.run(
+            [sys.executable, "-m", "onepiece", "render", "submit", "--server", server.url,
+             "--dcc", "builtin", "--scene", "sh010.json", "--frames", "1-2",
+             "--output", "out/b.####.png", "--wait", "--format", "json"],
+            capture_output=True, text=True, cwd=shot, timeout=120, check=False,
+            env={**os.environ, "TRAFALGAR_DASHBOARD_TOKEN": token},
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    job = json.loads(result.stdout)
+    assert job["scene"] == str(shot / "sh010.json")
+    assert sorted(p.name for p in (shot / "out").iterdir()) == ["b.0001.png", "b.0002.png"]

@@ -8,6 +8,7 @@ service. With ``--server URL`` they go through a running Trafalgar (token from
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -131,9 +132,9 @@ def submit(
     """
     body = {
         "dcc": dcc,
-        "scene": scene,
+        "scene": _absolute(scene),
         "frames": frames,
-        "output": output,
+        "output": _absolute(output),
         "farm": farm,
         "priority": priority,
         "chunk_size": chunk_size,
@@ -155,6 +156,15 @@ def submit(
         _show_job(job, fmt)
     if wait:
         _exit_for(job)
+
+
+def _absolute(path: str) -> str:
+    """A relative path made absolute here: a server or a farm's hosts has another cwd.
+
+    Paths with a colon (``C:/shows/...``, ``s3://...``) are another machine's or
+    a URI: passed on untouched.
+    """
+    return path if os.path.isabs(path) or ":" in path else os.path.abspath(path)
 
 
 def _dry_run(backend: LocalRender | RemoteRender, body: dict[str, Any], fmt: OutputFormat) -> None:
