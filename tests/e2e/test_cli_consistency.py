@@ -124,3 +124,25 @@ def test_relative_render_paths_mean_the_same_through_a_server(tmp_path: Path) ->
     job = json.loads(result.stdout)
     assert job["scene"] == str(shot / "sh010.json")
     assert sorted(p.name for p in (shot / "out").iterdir()) == ["b.0001.png", "b.0002.png"]
+
+
+def test_playlist_writes_have_a_dry_run_that_changes_nothing(
+    onepiece: Run, workspace: Path
+) -> None:
+    listed = onepiece("shotgrid", "versions", "list", "--format", "json", cwd=workspace)
+    first, second = (v["code"] for v in json.loads(listed.stdout)["versions"][:2])
+    plan = onepiece("shotgrid", "playlists", "create", "dailies", "--version", first,
+                    "--dry-run", "--format", "json", cwd=workspace)  # fmt: skip
+    assert plan.returncode == 0, plan.stderr
+    assert json.loads(plan.stdout)["created"] is True
+    none = onepiece("shotgrid", "playlists", "list", "--format", "json", cwd=workspace)
+    assert json.loads(none.stdout)["playlists"] == []
+    assert onepiece("shotgrid", "playlists", "create", "dailies", "--version", first,
+                    cwd=workspace).returncode == 0  # fmt: skip
+    add = onepiece("shotgrid", "playlists", "add", "dailies", second, "--dry-run", cwd=workspace)
+    assert add.stdout.strip() == "playlist dailies: would hold 2 versions"
+    after = onepiece("shotgrid", "playlists", "list", "--format", "json", cwd=workspace)
+    assert json.loads(after.stdout)["playlists"][0]["versions"] == [first]
+    typo = onepiece("shotgrid", "playlists", "add", "dailies", "NOPE_v001", "--dry-run",
+                    cwd=workspace)  # fmt: skip
+    assert typo.returncode == 6 and "no version NOPE_v001" in typo.stderr

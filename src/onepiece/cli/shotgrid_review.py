@@ -23,6 +23,7 @@ playlists_app = typer.Typer(
 )
 
 PROJECT = project_option()
+DRY_RUN = typer.Option(False, "--dry-run", help="Check the names, change nothing.")
 LISTING = typer.Option(TableFormat.text, "--format", help="text (a table) or json.")
 
 
@@ -106,6 +107,7 @@ def playlists_create(
     project: str | None = PROJECT,
     description: str | None = typer.Option(None, "--description", help="Free text."),
     versions: list[str] = typer.Option([], "--version", help="Version code to add (repeat)."),
+    dry_run: bool = DRY_RUN,
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Create a playlist (idempotent), optionally with Versions."""
@@ -113,11 +115,14 @@ def playlists_create(
 
     project = resolve_project(ctx, project)
     services = container(ctx)
-    playlist, created = create_playlist(services.tracker, project, name, description, versions)
+    playlist, created = create_playlist(
+        services.tracker, project, name, description, versions, dry_run=dry_run
+    )
     if output is OutputFormat.json:
-        emit_json({"project": project, "created": created, **playlist_row(playlist)})
+        row = playlist_row(playlist)
+        emit_json({"project": project, "created": created, "dry_run": dry_run, **row})
         return
-    state = "created" if created else "exists"
+    state = ("would be created" if dry_run else "created") if created else "exists"
     typer.echo(f"playlist {playlist.code} {state} ({len(playlist.versions)} versions)")
 
 
@@ -128,6 +133,7 @@ def playlists_add(
     name: str = typer.Argument(..., help="Playlist name (code)."),
     codes: list[str] = typer.Argument(..., help="Version codes to add."),
     project: str | None = PROJECT,
+    dry_run: bool = DRY_RUN,
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Add Versions to a playlist (already present ones are kept once)."""
@@ -135,11 +141,12 @@ def playlists_add(
 
     project = resolve_project(ctx, project)
     services = container(ctx)
-    playlist = add_to_playlist(services.tracker, project, name, codes)
+    playlist = add_to_playlist(services.tracker, project, name, codes, dry_run=dry_run)
     if output is OutputFormat.json:
-        emit_json({"project": project, **playlist_row(playlist)})
+        emit_json({"project": project, "dry_run": dry_run, **playlist_row(playlist)})
         return
-    typer.echo(f"playlist {playlist.code}: {len(playlist.versions)} versions")
+    held = "would hold" if dry_run else "holds"
+    typer.echo(f"playlist {playlist.code}: {held} {len(playlist.versions)} versions")
 
 
 @playlists_app.command("list")
