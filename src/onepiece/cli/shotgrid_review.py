@@ -145,8 +145,8 @@ def playlists_add(
     if output is OutputFormat.json:
         emit_json({"project": project, "dry_run": dry_run, **playlist_row(playlist)})
         return
-    held = "would hold" if dry_run else "holds"
-    typer.echo(f"playlist {playlist.code}: {held} {len(playlist.versions)} versions")
+    held = "would hold " if dry_run else ""
+    typer.echo(f"playlist {playlist.code}: {held}{len(playlist.versions)} versions")
 
 
 @playlists_app.command("list")
