@@ -146,3 +146,25 @@ def test_playlist_writes_have_a_dry_run_that_changes_nothing(
     typo = onepiece("shotgrid", "playlists", "add", "dailies", "NOPE_v001", "--dry-run",
                     cwd=workspace)  # fmt: skip
     assert typo.returncode == 6 and "no version NOPE_v001" in typo.stderr
+
+
+def test_dcc_publish_takes_the_show_code_like_ingest(onepiece: Run, tmp_path: Path) -> None:
+    """-s works, and onepiece.toml's show_code fills it when no flag is given."""
+    dcc = EXAMPLES / "dcc"
+    args = [
+        "dcc", "publish", "--dcc", "maya", "--scene-name", "seq010_sh010_lighting_v002",
+        "--renders", str(dcc / "renders"),
+        "--previews", str(dcc / "seq010_sh010_lighting_v002.mov"),
+        "--otio", str(dcc / "seq010_sh010_lighting_v002.otio"),
+        "--metadata", str(dcc / "metadata.json"), "--destination", str(tmp_path / "publish"),
+        "--bucket", "fg-publish", "--show-type", "vfx", "--dry-run", "--format", "json",
+    ]  # fmt: skip
+    short = onepiece(*args, "-s", "FG")
+    assert short.returncode == 0, short.stderr
+    missing = onepiece(*args)
+    assert missing.returncode == 4
+    assert "no show code given" in missing.stderr
+    (tmp_path / "onepiece.toml").write_text('show_code = "FG"\n', encoding="utf-8")
+    configured = onepiece(*args, cwd=tmp_path)
+    assert configured.returncode == 0, configured.stderr
+    assert json.loads(configured.stdout) == json.loads(short.stdout)
