@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.e2e.conftest import Run
@@ -159,3 +162,18 @@ def test_an_unknown_job_id_says_where_the_ids_are(onepiece: Run) -> None:
         "error: no render job 'nope' "
         "(hint: list the job ids with `onepiece render list` or GET /jobs)"
     )
+
+
+def test_a_closed_pipe_on_stdout_ends_quietly(isolated_env: Path) -> None:
+    """`onepiece profile | head -1`: no error line about the pipe head closed."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "onepiece", "profile", "--show-sources"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 1  # Click's own answer to a broken pipe

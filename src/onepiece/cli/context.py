@@ -162,8 +162,10 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(exc.message, exit_code_for(exc), exc.hint) from None
         except KeyboardInterrupt:
             raise fail("interrupted", exit_codes.INTERRUPTED) from None
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise  # Typer's own exits and usage errors keep their codes and messages
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            # Typer's own exits and usage errors keep their codes and messages;
+            # Click ends quietly when stdout's reader has gone (`... | head`).
+            raise
         except Exception as exc:
             if debug:
                 raise
