@@ -192,6 +192,16 @@ def _row_spec(
     )
 
 
+def _delimiter(text: str) -> str:
+    """Comma, unless the header uses none: Excel writes ';' in decimal-comma locales."""
+    header = text.split("\n", 1)[0]
+    if "," not in header:
+        for other in (";", "\t"):
+            if other in header:
+                return other
+    return ","
+
+
 def parse_show_setup(
     text: str,
     *,
@@ -200,7 +210,8 @@ def parse_show_setup(
 ) -> ShowSetupPlan:
     """Validate every row of a show setup CSV; specs only when the whole file is valid."""
     plan = ShowSetupPlan()
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     try:
         header = next(reader)
     except StopIteration:
