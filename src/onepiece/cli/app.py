@@ -8,7 +8,6 @@ starts fast and works offline; services load inside the commands.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 
@@ -64,6 +63,8 @@ def root(
     st = state(ctx)
     st.profile = profile
     st.debug = debug or bool(os.environ.get("ONEPIECE_DEBUG"))
+    import logging  # here, not at the top: --help never needs it (~13 ms)
+
     # Our own INFO lines (retries, warnings) reach stderr; third-party chatter
     # (botocore's credential notices, ...) only with --debug.
     logging.basicConfig(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,8 +36,6 @@ EXIT_CODES: list[tuple[type[errors.OnePieceError], int]] = [
     (errors.StorageError, exit_codes.STORAGE),
     (errors.FarmError, exit_codes.FARM),
 ]
-
-log = logging.getLogger("onepiece")
 
 
 class OutputFormat(StrEnum):
@@ -77,6 +74,8 @@ def state(ctx: typer.Context) -> CliState:
 
 def config(ctx: typer.Context, **overrides: Any) -> ResolvedConfig:
     """Resolve settings once per invocation; ``overrides`` are dotted keys from flags."""
+    import logging
+
     from onepiece.config import load_config
 
     st = state(ctx)
@@ -84,7 +83,7 @@ def config(ctx: typer.Context, **overrides: Any) -> ResolvedConfig:
     if st._config is None or overrides:
         st._config = load_config(profile=st.profile, overrides=st.overrides)
         for warning in st._config.warnings:
-            log.warning(warning)
+            logging.getLogger("onepiece").warning(warning)
     return st._config
 
 
