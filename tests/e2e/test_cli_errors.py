@@ -177,3 +177,24 @@ def test_a_closed_pipe_on_stdout_ends_quietly(isolated_env: Path) -> None:
         os.close(write_end)
     assert result.stderr == ""
     assert result.returncode == 1  # Click's own answer to a broken pipe
+
+
+def test_a_bad_upstream_manifest_is_named_in_the_error(onepiece: Run, tmp_path: Path) -> None:
+    """`--manifest` repeats on reconcile: the line says which file is wrong, and how."""
+    assert onepiece("ingest", str(DELIVERY), "-p", "demo", "-s", "FG").returncode == 0
+    broken = tmp_path / "vendor.json"
+    broken.write_text("{oops", encoding="utf-8")
+    latin = tmp_path / "vendor.csv"
+    latin.write_bytes("delivery_path\ncaf\xe9.mov\n".encode("latin-1"))
+    good = DELIVERY.parent / "ingest_manifest.csv"
+    result = onepiece("validate", "reconcile", "-p", "demo",
+                      "--manifest", str(good), "--manifest", str(broken))  # fmt: skip
+    assert result.returncode == 4
+    assert one_error_line(result.stderr).startswith(
+        f"error: {broken}: upstream manifest is not valid JSON"
+    )
+    result = onepiece("validate", "reconcile", "-p", "demo", "--manifest", str(latin))
+    assert result.returncode == 4
+    assert one_error_line(result.stderr) == (
+        f"error: upstream manifest {latin} is not UTF-8 text (hint: save it as UTF-8)"
+    )
