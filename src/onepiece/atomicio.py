@@ -7,6 +7,7 @@ see either the old file or the new one, never a half-written one.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import tempfile
@@ -36,6 +37,22 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
             os.unlink(tmp_name)
         raise
     fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_path: Path) -> Iterator[None]:
+    """Hold an advisory lock on ``lock_path`` (created if missing) across processes.
+
+    Read-modify-write of a shared JSON file (registries, results) happens under
+    it, so two commands never lose each other's update.
+    """
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def fsync_dir(folder: Path) -> None:
