@@ -109,9 +109,13 @@ def _exit_for(job: dict[str, Any]) -> None:
 def submit(
     ctx: typer.Context,
     dcc: str = typer.Option(..., "--dcc", help="builtin, blender, maya, nuke, houdini, katana..."),
-    scene: str = typer.Option(..., "--scene", help="Scene file to render."),
+    scene: str = typer.Option(
+        ..., "--scene", help="Scene file to render (a relative path is made absolute)."
+    ),
     frames: str = typer.Option(..., "--frames", help="Frame set, e.g. 1-100 or 1-100,120-130x2."),
-    output: str = typer.Option(..., "--output", help="Output path; #### becomes the frame."),
+    output: str = typer.Option(
+        ..., "--output", help="Output path, #### becomes the frame (made absolute, like --scene)."
+    ),
     farm: str | None = typer.Option(None, "--farm", help="Farm (default: render.default_farm)."),
     priority: int = typer.Option(50, "--priority", help="Priority within the farm's range."),
     chunk_size: int | None = typer.Option(
