@@ -136,12 +136,12 @@ def _unexpected(exc: Exception) -> typer.Exit:
         return fail(
             f"{where}{exc.strerror}",
             exit_codes.INTERNAL,
-            "check the path and its permissions; rerun with --debug for the traceback",
+            "check the path and its permissions; `onepiece --debug ...` shows the traceback",
         )
     return fail(
         f"unexpected {type(exc).__name__}: {exc}",
         exit_codes.INTERNAL,
-        "this is a bug: rerun with --debug and report the traceback",
+        "this is a bug: rerun as `onepiece --debug ...` and report the traceback",
     )
 
 
