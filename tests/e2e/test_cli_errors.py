@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -198,3 +199,28 @@ def test_a_bad_upstream_manifest_is_named_in_the_error(onepiece: Run, tmp_path: 
     assert one_error_line(result.stderr) == (
         f"error: upstream manifest {latin} is not UTF-8 text (hint: save it as UTF-8)"
     )
+
+
+def test_ctrl_c_while_waiting_stops_following_and_says_the_job_runs_on(onepiece: Run) -> None:
+    scene = DELIVERY.parent / "render" / "slow.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "onepiece", "render", "submit", "--dcc", "builtin",
+         "--scene", str(scene), "--frames", "1-50", "--output", "slow/s.####.png", "--wait"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    job_id = process.stdout.readline().split()[2]  # "submitted job ID to local (...)"
+    try:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 130
+        assert one_error_line(stderr) == (
+            f"error: stopped following job {job_id}; it keeps running on local "
+            f"(hint: `onepiece render cancel {job_id}` stops it)"
+        )
+        status = onepiece("render", "status", job_id, "--format", "json")
+        assert json.loads(status.stdout)["status"] in ("queued", "running")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        onepiece("render", "cancel", job_id)  # no renderer outlives the test

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from onepiece.cli import exit_codes
-from onepiece.cli.context import OutputFormat, config, container, emit_json, handle_errors
+from onepiece.cli.context import (
+    OutputFormat,
+    config,
+    container,
+    emit_json,
+    fail,
+    handle_errors,
+)
 
 if TYPE_CHECKING:
     from onepiece.cli.render_backends import LocalRender, RemoteRender
@@ -76,6 +83,18 @@ def _show_job(job: dict[str, Any], output: OutputFormat) -> None:
 
 
 def _follow(backend: LocalRender | RemoteRender, job: dict[str, Any]) -> dict[str, Any]:
+    """Poll until the job finishes. Ctrl-C stops following, not the job: say so."""
+    try:
+        return _poll(backend, job)
+    except KeyboardInterrupt:
+        raise fail(
+            f"stopped following job {job['id']}; it keeps running on {job['farm']}",
+            exit_codes.INTERRUPTED,
+            f"`onepiece render cancel {job['id']}` stops it",
+        ) from None
+
+
+def _poll(backend: LocalRender | RemoteRender, job: dict[str, Any]) -> dict[str, Any]:
     """Poll until the job finishes; progress to stderr (a bar on a terminal)."""
     if sys.stderr.isatty():
         from rich.console import Console
