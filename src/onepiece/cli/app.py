@@ -15,24 +15,43 @@ import typer
 
 from onepiece import __version__
 from onepiece.cli.context import state
+from onepiece.cli.lazy_group import GroupSpec, LazyGroup
 
-# Command modules, in the order --help lists them.
+# Modules with root commands, in the order --help lists them.
 COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
     "onepiece.cli.ingest",
-    "onepiece.cli.shotgrid",
-    "onepiece.cli.aws",
-    "onepiece.cli.aws_sync",
-    "onepiece.cli.validate",
-    "onepiece.cli.dcc",
-    "onepiece.cli.render",
     "onepiece.cli.serve",
-    "onepiece.cli.opencue",
 ]
+
+# Command groups, built only when used (see lazy_group.py); summaries are
+# their help's first line (tests/unit/test_cli_groups.py keeps them equal).
+LazyGroup.groups = {
+    "shotgrid": GroupSpec(
+        ("onepiece.cli.shotgrid",),
+        "Tracker work: show setup, templates, review, playlists, deliveries (local or ShotGrid).",
+    ),
+    "aws": GroupSpec(
+        ("onepiece.cli.aws", "onepiece.cli.aws_sync"),
+        "Work with S3 buckets: ingest deliveries into them (and sync, where available).",
+    ),
+    "validate": GroupSpec(
+        ("onepiece.cli.validate",), "Consistency checks: tracker vs storage vs manifests."
+    ),
+    "dcc": GroupSpec(("onepiece.cli.dcc",), "Publish DCC outputs; open shots in their DCC."),
+    "render": GroupSpec(
+        ("onepiece.cli.render",), "Submit, list, follow and cancel render jobs; list farms."
+    ),
+    "opencue": GroupSpec(
+        ("onepiece.cli.opencue",),
+        "OpenCue render farm: queue status (submit with the render commands).",
+    ),
+}
 
 app = typer.Typer(
     name="onepiece",
+    cls=LazyGroup,
     help="OnePiece: ingest, publish, deliver and render for VFX and animation pipelines.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
