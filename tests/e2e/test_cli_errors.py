@@ -208,9 +208,12 @@ def test_ctrl_c_while_waiting_stops_following_and_says_the_job_runs_on(onepiece:
          "--scene", str(scene), "--frames", "1-50", "--output", "slow/s.####.png", "--wait"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    assert process.stdout is not None
+    assert process.stdout is not None and process.stderr is not None
     job_id = process.stdout.readline().split()[2]  # "submitted job ID to local (...)"
     try:
+        for line in process.stderr:  # the first progress line: it is following the job now
+            if line.startswith(f"job {job_id}: "):
+                break
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 130
