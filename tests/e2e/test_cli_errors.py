@@ -227,3 +227,10 @@ def test_ctrl_c_while_waiting_stops_following_and_says_the_job_runs_on(onepiece:
         if process.poll() is None:
             process.kill()
         onepiece("render", "cancel", job_id)  # no renderer outlives the test
+
+
+def test_a_mistyped_command_group_gets_a_suggestion(onepiece: Run) -> None:
+    """Groups load lazily; the typo hint still knows them."""
+    result = onepiece("shotgrd", "versions", "list")
+    assert result.returncode == 2
+    assert "No such command 'shotgrd'. Did you mean 'shotgrid'?" in result.stderr
