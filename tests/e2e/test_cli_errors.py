@@ -234,3 +234,18 @@ def test_a_mistyped_command_group_gets_a_suggestion(onepiece: Run) -> None:
     result = onepiece("shotgrd", "versions", "list")
     assert result.returncode == 2
     assert "No such command 'shotgrd'. Did you mean 'shotgrid'?" in result.stderr
+
+
+def test_sync_to_an_unreachable_endpoint_fails_fast_with_one_line(
+    onepiece: Run, tmp_path: Path
+) -> None:
+    (tmp_path / "shots" / "sh010").mkdir(parents=True)
+    (tmp_path / "shots" / "sh010" / "a.txt").write_text("x", encoding="utf-8")
+    env = {"ONEPIECE_STORAGE_ENDPOINT_URL": "http://127.0.0.1:9"}
+    result = onepiece(
+        "aws", "sync-to", "--bucket", "studio-bucket", "--show-code", "FG",
+        "--folder", "shots", "--local-path", str(tmp_path), env=env, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 7
+    assert "cannot reach S3 endpoint http://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr

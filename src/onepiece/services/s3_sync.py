@@ -12,6 +12,7 @@ import importlib.util
 import logging
 import os
 import shutil
+import socket
 import subprocess
 import sysconfig
 import threading
@@ -19,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.config import Settings
@@ -122,6 +124,28 @@ def _pump(
             on_event(event)
 
 
+def check_endpoint(endpoint_url: str, timeout: float = 3.0) -> None:
+    """Fail fast when the S3 endpoint does not accept connections.
+
+    s5cmd retries a refused connection with backoff for minutes; a studio user
+    with a typo in the endpoint deserves one clear line instead.
+    """
+    parts = urlsplit(endpoint_url)
+    if not parts.hostname:
+        raise ConfigError(
+            f"storage endpoint {endpoint_url!r} is not a URL",
+            hint="set storage.endpoint_url like http://host:9000",
+        )
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        raise StorageUnavailable(
+            f"cannot reach S3 endpoint {endpoint_url}: {exc.strerror or exc}",
+            hint="check storage.endpoint_url (ONEPIECE_STORAGE_ENDPOINT_URL) and that it is up",
+        ) from exc
+
+
 def run_sync(
     request: SyncRequest,
     settings: Settings,
@@ -131,6 +155,8 @@ def run_sync(
 ) -> SyncSummary:
     """Run s5cmd sync; the summary says exactly what moved, was skipped or failed."""
     command = build_command(binary or find_s5cmd(), request, settings)
+    if settings.storage.endpoint_url:
+        check_endpoint(settings.storage.endpoint_url)
     if request.direction == "from" and not request.dry_run:
         Path(command[-1]).mkdir(parents=True, exist_ok=True)
     local = command[-2] if request.direction == "to" else command[-1]
