@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -54,3 +55,30 @@ def test_serve_announces_its_url_and_answers_until_interrupted(isolated_env: Pat
     assert TOKEN not in output
     assert "token=***" in output  # the access log line, redacted
     assert process.returncode == 0
+
+
+def test_the_announced_url_accepts_connections_at_once(isolated_env: Path) -> None:
+    """A script may connect as soon as it reads the URL: no refusal while the app starts."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "onepiece", "serve", "--port", "0"],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        url = None
+        for line in process.stderr:
+            found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
+            if found:
+                url = found.group(1)
+                break
+        assert url, "no URL announced"
+        host, port = url.removeprefix("http://").split(":")
+        # No retry: the very first connection must not be refused.
+        socket.create_connection((host, int(port)), timeout=30).close()
+        assert httpx.get(url + "/health", timeout=30).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)

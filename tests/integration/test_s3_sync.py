@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from onepiece.config import Settings
-from onepiece.errors import ValidationError
+from onepiece.errors import StorageUnavailable, ValidationError
 from onepiece.services.s3_sync import SyncRequest, find_s5cmd, run_sync
 from tests.s3_endpoint import S3Endpoint, closed_port_url, unique_bucket
 
@@ -93,12 +93,13 @@ def test_failures_are_counted_and_not_ok(s3_endpoint_url: str, tmp_path: Path) -
     assert not summary.ok and summary.errors
 
 
-def test_unreachable_endpoint_fails_every_file(tmp_path: Path, s3_endpoint_url: str) -> None:
+def test_unreachable_endpoint_is_refused_before_s5cmd_retries(
+    tmp_path: Path, s3_endpoint_url: str
+) -> None:
     root = make_tree(tmp_path / "local")
-    request = SyncRequest("to", "some-bucket", "FG", "plates", root, retries=0)
-    summary = run_sync(request, settings_for(closed_port_url()))
-    assert not summary.ok
-    assert len(summary.failed) == 3
+    request = SyncRequest("to", "some-bucket", "FG", "plates", root)
+    with pytest.raises(StorageUnavailable, match="cannot reach S3 endpoint"):
+        run_sync(request, settings_for(closed_port_url()))
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,14 @@ def test_headers_are_forgiving_about_case_spaces_and_scene() -> None:
     assert plan.specs == [ShotSpec(None, "sq1", "s1", cut_in=1, cut_out=2)]
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_excel_semicolon_and_tab_separated_files_read_like_commas(separator: str) -> None:
+    """Excel in decimal-comma locales saves "CSV" with ';' (and "Text" with tabs)."""
+    plan = parse_show_setup(GOOD.replace(",", separator))
+    assert plan.valid
+    assert plan.specs == parse_show_setup(GOOD).specs
+
+
 def test_missing_and_unknown_columns_are_reported_on_line_1() -> None:
     plan = parse_show_setup("episode,shot,colour\nep010,s1,red\n")
     assert [str(e) for e in plan.errors] == [

@@ -8,7 +8,6 @@ starts fast and works offline; services load inside the commands.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 
@@ -16,24 +15,43 @@ import typer
 
 from onepiece import __version__
 from onepiece.cli.context import state
+from onepiece.cli.lazy_group import GroupSpec, LazyGroup
 
-# Command modules, in the order --help lists them.
+# Modules with root commands, in the order --help lists them.
 COMMAND_MODULES = [
     "onepiece.cli.info",
     "onepiece.cli.profile",
     "onepiece.cli.ingest",
-    "onepiece.cli.shotgrid",
-    "onepiece.cli.aws",
-    "onepiece.cli.aws_sync",
-    "onepiece.cli.validate",
-    "onepiece.cli.dcc",
-    "onepiece.cli.render",
     "onepiece.cli.serve",
-    "onepiece.cli.opencue",
 ]
+
+# Command groups, built only when used (see lazy_group.py); summaries are
+# their help's first line (tests/unit/test_cli_groups.py keeps them equal).
+LazyGroup.groups = {
+    "shotgrid": GroupSpec(
+        ("onepiece.cli.shotgrid",),
+        "Tracker work: show setup, templates, review, playlists, deliveries (local or ShotGrid).",
+    ),
+    "aws": GroupSpec(
+        ("onepiece.cli.aws", "onepiece.cli.aws_sync"),
+        "Work with S3 buckets: ingest deliveries into them (and sync, where available).",
+    ),
+    "validate": GroupSpec(
+        ("onepiece.cli.validate",), "Consistency checks: tracker vs storage vs manifests."
+    ),
+    "dcc": GroupSpec(("onepiece.cli.dcc",), "Publish DCC outputs; open shots in their DCC."),
+    "render": GroupSpec(
+        ("onepiece.cli.render",), "Submit, list, follow and cancel render jobs; list farms."
+    ),
+    "opencue": GroupSpec(
+        ("onepiece.cli.opencue",),
+        "OpenCue render farm: queue status (submit with the render commands).",
+    ),
+}
 
 app = typer.Typer(
     name="onepiece",
+    cls=LazyGroup,
     help="OnePiece: ingest, publish, deliver and render for VFX and animation pipelines.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -64,6 +82,8 @@ def root(
     st = state(ctx)
     st.profile = profile
     st.debug = debug or bool(os.environ.get("ONEPIECE_DEBUG"))
+    import logging  # here, not at the top: --help never needs it (~13 ms)
+
     # Our own INFO lines (retries, warnings) reach stderr; third-party chatter
     # (botocore's credential notices, ...) only with --debug.
     logging.basicConfig(
@@ -72,6 +92,9 @@ def root(
         format="%(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("onepiece").setLevel(logging.DEBUG if st.debug else logging.INFO)
+    # pycue logs its own warning for every channel it cannot open; our error
+    # line already says that Cuebot is unreachable, once.
+    logging.getLogger("opencue").setLevel(logging.DEBUG if st.debug else logging.ERROR)
 
 
 for _module in COMMAND_MODULES:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,12 +37,23 @@ EXIT_CODES: list[tuple[type[errors.OnePieceError], int]] = [
     (errors.FarmError, exit_codes.FARM),
 ]
 
-log = logging.getLogger("onepiece")
-
 
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class TableFormat(StrEnum):
+    """Listings: ``text`` prints a table (``table`` is accepted as the same), or ``json``."""
+
+    text = "text"
+    table = "table"
+    json = "json"
+
+
+def project_option(help: str = "Project code (default: project in onepiece.toml).") -> Any:
+    """``--project/-p``, optional on the command line: onepiece.toml's ``project`` fills it."""
+    return typer.Option(None, "--project", "-p", help=help)
 
 
 @dataclass
@@ -64,6 +74,8 @@ def state(ctx: typer.Context) -> CliState:
 
 def config(ctx: typer.Context, **overrides: Any) -> ResolvedConfig:
     """Resolve settings once per invocation; ``overrides`` are dotted keys from flags."""
+    import logging
+
     from onepiece.config import load_config
 
     st = state(ctx)
@@ -71,8 +83,20 @@ def config(ctx: typer.Context, **overrides: Any) -> ResolvedConfig:
     if st._config is None or overrides:
         st._config = load_config(profile=st.profile, overrides=st.overrides)
         for warning in st._config.warnings:
-            log.warning(warning)
+            logging.getLogger("onepiece").warning(warning)
     return st._config
+
+
+def resolve_project(ctx: typer.Context, project: str | None) -> str:
+    """The --project flag, else the configured ``project``; a clear error when neither."""
+    from onepiece.errors import ValidationError
+
+    chosen = project or config(ctx).settings.project
+    if not chosen:
+        raise ValidationError(
+            "no project given", hint="pass --project CODE or set project in onepiece.toml"
+        )
+    return chosen
 
 
 def container(ctx: typer.Context, **overrides: Any) -> Container:
@@ -92,12 +116,33 @@ def exit_code_for(exc: errors.OnePieceError) -> int:
     return exit_codes.INTERNAL
 
 
+def one_line(text: str) -> str:
+    """Collapse a multi-line message (a parser's caret diagram, say) onto one line."""
+    return " ".join(text.split())
+
+
 def fail(message: str, code: int, hint: str | None = None) -> typer.Exit:
-    err = f"error: {message}"
+    err = f"error: {one_line(message)}"
     if hint:
-        err += f" (hint: {hint})"
+        err += f" (hint: {one_line(hint)})"
     typer.echo(err, err=True)
     return typer.Exit(code)
+
+
+def _unexpected(exc: Exception) -> typer.Exit:
+    """Anything outside our tree: still one line, exit 1, the traceback only with --debug."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(
+            f"{where}{exc.strerror}",
+            exit_codes.INTERNAL,
+            "check the path and its permissions; `onepiece --debug ...` shows the traceback",
+        )
+    return fail(
+        f"unexpected {type(exc).__name__}: {exc}",
+        exit_codes.INTERNAL,
+        "this is a bug: rerun as `onepiece --debug ...` and report the traceback",
+    )
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -116,6 +161,14 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(exc.message, exit_code_for(exc), exc.hint) from None
         except KeyboardInterrupt:
             raise fail("interrupted", exit_codes.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            # Typer's own exits and usage errors keep their codes and messages;
+            # Click ends quietly when stdout's reader has gone (`... | head`).
+            raise
+        except Exception as exc:
+            if debug:
+                raise
+            raise _unexpected(exc) from None
 
     return wrapper
 

@@ -42,7 +42,12 @@ def publish(
     metadata: Path = typer.Option(..., "--metadata", help="JSON object (user, description, ...)."),
     destination: Path = typer.Option(..., "--destination", help="Folder to build the package in."),
     bucket: str = typer.Option(..., "--bucket", help="Bucket to upload the package to."),
-    show_code: str = typer.Option(..., "--show-code", help="Show code (top prefix in the bucket)."),
+    show_code: str | None = typer.Option(
+        None,
+        "--show-code",
+        "-s",
+        help="Show code, the top prefix in the bucket (default: show_code).",
+    ),
     show_type: ShowType = typer.Option(..., "--show-type", help="vfx or prod."),
     project: str | None = typer.Option(
         None, "--project", "-p", help="Tracker project (default: configured project or show code)."
@@ -51,9 +56,15 @@ def publish(
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Validate, package, upload and register a DCC publish; prints the package path."""
+    from onepiece.errors import ValidationError
     from onepiece.services.dcc_publish import PublishRequest
     from onepiece.services.dcc_publish import publish as run
 
+    show_code = show_code or config(ctx).settings.show_code
+    if not show_code:
+        raise ValidationError(
+            "no show code given", hint="pass --show-code or set show_code in onepiece.toml"
+        )
     request = PublishRequest(
         dcc=dcc,
         scene_name=scene_name,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +10,6 @@ import typer
 
 from onepiece import __version__
 from onepiece.cli.context import OutputFormat, config, container, emit_json, handle_errors
-from onepiece.domain.dcc import DCC_EXECUTABLES
 
 if TYPE_CHECKING:
     from onepiece.bootstrap import Container
@@ -22,6 +20,8 @@ def register(app: typer.Typer) -> None:
 
 
 def find_dccs(configured: dict[str, str]) -> dict[str, str | None]:
+    from onepiece.domain.dcc import DCC_EXECUTABLES
+
     found: dict[str, str | None] = {}
     for dcc, names in DCC_EXECUTABLES.items():
         if dcc in configured:
@@ -57,6 +57,8 @@ def info(
     check: bool = typer.Option(False, "--check", help="Probe each configured integration live."),
 ) -> None:
     """Versions, configuration files, backends, data directory and DCCs on PATH."""
+    import platform
+
     resolved = config(ctx)
     settings = resolved.settings
     shotgrid_key = settings.shotgrid.key

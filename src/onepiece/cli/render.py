@@ -8,6 +8,7 @@ service. With ``--server URL`` they go through a running Trafalgar (token from
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from onepiece.cli import exit_codes
-from onepiece.cli.context import OutputFormat, config, container, emit_json, handle_errors
+from onepiece.cli.context import (
+    OutputFormat,
+    config,
+    container,
+    emit_json,
+    fail,
+    handle_errors,
+)
 
 if TYPE_CHECKING:
     from onepiece.cli.render_backends import LocalRender, RemoteRender
@@ -75,6 +83,18 @@ def _show_job(job: dict[str, Any], output: OutputFormat) -> None:
 
 
 def _follow(backend: LocalRender | RemoteRender, job: dict[str, Any]) -> dict[str, Any]:
+    """Poll until the job finishes. Ctrl-C stops following, not the job: say so."""
+    try:
+        return _poll(backend, job)
+    except KeyboardInterrupt:
+        raise fail(
+            f"stopped following job {job['id']}; it keeps running on {job['farm']}",
+            exit_codes.INTERRUPTED,
+            f"`onepiece render cancel {job['id']}` stops it",
+        ) from None
+
+
+def _poll(backend: LocalRender | RemoteRender, job: dict[str, Any]) -> dict[str, Any]:
     """Poll until the job finishes; progress to stderr (a bar on a terminal)."""
     if sys.stderr.isatty():
         from rich.console import Console
@@ -108,9 +128,13 @@ def _exit_for(job: dict[str, Any]) -> None:
 def submit(
     ctx: typer.Context,
     dcc: str = typer.Option(..., "--dcc", help="builtin, blender, maya, nuke, houdini, katana..."),
-    scene: str = typer.Option(..., "--scene", help="Scene file to render."),
+    scene: str = typer.Option(
+        ..., "--scene", help="Scene file to render (a relative path is made absolute)."
+    ),
     frames: str = typer.Option(..., "--frames", help="Frame set, e.g. 1-100 or 1-100,120-130x2."),
-    output: str = typer.Option(..., "--output", help="Output path; #### becomes the frame."),
+    output: str = typer.Option(
+        ..., "--output", help="Output path, #### becomes the frame (made absolute, like --scene)."
+    ),
     farm: str | None = typer.Option(None, "--farm", help="Farm (default: render.default_farm)."),
     priority: int = typer.Option(50, "--priority", help="Priority within the farm's range."),
     chunk_size: int | None = typer.Option(
@@ -131,9 +155,9 @@ def submit(
     """
     body = {
         "dcc": dcc,
-        "scene": scene,
+        "scene": _absolute(scene),
         "frames": frames,
-        "output": output,
+        "output": _absolute(output),
         "farm": farm,
         "priority": priority,
         "chunk_size": chunk_size,
@@ -155,6 +179,15 @@ def submit(
         _show_job(job, fmt)
     if wait:
         _exit_for(job)
+
+
+def _absolute(path: str) -> str:
+    """A relative path made absolute here: a server or a farm's hosts has another cwd.
+
+    Paths with a colon (``C:/shows/...``, ``s3://...``) are another machine's or
+    a URI: passed on untouched.
+    """
+    return path if os.path.isabs(path) or ":" in path else os.path.abspath(path)
 
 
 def _dry_run(backend: LocalRender | RemoteRender, body: dict[str, Any], fmt: OutputFormat) -> None:

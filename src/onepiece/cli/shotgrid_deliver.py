@@ -9,7 +9,14 @@ from typing import Any
 import typer
 
 from onepiece.cli import exit_codes
-from onepiece.cli.context import OutputFormat, container, emit_json, handle_errors
+from onepiece.cli.context import (
+    OutputFormat,
+    container,
+    emit_json,
+    handle_errors,
+    project_option,
+    resolve_project,
+)
 from onepiece.cli.tables import byte_progress
 
 
@@ -39,7 +46,7 @@ def _problem_exit(problems: list[dict[str, Any]]) -> int:
 @handle_errors
 def deliver(
     ctx: typer.Context,
-    project: str = typer.Option(..., "--project", "-p", help="Project code."),
+    project: str | None = project_option(),
     context: Context = typer.Option(..., "--context", help="vendor_out or client_out."),
     output_zip: Path = typer.Option(..., "--output", help="ZIP file to write."),
     episodes: list[str] = typer.Option(
@@ -73,7 +80,7 @@ def deliver(
         raise ValidationError(f"unexpected arguments: {' '.join(ctx.args)}")
     episodes = [*episodes, *ctx.args]
     request = DeliveryRequest(
-        project=project,
+        project=resolve_project(ctx, project),
         context=context.value,
         output=output_zip,
         episodes=tuple(_split(episodes)),
@@ -125,7 +132,7 @@ def _print_delivery(data: dict[str, Any]) -> None:
 @handle_errors
 def package_playlist(
     ctx: typer.Context,
-    project: str = typer.Option(..., "--project", "-p", help="Project code."),
+    project: str | None = project_option(),
     playlist: str = typer.Option(..., "--playlist", help="Playlist name (code)."),
     destination: Path = typer.Option(..., "--destination", help="Folder to create it in."),
     recipient: Recipient = typer.Option(Recipient.client, "--recipient", help="client or vendor."),
@@ -143,7 +150,7 @@ def package_playlist(
 
     services = container(ctx)
     request = PackageRequest(
-        project=project,
+        project=resolve_project(ctx, project),
         playlist=playlist,
         destination=destination,
         recipient=recipient.value,

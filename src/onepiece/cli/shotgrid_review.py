@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
-from onepiece.cli.context import OutputFormat, container, emit_json, handle_errors
+from onepiece.cli.context import (
+    OutputFormat,
+    TableFormat,
+    container,
+    emit_json,
+    handle_errors,
+    project_option,
+    resolve_project,
+)
 from onepiece.cli.tables import print_table
 
 versions_app = typer.Typer(
@@ -16,12 +22,9 @@ playlists_app = typer.Typer(
     rich_markup_mode=None, help="Playlists of Versions for review.", no_args_is_help=True
 )
 
-PROJECT = typer.Option(..., "--project", "-p", help="Project code.")
-
-
-class TableFormat(StrEnum):
-    table = "table"
-    json = "json"
+PROJECT = project_option()
+DRY_RUN = typer.Option(False, "--dry-run", help="Check the names, change nothing.")
+LISTING = typer.Option(TableFormat.text, "--format", help="text (a table) or json.")
 
 
 def register(group: typer.Typer) -> None:
@@ -33,16 +36,17 @@ def register(group: typer.Typer) -> None:
 @handle_errors
 def versions_list(
     ctx: typer.Context,
-    project: str = PROJECT,
+    project: str | None = PROJECT,
     status: str | None = typer.Option(
         None, "--status", help="Raw status (apr) or canonical bucket (approved)."
     ),
     episodes: list[str] = typer.Option([], "--episode", help="Only these episodes (repeat)."),
-    output: TableFormat = typer.Option(TableFormat.table, "--format", help="table or json."),
+    output: TableFormat = LISTING,
 ) -> None:
     """List a project's Versions, optionally only those in one status bucket."""
     from onepiece.services.review import version_row
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
     services.tracker.get_project(project)
     versions = services.tracker.list_versions(project, status=status, episodes=episodes or None)
@@ -61,22 +65,24 @@ def versions_list(
 def versions_set_status(
     ctx: typer.Context,
     codes: list[str] = typer.Argument(..., help="Version codes."),
-    project: str = PROJECT,
+    project: str | None = PROJECT,
     status: str = typer.Option(..., "--status", help="Status code to set, e.g. apr, rev, ip."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check the codes, change nothing."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Set the review status of one or more Versions (all must exist)."""
-    from onepiece.domain.status import bucket_for
-    from onepiece.services.review import check_versions_exist, set_status
+    from onepiece.services.review import check_status, check_versions_exist, set_status
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
-    bucket = bucket_for(status, services.settings.status_map)
+    status_map = services.settings.status_map
+    bucket = check_status(status, status_map)
     if dry_run:
         check_versions_exist(services.tracker, project, codes)
         updated_codes = list(dict.fromkeys(codes))
     else:
-        updated_codes = [v.code for v in set_status(services.tracker, project, codes, status)]
+        updated = set_status(services.tracker, project, codes, status, status_map)
+        updated_codes = [v.code for v in updated]
     if output is OutputFormat.json:
         emit_json(
             {
@@ -98,20 +104,25 @@ def versions_set_status(
 def playlists_create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Playlist name (code)."),
-    project: str = PROJECT,
+    project: str | None = PROJECT,
     description: str | None = typer.Option(None, "--description", help="Free text."),
     versions: list[str] = typer.Option([], "--version", help="Version code to add (repeat)."),
+    dry_run: bool = DRY_RUN,
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Create a playlist (idempotent), optionally with Versions."""
     from onepiece.services.review import create_playlist, playlist_row
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
-    playlist, created = create_playlist(services.tracker, project, name, description, versions)
+    playlist, created = create_playlist(
+        services.tracker, project, name, description, versions, dry_run=dry_run
+    )
     if output is OutputFormat.json:
-        emit_json({"project": project, "created": created, **playlist_row(playlist)})
+        row = playlist_row(playlist)
+        emit_json({"project": project, "created": created, "dry_run": dry_run, **row})
         return
-    state = "created" if created else "exists"
+    state = ("would be created" if dry_run else "created") if created else "exists"
     typer.echo(f"playlist {playlist.code} {state} ({len(playlist.versions)} versions)")
 
 
@@ -121,30 +132,34 @@ def playlists_add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Playlist name (code)."),
     codes: list[str] = typer.Argument(..., help="Version codes to add."),
-    project: str = PROJECT,
+    project: str | None = PROJECT,
+    dry_run: bool = DRY_RUN,
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Add Versions to a playlist (already present ones are kept once)."""
     from onepiece.services.review import add_to_playlist, playlist_row
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
-    playlist = add_to_playlist(services.tracker, project, name, codes)
+    playlist = add_to_playlist(services.tracker, project, name, codes, dry_run=dry_run)
     if output is OutputFormat.json:
-        emit_json({"project": project, **playlist_row(playlist)})
+        emit_json({"project": project, "dry_run": dry_run, **playlist_row(playlist)})
         return
-    typer.echo(f"playlist {playlist.code}: {len(playlist.versions)} versions")
+    held = "would hold " if dry_run else ""
+    typer.echo(f"playlist {playlist.code}: {held}{len(playlist.versions)} versions")
 
 
 @playlists_app.command("list")
 @handle_errors
 def playlists_list(
     ctx: typer.Context,
-    project: str = PROJECT,
-    output: TableFormat = typer.Option(TableFormat.table, "--format", help="table or json."),
+    project: str | None = PROJECT,
+    output: TableFormat = LISTING,
 ) -> None:
     """List a project's playlists and how many Versions each holds."""
     from onepiece.services.review import playlist_row
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
     services.tracker.get_project(project)
     rows = [playlist_row(p) for p in services.tracker.list_playlists(project)]

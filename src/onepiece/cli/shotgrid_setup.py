@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from onepiece.cli import exit_codes
-from onepiece.cli.context import OutputFormat, config, container, emit_json, fail, handle_errors
+from onepiece.cli.context import (
+    OutputFormat,
+    config,
+    container,
+    emit_json,
+    fail,
+    handle_errors,
+    project_option,
+    resolve_project,
+)
 from onepiece.cli.shotgrid_progress import SetupProgress
 
 if TYPE_CHECKING:
@@ -19,17 +28,6 @@ KIND_NAMES = {"Episode": "episode", "Sequence": "sequence", "Shot": "shot", "Ass
 
 def register(group: typer.Typer) -> None:
     group.command("show-setup")(show_setup)
-
-
-def resolve_project(ctx: typer.Context, project: str | None) -> str:
-    from onepiece.errors import ValidationError
-
-    chosen = project or config(ctx).settings.project
-    if not chosen:
-        raise ValidationError(
-            "no project given", hint="pass --project CODE or set project in onepiece.toml"
-        )
-    return chosen
 
 
 def _plural(count: int, kind: str) -> str:
@@ -91,8 +89,8 @@ def show_setup(
         help="Columns: episode, sequence (or scene), shot; optional asset, cut_in, "
         "cut_out, description, status, task_template.",
     ),
-    project: str | None = typer.Option(
-        None, "--project", "-p", help="Project code (created if missing)."
+    project: str | None = project_option(
+        "Project code, created if missing (default: project in onepiece.toml)."
     ),
     template: str | None = typer.Option(
         None,

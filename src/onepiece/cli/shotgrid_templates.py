@@ -6,9 +6,16 @@ from pathlib import Path
 
 import typer
 
-from onepiece.cli.context import OutputFormat, container, emit_json, handle_errors
+from onepiece.cli.context import (
+    OutputFormat,
+    container,
+    emit_json,
+    handle_errors,
+    project_option,
+    resolve_project,
+)
 from onepiece.cli.shotgrid_progress import SetupProgress
-from onepiece.cli.shotgrid_setup import finish, resolve_project
+from onepiece.cli.shotgrid_setup import finish
 
 templates_app = typer.Typer(
     rich_markup_mode=None,
@@ -28,7 +35,9 @@ def register(group: typer.Typer) -> None:
 def save(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="Output file: .json, .yaml or .yml."),
-    project: str | None = typer.Option(None, "--project", "-p", help="Project code to save."),
+    project: str | None = project_option(
+        "Project code to save (default: project in onepiece.toml)."
+    ),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Write the project's episodes, sequences, shots and assets to FILE.

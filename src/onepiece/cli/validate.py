@@ -8,7 +8,13 @@ from pathlib import Path
 import typer
 
 from onepiece.cli import exit_codes
-from onepiece.cli.context import container, emit_json, handle_errors
+from onepiece.cli.context import (
+    container,
+    emit_json,
+    handle_errors,
+    project_option,
+    resolve_project,
+)
 from onepiece.cli.tables import print_csv, print_table
 
 validate_app = typer.Typer(
@@ -25,7 +31,8 @@ class Scope(StrEnum):
 
 
 class ReportFormat(StrEnum):
-    table = "table"
+    text = "text"  # a table
+    table = "table"  # the same, by its older name
     json = "json"
     csv = "csv"
 
@@ -38,12 +45,14 @@ def register(app: typer.Typer) -> None:
 @handle_errors
 def reconcile(
     ctx: typer.Context,
-    project: str = typer.Option(..., "--project", "-p", help="Project code."),
+    project: str | None = project_option(),
     scope: Scope = typer.Option(Scope.versions, "--scope", help="versions or shots."),
     manifests: list[Path] = typer.Option(
         [], "--manifest", help="Upstream manifest (CSV/JSON) to compare too (repeat)."
     ),
-    output: ReportFormat = typer.Option(ReportFormat.table, "--format", help="table, json or csv."),
+    output: ReportFormat = typer.Option(
+        ReportFormat.text, "--format", help="text (a table), json or csv."
+    ),
 ) -> None:
     """Compare tracker, storage and manifests; exit 10 when they differ.
 
@@ -55,6 +64,7 @@ def reconcile(
     from onepiece.services.reconcile import reconcile as run
     from onepiece.services.reconcile import record_result
 
+    project = resolve_project(ctx, project)
     services = container(ctx)
     differences = run(
         services.tracker,

@@ -117,6 +117,13 @@ def read_toml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        bad_line = exc.object[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{bad_line} is not UTF-8 text",
+            hint="save the file as UTF-8, as TOML requires",
+            context={"file": str(path)},
+        ) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from onepiece.domain.entities import ShotSpec
-from onepiece.domain.status import bucket_for
+from onepiece.domain.status import STATUS_CODES_HINT, bucket_for
 
 REQUIRED_COLUMNS = ("episode", "sequence", "shot")
 OPTIONAL_COLUMNS = ("asset", "cut_in", "cut_out", "description", "status", "task_template")
@@ -173,9 +173,7 @@ def _row_spec(
         problems.append(f"cut_out {cut_out} is before cut_in {cut_in}")
     status = cells.get("status") or defaults.get("status")
     if status and bucket_for(status, status_map) == "unknown":
-        problems.append(
-            f"unknown status {status!r} (use a code such as wtg, rdy, ip, rev, apr, fin, hld, omt)"
-        )
+        problems.append(f"unknown status {status!r} ({STATUS_CODES_HINT})")
     if problems:
         return None, problems
     return (
@@ -194,6 +192,16 @@ def _row_spec(
     )
 
 
+def _delimiter(text: str) -> str:
+    """Comma, unless the header uses none: Excel writes ';' in decimal-comma locales."""
+    header = text.split("\n", 1)[0]
+    if "," not in header:
+        for other in (";", "\t"):
+            if other in header:
+                return other
+    return ","
+
+
 def parse_show_setup(
     text: str,
     *,
@@ -202,7 +210,8 @@ def parse_show_setup(
 ) -> ShowSetupPlan:
     """Validate every row of a show setup CSV; specs only when the whole file is valid."""
     plan = ShowSetupPlan()
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     try:
         header = next(reader)
     except StopIteration:

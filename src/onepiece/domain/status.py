@@ -57,6 +57,10 @@ DEFAULT_STATUS_MAP: dict[str, str] = {
 }
 
 
+# What to say when a status maps to no bucket (show setup rows, set-status).
+STATUS_CODES_HINT = "use a code such as wtg, rdy, ip, rev, apr, fin, hld, omt"
+
+
 def _normalise(raw: str) -> str:
     return " ".join(raw.replace("-", " ").strip().lower().split())
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.atomicio import fsync_dir, write_json
 from onepiece.bootstrap import Container
 from onepiece.domain.dcc import SceneName, check_dcc, check_show_type, parse_scene_name
@@ -86,6 +87,7 @@ def publish(
     scene = parse_scene_name(request.scene_name)
     show_type = check_show_type(request.show_type)
     show = safe_component(request.show_code, what="show code")
+    bucket = validate_bucket(request.bucket)
     metadata = _load_metadata(request.metadata)
     inputs = collect_inputs(request.renders, request.previews, request.otio, request.metadata)
     project = request.project or services.settings.project or show
@@ -103,6 +105,9 @@ def publish(
     if request.dry_run:
         result.files = [{"path": f.relative, "size": f.source.stat().st_size} for f in inputs.files]
         return result
+    # Before the package is built: a package left behind by a failed upload would
+    # block publishing this version again.
+    services.storage.ensure_bucket(bucket)
     staged = _build(
         request.destination.expanduser().resolve(), scene, inputs.files, result, on_file
     )

@@ -33,7 +33,7 @@ from onepiece.domain.delivery import (
 from onepiece.domain.safe_paths import slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound
 from onepiece.services.delivery_paths import check_output, manifest_paths
-from onepiece.services.delivery_upload import upload_delivery
+from onepiece.services.delivery_upload import check_bucket, upload_delivery
 from onepiece.services.media_source import MediaSource
 from onepiece.services.upstream import frame_checksums, load_upstream
 from onepiece.services.zip_package import ZipPackage
@@ -142,6 +142,8 @@ def deliver(
             package=package,
             upstream_manifest=str(request.upstream_manifest) if request.upstream_manifest else None,
         )
+        if request.upload:
+            check_bucket(services, request.context, dry_run=request.dry_run)
         if request.dry_run:
             return _dry_run(record, delivery_plan, media)
         if not delivery_plan.files:

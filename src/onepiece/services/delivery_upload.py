@@ -4,14 +4,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.bootstrap import Container
 from onepiece.domain.safe_paths import slug
+from onepiece.errors import ConfigError, ValidationError
 from onepiece.state.deliveries import DeliveryRecord
 
 
 def context_bucket(services: Container, context: str) -> str:
     delivery = services.settings.delivery
     return delivery.vendor_out_bucket if context == "vendor_out" else delivery.client_out_bucket
+
+
+def check_bucket(services: Container, context: str, *, dry_run: bool = False) -> None:
+    """Stop on a bad bucket name (or, for real, unreachable storage) before the ZIP is written.
+
+    Otherwise the ZIP would be left behind, and the same command refused without
+    --overwrite once the storage is fixed.
+    """
+    bucket = context_bucket(services, context)
+    try:
+        validate_bucket(bucket)
+    except ValidationError as exc:
+        setting = f"delivery.{context}_bucket"
+        raise ConfigError(
+            f"{setting} {bucket!r} is not a valid bucket name", hint=exc.hint
+        ) from exc
+    if not dry_run:
+        services.storage.ensure_bucket(bucket)
 
 
 def upload_delivery(

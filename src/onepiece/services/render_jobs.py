@@ -139,7 +139,11 @@ class RenderJobService:
     def get(self, job_id: str) -> RenderJob:
         job = self.store.get(job_id)
         if job is None:
-            raise JobNotFound(f"no render job {job_id!r}", context={"id": job_id})
+            raise JobNotFound(
+                f"no render job {job_id!r}",
+                hint="list the job ids with `onepiece render list` or GET /jobs",
+                context={"id": job_id},
+            )
         return job
 
     def refresh(self, job_id: str) -> RenderJob:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.entities import Playlist, Version
-from onepiece.domain.status import bucket_for
+from onepiece.domain.status import STATUS_CODES_HINT, bucket_for
 from onepiece.errors import EntityNotFound, ValidationError
 
 
@@ -41,12 +42,30 @@ def check_versions_exist(tracker: Tracker, project: str, codes: Sequence[str]) -
         )
 
 
-def set_status(tracker: Tracker, project: str, codes: Sequence[str], status: str) -> list[Version]:
+def check_status(status: str, overrides: Mapping[str, str] | None = None) -> str:
+    """The status's bucket; a status no bucket knows is refused, as in a show setup CSV."""
+    if not status.strip():
+        raise ValidationError("empty status")
+    bucket = bucket_for(status, overrides)
+    if bucket == "unknown":
+        raise ValidationError(
+            f"unknown status {status!r}",
+            hint=f"{STATUS_CODES_HINT}, or map a code of your own in [status_map]",
+        )
+    return bucket
+
+
+def set_status(
+    tracker: Tracker,
+    project: str,
+    codes: Sequence[str],
+    status: str,
+    overrides: Mapping[str, str] | None = None,
+) -> list[Version]:
     """Set the raw status of each version; all codes must exist (nothing changes otherwise)."""
     if not codes:
         raise ValidationError("name at least one version code")
-    if not status.strip():
-        raise ValidationError("empty status")
+    check_status(status, overrides)
     unique = list(dict.fromkeys(codes))
     check_versions_exist(tracker, project, unique)
     return tracker.update_versions(project, {code: {"status": status} for code in unique})
@@ -58,24 +77,46 @@ def create_playlist(
     code: str,
     description: str | None,
     versions: Sequence[str] = (),
+    *,
+    dry_run: bool = False,
 ) -> tuple[Playlist, bool]:
     if not code.strip():
         raise ValidationError("empty playlist name")
     tracker.get_project(project)
     if versions:
         check_versions_exist(tracker, project, versions)
+    if dry_run:
+        try:
+            existing = tracker.get_playlist(project, code)
+        except EntityNotFound:
+            return Playlist(project, code, description, _merged((), versions)), True
+        return _with(existing, versions), False
     playlist, created = tracker.create_playlist(project, code, description)
     if versions:
         playlist = tracker.add_to_playlist(project, code, list(dict.fromkeys(versions)))
     return playlist, created
 
 
-def add_to_playlist(tracker: Tracker, project: str, code: str, versions: Sequence[str]) -> Playlist:
+def add_to_playlist(
+    tracker: Tracker, project: str, code: str, versions: Sequence[str], *, dry_run: bool = False
+) -> Playlist:
     if not versions:
         raise ValidationError("name at least one version code to add")
-    tracker.get_playlist(project, code)
+    playlist = tracker.get_playlist(project, code)
     check_versions_exist(tracker, project, versions)
+    if dry_run:
+        return _with(playlist, versions)
     return tracker.add_to_playlist(project, code, list(dict.fromkeys(versions)))
+
+
+def _merged(present: Sequence[str], added: Sequence[str]) -> tuple[str, ...]:
+    """What adding gives: the playlist's order, then new codes once each."""
+    return tuple(dict.fromkeys([*present, *added]))
+
+
+def _with(playlist: Playlist, added: Sequence[str]) -> Playlist:
+    """The playlist as it would be after adding (for --dry-run)."""
+    return replace(playlist, versions=_merged(playlist.versions, added))
 
 
 def playlist_row(playlist: Playlist) -> dict[str, Any]:

@@ -64,6 +64,8 @@ def load_yaml_or_json(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"{path} is not UTF-8 text", hint="save it as UTF-8") from exc
     if path.suffix.lower() == ".json":
         try:
             return json.loads(text)
@@ -74,7 +76,11 @@ def load_yaml_or_json(path: Path) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValidationError(f"{path} is not valid YAML: {exc}") from exc
+        # PyYAML's own text spans several lines with a caret diagram: keep the gist.
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ValidationError(f"{path}{where} is not valid YAML: {problem}") from exc
 
 
 def find_template(name: str, templates_dir: Path) -> Path:

@@ -19,9 +19,16 @@ def load_upstream(path: Path | None) -> dict[str, UpstreamEntry]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise ValidationError(f"upstream manifest {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"cannot read upstream manifest {path}: {exc}") from exc
-    return parse_upstream_manifest(text, fmt)
+    except OSError as exc:
+        raise ValidationError(f"cannot read upstream manifest {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"upstream manifest {path} is not UTF-8 text", hint="save it as UTF-8"
+        ) from exc
+    try:
+        return parse_upstream_manifest(text, fmt)
+    except ValidationError as exc:  # name the file: several manifests may be given
+        raise ValidationError(f"{path}: {exc.message}", hint=exc.hint, context=exc.context) from exc
 
 
 def frame_checksums(tracker: Tracker, project: str) -> dict[str, str]:

@@ -9,16 +9,14 @@ reader in another process (the web service) never sees half a file.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onepiece.atomicio import write_json
+from onepiece.atomicio import exclusive_lock, write_json
 from onepiece.errors import ConfigError, EntityNotFound
 
 
@@ -58,16 +56,8 @@ class DeliveryRegistry:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        with lock_path.open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return exclusive_lock(self.path.with_name(self.path.name + ".lock"))
 
     def _read(self) -> list[dict[str, Any]]:
         try:

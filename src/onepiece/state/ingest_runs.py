@@ -16,19 +16,18 @@ marked ``failed`` by the next writer on the same host.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onepiece.atomicio import write_json
+from onepiece.atomicio import exclusive_lock, write_json
 
 FORMAT = 1
 RUN_STATUSES = ("running", "completed", "failed", "cancelled")
@@ -69,15 +68,8 @@ class IngestRunRegistry:
                 runs.append(run)
             write_json(self.path, {"format": FORMAT, "runs": _pruned(runs)})
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return exclusive_lock(self.lock_path)
 
     def _read(self) -> list[dict[str, Any]]:
         try:

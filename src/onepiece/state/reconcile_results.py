@@ -10,29 +10,20 @@ tracker that is down for more than the dashboard already does.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onepiece.atomicio import write_json
+from onepiece.atomicio import exclusive_lock, write_json
 
 
 class ReconcileResults:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.with_name(self.path.name + ".lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return exclusive_lock(self.path.with_name(self.path.name + ".lock"))
 
     def read(self) -> dict[str, dict[str, Any]]:
         """project -> {"scope", "total", "summary", "at"} (an unreadable file reads as empty)."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from onepiece.domain.dashboard import DashboardMetrics, IngestSummary
 from onepiece.services.dashboard_cache import LIMITS
 
 
@@ -31,6 +33,19 @@ class IngestOut(Schema):
     counts: IngestCountsOut
     last_success_at: datetime | None
     failure_streak: int
+
+    @classmethod
+    def of(cls, ingest: IngestSummary) -> IngestOut:
+        return cls(
+            counts=IngestCountsOut(
+                total=ingest.total,
+                successful=ingest.successful,
+                failed=ingest.failed,
+                running=ingest.running,
+            ),
+            last_success_at=ingest.last_success_at,
+            failure_streak=ingest.failure_streak,
+        )
 
 
 class RenderOut(Schema):
@@ -58,6 +73,13 @@ class ReviewProjectOut(Schema):
 class ReviewOut(Schema):
     totals: ReviewTotalsOut
     projects: list[ReviewProjectOut]
+
+    @classmethod
+    def of(cls, metrics: DashboardMetrics) -> ReviewOut:
+        return cls(
+            totals=ReviewTotalsOut(**asdict(metrics.review_totals)),
+            projects=[ReviewProjectOut(**asdict(p)) for p in metrics.review_projects],
+        )
 
 
 class MetricsResponse(Schema):

@@ -11,6 +11,8 @@ from typing import Any
 
 from onepiece.config import Settings
 
+# uvicorn's own default backlog.
+BACKLOG = 2048
 # ``?token=...`` (browsers' WebSocket/EventSource auth) must never reach a log line.
 _TOKEN_IN_QUERY = re.compile(r"((?:^|[?&])token=)[^&\s\"]*", re.IGNORECASE)
 
@@ -38,11 +40,16 @@ def install_log_redaction() -> None:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """Bind before starting so port 0 resolves to a real port we can announce."""
+    """Bind and listen before starting, so port 0 resolves to a real port we can announce.
+
+    Listening at once makes the announcement true: a client that connects while
+    the app is still starting waits in the backlog instead of being refused.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(BACKLOG)
     sock.set_inheritable(True)
     return sock
 

@@ -16,7 +16,7 @@ from onepiece.adapters.trackers.base import HierarchyProgress
 from onepiece.adapters.trackers.local_db import SqliteDatabase
 from onepiece.domain.entities import Asset, Episode, HierarchyResult, Project, Shot, ShotSpec
 from onepiece.domain.entities import Sequence as SequenceEntity
-from onepiece.errors import EntityNotFound, ValidationError
+from onepiece.errors import ValidationError
 
 
 class ProjectsAndHierarchy:
@@ -36,8 +36,8 @@ class ProjectsAndHierarchy:
             row = conn.execute(
                 "SELECT code, name, archived FROM projects WHERE code = ?", (code,)
             ).fetchone()
-        if row is None:
-            raise EntityNotFound(f"project {code} does not exist", context={"project": code})
+            if row is None:
+                raise rows.missing_project(conn, code)
         return rows.project_from_row(row)
 
     def ensure_project(self, code: str, name: str | None = None) -> tuple[Project, bool]:

@@ -218,8 +218,15 @@ def name_some(codes: Sequence[str], limit: int = 10) -> str:
 
 def require_project(conn: sqlite3.Connection, project: str) -> None:
     if conn.execute("SELECT 1 FROM projects WHERE code = ?", (project,)).fetchone() is None:
-        raise EntityNotFound(
-            f"project {project} does not exist in the local tracker",
-            hint="create the project first",
-            context={"project": project},
-        )
+        raise missing_project(conn, project)
+
+
+def missing_project(conn: sqlite3.Connection, project: str) -> EntityNotFound:
+    """The one "no such project" error, naming the projects that do exist (typos show)."""
+    known = [row[0] for row in conn.execute("SELECT code FROM projects ORDER BY code")]
+    where = f"existing projects: {name_some(known)}" if known else "no projects yet"
+    return EntityNotFound(
+        f"project {project} does not exist in the local tracker",
+        hint=f"{where}; `onepiece ingest` or `onepiece shotgrid show-setup` creates one",
+        context={"project": project},
+    )

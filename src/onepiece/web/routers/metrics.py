@@ -16,16 +16,7 @@ from onepiece.domain.dashboard import DashboardMetrics
 from onepiece.services.dashboard import DashboardService
 from onepiece.web.dashboard import install_dashboard
 from onepiece.web.deps import AdminAuth
-from onepiece.web.schemas import (
-    IngestCountsOut,
-    IngestOut,
-    MetricsResponse,
-    RenderOut,
-    ReviewOut,
-    ReviewProjectOut,
-    ReviewTotalsOut,
-    StatusOut,
-)
+from onepiece.web.schemas import IngestOut, MetricsResponse, RenderOut, ReviewOut, StatusOut
 
 router = APIRouter(tags=["dashboard"])
 
@@ -35,24 +26,11 @@ def setup(app: FastAPI) -> None:
 
 
 def metrics_model(metrics: DashboardMetrics) -> MetricsResponse:
-    ingest = metrics.ingest
     return MetricsResponse(
         status=StatusOut(**asdict(metrics.status)),
-        ingest=IngestOut(
-            counts=IngestCountsOut(
-                total=ingest.total,
-                successful=ingest.successful,
-                failed=ingest.failed,
-                running=ingest.running,
-            ),
-            last_success_at=ingest.last_success_at,
-            failure_streak=ingest.failure_streak,
-        ),
+        ingest=IngestOut.of(metrics.ingest),
         render=RenderOut(**asdict(metrics.render)),
-        review=ReviewOut(
-            totals=ReviewTotalsOut(**asdict(metrics.review_totals)),
-            projects=[ReviewProjectOut(**asdict(p)) for p in metrics.review_projects],
-        ),
+        review=ReviewOut.of(metrics),
         message=metrics.message,
     )
 

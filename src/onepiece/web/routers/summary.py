@@ -20,12 +20,10 @@ from onepiece.services.workload import WorkloadSummary, workload_summary
 from onepiece.web.dashboard import DashboardDep, install_dashboard
 from onepiece.web.deps import ReadAuth
 from onepiece.web.schemas import (
-    IngestCountsOut,
     IngestOut,
     RenderOut,
     ReviewOut,
     ReviewProjectOut,
-    ReviewTotalsOut,
     Schema,
     StatusOut,
     StatusTotalsOut,
@@ -68,25 +66,13 @@ class SummaryResponse(Schema):
 
 
 def summary_model(summary: WorkloadSummary) -> SummaryResponse:
-    metrics, ingest = summary.metrics, summary.ingest
+    metrics = summary.metrics
     return SummaryResponse(
         generated_at=summary.generated_at,
         status=StatusOut(**asdict(metrics.status)),
-        ingest=IngestOut(
-            counts=IngestCountsOut(
-                total=ingest.total,
-                successful=ingest.successful,
-                failed=ingest.failed,
-                running=ingest.running,
-            ),
-            last_success_at=ingest.last_success_at,
-            failure_streak=ingest.failure_streak,
-        ),
+        ingest=IngestOut.of(summary.ingest),
         render=RenderOut(**asdict(summary.render)),
-        review=ReviewOut(
-            totals=ReviewTotalsOut(**asdict(metrics.review_totals)),
-            projects=[ReviewProjectOut(**asdict(p)) for p in metrics.review_projects],
-        ),
+        review=ReviewOut.of(metrics),
         projects=[
             ProjectRowOut(
                 code=row.code,
