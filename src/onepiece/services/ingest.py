@@ -40,7 +40,7 @@ from onepiece.errors import (
     VersionConflict,
 )
 from onepiece.services import ingest_report
-from onepiece.services.ingest_commit import CommitBatch
+from onepiece.services.ingest_commit import CommitBatch, discard_uncollected, next_finished
 from onepiece.services.ingest_jobs import build_jobs
 from onepiece.services.ingest_options import IngestOptions
 from onepiece.services.ingest_register import Registrar, prepare_hierarchy
@@ -286,7 +286,7 @@ def _execute(
             futures[future] = (version, row)
             future.add_done_callback(finished.put)
         while len(collected) < len(futures):
-            for future in _next_finished(finished, batch.wait_time()):
+            for future in next_finished(finished, batch.wait_time()):
                 version, row = futures[future]
                 outcome = future.result()
                 collected.add(future)
@@ -305,35 +305,6 @@ def _execute(
         pool.shutdown(wait=True, cancel_futures=True)
         # Nothing staged and not yet committed is acknowledged: drop it all.
         batch.discard()
-        _discard_uncollected(storage, futures, collected)
+        discard_uncollected(storage, futures, collected)
         raise
     pool.shutdown(wait=True)
-
-
-def _next_finished(
-    finished: queue.SimpleQueue[Future[FileOutcome]], timeout: float | None
-) -> list[Future[FileOutcome]]:
-    """Every future finished by now, waiting up to ``timeout`` for the first (None: no limit)."""
-    try:
-        ready = [finished.get(timeout=timeout)]
-    except queue.Empty:
-        return []
-    while True:
-        try:
-            ready.append(finished.get_nowait())
-        except queue.Empty:
-            return ready
-
-
-def _discard_uncollected(
-    storage: Storage,
-    futures: dict[Future[FileOutcome], tuple[PlannedVersion, PlannedFile]],
-    collected: set[Future[FileOutcome]],
-) -> None:
-    staged = []
-    for future in futures:
-        if future in collected or not future.done() or future.cancelled():
-            continue
-        if future.exception() is None and future.result().staged is not None:
-            staged.append(future.result().staged)
-    storage.discard([item for item in staged if item is not None])

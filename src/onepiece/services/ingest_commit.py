@@ -15,8 +15,10 @@ amortise the flushes), ``MAX_BYTES`` bytes, or has waited ``MAX_SECONDS``.
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
 from onepiece.adapters.storage.base import Storage
@@ -79,3 +81,32 @@ class CommitBatch:
         """Drop what is staged (the run stopped): nothing of it is acknowledged."""
         items, self.items, self.size = self.items, [], 0
         self.storage.discard([o.staged for _, _, o in items if o.staged is not None])
+
+
+def next_finished(
+    finished: queue.SimpleQueue[Future[FileOutcome]], timeout: float | None
+) -> list[Future[FileOutcome]]:
+    """Every future finished by now, waiting up to ``timeout`` for the first (None: no limit)."""
+    try:
+        ready = [finished.get(timeout=timeout)]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            ready.append(finished.get_nowait())
+        except queue.Empty:
+            return ready
+
+
+def discard_uncollected(
+    storage: Storage,
+    futures: dict[Future[FileOutcome], tuple[PlannedVersion, PlannedFile]],
+    collected: set[Future[FileOutcome]],
+) -> None:
+    staged = []
+    for future in futures:
+        if future in collected or not future.done() or future.cancelled():
+            continue
+        if future.exception() is None and future.result().staged is not None:
+            staged.append(future.result().staged)
+    storage.discard([item for item in staged if item is not None])
