@@ -147,7 +147,12 @@ def verdict(plan: IngestPlan) -> OnePieceError | None:
     if c["mismatched"]:
         return IntegrityError(f"{c['mismatched']} file(s) did not match their checksum")
     if c["failed"] or c["cancelled"]:
-        return StorageError(f"{c['failed'] + c['cancelled']} file(s) were not transferred")
+        message = f"{c['failed'] + c['cancelled']} file(s) were not transferred"
+        # Name where it went wrong (a full disk, a refused bucket...), not just how often.
+        first = next((r for r in plan.files if r.status is FileStatus.FAILED and r.reason), None)
+        if first is not None:
+            message += f" (first: {first.path}: {first.reason})"
+        return StorageError(message)
     if c["conflicts"]:
         return VersionConflict(f"{c['conflicts']} version(s) conflict with registered ones")
     if c["versions_failed"]:
