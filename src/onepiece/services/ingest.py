@@ -10,6 +10,7 @@ folder is only ever read.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -46,6 +47,7 @@ from onepiece.services.ingest_options import IngestOptions
 from onepiece.services.ingest_register import Registrar, prepare_hierarchy
 from onepiece.services.ingest_scan import ScanResult, check_folder, scan_folder
 from onepiece.services.ingest_transfer import FileJob, FileOutcome, transfer
+from onepiece.state.ingest_locks import delivery_digest, delivery_lock
 from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
 
 
@@ -188,7 +190,8 @@ def run_ingest(
         )
         result.run_id = recorder.run_id
     try:
-        _execute(result, scan, services, events, recorder)
+        with _one_run_per_delivery(plan, services.storage, registry):
+            _execute(result, scan, services, events, recorder)
     except KeyboardInterrupt:
         # Ctrl-C (or SIGTERM, which the CLI turns into one): record, report, return.
         result.status, result.interrupted = "cancelled", True
@@ -204,6 +207,17 @@ def run_ingest(
     result.status = "completed" if result.error is None else "failed"
     _finish(result, recorder, result.error.message if result.error else None)
     return result
+
+
+def _one_run_per_delivery(
+    plan: IngestPlan, storage: Storage, registry: IngestRunRegistry | None
+) -> contextlib.AbstractContextManager[None]:
+    """A second run of the same files waits for the first, then skips what it stored."""
+    if registry is None:
+        return contextlib.nullcontext()
+    keys = (row.key for row in plan.files if row.key is not None)
+    digest = delivery_digest(storage.describe(), plan.bucket, keys)
+    return delivery_lock(registry.path.parent / "ingest-locks", digest)
 
 
 def _finish(result: IngestResult, recorder: RunRecorder | None, error: str | None) -> None:
