@@ -41,7 +41,12 @@ from onepiece.errors import (
     VersionConflict,
 )
 from onepiece.services import ingest_report
-from onepiece.services.ingest_commit import CommitBatch, discard_uncollected, next_finished
+from onepiece.services.ingest_commit import (
+    CommitBatch,
+    confirm_unanswered,
+    discard_uncollected,
+    next_finished,
+)
 from onepiece.services.ingest_jobs import build_jobs
 from onepiece.services.ingest_options import IngestOptions
 from onepiece.services.ingest_register import Registrar, prepare_hierarchy
@@ -269,6 +274,10 @@ def _execute(
     events.planned(len(jobs), sum(row.size for _, row, _ in jobs))
     remaining = {v.code: len(v.files) for v in ready}
     cancel = threading.Event()
+    # Once the storage stops answering (each call bounded by its timeouts and
+    # retries), no further file is started: the run ends within one call's
+    # budget instead of one per file.
+    unanswered: list[str] = []
 
     def run(job: FileJob) -> FileOutcome:
         events.file_started(job.path, job.size)
@@ -279,7 +288,12 @@ def _execute(
             seen += count
             events.advance(job.path, count)
 
-        outcome = transfer(storage, job, tick, cancel)
+        if unanswered:
+            outcome = FileOutcome(FileStatus.FAILED, reason=f"not sent: {unanswered[0]}")
+        else:
+            outcome = transfer(storage, job, tick, cancel)
+            if outcome.unanswered:
+                unanswered.append(outcome.reason or "the storage stopped answering")
         if job.size > seen:  # skipped without reading, or stopped early: the bar still ends
             events.advance(job.path, job.size - seen)
         return outcome
@@ -295,6 +309,8 @@ def _execute(
 
     pool = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="ingest")
     futures: dict[Future[FileOutcome], tuple[PlannedVersion, PlannedFile]] = {}
+    job_of: dict[Future[FileOutcome], FileJob] = {}
+    unconfirmed: list[tuple[PlannedVersion, PlannedFile, FileJob, FileOutcome]] = []
     collected: set[Future[FileOutcome]] = set()
     # Finished futures arrive on a queue: waiting on the set of pending ones
     # (futures.wait) costs O(pending) per call, O(files^2) per run.
@@ -303,13 +319,16 @@ def _execute(
         for version, row, job in jobs:
             future = pool.submit(run, job)
             futures[future] = (version, row)
+            job_of[future] = job
             future.add_done_callback(finished.put)
         while len(collected) < len(futures):
             for future in next_finished(finished, batch.wait_time()):
                 version, row = futures[future]
                 outcome = future.result()
                 collected.add(future)
-                if outcome.staged is not None:
+                if outcome.unanswered:  # settled once the storage is asked again, below
+                    unconfirmed.append((version, row, job_of[future], outcome))
+                elif outcome.staged is not None:
                     batch.add(version, row, outcome)  # final once committed
                 else:
                     settle(version, row, outcome)
@@ -318,6 +337,13 @@ def _execute(
                     settle(version, row, outcome)
             if recorder is not None and recorder.due():  # counting is O(files): throttle
                 recorder.progress(ingest_report.counts(plan))
+        for version, row, outcome in confirm_unanswered(storage, unconfirmed):
+            if outcome.staged is not None:
+                batch.add(version, row, outcome)
+            else:
+                settle(version, row, outcome)
+        for version, row, outcome in batch.commit() if batch else []:
+            settle(version, row, outcome)
         registrar.flush()
     except BaseException:
         cancel.set()

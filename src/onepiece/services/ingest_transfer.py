@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from onepiece.adapters.storage.base import ObjectInfo, StagedObject, Storage
 from onepiece.adapters.storage.streaming import chunk_buffer
 from onepiece.domain.checksums import format_checksum, new_hasher, parse_checksum
 from onepiece.domain.ingest_plan import FileStatus
-from onepiece.errors import IntegrityError, ObjectNotFound, OnePieceError
+from onepiece.errors import IntegrityError, ObjectNotFound, OnePieceError, StorageUnavailable
 
 EXPECTED_METADATA_KEY = "expected-checksum"  # the manifest's checksum, kept beside ours
 
@@ -65,6 +65,7 @@ class FileOutcome:
     checksum: str | None = None
     reason: str | None = None
     staged: StagedObject | None = None  # to commit before the outcome is final
+    unanswered: bool = False  # the storage stopped answering: it may hold the file anyway
 
 
 def transfer(
@@ -104,7 +105,8 @@ def transfer(
     except OnePieceError as exc:
         if cancel.is_set():
             return FileOutcome(FileStatus.CANCELLED, reason="interrupted")
-        return FileOutcome(FileStatus.FAILED, reason=exc.message)
+        unanswered = isinstance(exc, StorageUnavailable)
+        return FileOutcome(FileStatus.FAILED, reason=exc.message, unanswered=unanswered)
     except OSError as exc:
         return FileOutcome(FileStatus.FAILED, reason=f"cannot read {job.path}: {exc.strerror}")
     info = staged.info
@@ -119,6 +121,25 @@ def transfer(
             f"the file changed during the ingest ({job.size} bytes scanned, {info.size} sent)",
         )
     return FileOutcome(FileStatus.UPLOADED, info.checksum, staged=staged)
+
+
+def confirm_stored(storage: Storage, job: FileJob) -> FileOutcome | None:
+    """After a put the storage never answered: the object, if it landed whole and verified.
+
+    Returns an ``uploaded`` outcome to commit, or None when it is not there as
+    sent. Raises StorageUnavailable while the storage still does not answer.
+    """
+    try:
+        found = storage.head(job.bucket, job.key)
+    except ObjectNotFound:
+        return None
+    if not found.checksum or found.size != job.size:
+        return None
+    verdict = _verify_present(replace(job, registered=False), found, lambda count: None)
+    if verdict is None or verdict.status is not FileStatus.SKIPPED:
+        return None
+    reason = "stored; the storage's answer was lost and the object was checked afterwards"
+    return replace(verdict, status=FileStatus.UPLOADED, reason=reason)
 
 
 def _registered_conflict(job: FileJob) -> FileOutcome:
