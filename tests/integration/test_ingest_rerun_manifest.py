@@ -145,3 +145,35 @@ def test_rerun_with_a_wrong_manifest_checksum_is_a_mismatch(
         show, episode, scene, shot, asset, version = name.split(".")[0].split("_")
         key = f"{show}/{episode}/{scene}/{shot}/{asset}/{version}/{name}"
         assert storage.get_bytes(bucket, key) == path.read_bytes()
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_cli_rerun_with_a_wrong_manifest_exits_5(
+    tmp_path: Path, isolated_env: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    if backend == "s3":
+        endpoint = request.getfixturevalue("s3_server")
+        env |= {**endpoint.env(), "ONEPIECE_INGEST_VENDOR_BUCKET": unique_bucket("cli")}
+    folder = tmp_path / "delivery"
+    files = filler_delivery(folder, large_files=1, large_size=4096, frames=3, frame_size=1024)
+    good = _manifest(folder, files, tmp_path / "good.csv", "md5", set())
+    wrong = _manifest(folder, files, tmp_path / "wrong.json", "sha256", {files[0]})
+
+    def ingest(manifest: Path) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "onepiece", "ingest", str(folder), "-p", "demo"]
+        command += ["-s", "FG", "--manifest", str(manifest), "--format", "json"]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+    assert ingest(good).returncode == 0
+    rerun = ingest(wrong)
+
+    assert rerun.returncode == 5, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    assert summary["counts"]["mismatched"] == 1
+    assert summary["counts"]["skipped"] == len(files) - 1
