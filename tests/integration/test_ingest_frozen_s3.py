@@ -119,3 +119,51 @@ def test_files_stored_although_their_answer_was_lost_count_as_stored(
     assert count(result, FileStatus.FAILED) == FILES - in_bucket
     confirmed = [r for r in result.plan.files if "answer was lost" in (r.reason or "")]
     assert confirmed  # at least the file whose answer was lost mid-way
+
+
+@pytest.mark.parametrize("when", ["from the start", "mid-way"])
+def test_cli_on_a_frozen_endpoint_exits_7_in_one_line(
+    tmp_path: Path, proxy: FreezableProxy, s3_server: S3Endpoint, when: str
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    delivery = tmp_path / "delivery"
+    filler_delivery(delivery, large_files=0, frames=FILES, frame_size=64 << 10)
+    env = {
+        **os.environ,
+        **s3_server.env(),
+        "ONEPIECE_STORAGE_ENDPOINT_URL": proxy.url,
+        "ONEPIECE_INGEST_VENDOR_BUCKET": unique_bucket("cli-frozen"),
+        "ONEPIECE_STORAGE_READ_TIMEOUT_SECONDS": "1",
+        "ONEPIECE_STORAGE_CONNECT_TIMEOUT_SECONDS": "1",
+        "ONEPIECE_STORAGE_MAX_ATTEMPTS": "1",
+    }
+    command = [sys.executable, "-m", "onepiece", "ingest", str(delivery), "-p", "demo"]
+    command += ["-s", "FG", "--workers", "2"]
+    if when == "from the start":
+        proxy.freeze()
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    else:
+        proc = subprocess.Popen(
+            command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        )
+        assert proc.stderr is not None
+        lines = []
+        for line in proc.stderr:
+            lines.append(line)
+            if "] uploaded " in line:
+                proxy.freeze()
+                break
+        out, err = proc.communicate(timeout=120)
+        result = subprocess.CompletedProcess(command, proc.returncode, out, "".join(lines) + err)
+
+    assert result.returncode == 7, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "S3 endpoint" in errors[0]
+    registry = Path(os.environ["XDG_DATA_HOME"]) / "onepiece" / "ingest-runs.json"
+    (run,) = json.loads(registry.read_text())["runs"]
+    assert run["status"] == "failed"
