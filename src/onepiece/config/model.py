@@ -61,6 +61,10 @@ class StorageSettings(Section):
     aws_profile: str | None = None
     part_size_mb: int = Field(16, ge=5, le=5120)
     concurrency: int = Field(8, ge=1, le=64)
+    # Every S3 call is bounded: attempts x (connect + read timeout) at most.
+    connect_timeout_seconds: float = Field(5.0, gt=0)
+    read_timeout_seconds: float = Field(60.0, gt=0)
+    max_attempts: int = Field(5, ge=1, le=20)
 
 
 class ShowSettings(Section):

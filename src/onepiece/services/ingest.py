@@ -10,6 +10,7 @@ folder is only ever read.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,12 +41,18 @@ from onepiece.errors import (
     VersionConflict,
 )
 from onepiece.services import ingest_report
-from onepiece.services.ingest_commit import CommitBatch, discard_uncollected, next_finished
+from onepiece.services.ingest_commit import (
+    CommitBatch,
+    confirm_unanswered,
+    discard_uncollected,
+    next_finished,
+)
 from onepiece.services.ingest_jobs import build_jobs
 from onepiece.services.ingest_options import IngestOptions
 from onepiece.services.ingest_register import Registrar, prepare_hierarchy
 from onepiece.services.ingest_scan import ScanResult, check_folder, scan_folder
 from onepiece.services.ingest_transfer import FileJob, FileOutcome, transfer
+from onepiece.state.ingest_locks import delivery_digest, delivery_lock
 from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
 
 
@@ -147,7 +154,12 @@ def verdict(plan: IngestPlan) -> OnePieceError | None:
     if c["mismatched"]:
         return IntegrityError(f"{c['mismatched']} file(s) did not match their checksum")
     if c["failed"] or c["cancelled"]:
-        return StorageError(f"{c['failed'] + c['cancelled']} file(s) were not transferred")
+        message = f"{c['failed'] + c['cancelled']} file(s) were not transferred"
+        # Name where it went wrong (a full disk, a refused bucket...), not just how often.
+        first = next((r for r in plan.files if r.status is FileStatus.FAILED and r.reason), None)
+        if first is not None:
+            message += f" (first: {first.path}: {first.reason})"
+        return StorageError(message)
     if c["conflicts"]:
         return VersionConflict(f"{c['conflicts']} version(s) conflict with registered ones")
     if c["versions_failed"]:
@@ -183,7 +195,8 @@ def run_ingest(
         )
         result.run_id = recorder.run_id
     try:
-        _execute(result, scan, services, events, recorder)
+        with _one_run_per_delivery(plan, services.storage, registry):
+            _execute(result, scan, services, events, recorder)
     except KeyboardInterrupt:
         # Ctrl-C (or SIGTERM, which the CLI turns into one): record, report, return.
         result.status, result.interrupted = "cancelled", True
@@ -199,6 +212,17 @@ def run_ingest(
     result.status = "completed" if result.error is None else "failed"
     _finish(result, recorder, result.error.message if result.error else None)
     return result
+
+
+def _one_run_per_delivery(
+    plan: IngestPlan, storage: Storage, registry: IngestRunRegistry | None
+) -> contextlib.AbstractContextManager[None]:
+    """A second run of the same files waits for the first, then skips what it stored."""
+    if registry is None:
+        return contextlib.nullcontext()
+    keys = (row.key for row in plan.files if row.key is not None)
+    digest = delivery_digest(storage.describe(), plan.bucket, keys)
+    return delivery_lock(registry.path.parent / "ingest-locks", digest)
 
 
 def _finish(result: IngestResult, recorder: RunRecorder | None, error: str | None) -> None:
@@ -250,6 +274,10 @@ def _execute(
     events.planned(len(jobs), sum(row.size for _, row, _ in jobs))
     remaining = {v.code: len(v.files) for v in ready}
     cancel = threading.Event()
+    # Once the storage stops answering (each call bounded by its timeouts and
+    # retries), no further file is started: the run ends within one call's
+    # budget instead of one per file.
+    unanswered: list[str] = []
 
     def run(job: FileJob) -> FileOutcome:
         events.file_started(job.path, job.size)
@@ -260,7 +288,12 @@ def _execute(
             seen += count
             events.advance(job.path, count)
 
-        outcome = transfer(storage, job, tick, cancel)
+        if unanswered:
+            outcome = FileOutcome(FileStatus.FAILED, reason=f"not sent: {unanswered[0]}")
+        else:
+            outcome = transfer(storage, job, tick, cancel)
+            if outcome.unanswered:
+                unanswered.append(outcome.reason or "the storage stopped answering")
         if job.size > seen:  # skipped without reading, or stopped early: the bar still ends
             events.advance(job.path, job.size - seen)
         return outcome
@@ -276,6 +309,8 @@ def _execute(
 
     pool = ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="ingest")
     futures: dict[Future[FileOutcome], tuple[PlannedVersion, PlannedFile]] = {}
+    job_of: dict[Future[FileOutcome], FileJob] = {}
+    unconfirmed: list[tuple[PlannedVersion, PlannedFile, FileJob, FileOutcome]] = []
     collected: set[Future[FileOutcome]] = set()
     # Finished futures arrive on a queue: waiting on the set of pending ones
     # (futures.wait) costs O(pending) per call, O(files^2) per run.
@@ -284,13 +319,16 @@ def _execute(
         for version, row, job in jobs:
             future = pool.submit(run, job)
             futures[future] = (version, row)
+            job_of[future] = job
             future.add_done_callback(finished.put)
         while len(collected) < len(futures):
             for future in next_finished(finished, batch.wait_time()):
                 version, row = futures[future]
                 outcome = future.result()
                 collected.add(future)
-                if outcome.staged is not None:
+                if outcome.unanswered:  # settled once the storage is asked again, below
+                    unconfirmed.append((version, row, job_of[future], outcome))
+                elif outcome.staged is not None:
                     batch.add(version, row, outcome)  # final once committed
                 else:
                     settle(version, row, outcome)
@@ -299,6 +337,13 @@ def _execute(
                     settle(version, row, outcome)
             if recorder is not None and recorder.due():  # counting is O(files): throttle
                 recorder.progress(ingest_report.counts(plan))
+        for version, row, outcome in confirm_unanswered(storage, unconfirmed):
+            if outcome.staged is not None:
+                batch.add(version, row, outcome)
+            else:
+                settle(version, row, outcome)
+        for version, row, outcome in batch.commit() if batch else []:
+            settle(version, row, outcome)
         registrar.flush()
     except BaseException:
         cancel.set()

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 
 from onepiece.adapters.storage.base import Storage
 from onepiece.domain.ingest_plan import FileStatus, PlannedFile, PlannedVersion
-from onepiece.errors import StorageError
-from onepiece.services.ingest_transfer import FileOutcome
+from onepiece.errors import OnePieceError, StorageError, StorageUnavailable
+from onepiece.services.ingest_transfer import FileJob, FileOutcome, confirm_stored
 
 FIRST_FILES = 8
 MAX_FILES = 1024
@@ -110,3 +110,24 @@ def discard_uncollected(
         if future.exception() is None and future.result().staged is not None:
             staged.append(future.result().staged)
     storage.discard([item for item in staged if item is not None])
+
+
+def confirm_unanswered(
+    storage: Storage, unconfirmed: list[tuple[PlannedVersion, PlannedFile, FileJob, FileOutcome]]
+) -> list[tuple[PlannedVersion, PlannedFile, FileOutcome]]:
+    """Ask again about the files whose put went unanswered: the report says what is stored."""
+    settled = []
+    reachable = True
+    for version, row, job, outcome in unconfirmed:
+        if reachable:
+            try:
+                outcome = confirm_stored(storage, job) or replace(outcome, unanswered=False)
+            except StorageUnavailable:
+                reachable = False  # still not answering: one wait, not one per file
+            except OnePieceError:
+                pass
+        if outcome.unanswered:  # never checked: say so rather than claim it is absent
+            reason = f"{outcome.reason}; the storage may hold it: run the ingest again to check"
+            outcome = replace(outcome, reason=reason)
+        settled.append((version, row, outcome))
+    return settled

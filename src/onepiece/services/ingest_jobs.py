@@ -63,12 +63,14 @@ def _job(
 ) -> FileJob:
     assert row.key is not None
     algorithm, expected, from_tracker = options.checksum, row.expected_checksum, False
+    manifest = None
     if registered is not None and registered.checksum:
         # Compare like with like: hash in the algorithm the Version was registered with,
         # and for a single file the registered checksum is the file's own.
         algorithm = registered.checksum.partition(":")[0]
         if not version.media.is_sequence:
-            expected, from_tracker = registered.checksum, True
+            # The manifest's checksum is still checked, on every run.
+            expected, from_tracker, manifest = registered.checksum, True, row.expected_checksum
     folder = stored.get(posixpath.dirname(row.key))
     return FileJob(
         path=row.path,
@@ -80,6 +82,7 @@ def _job(
         expected=expected,
         registered=registered is not None,
         expected_is_registered=from_tracker,
+        manifest=manifest,
         resume=options.resume,
         metadata={"version-code": version.code} if version.code.isascii() else None,
         listed=folder is not None,

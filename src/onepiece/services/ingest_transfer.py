@@ -5,8 +5,10 @@ Decision per file (``transfer``):
 1. With resume on, or when its Version is already registered, ``head`` the
    destination. An object that is there with a checksum and the right size is
    checked without sending anything: against the manifest's checksum when the
-   manifest gives one in the same algorithm (no read at all), otherwise by
-   hashing the local file (one read). Equal: ``skipped``.
+   object already records it (no read at all), otherwise by hashing the local
+   file (one read). Equal: ``skipped``. The manifest's checksum is checked on
+   every run, also when the Version is registered and the registered checksum
+   decides the rest: a wrong one is a ``mismatch`` whatever is stored.
 2. If it differs and the Version is already registered, it is a ``conflict``:
    nothing is sent, nothing overwritten.
 3. Otherwise the file is staged with ``storage.stage_file``, which hashes in
@@ -23,14 +25,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from onepiece.adapters.storage.base import ObjectInfo, StagedObject, Storage
 from onepiece.adapters.storage.streaming import chunk_buffer
 from onepiece.domain.checksums import format_checksum, new_hasher, parse_checksum
 from onepiece.domain.ingest_plan import FileStatus
-from onepiece.errors import IntegrityError, ObjectNotFound, OnePieceError
+from onepiece.errors import IntegrityError, ObjectNotFound, OnePieceError, StorageUnavailable
 
 EXPECTED_METADATA_KEY = "expected-checksum"  # the manifest's checksum, kept beside ours
 
@@ -50,6 +52,7 @@ class FileJob:
     expected: str | None = None  # manifest checksum, or the registered one
     registered: bool = False  # its Version exists already: never overwrite
     expected_is_registered: bool = False  # ``expected`` came from the tracker
+    manifest: str | None = None  # the manifest's checksum when ``expected`` is the registered one
     resume: bool = True
     metadata: Mapping[str, str] | None = None
     listed: bool = False  # its folder was listed: ``known`` is what is there (None: nothing)
@@ -62,6 +65,7 @@ class FileOutcome:
     checksum: str | None = None
     reason: str | None = None
     staged: StagedObject | None = None  # to commit before the outcome is final
+    unanswered: bool = False  # the storage stopped answering: it may hold the file anyway
 
 
 def transfer(
@@ -79,31 +83,36 @@ def transfer(
                 verdict = _verify_present(job, found, tick)
                 if verdict is not None:
                     return verdict
+        # The manifest's checksum is checked while sending; the registered one after.
+        check = job.manifest or job.expected
         staged = storage.stage_file(
             job.bucket,
             job.key,
             job.source,
             checksum_algorithm=job.algorithm,
-            expected_checksum=job.expected,
-            metadata={**(job.metadata or {}), **_expected_metadata(job.expected)},
+            expected_checksum=check,
+            metadata={**(job.metadata or {}), **_expected_metadata(check)},
             progress=tick,
         )
     except Cancelled:
         return FileOutcome(FileStatus.CANCELLED, reason="interrupted")
     except IntegrityError as exc:
-        if job.expected_is_registered:
-            reason = f"differs from the registered version's checksum {job.expected}; not stored"
-            return FileOutcome(FileStatus.CONFLICT, reason=reason)
+        if job.expected_is_registered and not job.manifest:
+            return _registered_conflict(job)
         actual = exc.context.get("actual")
-        message = f"checksum mismatch: expected {job.expected}, got {actual}" if actual else None
+        message = f"checksum mismatch: expected {check}, got {actual}" if actual else None
         return FileOutcome(FileStatus.MISMATCH, reason=message or exc.message)
     except OnePieceError as exc:
         if cancel.is_set():
             return FileOutcome(FileStatus.CANCELLED, reason="interrupted")
-        return FileOutcome(FileStatus.FAILED, reason=exc.message)
+        unanswered = isinstance(exc, StorageUnavailable)
+        return FileOutcome(FileStatus.FAILED, reason=exc.message, unanswered=unanswered)
     except OSError as exc:
         return FileOutcome(FileStatus.FAILED, reason=f"cannot read {job.path}: {exc.strerror}")
     info = staged.info
+    if job.manifest and job.expected_is_registered and info.checksum != job.expected:
+        storage.discard([staged])
+        return _registered_conflict(job)
     if info.size != job.size:
         storage.discard([staged])
         return FileOutcome(
@@ -112,6 +121,30 @@ def transfer(
             f"the file changed during the ingest ({job.size} bytes scanned, {info.size} sent)",
         )
     return FileOutcome(FileStatus.UPLOADED, info.checksum, staged=staged)
+
+
+def confirm_stored(storage: Storage, job: FileJob) -> FileOutcome | None:
+    """After a put the storage never answered: the object, if it landed whole and verified.
+
+    Returns an ``uploaded`` outcome to commit, or None when it is not there as
+    sent. Raises StorageUnavailable while the storage still does not answer.
+    """
+    try:
+        found = storage.head(job.bucket, job.key)
+    except ObjectNotFound:
+        return None
+    if not found.checksum or found.size != job.size:
+        return None
+    verdict = _verify_present(replace(job, registered=False), found, lambda count: None)
+    if verdict is None or verdict.status is not FileStatus.SKIPPED:
+        return None
+    reason = "stored; the storage's answer was lost and the object was checked afterwards"
+    return replace(verdict, status=FileStatus.UPLOADED, reason=reason)
+
+
+def _registered_conflict(job: FileJob) -> FileOutcome:
+    reason = f"differs from the registered version's checksum {job.expected}; not stored"
+    return FileOutcome(FileStatus.CONFLICT, reason=reason)
 
 
 def _probe(storage: Storage, job: FileJob) -> ObjectInfo | None:
@@ -133,23 +166,22 @@ def _verify_present(
 ) -> FileOutcome | None:
     """The outcome when the object already there settles it, or None to send the file."""
     assert found.checksum is not None
-    if found.size == job.size and job.expected:
-        stored = {found.checksum, found.metadata.get(EXPECTED_METADATA_KEY, "")}
-        if job.expected in stored:
-            return _skipped(found)
+    # The manifest's checksum first: a wrong one is a mismatch, as into a fresh bucket.
+    wanted = [c for c in (job.manifest, job.expected) if c]  # each one must hold
     if found.size == job.size:
-        wanted = [found.checksum] + ([job.expected] if job.expected else [])
-        local = hash_file(job.source, wanted, tick)
-        same_as_stored = local[0] == found.checksum
-        matches_manifest = job.expected is None or local[-1] == job.expected
-        if same_as_stored and matches_manifest:
+        stored = {found.checksum, found.metadata.get(EXPECTED_METADATA_KEY, "")}
+        if wanted and all(checksum in stored for checksum in wanted):
             return _skipped(found)
-        if not matches_manifest:
-            return FileOutcome(
-                FileStatus.MISMATCH,
-                local[0],
-                f"checksum mismatch: expected {job.expected}, got {local[-1]}",
-            )
+        local = hash_file(job.source, [found.checksum, *wanted], tick)
+        for checksum, actual in zip(wanted, local[1:], strict=True):
+            if actual != checksum:
+                return FileOutcome(
+                    FileStatus.MISMATCH,
+                    local[0],
+                    f"checksum mismatch: expected {checksum}, got {actual}",
+                )
+        if local[0] == found.checksum:
+            return _skipped(found)
     if job.registered:
         return FileOutcome(
             FileStatus.CONFLICT,

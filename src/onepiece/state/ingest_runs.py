@@ -11,11 +11,18 @@ cannot carry the lock), read, change their own run, and write atomically, so
 concurrent ingests never lose each other's runs and readers never see half a
 file. A run left ``running`` by a process that died (killed, power cut) is
 marked ``failed`` by the next writer on the same host.
+
+A full disk must not lose the record of the run it ends: each run keeps a
+small reserve file ``<file>.reserve-<run id>`` beside the registry while it
+runs, and deletes it to make room when its final write finds no space left
+(``ENOSPC``). Progress writes that fail are skipped (the final one counts);
+a final write that still fails is a StorageError naming the registry file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import os
@@ -28,10 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from onepiece.atomicio import exclusive_lock, write_json
+from onepiece.errors import StorageError
 
 FORMAT = 1
 RUN_STATUSES = ("running", "completed", "failed", "cancelled")
 MAX_RUNS = 1000  # oldest finished runs are dropped beyond this
+RESERVE_SLACK = 256 * 1024  # room for the final record beyond the registry's current size
 log = logging.getLogger(__name__)
 
 
@@ -55,11 +64,60 @@ class IngestRunRegistry:
     def get(self, run_id: str) -> dict[str, Any] | None:
         return next((run for run in self._read() if run.get("id") == run_id), None)
 
-    def save(self, run: dict[str, Any]) -> None:
-        """Insert or replace ``run`` (by id) under the lock."""
+    def save(self, run: dict[str, Any], *, use_reserve: bool = False) -> None:
+        """Insert or replace ``run`` (by id) under the lock.
+
+        With ``use_reserve``, a full disk frees the run's reserve and tries again.
+        Raises StorageError naming the registry when it cannot be written.
+        """
+        try:
+            self._save(run)
+        except OSError as exc:
+            if not (use_reserve and exc.errno == errno.ENOSPC and self.release(run["id"])):
+                raise self._write_error(exc) from exc
+            try:
+                self._save(run)
+            except OSError as again:
+                raise self._write_error(again) from again
+
+    def reserve(self, run_id: str) -> None:
+        """Set room aside for ``run_id``'s final record (best effort)."""
+        try:
+            size = self.path.stat().st_size
+        except OSError:
+            size = 0
+        path = self._reserve_path(run_id)
+        try:
+            with open(path, "wb") as handle:
+                # Real blocks, not a sparse file: they are what a full disk gives back.
+                handle.write(bytes(size + RESERVE_SLACK))
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    def release(self, run_id: str) -> bool:
+        """Delete ``run_id``'s reserve; False when there was none."""
+        try:
+            self._reserve_path(run_id).unlink()
+        except OSError:
+            return False
+        return True
+
+    def _reserve_path(self, run_id: str) -> Path:
+        return self.path.with_name(f"{self.path.name}.reserve-{run_id}")
+
+    def _write_error(self, exc: OSError) -> StorageError:
+        return StorageError(
+            f"cannot write the ingest run registry {self.path}: {exc.strerror or exc}",
+            hint="free space on that disk (or fix its permissions), then run the ingest again",
+            context={"errno": exc.errno},
+        )
+
+    def _save(self, run: dict[str, Any]) -> None:
         with self._locked():
             runs = self._read()
-            _expire_dead(runs)
+            for dead in _expire_dead(runs):
+                self.release(dead)  # a killed run's reserve is no use to anyone
             for index, existing in enumerate(runs):
                 if existing.get("id") == run["id"]:
                     runs[index] = run
@@ -103,8 +161,10 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _expire_dead(runs: list[dict[str, Any]]) -> None:
+def _expire_dead(runs: list[dict[str, Any]]) -> list[str]:
+    """Mark the runs of dead processes on this host failed; returns their ids."""
     host = socket.gethostname()
+    expired = []
     for run in runs:
         pid = run.get("pid")
         if (
@@ -117,6 +177,8 @@ def _expire_dead(runs: list[dict[str, Any]]) -> None:
             run["status"] = "failed"
             run["error"] = f"the ingest process (pid {pid}) ended without finishing"
             run["completed_at"] = run.get("updated_at") or utc_now()
+            expired.append(str(run.get("id")))
+    return expired
 
 
 def _pruned(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -169,6 +231,7 @@ class RunRecorder:
         }
         recorder = cls(registry, run, interval=interval)
         recorder._write()
+        registry.reserve(recorder.run_id)
         return recorder
 
     @property
@@ -182,7 +245,11 @@ class RunRecorder:
     def progress(self, counts: dict[str, int]) -> None:
         self.run["counts"] = dict(counts)
         if self.due():
-            self._write()
+            try:
+                self._write()
+            except StorageError as exc:  # the run goes on; its final write counts
+                self._last = self.clock()
+                log.warning("%s", exc.message)
 
     def finish(
         self,
@@ -196,9 +263,12 @@ class RunRecorder:
         self.run.update(
             status=status, counts=dict(counts), summary=summary, error=error, completed_at=utc_now()
         )
-        self._write()
+        try:
+            self._write(final=True)
+        finally:
+            self.registry.release(self.run_id)
 
-    def _write(self) -> None:
+    def _write(self, *, final: bool = False) -> None:
         self.run["updated_at"] = utc_now()
-        self.registry.save(self.run)
+        self.registry.save(self.run, use_reserve=final)
         self._last = self.clock()

@@ -118,7 +118,11 @@ class Stager:
         return StagedObject(object_info(bucket, key, record, stat.st_mtime_ns), pending)
 
     def commit(self, staged: Sequence[StagedObject]) -> list[OSError | None]:
-        return commit_pending([self._pending(item) for item in staged], self.flusher)
+        pending = [self._pending(item) for item in staged]
+        for item, pend in zip(staged, pending, strict=True):
+            if pend.temp is None:  # found stored: a rerun may write nothing else here
+                self.owner.sweep_committed(self.root / item.info.bucket, pend.destination.parent)
+        return commit_pending(pending, self.flusher)
 
     def discard(self, staged: Sequence[StagedObject]) -> None:
         discard_pending([self._pending(item) for item in staged if item.handle is not None])

@@ -9,6 +9,12 @@ the process dies (also on NFS, where flock is a POSIX lock). A writer touching
 a folder for the first time (unless it just made it) removes the temps whose
 owner lock it can take, or whose lock file is gone: nobody will ever publish them. A live owner's
 temps are never touched. Temps named otherwise (older versions) are left.
+
+A rerun that finds everything stored writes no temp file at all, yet it
+commits (flushes) what it found: so committing also removes dead owners'
+lock files in the bucket and their temps in the committed folders
+(``sweep_committed``). Liveness is the lock itself, never a pid: a pid can be
+reused by another process, a released flock cannot be held by a dead one.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ class TempOwner:
         self._lock = threading.Lock()
         self._held: dict[Path, int] = {}  # bucket folder -> fd holding our owner lock
         self._swept: set[Path] = set()
+        self._owners_swept: set[Path] = set()
         weakref.finalize(self, _release, self._held, self.token)
 
     def tag(self, bucket_dir: Path) -> str | None:
@@ -51,7 +58,17 @@ class TempOwner:
                     return None
                 self._held[bucket_dir] = fd
                 _sweep_owners(bucket_dir, self.token)
+                self._owners_swept.add(bucket_dir)
         return self.token
+
+    def sweep_committed(self, bucket_dir: Path, folder: Path) -> None:
+        """Once per bucket and folder: what dead writers left where this storage commits."""
+        with self._lock:
+            sweep_owners = bucket_dir not in self._owners_swept
+            self._owners_swept.add(bucket_dir)
+        if sweep_owners:
+            _sweep_owners(bucket_dir, self.token)
+        self.sweep_once(bucket_dir, folder)
 
     def sweep_once(self, bucket_dir: Path, folder: Path) -> None:
         """Sweep ``folder`` the first time this storage writes there."""

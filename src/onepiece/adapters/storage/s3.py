@@ -84,6 +84,9 @@ def create(settings: Settings) -> S3Storage:
         profile=config.aws_profile,
         part_size=config.part_size_mb * MIB,
         concurrency=config.concurrency,
+        max_attempts=config.max_attempts,
+        connect_timeout=config.connect_timeout_seconds,
+        read_timeout=config.read_timeout_seconds,
     )
 
 

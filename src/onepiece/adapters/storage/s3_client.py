@@ -37,7 +37,9 @@ def make_client(
         options["request_checksum_calculation"] = "when_required"
         options["response_checksum_validation"] = "when_required"
     config = Config(
-        retries={"mode": "standard", "max_attempts": max_attempts},
+        # total_max_attempts counts the first try (botocore's max_attempts counts retries
+        # only): a call waits at most max_attempts x (connect + read timeout).
+        retries={"mode": "standard", "total_max_attempts": max_attempts},
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
         max_pool_connections=max_pool_connections,
