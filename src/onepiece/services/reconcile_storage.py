@@ -22,7 +22,7 @@ from onepiece.adapters.storage.naming import validate_bucket, validate_prefix
 from onepiece.adapters.storage.s3 import S3Storage
 from onepiece.domain.checksums import format_checksum, new_hasher, parse_checksum
 from onepiece.domain.reconcile import StoredObject, TrackedFile, canonical
-from onepiece.errors import ObjectNotFound, ValidationError
+from onepiece.errors import ObjectNotFound, StorageError, ValidationError
 from onepiece.services.file_copy import CHUNK, hash_file
 
 MAX_WORKERS = 8
@@ -118,6 +118,11 @@ def _hash_object(
             checksum, size = hash_file(path, algorithm, width)
         except FileNotFoundError as exc:
             raise ObjectNotFound(f"no object {storage.uri(found.bucket, found.key)}") from exc
+        except OSError as exc:
+            raise StorageError(
+                f"cannot read {path} to verify it: {exc.strerror or exc}",
+                hint="check the file's permissions, or run without --verify",
+            ) from exc
         if progress is not None:
             progress(size)
         return checksum
