@@ -95,7 +95,7 @@ def _stored(
         show = (settings.show_code or project) + "/"
         for bucket in (settings.ingest.vendor_bucket, settings.ingest.client_bucket):
             prefixes[bucket] = {show}
-    tracked_keys = {(t.bucket, t.key) for t in tracked if t.checksum}
+    tracked_keys = {(t.bucket, t.key) for t in tracked}
     objects: list[StoredObject] = []
     for bucket, bucket_prefixes in sorted(prefixes.items()):
         for prefix in sorted(bucket_prefixes):

@@ -37,11 +37,13 @@ def list_stored(
         return _local_files(storage, bucket, prefix)
     objects = []
     for info in storage.list(bucket, prefix):
-        checksum = info.checksum
-        if checksum is None and (bucket, info.key) in tracked_keys:
-            # S3 listings carry no metadata: ask for the checksum we compare.
+        checksum, described = info.checksum, True
+        if checksum is None:
+            # S3 listings carry no metadata: ask for the checksum we compare, and
+            # whether an object the tracker lacks was written by OnePiece at all.
             checksum = storage.head(bucket, info.key).checksum
-        objects.append(StoredObject(bucket, info.key, info.size, checksum))
+            described = checksum is not None or (bucket, info.key) in tracked_keys
+        objects.append(StoredObject(bucket, info.key, info.size, checksum, described))
     return objects
 
 
