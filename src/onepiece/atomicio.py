@@ -26,6 +26,10 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         # Name the file the caller asked for, not our hidden temporary.
         raise type(exc)(exc.errno, exc.strerror, str(path)) from exc
     try:
+        # mkstemp makes the file 0600 and the rename keeps that: deliverables
+        # would be unreadable to colleagues and transfer services. Give it the
+        # mode a plain open() would have.
+        os.fchmod(fd, 0o666 & ~current_umask())
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
@@ -53,6 +57,24 @@ def exclusive_lock(lock_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where the system allows.
+
+    Setting and restoring it (the only portable way) races with other threads
+    creating files, so Linux's /proc answer is preferred.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def fsync_dir(folder: Path) -> None:

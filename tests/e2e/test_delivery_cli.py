@@ -210,3 +210,22 @@ def test_sync_to_and_from_through_the_cli_with_a_profile(
 
     unsigned = onepiece("aws", "sync-to", *common, "--local-path", str(local), env=env)
     assert unsigned.returncode == 7, unsigned.stdout + unsigned.stderr
+
+
+def test_validate_reconcile_verify_reports_mismatch_with_progress_and_pure_json(
+    onepiece: Run, world: World
+) -> None:
+    """Issue 14.3: a stored file changed by hand is a mismatch, never "missing"."""
+    stored = world.settings.storage_root / world.media_bucket / "FG/ep010/0010"
+    (stored / "FG_ep010_sc02_0010_comp_v004.mov").write_bytes(b"z" * 1000)
+    result = onepiece(
+        "validate", "reconcile", "-p", PROJECT, "--verify", "--format", "json", env=env_for(world)
+    )
+    assert result.returncode == 10, result.stderr
+    data = json.loads(result.stdout)
+    kinds = {d["subject"]: d["kind"] for d in data["differences"]}
+    assert kinds == {
+        "FG_ep010_sc02_0010_comp_v004": "mismatch",
+        "FG_ep010_sc02_0010_comp_v005": "checksum_mismatch",
+    }
+    assert "verify:" in result.stderr and "Traceback" not in result.stderr

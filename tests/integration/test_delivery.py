@@ -171,3 +171,47 @@ def test_output_inside_the_local_storage_tree_is_refused(tmp_path: Path) -> None
     with pytest.raises(ValidationError, match="inside the source tree"):
         deliver(world.services, request_for(world, output=inside))
     assert not inside.exists()
+
+
+def partial_versions(world: World) -> None:
+    """v004 complete; v002 lost a middle frame; v003's last stored frame was changed."""
+    world.add_clip("FG_ep010_sc02_0010_comp_v004", b"clip" * 100)
+    frames = {1001: b"f1" * 50, 1002: b"f2" * 60, 1003: b"f3" * 70}
+    world.add_sequence("FG_ep010_sc02_0020_comp_v002", frames)
+    world.add_sequence("FG_ep010_sc02_0020_comp_v003", frames)
+    world.services.storage.delete(
+        world.media_bucket, f"{PROJECT}/ep010/0020/FG_ep010_sc02_0020_comp_v002.1002.exr"
+    )
+    world.put(f"{PROJECT}/ep010/0020/FG_ep010_sc02_0020_comp_v003.1003.exr", b"other" * 14)
+
+
+def test_a_version_is_delivered_whole_or_not_at_all(world: World) -> None:
+    """Issue 14.2: no frame of an incomplete or unverified sequence goes out."""
+    partial_versions(world)
+    prefix = world.tmp / "manifests" / "FG_client"
+
+    planned = deliver(world.services, request_for(world, dry_run=True))
+    # A dry run reads no media: it sees v002 incomplete, not v003 changed.
+    assert {p.version for p in planned.planned} == {
+        "FG_ep010_sc02_0010_comp_v004",
+        "FG_ep010_sc02_0020_comp_v003",
+    }
+    result = deliver(world.services, request_for(world, manifest_prefix=prefix))
+
+    members, manifest = read_back(Path(result.record.zip_path or ""))
+    media = [name for name in members if not name.endswith(("manifest.json", "manifest.csv"))]
+    assert media == [
+        "FG_client/ep010/sc02/0010/FG_ep010_sc02_0010_comp_v004/FG_ep010_sc02_0010_comp_v004.mov"
+    ]
+    assert [e["version"] for e in manifest["entries"]] == ["FG_ep010_sc02_0010_comp_v004"]
+    on_disk = json.loads((prefix.parent / "FG_client.json").read_text())
+    assert on_disk["entries"] == manifest["entries"]
+    assert "v002" not in (prefix.parent / "FG_client.csv").read_text()
+    kinds = {(p.version, p.kind) for p in result.problems}
+    assert kinds == {
+        ("FG_ep010_sc02_0020_comp_v002", "missing_media"),
+        ("FG_ep010_sc02_0020_comp_v003", "checksum_mismatch"),
+    }
+    record = DeliveryRegistry(world.settings.delivery_registry_path).get(PROJECT, result.record.id)
+    assert record.versions == ["FG_ep010_sc02_0010_comp_v004"]
+    assert record.entry_count == 1 and record.total_bytes == 400

@@ -85,3 +85,88 @@ def test_shot_scope_reports_shots_without_media_and_unknown_shot_folders(world: 
         ("shot_without_media", "0099"),
         ("shot_unknown_to_tracker", "0555"),
     }
+
+
+def replace_stored(world: World, key: str, data: bytes, *, keep_metadata: bool) -> None:
+    """Change stored bytes behind OnePiece's back, as a hand copy or another tool would.
+
+    On S3 the object's metadata (its recorded checksum) is kept or dropped;
+    on local storage the file is rewritten in place, leaving its sidecar.
+    """
+    storage = world.services.storage
+    if world.settings.storage.backend == "local":
+        (world.settings.storage_root / world.media_bucket / key).write_bytes(data)
+        return
+    metadata = storage.head(world.media_bucket, key).metadata if keep_metadata else {}
+    storage.client.put_object(  # type: ignore[attr-defined]
+        Bucket=world.media_bucket, Key=key, Body=data, Metadata=metadata
+    )
+
+
+def differences(world: World, **options: object) -> dict[str, tuple[str, str]]:
+    found = reconcile(
+        world.services.tracker, world.services.storage, world.settings, PROJECT, **options
+    )  # type: ignore[arg-type]
+    return {d.subject: (d.kind, d.detail) for d in found}
+
+
+def test_changed_stored_bytes_are_reported_as_mismatch(world: World) -> None:
+    """Issue 14.3: sizes always compared; --verify re-hashes; never "missing"."""
+    clip = "FG/ep010/0010/{}.mov"
+    world.add_clip("FG_ep010_sc02_0010_comp_v001", b"a" * 100)
+    world.add_clip("FG_ep010_sc02_0010_comp_v002", b"b" * 100)
+    world.add_clip("FG_ep010_sc02_0010_comp_v003", b"c" * 100)
+    world.add_clip("FG_ep010_sc02_0010_comp_v007", b"d" * 100)
+    world.add_clip("FG_ep010_sc02_0010_comp_v008", b"e" * 100)
+    world.add_sequence("FG_ep010_sc02_0020_comp_v001", {1: b"x" * 30, 2: b"y" * 30})
+    # Other bytes, other size: metadata kept, and metadata dropped.
+    replace_stored(
+        world, clip.format("FG_ep010_sc02_0010_comp_v001"), b"A" * 90, keep_metadata=True
+    )
+    replace_stored(
+        world, clip.format("FG_ep010_sc02_0010_comp_v002"), b"B" * 120, keep_metadata=False
+    )
+    # Other bytes, same size: metadata kept, and dropped; and one frame of a sequence.
+    replace_stored(
+        world, clip.format("FG_ep010_sc02_0010_comp_v003"), b"C" * 100, keep_metadata=True
+    )
+    replace_stored(
+        world, clip.format("FG_ep010_sc02_0010_comp_v007"), b"D" * 100, keep_metadata=False
+    )
+    replace_stored(
+        world, "FG/ep010/0020/FG_ep010_sc02_0020_comp_v001.0002.exr", b"Y" * 30, keep_metadata=True
+    )
+
+    cheap = differences(world)
+    assert cheap["FG_ep010_sc02_0010_comp_v001"][0] == "mismatch"
+    assert cheap["FG_ep010_sc02_0010_comp_v002"][0] == "mismatch"
+    assert "size 90" in cheap["FG_ep010_sc02_0010_comp_v001"][1]
+    assert "FG_ep010_sc02_0010_comp_v008" not in cheap
+    if world.settings.storage.backend == "local":
+        # The sidecar no longer describes the file: changed, not missing.
+        assert cheap["FG_ep010_sc02_0010_comp_v003"][0] == "mismatch"
+    assert {kind for kind, _ in cheap.values()} <= {"mismatch"}
+
+    seen: list[int] = []
+    verified = differences(world, verify=True, progress=seen.append)
+    assert {subject: kind for subject, (kind, _) in verified.items()} == {
+        "FG_ep010_sc02_0010_comp_v001": "mismatch",
+        "FG_ep010_sc02_0010_comp_v002": "mismatch",
+        "FG_ep010_sc02_0010_comp_v003": "mismatch",
+        "FG_ep010_sc02_0010_comp_v007": "mismatch",
+        "FG_ep010_sc02_0020_comp_v001": "mismatch",
+    }
+    assert sum(seen) > 0
+
+
+def test_stray_files_in_a_version_folder_are_reported(world: World) -> None:
+    """Issue 14.3: a file dropped next to a Version's media by hand is reported."""
+    world.add_clip("FG_ep010_sc02_0010_comp_v004", b"a" * 10)
+    if world.settings.storage.backend == "local":
+        folder = world.settings.storage_root / world.media_bucket / "FG/ep010/0010"
+        (folder / "dropped_by_hand.mov").write_bytes(b"stray")
+    else:
+        world.services.storage.client.put_object(  # type: ignore[attr-defined]
+            Bucket=world.media_bucket, Key="FG/ep010/0010/dropped_by_hand.mov", Body=b"stray"
+        )
+    assert kinds(world) == {("unexpected", "dropped_by_hand.mov")}

@@ -42,3 +42,25 @@ def test_rolled_back_entry_leaves_a_valid_archive_without_it(tmp_path: Path) -> 
         assert archive.namelist() == ["P/good.mov", "P/manifest.json"]
         assert archive.testzip() is None
     assert target.stat().st_size < 3000 + 7000
+
+
+def test_rolling_back_to_a_mark_drops_a_whole_version(tmp_path: Path) -> None:
+    frames = []
+    for index in range(3):
+        frame = tmp_path / f"f{index}.exr"
+        frame.write_bytes(bytes([65 + index]) * 2000)
+        frames.append(frame)
+    target = tmp_path / "out.zip"
+    with target.open("w+b") as handle:
+        package = ZipPackage(handle)
+        package.add_file("P/clip.mov", frames[0], algorithm="md5")
+        mark = package.mark()
+        for index, frame in enumerate(frames):
+            package.add_file(f"P/seq/f{index}.exr", frame, algorithm="md5")
+        package.rollback_to(mark)
+        package.add_file("P/other.mov", frames[1], algorithm="md5")
+        package.close()
+    with zipfile.ZipFile(target) as archive:
+        assert archive.namelist() == ["P/clip.mov", "P/other.mov"]
+        assert archive.testzip() is None
+    assert target.stat().st_size < 3 * 2000 + 1000

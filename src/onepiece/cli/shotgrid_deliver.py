@@ -137,13 +137,17 @@ def package_playlist(
     destination: Path = typer.Option(..., "--destination", help="Folder to create it in."),
     recipient: Recipient = typer.Option(Recipient.client, "--recipient", help="client or vendor."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing package."),
+    link: bool = typer.Option(
+        False, "--link", help="Hard-link read-only local masters instead of copying them."
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Plan and check, write nothing."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Build a MediaShuttle-ready folder of a playlist's Versions, with a manifest.
 
-    Files are hard-linked when the media is on the same filesystem, copied
-    otherwise, and verified against their recorded checksums either way.
+    Local media is reflinked where the filesystem can, copied otherwise, so
+    editing a delivered file never edits the master; --link hard-links masters
+    that are read-only. Every file is verified against its recorded checksum.
     """
     from onepiece.services.playlist_package import PackageRequest
     from onepiece.services.playlist_package import package_playlist as run
@@ -156,6 +160,7 @@ def package_playlist(
         recipient=recipient.value,
         overwrite=overwrite,
         dry_run=dry_run,
+        link=link,
     )
     with byte_progress("package", None) as (advance, on_file):
         result = run(services, request, progress=advance, on_file=on_file)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from onepiece.cli.context import (
     project_option,
     resolve_project,
 )
-from onepiece.cli.tables import print_csv, print_table
+from onepiece.cli.tables import byte_progress, print_csv, print_table
 
 validate_app = typer.Typer(
     rich_markup_mode=None,
@@ -37,6 +39,11 @@ class ReportFormat(StrEnum):
     csv = "csv"
 
 
+@contextlib.contextmanager
+def _no_progress() -> Iterator[tuple[Callable[[int], None], Callable[[str], None]]]:
+    yield (lambda _n: None), (lambda _name: None)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(validate_app, name="validate")
 
@@ -53,12 +60,18 @@ def reconcile(
     output: ReportFormat = typer.Option(
         ReportFormat.text, "--format", help="text (a table), json or csv."
     ),
+    verify: bool = typer.Option(
+        False, "--verify", help="Re-hash every tracked stored file (reads all the media)."
+    ),
 ) -> None:
     """Compare tracker, storage and manifests; exit 10 when they differ.
 
-    Reports versions missing from storage, objects the tracker does not know,
-    and checksum mismatches (tracker or manifest against storage); with
-    --scope shots, shots without media and shot folders the tracker lacks.
+    Reports files missing from storage, stored files that are not what the
+    tracker recorded (mismatch: size, changed outside OnePiece, or with
+    --verify their re-hashed bytes), objects the tracker does not know, stray
+    files no OnePiece write made (unexpected), and checksum mismatches
+    (tracker or manifest against the stored metadata); with --scope shots,
+    shots without media and shot folders the tracker lacks.
     """
     from onepiece.domain.reconcile import summarise
     from onepiece.services.reconcile import reconcile as run
@@ -66,14 +79,18 @@ def reconcile(
 
     project = resolve_project(ctx, project)
     services = container(ctx)
-    differences = run(
-        services.tracker,
-        services.storage,
-        services.settings,
-        project,
-        scope=scope.value,
-        manifests=manifests,
-    )
+    with byte_progress("verify", None) if verify else _no_progress() as (advance, on_item):
+        differences = run(
+            services.tracker,
+            services.storage,
+            services.settings,
+            project,
+            scope=scope.value,
+            manifests=manifests,
+            verify=verify,
+            progress=advance,
+            on_file=on_item,
+        )
     record_result(services.settings, project, scope.value, differences)
     rows = [d.to_dict() for d in differences]
     columns = ["kind", "subject", "location", "detail"]

@@ -17,7 +17,9 @@ from onepiece.errors import ValidationError
 
 Kind = Literal[
     "missing_from_storage",
+    "mismatch",  # the stored bytes are not the tracked file (size, changed, re-hash)
     "unknown_to_tracker",
+    "unexpected",  # a file in storage that no OnePiece write made (no metadata)
     "checksum_mismatch",
     "manifest_mismatch",
     "shot_without_media",
@@ -32,6 +34,7 @@ class TrackedFile:
     bucket: str
     key: str
     checksum: str | None = None
+    size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,9 @@ class StoredObject:
     bucket: str
     key: str
     size: int
-    checksum: str | None = None
+    checksum: str | None = None  # recorded in the object's metadata
+    described: bool = True  # False: local file its metadata does not describe (changed, stray)
+    rehashed: str | None = None  # the stored bytes hashed again (--verify)
 
 
 @dataclass(frozen=True)
@@ -88,18 +93,14 @@ def compare_versions(
         if found is None:
             differences.append(Difference("missing_from_storage", item.version, where))
             continue
-        want, have = canonical(item.checksum), canonical(found.checksum)
-        if differ(want, have):
-            differences.append(
-                Difference(
-                    "checksum_mismatch", item.version, where, f"tracker {want}, storage {have}"
-                )
-            )
+        difference = _stored_difference(item, found)
+        if difference is not None:
+            differences.append(Difference(difference[0], item.version, where, difference[1]))
     for bucket, key in sorted(objects):
         if (bucket, key) not in known:
-            differences.append(
-                Difference("unknown_to_tracker", PurePosixPath(key).name, f"{bucket}/{key}")
-            )
+            kind: Kind = "unknown_to_tracker" if objects[bucket, key].described else "unexpected"
+            detail = "" if kind == "unknown_to_tracker" else "not written by OnePiece (no metadata)"
+            differences.append(Difference(kind, PurePosixPath(key).name, f"{bucket}/{key}", detail))
     by_name = {PurePosixPath(key).name: o for (_b, key), o in objects.items()}
     for name, checksum in sorted((manifest or {}).items()):
         found = by_name.get(name)
@@ -119,6 +120,22 @@ def compare_versions(
                 )
             )
     return differences
+
+
+def _stored_difference(item: TrackedFile, found: StoredObject) -> tuple[Kind, str] | None:
+    """How a stored file differs from the tracked one, checked from cheapest to dearest."""
+    if item.size is not None and found.size != item.size:
+        return "mismatch", f"size {found.size}, tracker {item.size}"
+    if not found.described:
+        return "mismatch", "changed outside OnePiece: its metadata no longer describes it"
+    want, have = canonical(item.checksum), canonical(found.checksum)
+    if differ(want, have):
+        return "checksum_mismatch", f"tracker {want}, storage {have}"
+    # Re-hashed bytes against what the object records, else what the tracker does.
+    recorded = have or want
+    if differ(recorded, canonical(found.rehashed)):
+        return "mismatch", f"stored bytes hash to {found.rehashed}, recorded {recorded}"
+    return None
 
 
 def shot_folder(key: str, layout: str) -> str | None:

@@ -1,8 +1,10 @@
 """Deliver approved Versions: verify, package as a ZIP, upload, record.
 
 One read pass over the media: each file is hashed while it is written into
-the ZIP; a file whose digest differs from its recorded checksum is rolled
-back out of the archive and reported. The ZIP is written atomically, then
+the ZIP. A Version goes out whole or not at all (delivery_versions.py): one
+with a file missing is skipped before any of its files is written, and a file
+whose digest differs from its recorded checksum takes its Version's entries
+back out of the archive; both are reported. The ZIP is written atomically, then
 uploaded with its manifests to the context's bucket and recorded in the
 delivery registry.
 """
@@ -34,6 +36,7 @@ from onepiece.domain.safe_paths import slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound
 from onepiece.services.delivery_paths import check_output, manifest_paths
 from onepiece.services.delivery_upload import check_bucket, upload_delivery
+from onepiece.services.delivery_versions import by_version, left_out, missing_media
 from onepiece.services.media_source import MediaSource
 from onepiece.services.upstream import frame_checksums, load_upstream
 from onepiece.services.zip_package import ZipPackage
@@ -184,13 +187,11 @@ def _nothing(problems: list[Problem]) -> NothingToDo:
 def _dry_run(record: DeliveryRecord, plan_: DeliveryPlan, media: MediaSource) -> DeliveryResult:
     ready: list[PlannedFile] = []
     problems = list(plan_.problems)
-    for planned in plan_.files:
-        if media.exists(planned.source):
-            ready.append(planned)
-        else:
-            problems.append(
-                Problem(planned.version, "missing_media", "media not found", planned.source)
-            )
+    for _version, files in by_version(plan_.files):
+        missing = missing_media(files, media)
+        problems.extend(missing)
+        if not missing:
+            ready.extend(files)
     if not ready:
         raise _nothing(problems)
     size = sum(p.expected_size or 0 for p in ready)
@@ -221,12 +222,24 @@ def _write_zip(
         with atomic_writer(output, "wb") as handle:
             package = ZipPackage(handle)
             try:
-                for planned in plan_.files:
-                    if on_file is not None:
-                        on_file(planned.name)
-                    entry = _add(package, planned, media, default_algorithm, progress, result)
-                    if entry is not None:
-                        result.entries.append(entry)
+                for _version, files in by_version(plan_.files):
+                    missing = missing_media(files, media)
+                    if missing:
+                        result.problems.extend(missing)
+                        continue
+                    mark = package.mark()
+                    entries: list[DeliveredFile] = []
+                    for planned in files:
+                        if on_file is not None:
+                            on_file(planned.name)
+                        entry = _add(package, planned, files, media, default_algorithm, progress)
+                        if isinstance(entry, Problem):
+                            result.problems.append(entry)
+                            package.rollback_to(mark)
+                            break
+                        entries.append(entry)
+                    else:
+                        result.entries.extend(entries)
                 if not result.entries:
                     raise _NothingWritten
                 result.record = _replace(
@@ -251,13 +264,18 @@ def _write_zip(
 def _add(
     package: ZipPackage,
     planned: PlannedFile,
+    version_files: list[PlannedFile],
     media: MediaSource,
     default_algorithm: str,
     progress: Callable[[int], None] | None,
-    result: DeliveryResult,
-) -> DeliveredFile | None:
-    def problem(kind: Any, reason: str) -> None:
-        result.problems.append(Problem(planned.version, kind, reason, planned.source))
+) -> DeliveredFile | Problem:
+    """Write one file into the ZIP; a Problem when it is missing or does not verify.
+
+    On a Problem the caller rolls the whole Version back out of the archive.
+    """
+
+    def problem(kind: Any, reason: str) -> Problem:
+        return Problem(planned.version, kind, left_out(reason, version_files), planned.source)
 
     try:
         expected = _expected(planned, media)
@@ -271,23 +289,20 @@ def _add(
                 progress=progress,
             )
     except ObjectNotFound:
-        problem("missing_media", "media not found")
-        return None
+        return problem("missing_media", "media not found")
     except IntegrityError as exc:
-        problem("checksum_mismatch", exc.message)
-        return None
+        return problem("checksum_mismatch", exc.message)
     except OSError as exc:
-        problem("missing_media", f"cannot read media: {exc.strerror or exc}")
-        return None
-    mismatch = None
+        return problem("missing_media", f"cannot read media: {exc.strerror or exc}")
     if expected and written.checksum != f"{algorithm}:{digest}":
-        mismatch = f"checksum {written.checksum} does not match recorded {expected}"
-    elif planned.expected_size is not None and written.size != planned.expected_size:
-        mismatch = f"size {written.size} does not match recorded {planned.expected_size}"
-    if mismatch:
-        package.rollback_last(planned.name)
-        problem("checksum_mismatch", mismatch)
-        return None
+        return problem(
+            "checksum_mismatch", f"checksum {written.checksum} does not match recorded {expected}"
+        )
+    if planned.expected_size is not None and written.size != planned.expected_size:
+        return problem(
+            "checksum_mismatch",
+            f"size {written.size} does not match recorded {planned.expected_size}",
+        )
     return DeliveredFile(
         name=planned.name,
         version=planned.version,

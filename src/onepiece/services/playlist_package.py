@@ -2,8 +2,9 @@
 
 The folder is built under a temporary name beside its final place and
 renamed when complete, so a half-built package never looks finished. Local
-media is hard-linked when it shares the filesystem (copied otherwise); remote
-media is downloaded straight into the package. Every file is verified
+media is reflinked where the filesystem can (copied otherwise), hard-linked
+only with ``link`` and a read-only master; remote media is downloaded
+straight into the package. Every file is verified
 against its recorded checksum; failures are reported and left out.
 """
 
@@ -33,6 +34,7 @@ from onepiece.domain.delivery import (
 from onepiece.domain.entities import Version
 from onepiece.domain.safe_paths import slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound, ValidationError
+from onepiece.services.delivery_versions import by_version, left_out, missing_media
 from onepiece.services.file_copy import place_file
 from onepiece.services.media_source import MediaSource
 from onepiece.services.upstream import frame_checksums
@@ -48,6 +50,7 @@ class PackageRequest:
     recipient: str = "client"
     overwrite: bool = False
     dry_run: bool = False
+    link: bool = False  # hard-link read-only masters instead of reflinking/copying
 
 
 @dataclass
@@ -67,6 +70,12 @@ class PackageResult:
             "manifest": str(self.manifest) if self.manifest else None,
             "dry_run": self.dry_run,
         }
+
+
+@dataclass(frozen=True)
+class _Placing:
+    default_algorithm: str  # for media with no recorded checksum
+    link: bool  # hard-link read-only masters
 
 
 def _versions(services: Container, request: PackageRequest) -> tuple[list[Version], list[Problem]]:
@@ -124,25 +133,27 @@ def package_playlist(
     media = MediaSource(services.storage, root=root)
     try:
         if request.dry_run:
-            for planned in plan.files:
-                if media.exists(planned.source):
-                    result.entries.append(_unverified(planned))
-                else:
-                    result.problems.append(
-                        Problem(planned.version, "missing_media", "media not found", planned.source)
-                    )
+            for _version, files in by_version(plan.files):
+                missing = missing_media(files, media)
+                result.problems.extend(missing)
+                if not missing:
+                    result.entries.extend(_unverified(planned) for planned in files)
             return result
         destination.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=destination))
         try:
-            for planned in plan.files:
-                if on_file is not None:
-                    on_file(planned.name)
-                entry = _place(planned, staging, media, settings.ingest.checksum, result)
-                if entry is not None:
-                    result.entries.append(entry)
-                    if progress is not None:
-                        progress(entry.size)
+            for _version, files in by_version(plan.files):
+                entries = _place_version(
+                    files,
+                    staging,
+                    media,
+                    _Placing(settings.ingest.checksum, request.link),
+                    result,
+                    on_file,
+                )
+                result.entries.extend(entries)
+                if progress is not None:
+                    progress(sum(entry.size for entry in entries))
             if not result.entries:
                 raise NothingToDo("nothing to package: no file passed verification")
             _finish(result, staging, name)
@@ -169,20 +180,57 @@ def _unverified(planned: PlannedFile) -> DeliveredFile:
     )
 
 
+def _place_version(
+    files: list[PlannedFile],
+    staging: Path,
+    media: MediaSource,
+    placing: _Placing,
+    result: PackageResult,
+    on_file: Callable[[str], None] | None,
+) -> list[DeliveredFile]:
+    """Every file of one Version, or none (its problems are added to ``result``)."""
+    missing = missing_media(files, media)
+    if missing:
+        result.problems.extend(missing)
+        return []
+    placed: list[DeliveredFile] = []
+    for planned in files:
+        if on_file is not None:
+            on_file(planned.name)
+        entry = _place(planned, files, staging, media, placing)
+        if isinstance(entry, Problem):
+            result.problems.append(entry)
+            for name in [*(done.name for done in placed), planned.name]:
+                _discard(staging / name, staging)
+            return []
+        placed.append(entry)
+    return placed
+
+
 def _place(
-    planned: PlannedFile, staging: Path, media: MediaSource, default: str, result: PackageResult
-) -> DeliveredFile | None:
+    planned: PlannedFile,
+    version_files: list[PlannedFile],
+    staging: Path,
+    media: MediaSource,
+    placing: _Placing,
+) -> DeliveredFile | Problem:
     target = staging / planned.name
+
+    def problem(kind: Any, reason: str) -> Problem:
+        return Problem(planned.version, kind, left_out(reason, version_files), planned.source)
+
     try:
         expected = planned.expected_checksum
         if expected is None:
             with contextlib.suppress(ObjectNotFound):
                 expected = media.recorded_checksum(planned.source)
-        algorithm, digest = parse_checksum(expected) if expected else (default, "")
+        algorithm, digest = (
+            parse_checksum(expected) if expected else (placing.default_algorithm, "")
+        )
         location = media.native(planned.source)
         if location.path is not None:
             checksum, size, _how = place_file(
-                Path(location.path), target, algorithm, len(digest) or None
+                Path(location.path), target, algorithm, len(digest) or None, link=placing.link
             )
         else:
             assert location.bucket and location.key
@@ -190,26 +238,13 @@ def _place(
             info = media.storage.get_file(location.bucket, location.key, target)
             checksum, size = info.checksum or "", info.size
     except (ObjectNotFound, FileNotFoundError):
-        result.problems.append(
-            Problem(planned.version, "missing_media", "media not found", planned.source)
-        )
-        return None
+        return problem("missing_media", "media not found")
     except IntegrityError as exc:
-        result.problems.append(
-            Problem(planned.version, "checksum_mismatch", exc.message, planned.source)
-        )
-        return None
+        return problem("checksum_mismatch", exc.message)
     if expected and checksum != f"{algorithm}:{digest}":
-        _discard(target, staging)
-        result.problems.append(
-            Problem(
-                planned.version,
-                "checksum_mismatch",
-                f"checksum {checksum} does not match recorded {expected}",
-                planned.source,
-            )
+        return problem(
+            "checksum_mismatch", f"checksum {checksum} does not match recorded {expected}"
         )
-        return None
     return DeliveredFile(
         planned.name,
         planned.version,
@@ -227,12 +262,13 @@ def _discard(target: Path, staging: Path) -> None:
     """Remove a rejected file and the folders only it needed."""
     target.unlink(missing_ok=True)
     folder = target.parent
-    while folder != staging and not any(folder.iterdir()):
+    while folder != staging and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
 
 
 def _finish(result: PackageResult, staging: Path, name: str) -> None:
+    result.record["versions"] = sorted({e.version for e in result.entries})
     result.record["entry_count"] = len(result.entries)
     result.record["total_bytes"] = sum(e.size for e in result.entries)
     document = manifest_document(result.record, result.entries, result.problems)

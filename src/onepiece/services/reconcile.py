@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from onepiece.adapters.storage.base import Storage
@@ -29,7 +29,8 @@ from onepiece.domain.reconcile import (
     summarise,
 )
 from onepiece.errors import ObjectNotFound, ValidationError
-from onepiece.services.upstream import frame_checksums, load_upstream
+from onepiece.services.reconcile_storage import Progress, list_stored, rehash
+from onepiece.services.upstream import load_upstream
 from onepiece.state.reconcile_results import ReconcileResults
 
 SCOPES = ("versions", "shots")
@@ -45,7 +46,10 @@ def _bucket_key(uri: str, settings: Settings) -> tuple[str, str] | None:
 
 
 def tracked_files(
-    versions: Sequence[Version], checksums: dict[str, str], settings: Settings
+    versions: Sequence[Version],
+    checksums: dict[str, str],
+    settings: Settings,
+    sizes: Mapping[str, int] | None = None,
 ) -> tuple[list[TrackedFile], list[Difference]]:
     """Every file the tracker expects (frames expanded); unreadable paths are differences."""
     tracked: list[TrackedFile] = []
@@ -57,26 +61,26 @@ def tracked_files(
             location = parse_storage_uri(version.path)
             name = location.name
             if sequence_token(name) is None:
-                files = [(version.path, version.checksum)]
+                files = [(version.path, version.checksum, version.size)]
             else:
                 frames = expand_frames(
                     name, version.frame_range, version.frame_first, version.frame_last
                 )
                 uris = [with_name(version.path, file_name) for _frame, file_name in frames]
-                files = [(uri, checksums.get(uri)) for uri in uris]
+                files = [(uri, checksums.get(uri), (sizes or {}).get(uri)) for uri in uris]
         except ValidationError as exc:
             problems.append(
                 Difference("missing_from_storage", version.code, version.path, exc.message)
             )
             continue
-        for uri, checksum in files:
+        for uri, checksum, size in files:
             found = _bucket_key(uri, settings)
             if found is None:
                 problems.append(
                     Difference("missing_from_storage", version.code, uri, "outside the storage")
                 )
                 continue
-            tracked.append(TrackedFile(version.code, found[0], found[1], checksum))
+            tracked.append(TrackedFile(version.code, found[0], found[1], checksum, size))
     return tracked, problems
 
 
@@ -91,20 +95,14 @@ def _stored(
         show = (settings.show_code or project) + "/"
         for bucket in (settings.ingest.vendor_bucket, settings.ingest.client_bucket):
             prefixes[bucket] = {show}
-    tracked_keys = {(t.bucket, t.key) for t in tracked if t.checksum}
+    tracked_keys = {(t.bucket, t.key) for t in tracked}
     objects: list[StoredObject] = []
     for bucket, bucket_prefixes in sorted(prefixes.items()):
         for prefix in sorted(bucket_prefixes):
             try:
-                listing = list(storage.list(bucket, prefix))
+                objects += list_stored(storage, bucket, prefix, tracked_keys)
             except ObjectNotFound:  # the bucket does not exist: nothing stored there
                 continue
-            for info in listing:
-                checksum = info.checksum
-                if checksum is None and (bucket, info.key) in tracked_keys:
-                    # S3 listings carry no metadata: ask for the checksum we compare.
-                    checksum = storage.head(bucket, info.key).checksum
-                objects.append(StoredObject(bucket, info.key, info.size, checksum))
     return objects
 
 
@@ -116,13 +114,26 @@ def reconcile(
     *,
     scope: str = "versions",
     manifests: Sequence[Path] = (),
+    verify: bool = False,
+    progress: Progress | None = None,
+    on_file: Callable[[str], None] | None = None,
 ) -> list[Difference]:
+    """Differences between tracker, storage and manifests.
+
+    Sizes are always compared; ``verify`` also re-hashes every tracked stored
+    file (``progress`` gets the bytes read) to catch same-size replacements.
+    """
     if scope not in SCOPES:
         raise ValidationError(f"unknown scope {scope!r}", hint="versions or shots")
     tracker.get_project(project)
     versions = tracker.list_versions(project)
-    tracked, problems = tracked_files(versions, frame_checksums(tracker, project), settings)
+    published = tracker.list_published_files(project)
+    checksums = {p.path: p.checksum for p in published if p.checksum}
+    sizes = {p.path: p.size for p in published if p.size is not None}
+    tracked, problems = tracked_files(versions, checksums, settings, sizes)
     stored = _stored(storage, tracked, settings, project)
+    if verify and scope == "versions":
+        stored = rehash(storage, tracked, stored, progress=progress, on_file=on_file)
     if scope == "shots":
         shots = [shot.code for shot in tracker.list_shots(project)]
         version_shots = {v.code: v.shot for v in versions}

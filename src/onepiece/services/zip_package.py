@@ -2,10 +2,11 @@
 
 Entries are STORED (media is already compressed) with ZIP64 forced so sets
 over 4 GiB work. Each file is hashed in the same read that writes it into the
-archive. When the digest does not match what was recorded, the entry is
-rolled back: the archive is truncated to where the entry began and the entry
-is dropped from the central directory, so a mismatched file is never
-delivered and the media is still read only once.
+archive. When the digest does not match what was recorded, the entries of
+that Version are rolled back: the archive is truncated to where the first
+began and they are dropped from the central directory, so a mismatched file
+(or the rest of its Version) is never delivered and the media is still read
+only once.
 """
 
 from __future__ import annotations
@@ -68,21 +69,33 @@ class ZipPackage:
         info.external_attr = 0o644 << 16
         self._zip.writestr(info, data)
 
-    def rollback_last(self, name: str) -> None:
-        """Remove the entry just written (it failed verification).
+    def mark(self) -> int:
+        """A point to roll back to: the number of entries written so far."""
+        return len(self._zip.filelist)
 
-        zipfile has no removal API; the last entry's bytes run from its local
-        header to the current end, so truncating there and dropping it from
-        the central-directory lists leaves a valid archive.
+    def rollback_to(self, mark: int) -> None:
+        """Remove every entry written since ``mark`` (a Version that failed as a whole).
+
+        zipfile has no removal API; the entries since ``mark`` run from the
+        first one's local header to the current end, so truncating there and
+        dropping them from the central-directory lists leaves a valid archive.
         """
-        info = self._zip.filelist[-1]
-        if info.filename != name:
-            raise RuntimeError(f"cannot roll back {name!r}: it is not the last entry")
-        self._zip.filelist.pop()
-        del self._zip.NameToInfo[name]
-        self._handle.seek(info.header_offset)
+        dropped = self._zip.filelist[mark:]
+        if not dropped:
+            return
+        del self._zip.filelist[mark:]
+        for info in dropped:
+            self._zip.NameToInfo.pop(info.filename, None)
+        offset = dropped[0].header_offset
+        self._handle.seek(offset)
         self._handle.truncate()
-        self._zip.start_dir = info.header_offset
+        self._zip.start_dir = offset
+
+    def rollback_last(self, name: str) -> None:
+        """Remove the entry just written (it failed verification)."""
+        if not self._zip.filelist or self._zip.filelist[-1].filename != name:
+            raise RuntimeError(f"cannot roll back {name!r}: it is not the last entry")
+        self.rollback_to(len(self._zip.filelist) - 1)
 
     def close(self) -> None:
         self._zip.close()
