@@ -134,6 +134,12 @@ def read_toml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
             hint="fix the syntax at that line; see docs/configuration.md",
             context={"file": str(path)},
         ) from exc
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, 100,000 nested arrays
+        raise ConfigError(
+            f"malformed TOML in {path}: {str(exc).split(':')[0] or 'nested too deeply'}",
+            hint="fix the value; see docs/configuration.md",
+            context={"file": str(path)},
+        ) from exc
     return data, _line_index(text)
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from onepiece.domain.checksums import parse_checksum
+from onepiece.domain.structured_text import csv_problem, loads_json
 from onepiece.errors import ValidationError
 
 MANIFEST_FIELDS = (
@@ -183,7 +184,7 @@ def _csv_rows(text: str, name: str) -> list[tuple[str, int, dict[str, str]]]:
     except StopIteration:
         raise ValidationError(f"manifest {name} is empty") from None
     except csv.Error as exc:
-        raise ValidationError(f"manifest {name} is not valid CSV: {exc}") from exc
+        raise csv_problem(exc, f"manifest {name}", 1) from exc
     columns = [column.strip().lower() for column in header]
     missing = [key for key in REQUIRED_FIELDS if key not in columns]
     if missing:
@@ -206,7 +207,7 @@ def _csv_rows(text: str, name: str) -> list[tuple[str, int, dict[str, str]]]:
                 )
             rows.append((f"line {line}", line, row))
     except csv.Error as exc:
-        raise ValidationError(f"manifest {name} is not valid CSV at line {start}: {exc}") from exc
+        raise csv_problem(exc, f"manifest {name}", start) from exc
     return rows
 
 
@@ -215,12 +216,7 @@ class _Located(dict[str, Any]):
 
 
 def _json_rows(text: str, name: str) -> list[tuple[str, int, dict[str, str]]]:
-    try:
-        data = _load_with_lines(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            f"manifest {name} is not valid JSON: {exc.msg} at line {exc.lineno}"
-        ) from exc
+    data = loads_json(text, f"manifest {name}", loads=_load_with_lines)
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, list):
         raise ValidationError(

@@ -9,7 +9,6 @@ upload is verified against that checksum.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -24,9 +23,11 @@ from onepiece.bootstrap import Container
 from onepiece.domain.dcc import SceneName, check_dcc, check_show_type, parse_scene_name
 from onepiece.domain.entities import PublishedFile, ShotSpec, Version
 from onepiece.domain.safe_paths import safe_component
+from onepiece.domain.structured_text import loads_json
 from onepiece.errors import ValidationError
 from onepiece.services.dcc_inputs import PackageFile, collect_inputs
 from onepiece.services.file_copy import copy_with_hash
+from onepiece.services.input_files import read_text
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,7 @@ class PublishResult:
 
 
 def _load_metadata(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ValidationError(f"metadata file {path} does not exist") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"metadata {path} is not valid JSON: {exc}") from exc
+    data = loads_json(read_text(path, "metadata file"), f"metadata {path}")
     if not isinstance(data, dict):
         raise ValidationError(f"metadata {path} must be a JSON object")
     return data

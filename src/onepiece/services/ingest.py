@@ -46,6 +46,7 @@ from onepiece.services.ingest_options import IngestOptions
 from onepiece.services.ingest_register import Registrar, prepare_hierarchy
 from onepiece.services.ingest_scan import ScanResult, check_folder, scan_folder
 from onepiece.services.ingest_transfer import FileJob, FileOutcome, transfer
+from onepiece.services.input_files import read_text
 from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
 
 
@@ -100,14 +101,7 @@ class IngestResult:
 
 
 def load_manifest(path: Path, show: str) -> Manifest:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValidationError(f"manifest {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"manifest {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ValidationError(f"cannot read manifest {path}: {exc.strerror}") from exc
+    text = read_text(path, "manifest", encoding="utf-8-sig")
     return parse_manifest(text, detect_format(path.name, text), name=path.name, show_code=show)
 
 

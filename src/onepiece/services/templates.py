@@ -96,7 +96,7 @@ def apply_tree(
     progress: Progress | None = None,
 ) -> AppliedTree:
     _format_for(path)
-    data = load_yaml_or_json(path)
+    data = load_yaml_or_json(path, "project tree")
     if not isinstance(data, dict):
         raise ValidationError(f"{path}: a project tree is a mapping (see docs/cli_walkthroughs.md)")
     replay = specs_from_tree(data)
