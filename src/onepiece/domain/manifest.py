@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from onepiece.domain.checksums import parse_checksum
+from onepiece.domain.safe_paths import check_name
 from onepiece.domain.structured_text import csv_problem, loads_json
 from onepiece.errors import ValidationError
 
@@ -39,6 +40,7 @@ MANIFEST_FIELDS = (
     "delivery_path",
     "checksum",
 )
+NAME_KEYS = ("show", "episode", "scene", "shot", "asset")
 REQUIRED_FIELDS = ("show", "episode", "scene", "shot", "asset", "version", "delivery_path")
 ManifestFormat = Literal["csv", "json"]
 _ERROR = "\x00error"  # row key carrying a structural problem (never a real column name)
@@ -153,6 +155,8 @@ def _entry(where: str, line: int, row: Mapping[str, str], show_code: str | None)
         raise ValidationError(f"missing values for {', '.join(missing)}")
     values = {key: row[key].strip() for key in REQUIRED_FIELDS}
     delivery_path = normalize_delivery_path(values["delivery_path"])
+    for key in NAME_KEYS:  # they become tracker codes and storage keys
+        check_name(values[key], key)
     version = parse_version(values["version"])
     if show_code and values["show"].upper() != show_code.upper():
         raise ValidationError(f"show {values['show']!r} does not match the show code {show_code!r}")

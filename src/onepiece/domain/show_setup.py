@@ -35,7 +35,8 @@ COLUMN_ALIASES = {
     "cut_first": "cut_in",
     "cut_last": "cut_out",
 }
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# \Z, not $: "$" would let a trailing newline into a code; no ".." (issue 14).
+CODE = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 
 @dataclass(frozen=True)

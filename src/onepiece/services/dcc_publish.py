@@ -22,7 +22,7 @@ from onepiece.atomicio import fsync_dir, write_json
 from onepiece.bootstrap import Container
 from onepiece.domain.dcc import SceneName, check_dcc, check_show_type, parse_scene_name
 from onepiece.domain.entities import PublishedFile, ShotSpec, Version
-from onepiece.domain.safe_paths import safe_component
+from onepiece.domain.safe_paths import check_name
 from onepiece.domain.structured_text import loads_json
 from onepiece.errors import ValidationError
 from onepiece.services.dcc_inputs import PackageFile, collect_inputs
@@ -82,11 +82,11 @@ def publish(
     dcc = check_dcc(request.dcc)
     scene = parse_scene_name(request.scene_name)
     show_type = check_show_type(request.show_type)
-    show = safe_component(request.show_code, what="show code")
+    show = check_name(request.show_code, "show code")
     bucket = validate_bucket(request.bucket)
     metadata = _load_metadata(request.metadata)
     inputs = collect_inputs(request.renders, request.previews, request.otio, request.metadata)
-    project = request.project or services.settings.project or show
+    project = check_name(request.project or services.settings.project or show, "project")
     package = request.destination.expanduser().resolve() / scene.name
     if package.exists():
         raise ValidationError(

@@ -31,7 +31,7 @@ from onepiece.domain.delivery import (
     plan_delivery,
 )
 from onepiece.domain.entities import Version
-from onepiece.domain.safe_paths import slug
+from onepiece.domain.safe_paths import check_name, slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound, ValidationError
 from onepiece.services.file_copy import place_file
 from onepiece.services.media_source import MediaSource
@@ -48,6 +48,10 @@ class PackageRequest:
     recipient: str = "client"
     overwrite: bool = False
     dry_run: bool = False
+
+    def __post_init__(self) -> None:
+        check_name(self.project, "project")
+        check_name(self.playlist, "playlist")
 
 
 @dataclass

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from onepiece.adapters.trackers.base import Tracker
+from onepiece.domain.safe_paths import check_name
 from onepiece.domain.show_setup import (
     SetupTemplate,
     ShowSetupPlan,
@@ -145,6 +146,7 @@ def run_show_setup(
     progress: Progress | None = None,
 ) -> SetupSummary:
     """Create what the plan needs and is missing; ``dry_run`` only reports it."""
+    check_name(project, "project")
     if not plan.valid:
         raise ValidationError(
             f"{len(plan.errors)} problem(s) in the show setup; nothing was created",

@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from onepiece import atomicio
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.project_tree import build_tree, specs_from_tree
+from onepiece.domain.safe_paths import check_name
 from onepiece.domain.show_setup import ShowSetupPlan
 from onepiece.errors import ValidationError
 from onepiece.services.show_setup import Progress, SetupSummary, load_yaml_or_json, run_show_setup
@@ -95,6 +96,7 @@ def apply_tree(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> AppliedTree:
+    check_name(project, "project")
     _format_for(path)
     data = load_yaml_or_json(path, "project tree")
     if not isinstance(data, dict):
