@@ -158,7 +158,7 @@ def _entry(where: str, line: int, row: Mapping[str, str], show_code: str | None)
     for key in NAME_KEYS:  # they become tracker codes and storage keys
         check_name(values[key], key)
     version = parse_version(values["version"])
-    if show_code and values["show"].upper() != show_code.upper():
+    if show_code and values["show"] != show_code:  # case-sensitive, as in file names
         raise ValidationError(f"show {values['show']!r} does not match the show code {show_code!r}")
     checksum = None
     if (raw := (row.get("checksum") or "").strip()) != "":

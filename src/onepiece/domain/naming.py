@@ -122,7 +122,8 @@ def parse_name(filename: str, rules: NamingRules) -> ParsedName:
         if not frame_text.isdigit():
             raise ValidationError(f"bad frame number {frame_text!r}")
         frame = int(frame_text)
-    if rules.show_code and fields["show"].upper() != rules.show_code.upper():
+    # Case-sensitive (docs/decisions.md): "fg_..." is not a file of show "FG".
+    if rules.show_code and fields["show"] != rules.show_code:
         raise ValidationError(
             f"show {fields['show']!r} in the name does not match the show code {rules.show_code!r}",
             hint="pass the right --show-code or fix the file name",
