@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.atomicio import fsync_dir, write_json
 from onepiece.bootstrap import Container
 from onepiece.domain.dcc import SceneName, check_dcc, check_show_type, parse_scene_name
@@ -83,7 +82,7 @@ def publish(
     scene = parse_scene_name(request.scene_name)
     show_type = check_show_type(request.show_type)
     show = check_name(request.show_code, "show code")
-    bucket = validate_bucket(request.bucket)
+    bucket = services.storage.check_bucket(request.bucket)
     metadata = _load_metadata(request.metadata)
     inputs = collect_inputs(request.renders, request.previews, request.otio, request.metadata)
     project = check_name(request.project or services.settings.project or show, "project")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,9 +106,14 @@ def load_manifest(path: Path, show: str) -> Manifest:
     return parse_manifest(text, detect_format(path.name, text), name=path.name, show_code=show)
 
 
-def plan_ingest(options: IngestOptions) -> tuple[IngestPlan, ScanResult]:
-    """Scan and plan; reads the folder's names and the manifest, writes nothing."""
-    validate_bucket(options.bucket)  # a typo fails before anything is scanned or recorded
+def plan_ingest(
+    options: IngestOptions, check_bucket: Callable[[str], str] = validate_bucket
+) -> tuple[IngestPlan, ScanResult]:
+    """Scan and plan; reads the folder's names and the manifest, writes nothing.
+
+    ``check_bucket`` is the storage's own rule (a local folder takes ``vendor_in``).
+    """
+    check_bucket(options.bucket)  # a typo fails before anything is scanned or recorded
     rules = compile_rules(options.name_pattern, options.show)
     layout = compile_layout(options.layout)
     root = check_folder(options.folder)
@@ -158,7 +164,7 @@ def run_ingest(
     events: IngestEvents | None = None,
 ) -> IngestResult:
     events = events or NoEvents()
-    plan, scan = plan_ingest(options)
+    plan, scan = plan_ingest(options, services.storage.check_bucket)
     result = IngestResult(options, plan)
     if options.dry_run:
         result.error = verdict(plan)
