@@ -132,3 +132,19 @@ def test_a_deeply_nested_yaml_project_tree_is_bad_input(onepiece: Run, tmp_path:
     assert result.returncode == 4
     line = one_error_line(result.stderr)
     assert f"{tree}:2" in line and "nested deeper" in line
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["1" * 5000, "[" * 50_000 + "]" * 50_000, "{a = " * 3000 + "1" + "}" * 3000],
+    ids=["5000-digit-int", "nested-arrays", "nested-tables"],
+)
+def test_a_hostile_onepiece_toml_is_a_configuration_error(
+    onepiece: Run, tmp_path: Path, value: str
+) -> None:
+    """Configuration, not a bug: exit 3 (documented for malformed onepiece.toml), one line."""
+    toml = tmp_path / "onepiece.toml"
+    toml.write_text(f'project = "demo"\nx = {value}\n', encoding="utf-8")
+    result = onepiece("profile", cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert f"malformed TOML in {toml}" in one_error_line(result.stderr)
