@@ -97,7 +97,7 @@ def test_a_hostile_json_manifest_is_bad_input_with_its_line(
     result = onepiece("ingest", str(folder), "-p", "demo", "-s", "FG", "--manifest", str(manifest))
     assert result.returncode == 4
     line = one_error_line(result.stderr)
-    assert "vendor.json" in line and f"line {line_no}" in line and words in line
+    assert str(manifest) in line and f"line {line_no}" in line and words in line
 
 
 @pytest.mark.parametrize("cell_kib", [129, 300])
@@ -148,3 +148,29 @@ def test_a_hostile_onepiece_toml_is_a_configuration_error(
     result = onepiece("profile", cwd=tmp_path)
     assert result.returncode == 3, result.stderr
     assert f"malformed TOML in {toml}" in one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("cell_kib", [130, 512])
+def test_a_csv_manifest_cell_past_128_kib_is_bad_input(
+    onepiece: Run, tmp_path: Path, cell_kib: int
+) -> None:
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    (folder / CLIP).write_bytes(b"clip")
+    manifest = tmp_path / "vendor.csv"
+    header = "show,episode,scene,shot,asset,version,delivery_path,notes"
+    row = f'FG,ep010,sc02,0010,comp,1,{CLIP},"{"n" * cell_kib * 1024}"'
+    manifest.write_text(f"{header}\n{row}\n", encoding="utf-8")
+    result = onepiece("ingest", str(folder), "-p", "demo", "-s", "FG", "--manifest", str(manifest))
+    assert result.returncode == 4
+    line = one_error_line(result.stderr)
+    assert str(manifest) in line and "line 2" in line and "128 KiB" in line
+
+
+def test_a_project_tree_past_its_size_limit_is_refused(onepiece: Run, tmp_path: Path) -> None:
+    tree = tmp_path / "tree.yaml"
+    tree.write_text("# " + "x" * (17 * 1024 * 1024) + "\nshots: []\n", encoding="utf-8")
+    result = onepiece("shotgrid", "templates", "apply", str(tree), "-p", "OP")
+    assert result.returncode == 4
+    line = one_error_line(result.stderr)
+    assert str(tree) in line and "larger than 16 MiB" in line

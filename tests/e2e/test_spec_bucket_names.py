@@ -17,12 +17,15 @@ from tests.ingest_support import data_dir
 SPEC_ARGS = ("--vendor-bucket", "vendor_in", "--client-bucket", "client_in")
 
 
-@pytest.mark.parametrize(("source", "bucket"), [("vendor", "vendor_in"), ("client", "client_in")])
+@pytest.mark.parametrize(
+    ("command", "source", "bucket"),
+    [(("aws", "ingest"), "vendor", "vendor_in"), (("ingest",), "client", "client_in")],
+)
 def test_the_spec_example_ingests_into_underscore_folders_on_local_storage(
-    onepiece: Run, isolated_env: Path, source: str, bucket: str
+    onepiece: Run, isolated_env: Path, command: tuple[str, ...], source: str, bucket: str
 ) -> None:
     result = onepiece(
-        "ingest", str(DELIVERY), "--project", "Frost Giant", "--show-code", "FG",
+        *command, str(DELIVERY), "--project", "Frost Giant", "--show-code", "FG",
         "--source", source, *SPEC_ARGS,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr

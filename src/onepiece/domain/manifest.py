@@ -111,9 +111,16 @@ def parse_version(value: str) -> int:
 
 
 def parse_manifest(
-    text: str, fmt: ManifestFormat, *, name: str = "manifest", show_code: str | None = None
+    text: str,
+    fmt: ManifestFormat,
+    *,
+    name: str = "manifest",
+    show_code: str | None = None,
+    path: str | None = None,
 ) -> Manifest:
-    rows = _csv_rows(text, name) if fmt == "csv" else _json_rows(text, name)
+    """Rows and problems; ``path`` (default ``name``) names the file in whole-file errors."""
+    where = path or name
+    rows = _csv_rows(text, where) if fmt == "csv" else _json_rows(text, where)
     manifest = Manifest(name)
     first_seen: dict[str, str] = {}
     duplicates: set[str] = set()

@@ -103,7 +103,8 @@ class IngestResult:
 
 def load_manifest(path: Path, show: str) -> Manifest:
     text = read_text(path, "manifest", encoding="utf-8-sig")
-    return parse_manifest(text, detect_format(path.name, text), name=path.name, show_code=show)
+    fmt = detect_format(path.name, text)
+    return parse_manifest(text, fmt, name=path.name, show_code=show, path=str(path))
 
 
 def plan_ingest(

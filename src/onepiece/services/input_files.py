@@ -16,7 +16,8 @@ from onepiece.domain.structured_text import loads_json, loads_yaml
 from onepiece.errors import ValidationError
 
 MiB = 1024 * 1024
-MAX_INPUT_BYTES = 64 * MiB  # manifests, show-setup CSVs, project trees
+MAX_INPUT_BYTES = 64 * MiB  # manifests and show-setup CSVs (a row per file or shot)
+MAX_TREE_BYTES = 16 * MiB  # project trees: ~1.5 MiB for 10,000 shots
 MAX_TEMPLATE_BYTES = 1 * MiB  # show-setup templates are a few lines
 
 
