@@ -85,3 +85,9 @@ def test_hostile_yaml_is_refused(text: str, words: str) -> None:
     with pytest.raises(ValidationError) as caught:
         loads_yaml(text, "t.yaml")
     assert caught.value.message.startswith("t.yaml:") and words in caught.value.message
+
+
+@pytest.mark.parametrize("text", ['"' + '\\"' * 200_000, '{"a": "x\\', '{"a": "unterminated'])
+def test_unterminated_strings_are_invalid_json(text: str) -> None:
+    with pytest.raises(ValidationError, match="is not valid JSON"):
+        loads_json(text, "f.json")

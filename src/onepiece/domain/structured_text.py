@@ -31,8 +31,10 @@ MAX_NUMBER_CHARS = 100
 MAX_YAML_NODES = 1_000_000
 MAX_CSV_CELL = 128 * 1024
 
-# Strings are skipped whole so brackets and digits inside them do not count.
-_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|[-+0-9.eE]+')
+# Strings are skipped whole so brackets and digits inside them do not count. An
+# unterminated string runs to the end (json.loads then says where), so no text
+# makes the scan restart at every quote (quadratic on '"\\"\\"\\"...').
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)|[\[\]{}]|[-+0-9.eE]+')
 
 
 def line_at(text: str, offset: int) -> int:
