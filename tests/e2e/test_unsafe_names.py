@@ -127,3 +127,16 @@ def test_a_template_with_an_unsafe_asset_is_refused(
     result = onepiece("shotgrid", "show-setup", str(shots), "-p", "OP", "-t", str(template))
     assert result.returncode == 4
     assert "invalid code" in one_error_line(result.stderr)
+
+
+@pytest.mark.parametrize("direction", ["sync-to", "sync-from"])
+@pytest.mark.parametrize("show", ["../FG", ".FG", "F\\G"])
+def test_aws_sync_refuses_an_unsafe_show_code(
+    onepiece: Run, tmp_path: Path, direction: str, show: str
+) -> None:
+    (tmp_path / "plates").mkdir()
+    result = onepiece(
+        "aws", direction, "-b", "vendor-in", "-s", show, "-f", "plates",
+        "--local-path", str(tmp_path), "--dry-run",
+    )  # fmt: skip
+    _assert_refused(result, "show code")

@@ -154,6 +154,7 @@ def run_sync(
     binary: str | None = None,
 ) -> SyncSummary:
     """Run s5cmd sync; the summary says exactly what moved, was skipped or failed."""
+    _validate(request)  # a bad name is the user's to fix, whatever is installed
     command = build_command(binary or find_s5cmd(), request, settings)
     if settings.storage.endpoint_url:
         check_endpoint(settings.storage.endpoint_url)
