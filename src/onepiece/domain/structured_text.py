@@ -156,5 +156,6 @@ def csv_problem(exc: csv.Error, source: str, line: int) -> ValidationError:
     """A csv.Error as bad input naming the file and line."""
     message = str(exc)
     if "field larger than field limit" in message:
-        message = f"a cell is larger than {MAX_CSV_CELL // 1024} KiB"
+        # The csv module's limit (MAX_CSV_CELL unless something in-process changed it).
+        message = f"a cell is larger than {csv.field_size_limit() // 1024} KiB"
     return ValidationError(f"{source} is not valid CSV at line {line}: {message}")
