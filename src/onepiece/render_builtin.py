@@ -72,7 +72,7 @@ def _scene_options(scene: Path) -> tuple[int, dict[str, Any]]:
     seed = int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "big")
     try:
         options = json.loads(data)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # not a JSON scene: no options
         options = {}
     return seed, options if isinstance(options, dict) else {}
 

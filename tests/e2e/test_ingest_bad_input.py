@@ -229,3 +229,41 @@ def test_report_inside_the_delivery_is_refused(
     assert result.returncode == 4
     assert "would be written inside the delivery folder" in result.stderr
     assert snapshot(clean_delivery.folder) == before
+
+
+@pytest.mark.parametrize(
+    ("show_flag", "other_case"),
+    [("FG", "fg_ep010_sc02_0010_comp_v002.mov"), ("FG", "Fg_ep010_sc02_0020_comp_v001.mov"),
+     ("fg", "FG_ep010_sc02_0030_comp_v001.mov")],
+)  # fmt: skip
+def test_show_codes_match_case_sensitively(
+    onepiece: Run, tmp_path: Path, show_flag: str, other_case: str
+) -> None:
+    """Issue 14 item 12: `fg_...` with `-s FG` became a second, lower-case Version."""
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    same_case = f"{show_flag}_ep010_sc02_0010_comp_v001.mov"
+    (folder / same_case).write_bytes(b"right case")
+    (folder / other_case).write_bytes(b"other case")
+    result = onepiece("ingest", str(folder), "-p", "demo", "-s", show_flag, "--format", "json")
+    assert result.returncode == 4
+    problems = problems_by_path(result.stdout)
+    assert list(problems) == [other_case]
+    assert f"does not match the show code {show_flag!r}" in problems[other_case]
+    listed = onepiece("shotgrid", "versions", "list", "-p", "demo", "--format", "json")
+    codes = [row["code"] for row in json.loads(listed.stdout)["versions"]]
+    assert codes == [same_case.removesuffix(".mov")]
+
+
+@pytest.mark.parametrize("stated", ["fg", "Fg"])
+def test_a_manifest_show_in_another_case_is_a_problem(
+    onepiece: Run, clean_delivery: SampleDelivery, stated: str
+) -> None:
+    rows = manifest_rows(clean_delivery.folder, clean_delivery.files)
+    rows[0]["show"] = stated
+    assert clean_delivery.manifest is not None
+    write_manifest(clean_delivery.manifest, rows, "csv")
+    result = onepiece(*BASE, str(clean_delivery.folder), "--manifest", str(clean_delivery.manifest))
+    assert result.returncode == 4
+    reasons = " ".join(problems_by_path(result.stdout).values())
+    assert f"show {stated!r} does not match the show code 'FG'" in reasons

@@ -239,11 +239,37 @@ def test_invalid_keys_are_refused(storage: Storage, bucket: str, key: str, tmp_p
 
 
 @pytest.mark.parametrize(
-    "name", ["ab", "Upper-case", "-leading", "under_score", "a" * 64, "1.2.3.4"]
+    "name", ["ab", "Upper-case", "-leading", "_leading", "trailing_", "a" * 64, "1.2.3.4"]
 )
 def test_invalid_bucket_names_are_refused(storage: Storage, name: str) -> None:
     with pytest.raises(ValidationError):
         storage.ensure_bucket(name)
+    with pytest.raises(ValidationError):
+        storage.check_bucket(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "suggested"),
+    [("vendor_in", "vendor-in"), ("client_in", "client-in"), ("fg_out_2024", "fg-out-2024")],
+)
+def test_underscore_buckets_are_folders_locally_and_refused_on_s3_with_a_suggestion(
+    storage: Storage, tmp_path: Path, name: str, suggested: str
+) -> None:
+    """Issue 14 item 16: the original specification's `--vendor-bucket vendor_in`."""
+    if storage.name == "s3":
+        with pytest.raises(ValidationError) as caught:
+            storage.check_bucket(name)
+        assert f"S3 would accept {suggested!r}" in (caught.value.hint or "")
+        with pytest.raises(ValidationError):
+            storage.ensure_bucket(name)
+        return
+    assert storage.check_bucket(name) == name
+    storage.ensure_bucket(name)
+    source = tmp_path / "clip.mov"
+    source.write_bytes(b"frames")
+    storage.put_file(name, "FG/clip.mov", source)
+    assert [info.key for info in storage.list(name)] == ["FG/clip.mov"]
+    assert storage.get_bytes(name, "FG/clip.mov") == b"frames"
 
 
 def test_unicode_keys_round_trip(storage: Storage, bucket: str) -> None:

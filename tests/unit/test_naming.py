@@ -88,9 +88,13 @@ def test_name_round_trips_through_parse_and_format(
 
 
 @given(show=shows, version=st.integers(1, 999))
-def test_show_code_comparison_ignores_case(show: str, version: int) -> None:
+def test_show_code_comparison_is_case_sensitive(show: str, version: int) -> None:
+    """Issue 14 item 12: "fg_..." under show FG was registered as a second Version."""
     filename = format_name(show, "ep1", "sc1", "0010", "comp", version, "mov")
-    assert parse_name(filename, compile_rules(None, show.swapcase())).show == show
+    assert parse_name(filename, compile_rules(None, show)).show == show
+    if show.swapcase() != show:
+        with pytest.raises(ValidationError, match="does not match the show code"):
+            parse_name(filename, compile_rules(None, show.swapcase()))
 
 
 @pytest.mark.parametrize(

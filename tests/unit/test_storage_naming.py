@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from onepiece.adapters.storage.naming import (
+    suggest_bucket,
     validate_bucket,
+    validate_folder_bucket,
     validate_key,
     validate_metadata,
     validate_prefix,
@@ -118,3 +120,26 @@ def test_part_size_grows_in_whole_mib_past_ten_thousand_parts() -> None:
     grown = part_size_for(500 * 1024 * MIB, 16 * MIB)  # 500 GiB
     assert grown % MIB == 0
     assert grown * MAX_PARTS >= 500 * 1024 * MIB
+
+
+@pytest.mark.parametrize(
+    ("name", "suggested"),
+    [("vendor_in", "vendor-in"), ("Client_In", "client-in"), ("FG Publish!", "fg-publish"),
+     ("a__b..c", "a-b.c"), ("-x_y-", "x-y")],
+)  # fmt: skip
+def test_an_s3_bucket_error_suggests_the_nearest_valid_name(name: str, suggested: str) -> None:
+    assert suggest_bucket(name) == suggested
+    with pytest.raises(ValidationError) as caught:
+        validate_bucket(name)
+    assert f"S3 would accept {suggested!r}" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("name", ["vendor_in", "client_in", "a_b", "x_1.y-2", "vendor-in"])
+def test_folder_buckets_also_take_underscores(name: str) -> None:
+    assert validate_folder_bucket(name) == name
+
+
+@pytest.mark.parametrize("name", ["Vendor_In", "_ab", "ab_", "a._b", "ab", "a/b", "..", "1.2.3.4"])
+def test_folder_buckets_refuse_what_is_not_a_plain_lowercase_folder(name: str) -> None:
+    with pytest.raises(ValidationError, match="invalid bucket name"):
+        validate_folder_bucket(name)

@@ -89,6 +89,7 @@ def config(ctx: typer.Context, **overrides: Any) -> ResolvedConfig:
 
 def resolve_project(ctx: typer.Context, project: str | None) -> str:
     """The --project flag, else the configured ``project``; a clear error when neither."""
+    from onepiece.domain.safe_paths import check_name
     from onepiece.errors import ValidationError
 
     chosen = project or config(ctx).settings.project
@@ -96,7 +97,7 @@ def resolve_project(ctx: typer.Context, project: str | None) -> str:
         raise ValidationError(
             "no project given", hint="pass --project CODE or set project in onepiece.toml"
         )
-    return chosen
+    return check_name(chosen, "project")
 
 
 def container(ctx: typer.Context, **overrides: Any) -> Container:

@@ -134,6 +134,13 @@ def read_toml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
             hint="fix the syntax at that line; see docs/configuration.md",
             context={"file": str(path)},
         ) from exc
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, 100,000 nested arrays
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(":")[0]
+        raise ConfigError(
+            f"malformed TOML in {path}: {why}",
+            hint="fix the value; see docs/configuration.md",
+            context={"file": str(path)},
+        ) from exc
     return data, _line_index(text)
 
 

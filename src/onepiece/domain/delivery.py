@@ -23,7 +23,7 @@ from onepiece.domain.media_paths import (
     sequence_token,
     with_name,
 )
-from onepiece.domain.safe_paths import safe_component, safe_relative_path
+from onepiece.domain.safe_paths import check_name, safe_component, safe_relative_path
 from onepiece.errors import ValidationError
 
 CONTEXTS = ("vendor_out", "client_out")
@@ -110,9 +110,10 @@ def _folder(version: Version, upstream: UpstreamEntry | None) -> list[str]:
     episode = (upstream and upstream.episode) or version.episode
     sequence = (upstream and upstream.sequence) or version.sequence
     shot = (upstream and upstream.shot) or version.shot
-    parts = [p for p in (episode, sequence, shot) if p]
-    parts.append(version.code)
-    return [safe_component(p, what="folder") for p in parts]
+    named = [("episode", episode), ("sequence", sequence), ("shot", shot)]
+    named.append(("version", version.code))
+    # Tracker fields are untrusted: '..', separators or a leading '.' never make a folder.
+    return [check_name(value, kind) for kind, value in named if value]
 
 
 def _entry_name(

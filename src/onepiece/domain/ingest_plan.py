@@ -191,7 +191,7 @@ def _manifest_reason(
 def _disagreement(entry: ManifestEntry, name: ParsedName) -> str | None:
     for key in NAME_FIELDS:
         stated, named = getattr(entry, key), getattr(name, key)
-        if stated.lower() != named.lower():
+        if stated != named:  # codes are case-sensitive (docs/decisions.md)
             return f"manifest {entry.where} says {key} {stated!r} but the name says {named!r}"
     if entry.version != name.version:
         return (

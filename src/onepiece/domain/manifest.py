@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from onepiece.domain.checksums import parse_checksum
+from onepiece.domain.safe_paths import check_name
+from onepiece.domain.structured_text import csv_problem, loads_json
 from onepiece.errors import ValidationError
 
 MANIFEST_FIELDS = (
@@ -38,6 +40,7 @@ MANIFEST_FIELDS = (
     "delivery_path",
     "checksum",
 )
+NAME_KEYS = ("show", "episode", "scene", "shot", "asset")
 REQUIRED_FIELDS = ("show", "episode", "scene", "shot", "asset", "version", "delivery_path")
 ManifestFormat = Literal["csv", "json"]
 _ERROR = "\x00error"  # row key carrying a structural problem (never a real column name)
@@ -108,9 +111,16 @@ def parse_version(value: str) -> int:
 
 
 def parse_manifest(
-    text: str, fmt: ManifestFormat, *, name: str = "manifest", show_code: str | None = None
+    text: str,
+    fmt: ManifestFormat,
+    *,
+    name: str = "manifest",
+    show_code: str | None = None,
+    path: str | None = None,
 ) -> Manifest:
-    rows = _csv_rows(text, name) if fmt == "csv" else _json_rows(text, name)
+    """Rows and problems; ``path`` (default ``name``) names the file in whole-file errors."""
+    where = path or name
+    rows = _csv_rows(text, where) if fmt == "csv" else _json_rows(text, where)
     manifest = Manifest(name)
     first_seen: dict[str, str] = {}
     duplicates: set[str] = set()
@@ -152,8 +162,10 @@ def _entry(where: str, line: int, row: Mapping[str, str], show_code: str | None)
         raise ValidationError(f"missing values for {', '.join(missing)}")
     values = {key: row[key].strip() for key in REQUIRED_FIELDS}
     delivery_path = normalize_delivery_path(values["delivery_path"])
+    for key in NAME_KEYS:  # they become tracker codes and storage keys
+        check_name(values[key], key)
     version = parse_version(values["version"])
-    if show_code and values["show"].upper() != show_code.upper():
+    if show_code and values["show"] != show_code:  # case-sensitive, as in file names
         raise ValidationError(f"show {values['show']!r} does not match the show code {show_code!r}")
     checksum = None
     if (raw := (row.get("checksum") or "").strip()) != "":
@@ -183,7 +195,7 @@ def _csv_rows(text: str, name: str) -> list[tuple[str, int, dict[str, str]]]:
     except StopIteration:
         raise ValidationError(f"manifest {name} is empty") from None
     except csv.Error as exc:
-        raise ValidationError(f"manifest {name} is not valid CSV: {exc}") from exc
+        raise csv_problem(exc, f"manifest {name}", 1) from exc
     columns = [column.strip().lower() for column in header]
     missing = [key for key in REQUIRED_FIELDS if key not in columns]
     if missing:
@@ -206,7 +218,7 @@ def _csv_rows(text: str, name: str) -> list[tuple[str, int, dict[str, str]]]:
                 )
             rows.append((f"line {line}", line, row))
     except csv.Error as exc:
-        raise ValidationError(f"manifest {name} is not valid CSV at line {start}: {exc}") from exc
+        raise csv_problem(exc, f"manifest {name}", start) from exc
     return rows
 
 
@@ -215,12 +227,7 @@ class _Located(dict[str, Any]):
 
 
 def _json_rows(text: str, name: str) -> list[tuple[str, int, dict[str, str]]]:
-    try:
-        data = _load_with_lines(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(
-            f"manifest {name} is not valid JSON: {exc.msg} at line {exc.lineno}"
-        ) from exc
+    data = loads_json(text, f"manifest {name}", loads=_load_with_lines)
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, list):
         raise ValidationError(

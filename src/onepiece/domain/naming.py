@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from onepiece.domain.safe_paths import check_name
 from onepiece.errors import ConfigError, ValidationError
 
 FIELD_CHARS = r"[A-Za-z0-9-]+"
@@ -112,6 +113,8 @@ def parse_name(filename: str, rules: NamingRules) -> ParsedName:
     for key, value in fields.items():
         if not value:
             raise ValidationError(f"the {key} field is empty", context={"filename": filename})
+        # A show's own pattern may capture anything: the fields become storage keys.
+        check_name(value, f"the {key} field")
     version = _version_number(groups["version"])
     frame_text = groups.get("frame")
     frame = None
@@ -119,7 +122,8 @@ def parse_name(filename: str, rules: NamingRules) -> ParsedName:
         if not frame_text.isdigit():
             raise ValidationError(f"bad frame number {frame_text!r}")
         frame = int(frame_text)
-    if rules.show_code and fields["show"].upper() != rules.show_code.upper():
+    # Case-sensitive (docs/decisions.md): "fg_..." is not a file of show "FG".
+    if rules.show_code and fields["show"] != rules.show_code:
         raise ValidationError(
             f"show {fields['show']!r} in the name does not match the show code {rules.show_code!r}",
             hint="pass the right --show-code or fix the file name",

@@ -54,6 +54,38 @@ def safe_component(value: str, *, what: str = "name") -> str:
     return value
 
 
+NAME_HINT = "use letters, digits, spaces, '_', '-' and '.' (not first, never '..')"
+
+
+def check_name(value: str, what: str) -> str:
+    """A name that becomes a folder or a key (project, show, episode, shot, asset,
+    playlist...): refuse what could leave its folder or hide in a listing.
+
+    Empty names, a leading '.' or space, '/', '\\', '..' and control characters
+    are refused with a ValidationError naming ``what``; the name is returned as is.
+    """
+    problem = _name_problem(value)
+    if problem:
+        raise ValidationError(f"{what} {value!r} is not a valid name: {problem}", hint=NAME_HINT)
+    return value
+
+
+def _name_problem(value: str) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return "it is empty"
+    if "/" in value or "\\" in value:
+        return "it contains a path separator"
+    if ".." in value:
+        return "it contains '..'"
+    if _CONTROL.search(value):
+        return "it contains control characters"
+    if value[0] in ". " or value[-1] == " ":
+        return "it starts with '.' or starts or ends with a space"
+    if len(value.encode("utf-8", "surrogatepass")) > 255:
+        return "it is longer than 255 bytes"
+    return None
+
+
 def slug(value: str) -> str:
     """A component made safe by replacing unusual characters with ``_``."""
     cleaned = _UNSAFE_CHARS.sub("_", value.strip()).strip("._")

@@ -25,6 +25,7 @@ from typing import Any
 
 from onepiece.domain.entities import ShotSpec
 from onepiece.domain.status import STATUS_CODES_HINT, bucket_for
+from onepiece.domain.structured_text import csv_problem
 
 REQUIRED_COLUMNS = ("episode", "sequence", "shot")
 OPTIONAL_COLUMNS = ("asset", "cut_in", "cut_out", "description", "status", "task_template")
@@ -34,7 +35,8 @@ COLUMN_ALIASES = {
     "cut_first": "cut_in",
     "cut_last": "cut_out",
 }
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# \Z, not $: "$" would let a trailing newline into a code; no ".." (issue 14).
+CODE = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 
 
 @dataclass(frozen=True)
@@ -207,11 +209,27 @@ def parse_show_setup(
     *,
     status_map: Mapping[str, str] | None = None,
     template: SetupTemplate | None = None,
+    source: str = "show setup CSV",
 ) -> ShowSetupPlan:
-    """Validate every row of a show setup CSV; specs only when the whole file is valid."""
-    plan = ShowSetupPlan()
+    """Validate every row of a show setup CSV; specs only when the whole file is valid.
+
+    A file the csv module cannot read on (a cell past its size limit, a NUL
+    byte) raises ValidationError naming ``source`` and the line.
+    """
     text = text.lstrip("\ufeff")
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    try:
+        return _parse_rows(reader, status_map, template)
+    except csv.Error as exc:
+        raise csv_problem(exc, source, reader.line_num) from exc
+
+
+def _parse_rows(
+    reader: Any,
+    status_map: Mapping[str, str] | None,
+    template: SetupTemplate | None,
+) -> ShowSetupPlan:
+    plan = ShowSetupPlan()
     try:
         header = next(reader)
     except StopIteration:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import PurePosixPath
 from typing import Any
 
 from onepiece.domain.checksums import format_checksum, parse_checksum
 from onepiece.domain.delivery import UpstreamEntry
+from onepiece.domain.structured_text import csv_problem, loads_json
 from onepiece.errors import ValidationError
 
 _NAME_FIELDS = ("delivery_path", "source_path")
@@ -22,21 +22,21 @@ _NAME_FIELDS = ("delivery_path", "source_path")
 
 def _rows(text: str, fmt: str) -> list[dict[str, Any]]:
     if fmt == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"upstream manifest is not valid JSON: {exc}") from exc
+        data = loads_json(text, "upstream manifest")
         files = data.get("files") if isinstance(data, dict) else None
         if not isinstance(files, list) or not all(isinstance(r, dict) for r in files):
             raise ValidationError('upstream JSON manifest must be {"files": [{...}, ...]}')
         return files
     if fmt == "csv":
         reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or not set(_NAME_FIELDS) & set(reader.fieldnames):
-            raise ValidationError(
-                "upstream CSV manifest has no delivery_path or source_path column"
-            )
-        return list(reader)
+        try:
+            if not reader.fieldnames or not set(_NAME_FIELDS) & set(reader.fieldnames):
+                raise ValidationError(
+                    "upstream CSV manifest has no delivery_path or source_path column"
+                )
+            return list(reader)
+        except csv.Error as exc:
+            raise csv_problem(exc, "upstream manifest", reader.reader.line_num) from exc
     raise ValidationError(f"unknown manifest format {fmt!r}", hint="use .csv or .json")
 
 

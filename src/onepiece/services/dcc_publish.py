@@ -9,7 +9,6 @@ upload is verified against that checksum.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -18,15 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.atomicio import fsync_dir, write_json
 from onepiece.bootstrap import Container
 from onepiece.domain.dcc import SceneName, check_dcc, check_show_type, parse_scene_name
 from onepiece.domain.entities import PublishedFile, ShotSpec, Version
-from onepiece.domain.safe_paths import safe_component
+from onepiece.domain.safe_paths import check_name
+from onepiece.domain.structured_text import loads_json
 from onepiece.errors import ValidationError
 from onepiece.services.dcc_inputs import PackageFile, collect_inputs
 from onepiece.services.file_copy import copy_with_hash
+from onepiece.services.input_files import read_text
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,7 @@ class PublishResult:
 
 
 def _load_metadata(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ValidationError(f"metadata file {path} does not exist") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(f"metadata {path} is not valid JSON: {exc}") from exc
+    data = loads_json(read_text(path, "metadata file"), f"metadata {path}")
     if not isinstance(data, dict):
         raise ValidationError(f"metadata {path} must be a JSON object")
     return data
@@ -86,11 +81,11 @@ def publish(
     dcc = check_dcc(request.dcc)
     scene = parse_scene_name(request.scene_name)
     show_type = check_show_type(request.show_type)
-    show = safe_component(request.show_code, what="show code")
-    bucket = validate_bucket(request.bucket)
+    show = check_name(request.show_code, "show code")
+    bucket = services.storage.check_bucket(request.bucket)
     metadata = _load_metadata(request.metadata)
     inputs = collect_inputs(request.renders, request.previews, request.otio, request.metadata)
-    project = request.project or services.settings.project or show
+    project = check_name(request.project or services.settings.project or show, "project")
     package = request.destination.expanduser().resolve() / scene.name
     if package.exists():
         raise ValidationError(

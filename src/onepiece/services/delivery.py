@@ -32,7 +32,7 @@ from onepiece.domain.delivery import (
     manifest_json,
     plan_delivery,
 )
-from onepiece.domain.safe_paths import slug
+from onepiece.domain.safe_paths import check_name, slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound
 from onepiece.services.delivery_paths import check_output, manifest_paths
 from onepiece.services.delivery_upload import check_bucket, upload_delivery
@@ -56,6 +56,12 @@ class DeliveryRequest:
     overwrite: bool = False
     dry_run: bool = False
     upload: bool = True
+
+    def __post_init__(self) -> None:
+        # The project names the bucket prefix the delivery is uploaded under.
+        check_name(self.project, "project")
+        for episode in self.episodes:
+            check_name(episode, "episode")
 
 
 @dataclass

@@ -120,7 +120,7 @@ def _parse(data: bytes | None) -> dict[str, Any] | None:
         return None
     try:
         parsed = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, a huge number, nested too deep
         return None
     return parsed if isinstance(parsed, dict) else None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.bootstrap import Container
 from onepiece.domain.safe_paths import slug
 from onepiece.errors import ConfigError, ValidationError
@@ -24,7 +23,7 @@ def check_bucket(services: Container, context: str, *, dry_run: bool = False) ->
     """
     bucket = context_bucket(services, context)
     try:
-        validate_bucket(bucket)
+        services.storage.check_bucket(bucket)
     except ValidationError as exc:
         setting = f"delivery.{context}_bucket"
         raise ConfigError(

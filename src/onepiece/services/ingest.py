@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ from onepiece.services.ingest_options import IngestOptions
 from onepiece.services.ingest_register import Registrar, prepare_hierarchy
 from onepiece.services.ingest_scan import ScanResult, check_folder, scan_folder
 from onepiece.services.ingest_transfer import FileJob, FileOutcome, transfer
+from onepiece.services.input_files import read_text
 from onepiece.state.ingest_locks import delivery_digest, delivery_lock
 from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
 
@@ -107,20 +109,19 @@ class IngestResult:
 
 
 def load_manifest(path: Path, show: str) -> Manifest:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValidationError(f"manifest {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"manifest {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise ValidationError(f"cannot read manifest {path}: {exc.strerror}") from exc
-    return parse_manifest(text, detect_format(path.name, text), name=path.name, show_code=show)
+    text = read_text(path, "manifest", encoding="utf-8-sig")
+    fmt = detect_format(path.name, text)
+    return parse_manifest(text, fmt, name=path.name, show_code=show, path=str(path))
 
 
-def plan_ingest(options: IngestOptions) -> tuple[IngestPlan, ScanResult]:
-    """Scan and plan; reads the folder's names and the manifest, writes nothing."""
-    validate_bucket(options.bucket)  # a typo fails before anything is scanned or recorded
+def plan_ingest(
+    options: IngestOptions, check_bucket: Callable[[str], str] = validate_bucket
+) -> tuple[IngestPlan, ScanResult]:
+    """Scan and plan; reads the folder's names and the manifest, writes nothing.
+
+    ``check_bucket`` is the storage's own rule (a local folder takes ``vendor_in``).
+    """
+    check_bucket(options.bucket)  # a typo fails before anything is scanned or recorded
     rules = compile_rules(options.name_pattern, options.show)
     layout = compile_layout(options.layout)
     root = check_folder(options.folder)
@@ -176,7 +177,7 @@ def run_ingest(
     events: IngestEvents | None = None,
 ) -> IngestResult:
     events = events or NoEvents()
-    plan, scan = plan_ingest(options)
+    plan, scan = plan_ingest(options, services.storage.check_bucket)
     result = IngestResult(options, plan)
     if options.dry_run:
         result.error = verdict(plan)

@@ -9,6 +9,7 @@ from typing import Literal
 
 from onepiece.config import Settings
 from onepiece.config.model import IngestSettings
+from onepiece.domain.safe_paths import check_name
 from onepiece.errors import ValidationError
 
 Source = Literal["vendor", "client"]
@@ -65,7 +66,8 @@ def options_from_settings(
         raise ValidationError(
             "no show code given", hint="pass --show-code or set show_code in onepiece.toml"
         )
-    show = settings.show_code
+    project = check_name(settings.project, "project")
+    show = check_name(settings.show_code, "show code")
     # [shows.CODE] may be written in any case.
     per_show = next((s for code, s in settings.shows.items() if code.upper() == show.upper()), None)
     ingest = settings.ingest
@@ -75,7 +77,7 @@ def options_from_settings(
         report_format = "csv" if suffix == ".csv" else "json"
     return IngestOptions(
         folder=folder,
-        project=settings.project,
+        project=project,
         show=show,
         source=source,
         bucket=bucket,

@@ -32,7 +32,7 @@ from onepiece.domain.delivery import (
     plan_delivery,
 )
 from onepiece.domain.entities import Version
-from onepiece.domain.safe_paths import slug
+from onepiece.domain.safe_paths import check_name, slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound, ValidationError
 from onepiece.services.delivery_versions import by_version, left_out, missing_media
 from onepiece.services.file_copy import place_file
@@ -51,6 +51,10 @@ class PackageRequest:
     overwrite: bool = False
     dry_run: bool = False
     link: bool = False  # hard-link read-only masters instead of reflinking/copying
+
+    def __post_init__(self) -> None:
+        check_name(self.project, "project")
+        check_name(self.playlist, "playlist")
 
 
 @dataclass

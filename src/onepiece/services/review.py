@@ -8,6 +8,7 @@ from typing import Any
 
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.entities import Playlist, Version
+from onepiece.domain.safe_paths import check_name
 from onepiece.domain.status import STATUS_CODES_HINT, bucket_for
 from onepiece.errors import EntityNotFound, ValidationError
 
@@ -82,6 +83,7 @@ def create_playlist(
 ) -> tuple[Playlist, bool]:
     if not code.strip():
         raise ValidationError("empty playlist name")
+    check_name(code, "playlist")  # a package folder and manifest are named after it
     tracker.get_project(project)
     if versions:
         check_versions_exist(tracker, project, versions)

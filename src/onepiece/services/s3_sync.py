@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.config import Settings
 from onepiece.domain.s5cmd_output import SyncSummary, read_line
-from onepiece.domain.safe_paths import safe_component, safe_relative_path
+from onepiece.domain.safe_paths import check_name, safe_relative_path
 from onepiece.errors import ConfigError, StorageUnavailable, ValidationError
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def _validate(request: SyncRequest) -> tuple[str, str]:
     if request.direction not in ("to", "from"):
         raise ValidationError(f"unknown sync direction {request.direction!r}")
     validate_bucket(request.bucket)
-    show = safe_component(request.show_code, what="show code")
+    show = check_name(request.show_code, "show code")
     folder = safe_relative_path(request.folder.strip("/"))
     for pattern in (*request.include, *request.exclude):
         if not pattern or "\n" in pattern:
@@ -154,6 +154,7 @@ def run_sync(
     binary: str | None = None,
 ) -> SyncSummary:
     """Run s5cmd sync; the summary says exactly what moved, was skipped or failed."""
+    _validate(request)  # a bad name is the user's to fix, whatever is installed
     command = build_command(binary or find_s5cmd(), request, settings)
     if settings.storage.endpoint_url:
         check_endpoint(settings.storage.endpoint_url)

@@ -12,13 +12,13 @@ path to such a file works too.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from onepiece.adapters.trackers.base import Tracker
+from onepiece.domain.safe_paths import check_name
 from onepiece.domain.show_setup import (
     SetupTemplate,
     ShowSetupPlan,
@@ -26,6 +26,12 @@ from onepiece.domain.show_setup import (
     template_from_dict,
 )
 from onepiece.errors import EntityNotFound, ValidationError
+from onepiece.services.input_files import (
+    MAX_INPUT_BYTES,
+    MAX_TEMPLATE_BYTES,
+    load_structured,
+    read_text,
+)
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
 KINDS = ("Episode", "Sequence", "Shot", "Asset")
@@ -58,29 +64,9 @@ class SetupSummary:
         }
 
 
-def load_yaml_or_json(path: Path) -> Any:
-    """Parse a template file by its extension; ValidationError on bad content."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise ValidationError(f"{path} is not UTF-8 text", hint="save it as UTF-8") from exc
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(text)
-        except ValueError as exc:  # json.JSONDecodeError
-            raise ValidationError(f"{path} is not valid JSON: {exc}") from exc
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        # PyYAML's own text spans several lines with a caret diagram: keep the gist.
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ValidationError(f"{path}{where} is not valid YAML: {problem}") from exc
+def load_yaml_or_json(path: Path, what: str, *, max_bytes: int = MAX_INPUT_BYTES) -> Any:
+    """Parse a template or tree file by its extension; ValidationError on bad content."""
+    return load_structured(path, what, max_bytes=max_bytes)
 
 
 def find_template(name: str, templates_dir: Path) -> Path:
@@ -103,7 +89,7 @@ def find_template(name: str, templates_dir: Path) -> Path:
 
 def load_template(name: str, templates_dir: Path) -> SetupTemplate:
     path = find_template(name, templates_dir)
-    data = load_yaml_or_json(path)
+    data = load_yaml_or_json(path, "setup template", max_bytes=MAX_TEMPLATE_BYTES)
     if not isinstance(data, dict):
         raise ValidationError(f"{path}: a setup template is a mapping (name, defaults, assets)")
     try:
@@ -119,15 +105,8 @@ def read_plan(
     template: SetupTemplate | None = None,
 ) -> ShowSetupPlan:
     """Read and validate the whole CSV (the source file is only read)."""
-    try:
-        text = csv_path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            f"{csv_path} is not UTF-8 text", hint="save the CSV as UTF-8"
-        ) from exc
-    except OSError as exc:
-        raise ValidationError(f"cannot read {csv_path}: {exc.strerror}") from exc
-    return parse_show_setup(text, status_map=status_map, template=template)
+    text = read_text(csv_path, "show setup CSV", encoding="utf-8-sig")
+    return parse_show_setup(text, status_map=status_map, template=template, source=str(csv_path))
 
 
 def _dry_run(tracker: Tracker, project: str, plan: ShowSetupPlan) -> SetupSummary:
@@ -167,6 +146,7 @@ def run_show_setup(
     progress: Progress | None = None,
 ) -> SetupSummary:
     """Create what the plan needs and is missing; ``dry_run`` only reports it."""
+    check_name(project, "project")
     if not plan.valid:
         raise ValidationError(
             f"{len(plan.errors)} problem(s) in the show setup; nothing was created",

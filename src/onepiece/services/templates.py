@@ -18,8 +18,10 @@ from typing import Any, Protocol, runtime_checkable
 from onepiece import atomicio
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.project_tree import build_tree, specs_from_tree
+from onepiece.domain.safe_paths import check_name
 from onepiece.domain.show_setup import ShowSetupPlan
 from onepiece.errors import ValidationError
+from onepiece.services.input_files import MAX_TREE_BYTES
 from onepiece.services.show_setup import Progress, SetupSummary, load_yaml_or_json, run_show_setup
 
 TREE_SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
@@ -95,8 +97,9 @@ def apply_tree(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> AppliedTree:
+    check_name(project, "project")
     _format_for(path)
-    data = load_yaml_or_json(path)
+    data = load_yaml_or_json(path, "project tree", max_bytes=MAX_TREE_BYTES)
     if not isinstance(data, dict):
         raise ValidationError(f"{path}: a project tree is a mapping (see docs/cli_walkthroughs.md)")
     replay = specs_from_tree(data)

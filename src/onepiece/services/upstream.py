@@ -8,6 +8,7 @@ from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.delivery import UpstreamEntry
 from onepiece.domain.upstream_manifest import parse_upstream_manifest
 from onepiece.errors import ValidationError
+from onepiece.services.input_files import read_text
 
 
 def load_upstream(path: Path | None) -> dict[str, UpstreamEntry]:
@@ -15,16 +16,7 @@ def load_upstream(path: Path | None) -> dict[str, UpstreamEntry]:
     if path is None:
         return {}
     fmt = path.suffix.lower().lstrip(".")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ValidationError(f"upstream manifest {path} does not exist") from exc
-    except OSError as exc:
-        raise ValidationError(f"cannot read upstream manifest {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            f"upstream manifest {path} is not UTF-8 text", hint="save it as UTF-8"
-        ) from exc
+    text = read_text(path, "upstream manifest")
     try:
         return parse_upstream_manifest(text, fmt)
     except ValidationError as exc:  # name the file: several manifests may be given

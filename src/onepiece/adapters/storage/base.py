@@ -59,6 +59,11 @@ class Storage(Protocol):
         """Check the storage is reachable. Raises StorageUnavailable."""
 
     def uri(self, bucket: str, key: str) -> str: ...
+
+    def check_bucket(self, bucket: str) -> str:
+        """``bucket`` if this storage can hold it (S3 rules; a local folder also
+        takes '_'), else ValidationError with a hint. Pure: nothing is contacted."""
+
     def ensure_bucket(self, bucket: str) -> None: ...
 
     def put_file(

@@ -31,7 +31,7 @@ from onepiece.adapters.storage.local_commit import Stager
 from onepiece.adapters.storage.local_layout import locked_sidecar, meta_path, read_info, walk_keys
 from onepiece.adapters.storage.local_sync import FileSystemFlusher
 from onepiece.adapters.storage.naming import (
-    validate_bucket,
+    validate_folder_bucket,
     validate_key,
     validate_metadata,
     validate_prefix,
@@ -75,8 +75,11 @@ class LocalStorage:
             )
         return f"local {self.root}" + ("" if folder == self.root else " (created on first use)")
 
+    def check_bucket(self, bucket: str) -> str:
+        return validate_folder_bucket(bucket)  # a folder: `vendor_in` works as written
+
     def ensure_bucket(self, bucket: str) -> None:
-        path = self.root / validate_bucket(bucket)
+        path = self.root / validate_folder_bucket(bucket)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -235,7 +238,7 @@ class LocalStorage:
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
         """Complete objects under ``prefix``, sorted by key (as S3 lists them)."""
         validate_prefix(prefix)
-        bucket_dir = self.root / validate_bucket(bucket)
+        bucket_dir = self.root / validate_folder_bucket(bucket)
         if not bucket_dir.is_dir():
             raise ObjectNotFound(
                 f"bucket {bucket!r} does not exist under {self.root}",
@@ -249,7 +252,7 @@ class LocalStorage:
     # -- helpers ----------------------------------------------------------
 
     def _data_path(self, bucket: str, key: str) -> Path:
-        return self.root / validate_bucket(bucket) / validate_key(key)
+        return self.root / validate_folder_bucket(bucket) / validate_key(key)
 
     def _in_existing_bucket(self, bucket: str, key: str) -> Path:
         path = self._data_path(bucket, key)

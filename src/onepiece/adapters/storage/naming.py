@@ -1,8 +1,9 @@
 """Bucket names, object keys and metadata that every storage adapter accepts.
 
-The rules are the intersection of what S3 and a POSIX folder tree can hold, so
-an object written to local storage can later move to S3 unchanged (and the
-other way round). Pure: no I/O.
+Keys and metadata follow the intersection of what S3 and a POSIX folder tree
+can hold, so an object can move between them unchanged. Bucket names follow
+S3's rules, except that a local bucket is a folder and may hold ``_`` (the
+original specification's ``vendor_in``). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ MAX_KEY_BYTES = 960
 MAX_METADATA_BYTES = 2048
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# A folder can hold '_' (the original specification's `vendor_in`); S3 cannot.
+_FOLDER_BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
 _IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 _METADATA_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -30,20 +33,49 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def validate_bucket(bucket: str) -> str:
     """S3's rules: 3-63 lowercase letters, digits, dots and hyphens."""
-    if (
-        not isinstance(bucket, str)
-        or not _BUCKET.fullmatch(bucket)
-        or ".." in bucket
-        or ".-" in bucket
-        or "-." in bucket
-        or _IPV4.fullmatch(bucket)
-    ):
+    if not _bucket_ok(bucket, _BUCKET):
+        suggestion = suggest_bucket(bucket)
         raise ValidationError(
             f"invalid bucket name {bucket!r}",
-            hint="use 3 to 63 lowercase letters, digits, dots or hyphens, "
+            hint=(f"S3 would accept {suggestion!r}; " if suggestion else "")
+            + "use 3 to 63 lowercase letters, digits, dots or hyphens, "
             "starting and ending with a letter or digit",
         )
     return bucket
+
+
+def validate_folder_bucket(bucket: str) -> str:
+    """Local storage, where a bucket is a folder: S3's rules, and '_' is allowed too.
+
+    Still lowercase: on a case-insensitive disk ``Vendor`` and ``vendor`` would
+    be one folder.
+    """
+    if not _bucket_ok(bucket, _FOLDER_BUCKET):
+        raise ValidationError(
+            f"invalid bucket name {bucket!r}",
+            hint="use 3 to 63 lowercase letters, digits, dots, hyphens or underscores, "
+            "starting and ending with a letter or digit",
+        )
+    return bucket
+
+
+def _bucket_ok(bucket: str, pattern: re.Pattern[str]) -> bool:
+    return (
+        isinstance(bucket, str)
+        and pattern.fullmatch(bucket) is not None
+        and not any(pair in bucket for pair in ("..", ".-", "-.", "._", "_."))
+        and not _IPV4.fullmatch(bucket)
+    )
+
+
+def suggest_bucket(bucket: str) -> str | None:
+    """The nearest name S3 accepts (``vendor_in`` -> ``vendor-in``), if there is one."""
+    if not isinstance(bucket, str):
+        return None
+    name = re.sub(r"[^a-z0-9.-]+", "-", bucket.strip().lower())
+    name = re.sub(r"[.-]*-[.-]*", "-", re.sub(r"\.{2,}", ".", name))
+    name = name[:63].strip(".-")
+    return name if _bucket_ok(name, _BUCKET) else None
 
 
 def validate_key(key: str) -> str:

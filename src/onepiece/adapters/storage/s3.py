@@ -165,6 +165,9 @@ class S3Storage:
         probe = self.make_client(max_attempts=1, connect_timeout=2.0, read_timeout=5.0)
         return f"s3 {self.describe()}{probe_buckets(probe, self.describe())}"
 
+    def check_bucket(self, bucket: str) -> str:
+        return validate_bucket(bucket)
+
     def ensure_bucket(self, bucket: str) -> None:
         """Create the bucket unless it exists (and is ours)."""
         create_bucket_if_missing(self.client, validate_bucket(bucket), self.describe())

@@ -45,7 +45,7 @@ def onepiece_data(row: Mapping[str, Any]) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # tracker data is untrusted
         return {}
     return data if isinstance(data, dict) else {}
 
