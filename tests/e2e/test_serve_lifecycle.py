@@ -145,3 +145,17 @@ def test_requests_beyond_the_connection_limit_get_503(isolated_env: Path) -> Non
         finally:
             for sock in held:
                 sock.close()
+
+
+def test_sigterm_stops_like_ctrl_c(isolated_env: Path) -> None:
+    """A service manager's SIGTERM: graceful stop, shut-down hooks run, exit 0."""
+    process = _serve({})
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "listening on" in line:
+            break
+    process.send_signal(signal.SIGTERM)
+    _out, err = process.communicate(timeout=WAIT_SECONDS)
+    assert process.returncode == 0, err
+    assert "Trafalgar stopped" in err
+    assert "Traceback" not in err

@@ -12,8 +12,10 @@ import asyncio
 import contextlib
 import logging
 import re
+import signal
 import socket
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from onepiece.config import Settings
@@ -129,6 +131,25 @@ def run(settings: Settings) -> None:
     install_log_redaction()
     # uvicorn's event loop choice (uvloop when installed); Ctrl-C is a normal stop.
     runner = asyncio.Runner(loop_factory=config.get_loop_factory())
-    with sock, contextlib.suppress(KeyboardInterrupt), runner:
+    with sock, stop_on_sigterm(), contextlib.suppress(KeyboardInterrupt), runner:
         runner.run(serve_until_stopped(app, server, sock))
     print("Trafalgar stopped", file=sys.stderr)
+
+
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM stops like Ctrl-C: the app's shut-down hooks still run.
+
+    uvicorn handles both signals while it serves, then re-raises the one it
+    got once its own shutdown is done; with the default SIGTERM action that
+    would end the process before our lifespan's shut-down hooks.
+    """
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
