@@ -84,5 +84,8 @@ def test_farm_out_of_reach(onepiece: Run, kind: str, tmp_path: Path) -> None:
             "--frames", "1-4", "--output", str(tmp_path / "out" / "f.####.exr"),
             "--user", "carol", env=env,
         )  # fmt: skip
+        check = onepiece("info", "--check", env=env)
     assert submit.returncode == exit_codes.FARM, submit.stderr
     assert "Cuebot" in _one_error_line(submit)
+    assert check.returncode == 1, check.stderr
+    assert "check farm (opencue): FAIL" in check.stdout
