@@ -131,7 +131,7 @@ def run(settings: Settings) -> None:
     install_log_redaction()
     # uvicorn's event loop choice (uvloop when installed); Ctrl-C is a normal stop.
     runner = asyncio.Runner(loop_factory=config.get_loop_factory())
-    with sock, stop_on_sigterm(), contextlib.suppress(KeyboardInterrupt), runner:
+    with sock, stop_on_signals(), contextlib.suppress(KeyboardInterrupt), runner:
         runner.run(serve_until_stopped(app, server, sock))
     print("Trafalgar stopped", file=sys.stderr)
 
@@ -141,15 +141,18 @@ def _interrupt(_signum: int, _frame: Any) -> None:
 
 
 @contextlib.contextmanager
-def stop_on_sigterm() -> Iterator[None]:
-    """SIGTERM stops like Ctrl-C: the app's shut-down hooks still run.
+def stop_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt where the server runs, so it stops gracefully.
 
-    uvicorn handles both signals while it serves, then re-raises the one it
-    got once its own shutdown is done; with the default SIGTERM action that
-    would end the process before our lifespan's shut-down hooks.
+    uvicorn handles both while it serves, then re-raises the one it got once
+    its own shutdown is done. With the default SIGTERM action that would end
+    the process before the app's shut-down hooks, and asyncio's own SIGINT
+    handler would cancel them; raising KeyboardInterrupt lets
+    ``serve_until_stopped`` run them.
     """
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
