@@ -16,7 +16,7 @@ from onepiece.cli import exit_codes
 from tests.e2e.conftest import Run
 from tests.unreachable import unreachable
 
-KINDS = ("dns", "refused", "tls_to_plain")
+KINDS = ("dns", "refused", "tls_to_plain", "silent")
 
 
 def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
