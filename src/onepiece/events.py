@@ -57,6 +57,9 @@ def encode(event_id: str, name: str, data: dict[str, Any]) -> tuple[bytes, str]:
     return frame.encode(), text
 
 
+_TIMER_SLACK_SECONDS = 0.01
+
+
 class Subscription:
     """One consumer's bounded queue. Filled on its event loop, drained with ``get``."""
 
@@ -82,7 +85,7 @@ class Subscription:
         self.start_id = ""  # the broker's last event id when this subscription began
         self.keepalive = keepalive
         self._wake = asyncio.Event()
-        self._quiet = True  # no event since the last keep-alive tick
+        self._last_activity = loop.time()  # last event queued or keep-alive due
         self._idle = False  # a keep-alive is due
         self._timer = loop.call_later(keepalive, self._tick) if keepalive else None
 
@@ -100,7 +103,7 @@ class Subscription:
                 self.close(f"disconnected: more than {self.disconnect_after} events behind")
                 return
         self.queue.append(event)
-        self._quiet = False
+        self._last_activity = self.loop.time()
         self._wake.set()
 
     def close(self, reason: str | None = None) -> None:
@@ -118,14 +121,22 @@ class Subscription:
         return Event("", 0, self.topic, LAGGED, data, *encode("", LAGGED, data))
 
     def _tick(self) -> None:
-        """Every keep-alive interval: wake the consumer if nothing arrived since the last tick."""
+        """A keep-alive is due once a whole interval passed since the last event or keep-alive.
+
+        The timer is re-armed for the end of the current quiet interval, so the
+        gap a client sees never exceeds one interval (not two).
+        """
         if self.closed or self.keepalive is None:
             return
-        if self._quiet:
+        now = self.loop.time()
+        quiet_for = now - self._last_activity
+        # asyncio may run a timer up to its clock resolution early.
+        if quiet_for >= self.keepalive - _TIMER_SLACK_SECONDS:
             self._idle = True
             self._wake.set()
-        self._quiet = True
-        self._timer = self.loop.call_later(self.keepalive, self._tick)
+            self._last_activity = now
+            quiet_for = 0.0
+        self._timer = self.loop.call_later(self.keepalive - quiet_for, self._tick)
 
     async def get(self) -> Event | None:
         """Next event (a ``stream.lagged`` notice first after drops); None once closed.

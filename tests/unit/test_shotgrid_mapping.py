@@ -87,6 +87,31 @@ def test_auth_and_outage_errors_translate_to_our_tree() -> None:
     assert isinstance(down, TrackerUnavailable) and "HTTP 503" in down.message
 
 
+def _sdk_connection_failures() -> list[BaseException]:
+    import ssl
+
+    from shotgun_api3.lib.httplib2 import ProxiesUnavailableError, ServerNotFoundError
+    from shotgun_api3.lib.httplib2.socks import GeneralProxyError, Socks5Error
+
+    return [
+        ServerNotFoundError("Unable to find the server at nosuchhost.invalid"),
+        ProxiesUnavailableError("Proxy support missing but proxy use was requested!"),
+        GeneralProxyError("Connection refused"),
+        Socks5Error("general SOCKS server failure"),
+        socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+        ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"),
+        ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"),
+        TimeoutError("timed out"),
+    ]
+
+
+@pytest.mark.parametrize("exc", _sdk_connection_failures(), ids=lambda e: type(e).__name__)
+def test_every_way_of_not_reaching_the_site_is_tracker_unavailable(exc: BaseException) -> None:
+    down = translate(exc, "list projects", "https://site.example")
+    assert isinstance(down, TrackerUnavailable)
+    assert "https://site.example" in down.message and down.hint
+
+
 def test_batches_needed_are_the_ceiling_of_items_over_batch_size() -> None:
     assert [request_count(n, 100) for n in (0, 1, 100, 101, 1000)] == [0, 1, 1, 2, 10]
 

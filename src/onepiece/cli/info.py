@@ -47,6 +47,15 @@ def run_checks(services: Container) -> list[dict[str, str]]:
         _probe(f"tracker ({services.settings.tracker_backend})", lambda: services.tracker.ping()),
         _probe(f"storage ({services.settings.storage.backend})", lambda: services.storage.ping()),
     ]
+    # Farms behind a server (OpenCue) are asked whether they answer now.
+    for farm in services.farms.describe():
+        if farm["name"] in ("local", "mock"):
+            continue
+        ok = farm["available"]
+        detail = farm["description"] if ok else farm["message"]
+        checks.append(
+            {"name": f"farm ({farm['name']})", "status": "OK" if ok else "FAIL", "detail": detail}
+        )
     return checks
 
 

@@ -98,8 +98,15 @@ class TrafalgarSettings(Section):
     # "normal": a submit survives kill -9 of any process; "full": also power loss
     # (one fsync per submit). See docs/decisions.md "Render job history".
     render_jobs_sync: Literal["normal", "full"] = "normal"
-    # SSE keep-alive comment interval; below your proxy's idle timeout.
-    stream_keepalive_seconds: float = Field(15.0, gt=0, le=300)
+    # SSE keep-alive comment / WebSocket ping interval: below common clients'
+    # read timeouts (httpx: 5 s) and your proxy's idle timeout.
+    stream_keepalive_seconds: float = Field(3.0, gt=0, le=300)
+    # A connection must send a complete request head within this many seconds.
+    header_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    # An idle keep-alive connection is closed after this many seconds.
+    keep_alive_timeout_seconds: float = Field(5.0, gt=0, le=3600)
+    # Beyond this many open connections (or requests in flight) new requests get 503.
+    max_connections: int = Field(1000, ge=1)
 
     _check_tokens = field_validator("dashboard_token", "read_token")(_refuse_placeholder)
 

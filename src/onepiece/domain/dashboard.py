@@ -151,3 +151,5 @@ class DashboardMetrics:
     review_totals: ReviewTotals
     review_projects: list[ReviewProject]
     message: str | None = None
+    notes: tuple[str, ...] = ()  # sources other than the tracker, each once
+    tracker_fallback: str | None = None  # what stands in for the tracker while it is down

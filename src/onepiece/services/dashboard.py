@@ -10,7 +10,7 @@ carries a ``message`` saying so; nothing here turns an outage into a 500.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import TypeVar, cast
@@ -36,6 +36,7 @@ from onepiece.domain.project_dashboard import (
 )
 from onepiece.errors import EntityNotFound, OnePieceError, TrackerError, TrackerUnavailable
 from onepiece.services.dashboard_cache import DashboardCache, Lookup
+from onepiece.services.dashboard_notes import DashboardNotes
 from onepiece.services.dashboard_sources import DashboardSources
 from onepiece.services.media_durations import MediaDurations
 from onepiece.services.project_registry import ProjectRegistry, RegisteredProject
@@ -59,28 +60,8 @@ class ProjectsOverview:
     synced_at: datetime | None
     source: str
     message: str | None = None
-
-
-@dataclass
-class _Notes:
-    """What could not be fetched fresh, for the response's ``message``.
-
-    Once the tracker is known to be down (the registry sync failed), later
-    tracker-backed reads in the same request use whatever is cached instead
-    of waiting on the tracker again.
-    """
-
-    items: list[str] = field(default_factory=list)
-    tracker_down: TrackerError | None = None
-
-    def add(self, what: str, exc: BaseException, cached_at: datetime | None = None) -> None:
-        reason = exc.message if isinstance(exc, OnePieceError) else str(exc)
-        when = f"; serving data cached at {cached_at.isoformat()}" if cached_at else ""
-        self.items.append(f"{what}: {reason}{when}")
-
-    @property
-    def message(self) -> str | None:
-        return "; ".join(dict.fromkeys(self.items)) or None
+    notes: tuple[str, ...] = ()  # sources other than the tracker, each once
+    tracker_fallback: str | None = None  # what stands in for the tracker while it is down
 
 
 class DashboardService:
@@ -102,7 +83,7 @@ class DashboardService:
 
     def _fetch(
         self,
-        notes: _Notes,
+        notes: DashboardNotes,
         what: str,
         bucket: str,
         key: str,
@@ -145,7 +126,7 @@ class DashboardService:
         )
 
     def _compose(self) -> DashboardMetrics:
-        notes = _Notes()
+        notes = DashboardNotes()
         projects = self._projects(notes)
         counts = self._counts(notes)
         ingest = self._fetch(
@@ -187,9 +168,11 @@ class DashboardService:
             review_totals=review_totals(review),
             review_projects=review,
             message=notes.message,
+            notes=notes.notes,
+            tracker_fallback=notes.tracker_fallback,
         )
 
-    def _counts(self, notes: _Notes) -> TrackerCounts | None:
+    def _counts(self, notes: DashboardNotes) -> TrackerCounts | None:
         return self._fetch(
             notes, "tracker counts", "counts", "all", lambda: self._tracker().counts()
         )
@@ -213,25 +196,24 @@ class DashboardService:
 
     # -- project registry -------------------------------------------------------------
 
-    def _projects(self, notes: _Notes) -> list[RegisteredProject]:
+    def _projects(self, notes: DashboardNotes) -> list[RegisteredProject]:
         try:
             found = self.cache.get_or_load(
                 "registry", "projects", self.registry.sync, records=lambda s: len(s.projects)
             )
             return found.value.projects
         except TrackerError as exc:
-            notes.tracker_down = exc
             state = self.registry.mark_unavailable(exc.message)
             since = f", synced at {state.synced_at.isoformat()}" if state.synced_at else ""
-            notes.items.append(
-                f"tracker unavailable: {exc.message}; project list from {state.source}{since}"
-            )
+            # "tracker" here means the list this process last read from it.
+            source = "the last sync" if state.source == "tracker" else state.source
+            notes.tracker_is_down(exc, f"project list from {source}{since}")
             return state.projects
 
     # -- /projects --------------------------------------------------------------------
 
     def overview(self) -> ProjectsOverview:
-        notes = _Notes()
+        notes = DashboardNotes()
         projects = self._projects(notes)
         counts = self._counts(notes)
         status_map = self.settings.status_map
@@ -260,6 +242,8 @@ class DashboardService:
             synced_at=state.synced_at,
             source=state.source,
             message=notes.message,
+            notes=notes.notes,
+            tracker_fallback=notes.tracker_fallback,
         )
 
     def project(self, code: str) -> tuple[Lookup[ProjectDashboard], str | None]:
@@ -272,7 +256,7 @@ class DashboardService:
             records=lambda d: d.shots + d.versions,
             stale_on=(TrackerUnavailable,),
         )
-        notes = _Notes()
+        notes = DashboardNotes()
         if found.stale and found.error is not None:
             notes.add("tracker unavailable", found.error, found.fetched_at)
         return found, notes.message

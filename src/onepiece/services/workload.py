@@ -105,6 +105,13 @@ class IngestMemo:
 _ingest_memo = IngestMemo()
 
 
+def _tracker_message(error: str | None, fallback: str | None) -> str | None:
+    """ "Tracker unreachable: why", and what is served instead."""
+    if error is None:
+        return None
+    return f"Tracker unreachable: {error}" + (f"; {fallback}" if fallback else "")
+
+
 def workload_summary(
     dashboard: DashboardService,
     *,
@@ -113,7 +120,8 @@ def workload_summary(
     """Every figure the dashboard page shows, fresh where it is cheap to be."""
     metrics = dashboard.metrics().value
     overview = dashboard.overview()
-    notes = [m for m in (metrics.message, overview.message) if m]
+    # The tracker speaks once, in the tracker section; the message holds the rest.
+    notes = [*metrics.notes, *overview.notes]
     try:
         ingest = _ingest_memo.summary(dashboard.settings.ingest_registry_path)
     except OnePieceError as exc:
@@ -142,7 +150,7 @@ def workload_summary(
     tracker = TrackerState(
         backend=backend,
         available=error is None,
-        message=f"Tracker unreachable: {error}" if error else None,
+        message=_tracker_message(error, overview.tracker_fallback or metrics.tracker_fallback),
         hint=TRACKER_HINTS.get(backend) if error else None,
     )
     return WorkloadSummary(

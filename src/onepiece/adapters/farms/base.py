@@ -36,3 +36,14 @@ class PreviewsCommands(Protocol):
     """Optional: a farm that can show the command each chunk would run (``--dry-run``)."""
 
     def preview_commands(self, request: JobRequest) -> list[dict[str, object]]: ...
+
+
+@runtime_checkable
+class ChecksReachable(Protocol):
+    """Optional: a farm behind a server says whether the server answers now.
+
+    ``check`` raises AdapterUnavailable (or JobRejected for a setting the server
+    refuses); farms without a server (local, mock) do not implement it.
+    """
+
+    def check(self) -> None: ...

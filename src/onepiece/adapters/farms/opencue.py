@@ -73,6 +73,13 @@ class OpenCueFarm:
             cancellation=True,
         )
 
+    def check(self) -> None:
+        """Ask Cuebot one cheap question; raises AdapterUnavailable when it does not answer."""
+        if self.show:
+            self.client.find_show(self.show)
+        else:
+            self.client.ping()
+
     def _require_show(self) -> str:
         if not self.show:
             raise JobRejected(

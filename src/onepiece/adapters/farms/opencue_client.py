@@ -31,6 +31,9 @@ from onepiece.errors import AdapterUnavailable, ConfigError, JobNotFound, JobRej
 INSTALL_HINT = "install the OpenCue client: pip install 'onepiece[opencue]'"
 HOSTS_HINT = "set OPENCUE_HOSTS (or [opencue] hosts) to host:port[,host:port...], e.g. cuebot:8443"
 
+# A show name nobody uses, asked for by ``ping``.
+PROBE_SHOW = "onepiece-connection-probe"
+
 _HOST = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$")
 
 # pycue's connection is process-wide; re-pointing it must not interleave.
@@ -173,6 +176,15 @@ class CuebotClient:
         return AdapterUnavailable(f"Cuebot failed to {action}: {detail}")
 
     # -- calls -------------------------------------------------------------
+
+    def ping(self) -> None:
+        """One round trip to Cuebot: "no such show" for a made-up name proves it answers."""
+        opencue = self._pycue()
+        try:
+            with self.errors("check the connection"):
+                opencue.api.findShow(PROBE_SHOW)
+        except JobNotFound:
+            pass
 
     def find_show(self, show: str) -> Any:
         def unknown(_detail: str) -> OnePieceError:

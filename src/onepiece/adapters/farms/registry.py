@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from onepiece.adapters.farms.base import Farm
+from onepiece.adapters.farms.base import ChecksReachable, Farm
 from onepiece.errors import AdapterUnavailable, FarmNotFound, OnePieceError
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,11 @@ class FarmRegistry:
         described = []
         for name in self.names:
             try:
-                caps = self.get(name).capabilities()
+                farm = self.get(name)
+                caps = farm.capabilities()
+                # "available" means it answers now, the same test a submit meets.
+                if isinstance(farm, ChecksReachable):
+                    farm.check()
             except OnePieceError as exc:
                 described.append({"name": name, "available": False, "message": exc.message})
                 continue

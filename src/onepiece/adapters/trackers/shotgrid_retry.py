@@ -82,6 +82,22 @@ def is_transient(exc: BaseException) -> bool:
     )
 
 
+def is_connection_failure(exc: BaseException) -> bool:
+    """The site could not be reached at all: DNS, refused, TLS, timeout or a proxy.
+
+    Most of these are OSErrors (socket.gaierror, ConnectionRefusedError,
+    ssl.SSLError, TimeoutError); the SDK's bundled httplib2 adds its own
+    (ServerNotFoundError for a name that does not resolve, ProxiesUnavailableError)
+    and its bundled PySocks raises ProxyError, neither of them an OSError.
+    """
+    if isinstance(exc, OSError | http.client.HTTPException):
+        return True
+    from shotgun_api3.lib.httplib2 import HttpLib2Error  # noqa: TID251
+    from shotgun_api3.lib.httplib2.socks import ProxyError  # noqa: TID251
+
+    return isinstance(exc, HttpLib2Error | ProxyError)
+
+
 def describe(exc: BaseException) -> str:
     """A short reason for logs and messages, never including credentials."""
     status = http_status(exc)
@@ -134,7 +150,7 @@ def translate(exc: BaseException, what: str, site: str) -> OnePieceError:
             hint="the script may lack API access or permission for this project",
             context={"site": site, "status": status, "kind": "access"},
         )
-    if is_transient(exc) or isinstance(exc, OSError) or status is not None:
+    if is_transient(exc) or is_connection_failure(exc) or status is not None:
         return TrackerUnavailable(
             f"ShotGrid at {site} is unreachable while trying to {what}: {describe(exc)}",
             hint="check ONEPIECE_SHOTGRID_URL and the network; retried transient failures "

@@ -3,7 +3,8 @@
 Read policy (open unless TRAFALGAR_READ_TOKEN is set). It never calls the
 tracker: a health check must answer while the tracker is down. Services add
 their own section by registering a contributor on ``app.state.hooks.health``;
-a contributor that raises one of our errors marks the service ``degraded``.
+a contributor that raises one of our errors, or whose section says
+``"status": "unavailable"``, marks the service ``degraded``.
 """
 
 from __future__ import annotations
@@ -46,5 +47,6 @@ def health(request: Request, settings: SettingsDep, _auth: ReadAuth) -> dict[str
         except OnePieceError as exc:
             log.warning("health contributor %s failed: %s", name, exc.message)
             body[name] = {"status": "unavailable", "message": exc.message}
+        if isinstance(body[name], dict) and body[name].get("status") == "unavailable":
             body["status"] = "degraded"
     return body

@@ -74,6 +74,19 @@ def setup(app: FastAPI) -> None:
     service = OpenCueStatusService(app.state.container.settings)
     app.state.opencue_status = service
     app.state.hooks.on_shutdown(lambda _app: service.close())
+    app.state.hooks.health["opencue"] = lambda: opencue_health(service)
+
+
+def opencue_health(service: OpenCueStatusService) -> dict[str, Any]:
+    """The /health ``opencue`` section (the cached summary, bounded by the Cuebot timeout).
+
+    ``status`` is "unavailable" when OpenCue is configured and Cuebot does not
+    answer, which turns /health's own status to "degraded".
+    """
+    report = service.summary()
+    body = report.as_dict()
+    status = "ok" if report.available or not report.enabled else "unavailable"
+    return {"status": status, **{k: body[k] for k in ("enabled", "available", "message")}}
 
 
 def get_status_service(conn: HTTPConnection) -> OpenCueStatusService:
