@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from onepiece.errors import ValidationError
+
 
 @contextlib.contextmanager
 def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
@@ -37,6 +39,34 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
             os.unlink(tmp_name)
         raise
     fsync_dir(path.parent)
+
+
+def check_writable(path: Path) -> None:
+    """Raise ValidationError unless ``atomic_writer(path)`` could create the file.
+
+    Called before a command starts work (uploads, registrations) whose report or
+    output would otherwise fail at the very end. ``os.access`` is not enough (root
+    passes it for /proc): a temporary file is created and removed in the nearest
+    existing folder, where ``atomic_writer`` would create its own.
+    """
+    path = Path(path).expanduser().absolute()
+    if path.is_dir():
+        raise ValidationError(f"{path} is a folder", hint="name a file to write")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        if not folder.is_dir():
+            raise NotADirectoryError(20, "Not a directory", str(folder))
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValidationError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="choose a path in a folder you can write to",
+            context={"path": str(path)},
+        ) from None
 
 
 @contextlib.contextmanager

@@ -50,9 +50,29 @@ def test_deliver_reports_mismatches_with_exit_5_and_pure_json(
     assert again.returncode == 4
     assert "already exists" in again.stderr and "Traceback" not in again.stderr
 
+    # Issue 14.13: an episode that does not exist is named (exit 4), not "nothing to deliver".
     none = onepiece(*args[:-1], str(tmp_path / "x.zip"), "--episodes", "ep999", env=env_for(world))
-    assert none.returncode == 9
-    assert "nothing to deliver" in none.stderr
+    assert none.returncode == 4
+    assert "unknown episode in FG: ep999" in none.stderr
+
+
+def test_deliver_checks_episodes_and_output_paths_before_writing(
+    onepiece: Run, world: World, tmp_path: Path
+) -> None:
+    """Issue 14.13: unknown episodes and unwritable outputs fail first, naming them."""
+    base = ["shotgrid", "deliver", "-p", PROJECT, "--context", "client_out", "--no-upload"]
+    out = str(tmp_path / "out.zip")
+    unknown = onepiece(*base, "--output", out, "--episodes", "ep010", "EP09", "ep404",
+                       env=env_for(world))  # fmt: skip
+    assert unknown.returncode == 4, unknown.stderr
+    assert "unknown episodes in FG: EP09, ep404" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
+    for output, manifest in (("/proc/FG.zip", None), (out, "/proc/FG_manifest")):
+        extra = ["--manifest", manifest] if manifest else []
+        result = onepiece(*base, "--output", output, *extra, env=env_for(world))
+        assert result.returncode == 4, result.stderr
+        assert "cannot write /proc/FG" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("out*"))
 
 
 def test_versions_and_playlists_commands(onepiece: Run, world: World) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from onepiece.adapters.storage.base import Storage
 from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.adapters.trackers.base import Tracker
+from onepiece.atomicio import check_writable
 from onepiece.domain.ingest_plan import (
     FileStatus,
     IngestPlan,
@@ -122,6 +123,8 @@ def plan_ingest(options: IngestOptions) -> tuple[IngestPlan, ScanResult]:
             f"the report {options.report_path} would be written inside the delivery folder",
             hint="the delivery is never modified: write the report elsewhere",
         )
+    if options.report_path:  # before any upload, not after everything is registered
+        check_writable(options.report_path)
     manifest = load_manifest(options.manifest, options.show) if options.manifest else None
     exclude = frozenset({options.manifest}) if options.manifest else frozenset()
     scan = scan_folder(options.folder, follow_symlinks=options.follow_symlinks, exclude=exclude)

@@ -36,7 +36,7 @@ from onepiece.domain.render import (
     JobStatus,
 )
 from onepiece.domain.render_commands import build_commands, progress_pattern, templates
-from onepiece.errors import JobNotFound, JobRejected
+from onepiece.errors import JobNotFound, JobRejected, SceneNotFound
 
 CANCEL_WAIT_SECONDS = 10.0
 _FINAL = ("succeeded", "failed", "cancelled")
@@ -138,6 +138,12 @@ class LocalFarm:
     ) -> list[dict[str, Any]]:
         """The renderer command of every chunk, as ``submit`` would run them."""
         scene = os.path.abspath(request.scene)
+        if not os.path.isfile(scene):  # checked for a dry run too: nothing would render
+            raise SceneNotFound(
+                f"scene not found: {scene}",
+                hint="check --scene: the local farm renders files on this machine",
+                context={"scene": scene},
+            )
         output = os.path.abspath(request.output)
         chunks = chunk_frames(parse_frames(request.frames), request.chunk_size)
         dcc = request.dcc.lower()
@@ -163,9 +169,6 @@ class LocalFarm:
 
     def submit(self, request: JobRequest) -> str:
         farm_job_id = f"local-{uuid.uuid4().hex[:12]}"
-        scene = os.path.abspath(request.scene)
-        if not os.path.isfile(scene):
-            raise JobRejected(f"scene not found: {scene}", context={"scene": scene})
         chunks = self.preview_commands(request, farm_job_id)
         job_dir = self._job_dir(farm_job_id)
         job = {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from onepiece.adapters.farms.base import Farm
-from onepiece.errors import AdapterUnavailable, FarmNotFound, OnePieceError
+from onepiece.errors import AdapterUnavailable, FarmNotFound, OnePieceError, UnknownFarm
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class FarmRegistry:
         entry = self._entries.get(name)
         if entry is None or not entry.configured:
             known = ", ".join(self.names)
-            raise FarmNotFound(
+            raise (FarmNotFound if entry else UnknownFarm)(
                 f"no farm named {name!r} is configured (farms: {known})",
                 hint=entry.hint if entry else f"use one of: {known}",
                 context={"farm": name},
