@@ -229,4 +229,5 @@ def test_sync_to_and_from_through_the_cli_with_a_profile(
     assert (tmp_path / "down" / "plates" / "a.exr").read_bytes() == b"a.exr" * 10
 
     unsigned = onepiece("aws", "sync-to", *common, "--local-path", str(local), env=env)
-    assert unsigned.returncode == 7, unsigned.stdout + unsigned.stderr
+    # Issue 14.17: missing credentials are a configuration error (3), not a transfer failure.
+    assert unsigned.returncode == 3, unsigned.stdout + unsigned.stderr
