@@ -239,7 +239,13 @@ def _execute(
         return
     tracker, storage = services.tracker, services.storage
     storage.ensure_bucket(options.bucket)
-    prepare_hierarchy(tracker, options.project, ready, options.create_missing_hierarchy)
+    prepare_hierarchy(
+        tracker,
+        options.project,
+        ready,
+        options.create_missing_hierarchy,
+        initial_status=options.initial_shot_status,
+    )
     ready = [v for v in ready if v.status is VersionStatus.READY]
     registrar = Registrar(
         tracker,
