@@ -75,6 +75,29 @@ def test_deliver_checks_episodes_and_output_paths_before_writing(
     assert not list(tmp_path.glob("out*"))
 
 
+def test_playlists_show_lists_a_playlists_versions_in_order(onepiece: Run, world: World) -> None:
+    """Issue 14.18: a command lists a playlist's Versions (text table and JSON)."""
+    env = env_for(world)
+    codes = ["FG_ep010_sc02_0010_comp_v006", "FG_ep010_sc02_0010_comp_v004"]
+    made = onepiece("shotgrid", "playlists", "create", "review01", "-p", PROJECT,
+                    "--version", codes[0], "--version", codes[1], env=env)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    shown = onepiece("shotgrid", "playlists", "show", "review01", "-p", PROJECT,
+                     "--format", "json", env=env)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["playlist"] == "review01"
+    assert [(v["code"], v["status"]) for v in data["versions"]] == [
+        (codes[0], "rev"),
+        (codes[1], "apr"),
+    ]
+    table = onepiece("shotgrid", "playlists", "show", "review01", "-p", PROJECT, env=env)
+    assert "review01: 2 versions" in table.stdout and codes[0] in table.stdout
+    unknown = onepiece("shotgrid", "playlists", "show", "nope", "-p", PROJECT, env=env)
+    assert unknown.returncode != 0 and "nope" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
+
+
 def test_versions_and_playlists_commands(onepiece: Run, world: World) -> None:
     env = env_for(world)
     listed = onepiece(
