@@ -158,3 +158,19 @@ def test_server_mode_goes_through_the_api_and_never_prints_the_token(
 def test_server_unreachable_is_a_clear_error(scene: Path) -> None:
     result = _cli("list", "--server", "http://127.0.0.1:9")
     assert result.returncode == 8 and "cannot reach Trafalgar" in result.stderr
+
+
+def test_farms_lists_only_the_dccs_installed_here(tmp_path: Path) -> None:
+    """Issue 14.18: `render farms` marks DCCs whose renderer is not on this machine."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    blender = bin_dir / "blender"
+    blender.write_text("#!/bin/sh\nexit 0\n")
+    blender.chmod(0o755)
+    env = {"PATH": str(bin_dir)}
+    data = json.loads(_cli("farms", "--format", "json", env=env).stdout)
+    local = next(f for f in data["farms"] if f["name"] == "local")
+    assert local["dccs"] == ["blender", "builtin"]
+    assert {"maya", "houdini", "nuke", "katana"} <= set(local["missing_dccs"])
+    text = _cli("farms", env=env).stdout
+    assert "DCCs: blender, builtin (not installed: houdini, katana, maya, nuke)" in text

@@ -96,6 +96,11 @@ class FarmRegistry:
                     "priority_max": caps.priority_max,
                     "chunking": caps.chunking,
                     "cancellation": caps.cancellation,
+                    **(
+                        {"dccs": list(caps.dccs), "missing_dccs": list(caps.missing_dccs)}
+                        if caps.dccs is not None
+                        else {}
+                    ),
                 }
             )
         return described
