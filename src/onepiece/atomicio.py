@@ -45,27 +45,41 @@ def check_writable(path: Path) -> None:
     """Raise ValidationError unless ``atomic_writer(path)`` could create the file.
 
     Called before a command starts work (uploads, registrations) whose report or
-    output would otherwise fail at the very end. ``os.access`` is not enough (root
-    passes it for /proc): a temporary file is created and removed in the nearest
-    existing folder, where ``atomic_writer`` would create its own.
+    output would otherwise fail at the very end.
     """
     path = Path(path).expanduser().absolute()
     if path.is_dir():
         raise ValidationError(f"{path} is a folder", hint="name a file to write")
-    folder = path.parent
+    _probe(path.parent, path)
+
+
+def check_writable_folder(folder: Path) -> None:
+    """Raise ValidationError unless files can be created in ``folder`` (made if missing)."""
+    folder = Path(folder).expanduser().absolute()
+    if folder.exists() and not folder.is_dir():
+        raise ValidationError(f"{folder} is not a folder", hint="name a folder to write in")
+    _probe(folder, folder)
+
+
+def _probe(folder: Path, named: Path) -> None:
+    """Create and remove a temporary file in ``folder`` or its nearest existing parent.
+
+    ``os.access`` is not enough (root passes it for /proc): only a real create
+    tells, where the writer would create its own temporary file.
+    """
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
     try:
         if not folder.is_dir():
             raise NotADirectoryError(20, "Not a directory", str(folder))
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".probe")
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".onepiece-", suffix=".probe")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
         raise ValidationError(
-            f"cannot write {path}: {exc.strerror or exc}",
+            f"cannot write {named}: {exc.strerror or exc}",
             hint="choose a path in a folder you can write to",
-            context={"path": str(path)},
+            context={"path": str(named)},
         ) from None
 
 

@@ -73,6 +73,16 @@ def test_deliver_checks_episodes_and_output_paths_before_writing(
         assert result.returncode == 4, result.stderr
         assert "cannot write /proc/FG" in result.stderr and "Traceback" not in result.stderr
     assert not list(tmp_path.glob("out*"))
+    listed = onepiece("shotgrid", "versions", "list", "-p", PROJECT, "--episode", "EP09",
+                      env=env_for(world))  # fmt: skip
+    assert listed.returncode == 4 and "unknown episode in FG: EP09" in listed.stderr
+    made = onepiece("shotgrid", "playlists", "create", "dailies", "-p", PROJECT,
+                    "--version", "FG_ep010_sc02_0010_comp_v004", env=env_for(world))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    package = onepiece("shotgrid", "package-playlist", "-p", PROJECT, "--playlist", "dailies",
+                       "--destination", "/proc/outbox", env=env_for(world))  # fmt: skip
+    assert package.returncode == 4, package.stderr
+    assert "cannot write /proc/outbox" in package.stderr and "Traceback" not in package.stderr
 
 
 def test_playlists_show_lists_a_playlists_versions_in_order(onepiece: Run, world: World) -> None:

@@ -44,11 +44,14 @@ def versions_list(
     output: TableFormat = LISTING,
 ) -> None:
     """List a project's Versions, optionally only those in one status bucket."""
+    from onepiece.services.delivery_paths import check_episodes
     from onepiece.services.review import version_row
 
     project = resolve_project(ctx, project)
     services = container(ctx)
     services.tracker.get_project(project)
+    if episodes:  # a typo is named, not answered with an empty list
+        check_episodes(services.tracker, project, episodes)
     versions = services.tracker.list_versions(project, status=status, episodes=episodes or None)
     rows = [version_row(v, services.settings.status_map) for v in versions]
     if output is TableFormat.json:
