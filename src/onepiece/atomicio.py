@@ -77,7 +77,7 @@ def _probe(folder: Path, named: Path) -> None:
         os.unlink(probe)
     except OSError as exc:
         raise ValidationError(
-            f"cannot write {named}: {exc.strerror or exc}",
+            f"{named}: cannot be written: {exc.strerror or exc}",
             hint="choose a path in a folder you can write to",
             context={"path": str(named)},
         ) from None

@@ -96,7 +96,7 @@ def test_an_unwritable_destination_is_refused_before_any_upload(
     inputs = write_inputs(tmp_path / "in")
     (tmp_path / "FILE").write_text("a file, not a folder")
     target = Path(destination) if destination.startswith("/") else tmp_path / destination
-    with pytest.raises(ValidationError, match="cannot write"):
+    with pytest.raises(ValidationError, match="cannot be written"):
         publish(services, request_for(tmp_path, inputs, destination=target))
     assert not (services.settings.storage_root / "publishes").exists()
     assert services.tracker.find_version("FG", SCENE) is None
