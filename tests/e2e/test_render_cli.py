@@ -110,6 +110,7 @@ def test_unknown_job_farm_and_missing_scene_are_user_input_exit_4(
             "submit", "--dcc", "builtin", "--scene", "/nope.json", "--frames", "1-2",
             "--output", out, "--dry-run",
         ),
+        "no farm named 'farmy'": ("list", "--farm", "farmy"),
         "no farm named 'farmz'": (
             "submit", "--dcc", "builtin", "--scene", str(scene), "--frames", "1",
             "--output", out, "--farm", "farmz",

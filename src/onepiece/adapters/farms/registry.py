@@ -47,6 +47,16 @@ class FarmRegistry:
         """Configured farms, whether or not they are currently available."""
         return [name for name, entry in self._entries.items() if entry.configured]
 
+    def check_known(self, name: str) -> None:
+        """Raise UnknownFarm for a name no configuration knows (a typo in a filter)."""
+        if name not in self._entries:
+            known = ", ".join(self.names)
+            raise UnknownFarm(
+                f"no farm named {name!r} is configured (farms: {known})",
+                hint=f"use one of: {known}",
+                context={"farm": name},
+            )
+
     def get(self, name: str) -> Farm:
         """The farm called ``name``. Raises FarmNotFound or AdapterUnavailable."""
         entry = self._entries.get(name)
