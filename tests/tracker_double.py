@@ -120,6 +120,12 @@ class RecordingTracker:
                 )
         return result
 
+    def update_shots(self, project: str, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        self._enter("update_shots", project)
+        self.shots[project] = [
+            replace(shot, **changes.get(shot.code, {})) for shot in self.shots[project]
+        ]
+
     def list_episodes(self, project: str) -> list[Episode]:
         self._enter("list_episodes", project)
         return list(self.episodes[project])

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from onepiece.errors import ValidationError
+
 
 @contextlib.contextmanager
 def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
@@ -41,6 +43,48 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
             os.unlink(tmp_name)
         raise
     fsync_dir(path.parent)
+
+
+def check_writable(path: Path) -> None:
+    """Raise ValidationError unless ``atomic_writer(path)`` could create the file.
+
+    Called before a command starts work (uploads, registrations) whose report or
+    output would otherwise fail at the very end.
+    """
+    path = Path(path).expanduser().absolute()
+    if path.is_dir():
+        raise ValidationError(f"{path} is a folder", hint="name a file to write")
+    _probe(path.parent, path)
+
+
+def check_writable_folder(folder: Path) -> None:
+    """Raise ValidationError unless files can be created in ``folder`` (made if missing)."""
+    folder = Path(folder).expanduser().absolute()
+    if folder.exists() and not folder.is_dir():
+        raise ValidationError(f"{folder} is not a folder", hint="name a folder to write in")
+    _probe(folder, folder)
+
+
+def _probe(folder: Path, named: Path) -> None:
+    """Create and remove a temporary file in ``folder`` or its nearest existing parent.
+
+    ``os.access`` is not enough (root passes it for /proc): only a real create
+    tells, where the writer would create its own temporary file.
+    """
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        if not folder.is_dir():
+            raise NotADirectoryError(20, "Not a directory", str(folder))
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".onepiece-", suffix=".probe")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValidationError(
+            f"{named}: cannot be written: {exc.strerror or exc}",
+            hint="choose a path in a folder you can write to",
+            context={"path": str(named)},
+        ) from None
 
 
 @contextlib.contextmanager

@@ -24,7 +24,9 @@ Third-party exceptions are mapped at the adapter boundary with
         AdapterUnavailable        farm cannot be reached / client missing
         AdapterNotImplemented     farm does not support the operation
         JobRejected               farm refused the submission
-        FarmNotFound              no farm with that name
+          SceneNotFound           the scene to render does not exist (user input)
+        FarmNotFound              no farm with that name is configured
+          UnknownFarm             no farm is even known by that name (user input)
         JobNotFound               no job with that id
 """
 
@@ -116,8 +118,16 @@ class JobRejected(FarmError):
     """The farm refused the submission."""
 
 
+class SceneNotFound(JobRejected):
+    """The scene file to render does not exist: the user's input, not the farm's fault."""
+
+
 class FarmNotFound(FarmError):
     """No farm is configured under that name."""
+
+
+class UnknownFarm(FarmNotFound):
+    """The name is not a farm OnePiece knows (a typo), rather than one left unconfigured."""
 
 
 class JobNotFound(FarmError):

@@ -30,13 +30,16 @@ def test_a_non_utf8_onepiece_toml_names_the_file_and_line(onepiece: Run, tmp_pat
 
 
 def test_an_unwritable_report_path_is_one_line_naming_the_path(onepiece: Run) -> None:
-    """Unexpected OS errors still end in one line (exit 1) naming the file, not our temp file."""
+    """An unwritable report path is one line naming the file, not our temp file.
+
+    Issue 14.13: it is bad input, checked before anything is uploaded (exit 4, was 1).
+    """
     report = "/proc/onepiece-report.csv"  # /proc takes no new files, even as root
     result = onepiece(
         "ingest", str(DELIVERY), "-p", "demo", "-s", "FG", "--report-path", report,
         "--format", "json",
     )  # fmt: skip
-    assert result.returncode == 1
+    assert result.returncode == 4
     line = one_error_line(result.stderr)
     assert line.startswith(f"error: {report}: ")
     assert ".part" not in line
@@ -158,7 +161,7 @@ def test_an_unreachable_cuebot_is_reported_once_without_pycue_chatter(onepiece: 
 
 def test_an_unknown_job_id_says_where_the_ids_are(onepiece: Run) -> None:
     result = onepiece("render", "status", "nope")
-    assert result.returncode == 8
+    assert result.returncode == 4  # issue 14.13: an unknown id is bad input, not a farm failure
     assert one_error_line(result.stderr) == (
         "error: no render job 'nope' "
         "(hint: list the job ids with `onepiece render list` or GET /jobs)"

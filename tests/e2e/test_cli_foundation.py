@@ -102,3 +102,22 @@ def test_debug_shows_the_traceback(onepiece: Run, tmp_path: Path) -> None:
     result = onepiece("--debug", "info", cwd=tmp_path)
     assert result.returncode != 0
     assert "Traceback" in result.stderr
+
+
+def test_profile_prints_resolved_paths_for_derived_defaults(
+    onepiece: Run, isolated_env: Path, tmp_path: Path
+) -> None:
+    """Issue 14.18: storage root, registry and history paths show where they resolve."""
+    data = tmp_path / "studio-data"
+    env = {"ONEPIECE_DATA_DIR": str(data), "ONEPIECE_STORAGE_ROOT": str(tmp_path / "buckets")}
+    settings = json.loads(onepiece("profile", "--format", "json", env=env).stdout)["settings"]
+    assert settings["storage.root"] == str(tmp_path / "buckets")  # a set value wins
+    assert settings["tracker.path"] == str(data / "tracker.db")
+    assert settings["ingest.registry_path"] == str(data / "ingest-runs.json")
+    assert settings["delivery.registry_path"] == str(data / "deliveries.json")
+    assert settings["trafalgar.render_jobs_path"] == str(data / "render-jobs.db")
+    text = onepiece("profile", "--show-sources", env=env).stdout
+    for line in text.splitlines():
+        if line.startswith(("tracker.path", "storage.root", "ingest.registry_path")):
+            assert "None" not in line, line
+    assert f"{data / 'tracker.db'}    [default (under data_dir)]" in text

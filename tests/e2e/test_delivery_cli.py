@@ -50,9 +50,66 @@ def test_deliver_reports_mismatches_with_exit_5_and_pure_json(
     assert again.returncode == 4
     assert "already exists" in again.stderr and "Traceback" not in again.stderr
 
+    # Issue 14.13: an episode that does not exist is named (exit 4), not "nothing to deliver".
     none = onepiece(*args[:-1], str(tmp_path / "x.zip"), "--episodes", "ep999", env=env_for(world))
-    assert none.returncode == 9
-    assert "nothing to deliver" in none.stderr
+    assert none.returncode == 4
+    assert "unknown episode in FG: ep999" in none.stderr
+
+
+def test_deliver_checks_episodes_and_output_paths_before_writing(
+    onepiece: Run, world: World, tmp_path: Path
+) -> None:
+    """Issue 14.13: unknown episodes and unwritable outputs fail first, naming them."""
+    base = ["shotgrid", "deliver", "-p", PROJECT, "--context", "client_out", "--no-upload"]
+    out = str(tmp_path / "out.zip")
+    unknown = onepiece(*base, "--output", out, "--episodes", "ep010", "EP09", "ep404",
+                       env=env_for(world))  # fmt: skip
+    assert unknown.returncode == 4, unknown.stderr
+    assert "unknown episodes in FG: EP09, ep404" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
+    for output, manifest in (("/proc/FG.zip", None), (out, "/proc/FG_manifest")):
+        extra = ["--manifest", manifest] if manifest else []
+        result = onepiece(*base, "--output", output, *extra, env=env_for(world))
+        assert result.returncode == 4, result.stderr
+        assert (
+            "/proc/FG" in result.stderr
+            and "cannot be written" in result.stderr
+            and "Traceback" not in result.stderr
+        )
+    assert not list(tmp_path.glob("out*"))
+    listed = onepiece("shotgrid", "versions", "list", "-p", PROJECT, "--episode", "EP09",
+                      env=env_for(world))  # fmt: skip
+    assert listed.returncode == 4 and "unknown episode in FG: EP09" in listed.stderr
+    made = onepiece("shotgrid", "playlists", "create", "dailies", "-p", PROJECT,
+                    "--version", "FG_ep010_sc02_0010_comp_v004", env=env_for(world))  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    package = onepiece("shotgrid", "package-playlist", "-p", PROJECT, "--playlist", "dailies",
+                       "--destination", "/proc/outbox", env=env_for(world))  # fmt: skip
+    assert package.returncode == 4, package.stderr
+    assert "/proc/outbox: cannot be written" in package.stderr and "Traceback" not in package.stderr
+
+
+def test_playlists_show_lists_a_playlists_versions_in_order(onepiece: Run, world: World) -> None:
+    """Issue 14.18: a command lists a playlist's Versions (text table and JSON)."""
+    env = env_for(world)
+    codes = ["FG_ep010_sc02_0010_comp_v006", "FG_ep010_sc02_0010_comp_v004"]
+    made = onepiece("shotgrid", "playlists", "create", "review01", "-p", PROJECT,
+                    "--version", codes[0], "--version", codes[1], env=env)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    shown = onepiece("shotgrid", "playlists", "show", "review01", "-p", PROJECT,
+                     "--format", "json", env=env)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    data = json.loads(shown.stdout)
+    assert data["playlist"] == "review01"
+    assert [(v["code"], v["status"]) for v in data["versions"]] == [
+        (codes[0], "rev"),
+        (codes[1], "apr"),
+    ]
+    table = onepiece("shotgrid", "playlists", "show", "review01", "-p", PROJECT, env=env)
+    assert "review01: 2 versions" in table.stdout and codes[0] in table.stdout
+    unknown = onepiece("shotgrid", "playlists", "show", "nope", "-p", PROJECT, env=env)
+    assert unknown.returncode != 0 and "nope" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
 
 
 def test_versions_and_playlists_commands(onepiece: Run, world: World) -> None:
@@ -209,7 +266,8 @@ def test_sync_to_and_from_through_the_cli_with_a_profile(
     assert (tmp_path / "down" / "plates" / "a.exr").read_bytes() == b"a.exr" * 10
 
     unsigned = onepiece("aws", "sync-to", *common, "--local-path", str(local), env=env)
-    assert unsigned.returncode == 7, unsigned.stdout + unsigned.stderr
+    # Issue 14.17: missing credentials are a configuration error (3), not a transfer failure.
+    assert unsigned.returncode == 3, unsigned.stdout + unsigned.stderr
 
 
 def test_validate_reconcile_verify_reports_mismatch_with_progress_and_pure_json(

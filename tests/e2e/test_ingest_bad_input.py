@@ -267,3 +267,19 @@ def test_a_manifest_show_in_another_case_is_a_problem(
     assert result.returncode == 4
     reasons = " ".join(problems_by_path(result.stdout).values())
     assert f"show {stated!r} does not match the show code 'FG'" in reasons
+
+
+@pytest.mark.parametrize("where", ["/proc/r.csv", "FILE/r.csv", "FOLDER", "/proc/x/y/r.json"])
+def test_unwritable_report_path_fails_before_anything_is_stored(
+    onepiece: Run, clean_delivery: SampleDelivery, isolated_env: Path, tmp_path: Path, where: str
+) -> None:
+    """Issue 14.13: the report path is checked before any upload or registration."""
+    (tmp_path / "FILE").write_text("a file, not a folder")
+    (tmp_path / "FOLDER").mkdir()
+    report = where if where.startswith("/") else str(tmp_path / where)
+    result = onepiece(*BASE, str(clean_delivery.folder), "--report-path", report)
+    assert result.returncode == 4, result.stderr
+    assert report in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert not (data_dir(isolated_env) / "storage").exists()
+    assert not (data_dir(isolated_env) / "tracker.db").exists()

@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
+
 from onepiece.adapters.storage.local import LocalStorage
 from onepiece.adapters.trackers.local import LocalTracker
 from onepiece.samples import SampleDelivery, write_clip
@@ -16,6 +18,7 @@ from tests.ingest_support import (
     assert_all_stored_and_verified,
     data_dir,
     expected_key,
+    local_stores,
     snapshot,
     versions_by_code,
 )
@@ -209,3 +212,21 @@ def test_missing_hierarchy_is_reported_when_creation_is_off(
     assert "create_missing_hierarchy is off" in problems[0]["reason"]
     assert tracker.list_versions("demo") == []
     assert tracker.list_shots("demo") == []
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"), [({}, "wtg"), ({"ONEPIECE_TRACKER_INITIAL_SHOT_STATUS": "rdy"}, "rdy")]
+)
+def test_shots_created_by_ingest_get_the_configured_initial_status(
+    onepiece: Run,
+    clean_delivery: SampleDelivery,
+    isolated_env: Path,
+    env: dict[str, str],
+    expected: str,
+) -> None:
+    """Issue 14.18: no more `unknown` shots: tracker.initial_shot_status (default wtg)."""
+    result = onepiece(*BASE, str(clean_delivery.folder), env=env)
+    assert result.returncode == 0, result.stderr
+    tracker, _ = local_stores(isolated_env)
+    shots = tracker.list_shots("demo")
+    assert shots and {shot.status for shot in shots} == {expected}

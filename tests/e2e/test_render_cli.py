@@ -86,12 +86,42 @@ def test_user_mistakes_are_one_line_errors_with_documented_exit_codes(scene: Pat
     assert bad_frames.stderr.startswith("error: invalid frame range 'ten'")
     assert "Traceback" not in bad_frames.stderr
     unknown = _cli("status", "nope")
-    assert unknown.returncode == 8 and "no render job 'nope'" in unknown.stderr
+    assert unknown.returncode == 4 and "no render job 'nope'" in unknown.stderr  # issue 14.13
     no_farm = _cli(
         "submit", "--dcc", "builtin", "--scene", str(scene), "--frames", "1", "--output", "o",
         "--farm", "mock",
     )  # fmt: skip
     assert no_farm.returncode == 8 and "mock_enabled" in no_farm.stderr
+
+
+def test_unknown_job_farm_and_missing_scene_are_user_input_exit_4(
+    tmp_path: Path, scene: Path
+) -> None:
+    """Issue 14.13: an id, farm or scene that does not exist is bad input, not a farm failure."""
+    out = str(tmp_path / "o.####.png")
+    cases = {
+        "no render job 'NOSUCHJOB'": ("status", "NOSUCHJOB"),
+        "no render job 'ALSO-NOT'": ("cancel", "ALSO-NOT"),
+        "scene not found": (
+            "submit", "--dcc", "builtin", "--scene", str(tmp_path / "nope.json"),
+            "--frames", "1-2", "--output", out,
+        ),
+        "scene not found: ": (
+            "submit", "--dcc", "builtin", "--scene", "/nope.json", "--frames", "1-2",
+            "--output", out, "--dry-run",
+        ),
+        "no farm named 'farmy'": ("list", "--farm", "farmy"),
+        "no farm named 'farmz'": (
+            "submit", "--dcc", "builtin", "--scene", str(scene), "--frames", "1",
+            "--output", out, "--farm", "farmz",
+        ),
+    }  # fmt: skip
+    for expected, args in cases.items():
+        result = _cli(*args)
+        assert result.returncode == 4, (args, result.stderr)
+        assert expected in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert not list(tmp_path.glob("o.*"))
+    assert json.loads(_cli("list", "--format", "json").stdout)["jobs"] == []
 
 
 def test_server_mode_goes_through_the_api_and_never_prints_the_token(
@@ -129,3 +159,19 @@ def test_server_mode_goes_through_the_api_and_never_prints_the_token(
 def test_server_unreachable_is_a_clear_error(scene: Path) -> None:
     result = _cli("list", "--server", "http://127.0.0.1:9")
     assert result.returncode == 8 and "cannot reach Trafalgar" in result.stderr
+
+
+def test_farms_lists_only_the_dccs_installed_here(tmp_path: Path) -> None:
+    """Issue 14.18: `render farms` marks DCCs whose renderer is not on this machine."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    blender = bin_dir / "blender"
+    blender.write_text("#!/bin/sh\nexit 0\n")
+    blender.chmod(0o755)
+    env = {"PATH": str(bin_dir)}
+    data = json.loads(_cli("farms", "--format", "json", env=env).stdout)
+    local = next(f for f in data["farms"] if f["name"] == "local")
+    assert local["dccs"] == ["blender", "builtin"]
+    assert {"maya", "houdini", "nuke", "katana"} <= set(local["missing_dccs"])
+    text = _cli("farms", env=env).stdout
+    assert "DCCs: blender, builtin (not installed: houdini, katana, maya, nuke)" in text

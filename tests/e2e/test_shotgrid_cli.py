@@ -88,6 +88,44 @@ def test_dry_run_reports_without_writing(wire: ShotGridWire, site: Any) -> None:
     assert wire.count("batch") == 0 and wire.count("create") == 0
 
 
+def test_a_rerun_reports_changed_cut_ranges_and_updates_only_with_update(
+    wire: ShotGridWire, site: Any, tmp_path: Path
+) -> None:
+    """Issue 14.15 through the CLI on ShotGrid: each difference listed; --update applies."""
+    lines = (EXAMPLES / "show_setup.csv").read_text(encoding="utf-8").splitlines()
+    assert run("show-setup", str(EXAMPLES / "show_setup.csv"), "-p", "OP").exit_code == 0
+    header = lines[0].split(",")
+    row = dict(zip(header, lines[1].split(","), strict=True))
+    old_in, shot = row["cut_in"], row["shot"]
+    row["cut_in"] = str(int(old_in) + 8)
+    changed = tmp_path / "changed.csv"
+    changed.write_text("\n".join([lines[0], ",".join(row.values()), *lines[2:]]) + "\n")
+    expected = f"Shot {shot} cut_in: {old_in} -> {int(old_in) + 8}"
+
+    def cut_in() -> int:
+        return int(site.find_one("Shot", [["code", "is", shot]], ["sg_cut_in"])["sg_cut_in"])
+
+    reported = run("show-setup", str(changed), "-p", "OP")
+    assert reported.exit_code == 0, reported.output
+    assert "differences: 1 (not applied: rerun with --update)" in reported.stdout
+    assert expected in reported.stdout and cut_in() == int(old_in)
+    dry = run("show-setup", str(changed), "-p", "OP", "--update", "--dry-run")
+    assert expected in dry.stdout and "would be updated" in dry.stdout and cut_in() == int(old_in)
+    as_json = json.loads(run("show-setup", str(changed), "-p", "OP", "--format", "json").stdout)
+    assert as_json["differences"] == [
+        {
+            "kind": "Shot",
+            "code": shot,
+            "field": "cut_in",
+            "old": int(old_in),
+            "new": int(old_in) + 8,
+        }
+    ]
+    applied = run("show-setup", str(changed), "-p", "OP", "--update")
+    assert "differences: 1 (updated)" in applied.stdout and cut_in() == int(old_in) + 8
+    assert "differences" not in run("show-setup", str(changed), "-p", "OP").stdout
+
+
 def test_a_wrong_script_key_is_one_line_exit_6_and_one_request(
     wire: ShotGridWire, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -88,6 +88,20 @@ def test_dry_run_validates_without_writing(services: Container, tmp_path: Path) 
     assert services.tracker.find_version("FG", SCENE) is None
 
 
+@pytest.mark.parametrize("destination", ["/proc/publish", "FILE/publish"])
+def test_an_unwritable_destination_is_refused_before_any_upload(
+    services: Container, tmp_path: Path, destination: str
+) -> None:
+    """Issue 14.13: the package folder is probed before the bucket or the tracker is touched."""
+    inputs = write_inputs(tmp_path / "in")
+    (tmp_path / "FILE").write_text("a file, not a folder")
+    target = Path(destination) if destination.startswith("/") else tmp_path / destination
+    with pytest.raises(ValidationError, match="cannot be written"):
+        publish(services, request_for(tmp_path, inputs, destination=target))
+    assert not (services.settings.storage_root / "publishes").exists()
+    assert services.tracker.find_version("FG", SCENE) is None
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -70,3 +70,35 @@ def test_tree_files_need_a_known_extension(tracker: Tracker, tmp_path: Path) -> 
     (tmp_path / "bad.json").write_text(json.dumps({"format": "x"}), encoding="utf-8")
     with pytest.raises(ValidationError, match="not a project tree"):
         apply_tree(tracker, tmp_path / "bad.json", "OP2")
+
+
+def test_changed_cut_ranges_and_statuses_are_reported_then_applied_with_update(
+    tracker: Tracker,
+) -> None:
+    """Issue 14.15: differences on existing shots are reported; only --update applies them."""
+    header = "episode,sequence,shot,cut_in,cut_out,status,description\n"
+    first = header + "ep1,sq1,sh010,1001,1050,wtg,plate\nep1,sq1,sh020,1001,1020,wtg,\n"
+    run_show_setup(tracker, "OP", parse_show_setup(first))
+    # sh010: new cut_in and status; sh020: blank cells mean "not given", never "clear".
+    changed = parse_show_setup(header + "ep1,sq1,sh010,1009,1050,ip,plate\nep1,sq1,sh020,,1024,,\n")
+    expected = {
+        ("sh010", "cut_in", 1001, 1009),
+        ("sh010", "status", "wtg", "ip"),
+        ("sh020", "cut_out", 1020, 1024),
+    }
+
+    def state() -> dict[str, tuple[object, ...]]:
+        return {s.code: (s.cut_in, s.cut_out, s.status) for s in tracker.list_shots("OP")}
+
+    before = state()
+    reported = run_show_setup(tracker, "OP", changed)
+    assert {(c.code, c.field, c.old, c.new) for c in reported.differences} == expected
+    assert not reported.updated and state() == before
+    assert reported.to_dict()["differences"][0].keys() == {"kind", "code", "field", "old", "new"}
+    dry = run_show_setup(tracker, "OP", changed, dry_run=True, update=True)
+    assert len(dry.differences) == 3 and not dry.updated and state() == before
+
+    applied = run_show_setup(tracker, "OP", changed, update=True)
+    assert applied.updated
+    assert state() == {"sh010": (1009, 1050, "ip"), "sh020": (1001, 1024, "wtg")}
+    assert run_show_setup(tracker, "OP", changed).differences == []

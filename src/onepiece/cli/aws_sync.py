@@ -54,19 +54,33 @@ def _run(ctx: typer.Context, direction: str, output: OutputFormat, **options: An
         "skipped_files": summary.skipped,
         "failures": summary.failed,
         "errors": summary.errors,
+        "reason": _reason(summary),
+        "hint": summary.hint,
     }
     if output is OutputFormat.json:
         emit_json(data)
     else:
         prefix = "dry run: would have " if request.dry_run else ""
-        typer.echo(
+        line = (
             f"{prefix}{label} {len(summary.transferred)}, skipped {len(summary.skipped)}, "
             f"failed {len(summary.failed)} ({summary.bytes} bytes)"
         )
-        for error in summary.errors:
-            typer.echo(f"error: {error}", err=True)
+        if data["reason"]:
+            line += f": {data['reason']}" + (f" (hint: {summary.hint})" if summary.hint else "")
+        typer.echo(line)
     if not summary.ok:
         raise typer.Exit(exit_codes.STORAGE)
+
+
+def _reason(summary: Any) -> str | None:
+    """Why the sync failed, in one line: the run's error, else the files' distinct errors."""
+    from onepiece.cli.context import one_line
+
+    reasons = list(dict.fromkeys([*summary.errors, *(f["error"] for f in summary.failed)]))
+    if not reasons:
+        return None
+    more = f" (+{len(reasons) - 1} other errors)" if len(reasons) > 1 else ""
+    return one_line(reasons[0]) + more
 
 
 @handle_errors

@@ -30,6 +30,10 @@ R = TypeVar("R")
 EXIT_CODES: list[tuple[type[errors.OnePieceError], int]] = [
     (errors.ConfigError, exit_codes.CONFIG),
     (errors.ValidationError, exit_codes.VALIDATION),
+    # An unknown job id, farm name or scene path is the user's input, not a farm failure.
+    (errors.JobNotFound, exit_codes.VALIDATION),
+    (errors.UnknownFarm, exit_codes.VALIDATION),
+    (errors.SceneNotFound, exit_codes.VALIDATION),
     (errors.IntegrityError, exit_codes.INTEGRITY),
     (errors.NothingToDo, exit_codes.NOTHING_TO_DO),
     (errors.TrackerError, exit_codes.TRACKER),

@@ -23,6 +23,23 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+# Settings left unset resolve to a path under data_dir: show that path, not None.
+DERIVED_PATHS = {
+    "tracker.path": "tracker_path",
+    "storage.root": "storage_root",
+    "ingest.registry_path": "ingest_registry_path",
+    "delivery.registry_path": "delivery_registry_path",
+    "trafalgar.render_jobs_path": "render_jobs_path",
+}
+
+
+def _resolve_derived(values: dict[str, Any], settings: Any, sources: dict[str, str]) -> None:
+    for key, attribute in DERIVED_PATHS.items():
+        if values.get(key) is None:
+            values[key] = str(getattr(settings, attribute))
+            sources.setdefault(key, "default (under data_dir)")
+
+
 @handle_errors
 def profile(
     ctx: typer.Context,
@@ -40,8 +57,10 @@ def profile(
     resolved = config(ctx)
     # mode="json" renders SecretStr as "**********": secrets never leave masked.
     values = _flatten(resolved.settings.model_dump(mode="json"))
+    sources = dict(resolved.sources)
+    _resolve_derived(values, resolved.settings, sources)
     rows = {
-        key: {"value": value, "source": resolved.sources.get(key, "default")}
+        key: {"value": value, "source": sources.get(key, "default")}
         for key, value in sorted(values.items())
     }
     if output is OutputFormat.json:

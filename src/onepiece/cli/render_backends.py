@@ -105,6 +105,8 @@ class LocalRender:
         return self.service.plan(self.service.request(**body))
 
     def list_jobs(self, *, status: str | None, farm: str | None, limit: int) -> list[Any]:
+        if farm:  # a typo in the filter is named, not answered with "no render jobs"
+            self.service.farms.check_known(farm)
         self.service.poll_once()  # no poller in a CLI process: refresh unfinished jobs now
         jobs = self.service.list_jobs(status=status, farm=farm, limit=limit)
         return [job.to_dict() for job in jobs]

@@ -44,11 +44,14 @@ def versions_list(
     output: TableFormat = LISTING,
 ) -> None:
     """List a project's Versions, optionally only those in one status bucket."""
+    from onepiece.services.delivery_paths import check_episodes
     from onepiece.services.review import version_row
 
     project = resolve_project(ctx, project)
     services = container(ctx)
     services.tracker.get_project(project)
+    if episodes:  # a typo is named, not answered with an empty list
+        check_episodes(services.tracker, project, episodes)
     versions = services.tracker.list_versions(project, status=status, episodes=episodes or None)
     rows = [version_row(v, services.settings.status_map) for v in versions]
     if output is TableFormat.json:
@@ -171,3 +174,41 @@ def playlists_list(
         ["code", "versions", "description"],
         [[r["code"], len(r["versions"]), r["description"]] for r in rows],
     )
+
+
+@handle_errors
+def playlists_show(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Playlist name (code)."),
+    project: str | None = PROJECT,
+    output: TableFormat = LISTING,
+) -> None:
+    """List a playlist's Versions in playlist order: status, bucket, shot, frames, size."""
+    from onepiece.services.playlist_versions import playlist_versions
+
+    project = resolve_project(ctx, project)
+    services = container(ctx)
+    playlist, rows = playlist_versions(
+        services.tracker, project, name, services.settings.status_map
+    )
+    if output is TableFormat.json:
+        emit_json(
+            {
+                "project": project,
+                "playlist": playlist.code,
+                "description": playlist.description,
+                "versions": rows,
+            }
+        )
+        return
+    columns = ["code", "status", "bucket", "episode", "shot", "frames", "size"]
+    print_table(
+        f"{project} playlist {playlist.code}: {len(rows)} versions",
+        columns,
+        [[r.get(c) for c in columns] for r in rows],
+    )
+
+
+# `show` is the documented name; `versions` reads as naturally (`playlists versions dailies`).
+playlists_app.command("show")(playlists_show)
+playlists_app.command("versions", hidden=True)(playlists_show)

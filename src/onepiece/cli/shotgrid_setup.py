@@ -101,6 +101,12 @@ def show_setup(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Validate and report what would be created; write nothing."
     ),
+    update: bool = typer.Option(
+        False,
+        "--update",
+        help="Apply the differences found on existing shots (cut_in, cut_out, status, "
+        "description); without it they are only reported.",
+    ),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Create a show's episodes, sequences, shots and assets from a CSV.
@@ -108,8 +114,10 @@ def show_setup(
     The whole file is validated first; any bad row (listed with its line number)
     means nothing is created (exit 4). Then only what is missing is created, in
     bulk, so running it again creates nothing. Progress goes to stderr, the
-    summary (created, existing, failed) to stdout. Exit 6 if the tracker refused
-    some entities.
+    summary (created, existing, failed) to stdout. Existing shots whose cut
+    range, status or description differ from the CSV are listed (field, old ->
+    new); --update applies them (--dry-run only shows them). Exit 6 if the
+    tracker refused some entities.
     """
     from onepiece.errors import ValidationError
     from onepiece.services import show_setup as service
@@ -128,8 +136,22 @@ def show_setup(
         )
     tracker = container(ctx).tracker
     with SetupProgress(len(plan.shots)) as progress:
-        summary = service.run_show_setup(tracker, code, plan, dry_run=dry_run, progress=progress)
+        summary = service.run_show_setup(
+            tracker, code, plan, dry_run=dry_run, update=update, progress=progress
+        )
     data = {**summary.to_dict(), "tracker": tracker.name, "shots": len(plan.shots)}
     if setup_template is not None:
         data["template"] = setup_template.name
-    finish(summary, output, data)
+    finish(summary, output, data, difference_lines(summary, update=update))
+
+
+def difference_lines(summary: SetupSummary, *, update: bool) -> list[str]:
+    """``differences: N (...)`` then one line per changed field: kind, code, field, old -> new."""
+    changes = summary.differences
+    if not changes:
+        return []
+    if summary.dry_run:
+        state = "would be updated" if update else "not applied: dry run"
+    else:
+        state = "updated" if summary.updated else "not applied: rerun with --update"
+    return [f"differences: {len(changes)} ({state})", *(f"  {c.line()}" for c in changes)]

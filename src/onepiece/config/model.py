@@ -39,6 +39,8 @@ class TrackerSettings(Section):
     backend: Literal["auto", "local", "shotgrid"] = "auto"
     path: Path | None = None  # local SQLite file; default <data_dir>/tracker.db
     create_missing_hierarchy: bool = True
+    # Status given to the shots ingest creates (show setup uses its CSV's column).
+    initial_shot_status: str = Field("wtg", min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_]+$")
 
 
 class ShotGridSettings(Section):

@@ -8,15 +8,27 @@ from pathlib import PurePath
 
 from onepiece.errors import ValidationError
 
-# DCC name -> executables to look for on PATH, first found wins.
+# DCC name -> its interactive application on PATH, first found wins. Batch tools
+# (Maya's Render, Houdini's hython) run a scene headless and exit: they never open it.
 DCC_EXECUTABLES: dict[str, list[str]] = {
-    "maya": ["maya", "Render"],
+    "maya": ["maya"],
     "nuke": ["nuke", "Nuke"],
-    "houdini": ["houdini", "hython"],
+    "houdini": ["houdini", "houdinifx", "houdinicore", "happrentice"],
     "blender": ["blender"],
     "katana": ["katana"],
     "mari": ["mari", "Mari"],
     "unreal": ["UnrealEditor", "UE4Editor"],
+}
+
+# Batch tools per DCC: refused by `dcc open-shot`, named when they are all there is.
+DCC_BATCH_TOOLS: dict[str, list[str]] = {
+    "maya": ["Render", "mayabatch", "mayapy"],
+    "nuke": [],
+    "houdini": ["hython", "hbatch", "husk"],
+    "blender": [],
+    "katana": [],
+    "mari": [],
+    "unreal": ["UnrealEditor-Cmd"],
 }
 
 # Scene file extension -> DCC.

@@ -66,6 +66,10 @@ class FarmCapabilities:
     priority_max: int
     chunking: bool
     cancellation: bool
+    # DCCs this farm can render now, and those it knows but whose renderer is missing
+    # (None: the farm does not say, e.g. OpenCue decides per host).
+    dccs: tuple[str, ...] | None = None
+    missing_dccs: tuple[str, ...] = ()
 
 
 def _iso(value: datetime | None) -> str | None:

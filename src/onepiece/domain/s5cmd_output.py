@@ -29,6 +29,7 @@ class SyncSummary:
     errors: list[str] = field(default_factory=list)  # run-level failures
     retries: int = 0
     empty_source: bool = False
+    hint: str | None = None  # what the user can do about ``errors``
     # The local side of the sync as given to s5cmd: splits "sync SRC DST" when
     # names hold spaces.
     local_root: str | None = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from onepiece.config import Settings
-from onepiece.domain.dcc import DCC_EXECUTABLES, check_dcc, dcc_for_file
+from onepiece.domain.dcc import DCC_BATCH_TOOLS, DCC_EXECUTABLES, check_dcc, dcc_for_file
 from onepiece.errors import ConfigError, ValidationError
 
 
@@ -22,17 +22,30 @@ class Launched:
 
 
 def find_executable(dcc: str, settings: Settings) -> str:
-    """The configured executable (name or path) or the first known name on PATH."""
+    """The configured executable (name or path) or the first interactive one on PATH.
+
+    A batch tool (Maya's ``Render``, Houdini's ``hython``) would run the scene and
+    exit, and we would report it "opened": it is refused, configured or found.
+    """
     configured = settings.dcc.executables.get(dcc)
+    batch = DCC_BATCH_TOOLS.get(dcc, [])
+    hint = f'set [dcc.executables] {dcc} = "/path/to/{DCC_EXECUTABLES[dcc][0]}" in onepiece.toml'
+    if configured and Path(configured).name in batch:
+        raise ConfigError(
+            f"dcc.executables.{dcc} = {configured!r} is a batch tool that cannot open a scene",
+            hint=hint,
+        )
     candidates = [configured] if configured else DCC_EXECUTABLES[dcc]
     for candidate in candidates:
         found = shutil.which(candidate)
         if found:
             return found
     where = f"dcc.executables.{dcc} = {configured!r}" if configured else "PATH"
+    batch_found = [name for name in batch if shutil.which(name)]
+    only = f"; found only {', '.join(batch_found)}, which cannot open a scene" * bool(batch_found)
     raise ConfigError(
-        f"{dcc} is not installed (looked for {', '.join(candidates)} on {where})",
-        hint=f'set [dcc.executables] {dcc} = "/path/to/{candidates[0]}" in onepiece.toml',
+        f"{dcc} is not installed (looked for {', '.join(candidates)} on {where}){only}",
+        hint=hint,
     )
 
 

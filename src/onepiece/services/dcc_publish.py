@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onepiece.atomicio import fsync_dir, write_json
+from onepiece.atomicio import check_writable_folder, fsync_dir, write_json
 from onepiece.bootstrap import Container
 from onepiece.domain.dcc import SceneName, check_dcc, check_show_type, parse_scene_name
 from onepiece.domain.entities import PublishedFile, ShotSpec, Version
@@ -91,6 +91,7 @@ def publish(
         raise ValidationError(
             f"package {package} already exists", hint="publish a new version (v###) instead"
         )
+    check_writable_folder(package.parent)  # before the bucket or the tracker is touched
     if services.tracker.find_version(project, scene.name) is not None:
         raise ValidationError(f"version {scene.name} is already registered in {project}")
     result = PublishResult(

@@ -34,7 +34,7 @@ from onepiece.domain.delivery import (
 )
 from onepiece.domain.safe_paths import check_name, slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound
-from onepiece.services.delivery_paths import check_output, manifest_paths
+from onepiece.services.delivery_paths import check_episodes, check_output, manifest_paths
 from onepiece.services.delivery_upload import check_bucket, upload_delivery
 from onepiece.services.delivery_versions import by_version, left_out, missing_media
 from onepiece.services.media_source import MediaSource
@@ -106,6 +106,8 @@ def _source_roots(services: Container, plan: DeliveryPlan, media: MediaSource) -
 
 def plan(services: Container, request: DeliveryRequest) -> tuple[DeliveryPlan, str]:
     check_context(request.context)
+    if request.episodes:  # a typo is named, not reported as "nothing to deliver"
+        check_episodes(services.tracker, request.project, request.episodes)
     versions = services.tracker.list_versions(
         request.project, status=APPROVED, episodes=list(request.episodes) or None
     )

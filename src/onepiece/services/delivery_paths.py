@@ -1,11 +1,41 @@
-"""Guards for where a delivery writes: never into its sources, never over a file."""
+"""Guards for what a delivery is asked: known episodes; where it writes: never into its
+sources, never over a file, never where it cannot write (checked before anything is written).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from onepiece.atomicio import check_writable
 from onepiece.errors import ValidationError
+
+if TYPE_CHECKING:
+    from onepiece.adapters.trackers.base import Tracker
+
+
+def check_episodes(tracker: Tracker, project: str, episodes: Iterable[str]) -> None:
+    """Refuse episode codes the project does not have, naming every one of them.
+
+    An episode is known when the tracker has it, or when a Version names it (a
+    tracker may hold Versions whose episode was never created as an entity).
+    """
+    known = {episode.code for episode in tracker.list_episodes(project)}
+    unknown = [
+        code
+        for code in dict.fromkeys(episodes)
+        if code not in known and not tracker.list_versions(project, episodes=[code], limit=1)
+    ]
+    if unknown:
+        listed = ", ".join(sorted(known))
+        raise ValidationError(
+            f"unknown episode{'s' if len(unknown) > 1 else ''} in {project}: {', '.join(unknown)}",
+            hint=f"episodes of {project}: {listed}"
+            if listed
+            else "episode codes are case-sensitive",
+            context={"episodes": unknown},
+        )
 
 
 def check_output(
@@ -34,6 +64,8 @@ def check_output(
                 raise ValidationError(
                     f"{path} already exists", hint="pass --overwrite to replace it"
                 )
+    for path in (output, *extra_outputs):
+        check_writable(path)
     return output
 
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from onepiece.adapters.storage.base import Storage
 from onepiece.adapters.storage.naming import validate_bucket
 from onepiece.adapters.trackers.base import Tracker
+from onepiece.atomicio import check_writable
 from onepiece.domain.ingest_plan import (
     FileStatus,
     IngestPlan,
@@ -130,6 +131,8 @@ def plan_ingest(
             f"the report {options.report_path} would be written inside the delivery folder",
             hint="the delivery is never modified: write the report elsewhere",
         )
+    if options.report_path:  # before any upload, not after everything is registered
+        check_writable(options.report_path)
     manifest = load_manifest(options.manifest, options.show) if options.manifest else None
     exclude = frozenset({options.manifest}) if options.manifest else frozenset()
     scan = scan_folder(options.folder, follow_symlinks=options.follow_symlinks, exclude=exclude)
@@ -261,7 +264,13 @@ def _execute(
         return
     tracker, storage = services.tracker, services.storage
     storage.ensure_bucket(options.bucket)
-    prepare_hierarchy(tracker, options.project, ready, options.create_missing_hierarchy)
+    prepare_hierarchy(
+        tracker,
+        options.project,
+        ready,
+        options.create_missing_hierarchy,
+        initial_status=options.initial_shot_status,
+    )
     ready = [v for v in ready if v.status is VersionStatus.READY]
     registrar = Registrar(
         tracker,

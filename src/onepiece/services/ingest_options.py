@@ -41,6 +41,7 @@ class IngestOptions:
     name_pattern: str | None = None
     layout: str = DEFAULT_LAYOUT
     create_missing_hierarchy: bool = True
+    initial_shot_status: str | None = None  # for shots ingest creates
     report_path: Path | None = None
     report_format: ReportFormat = "json"
 
@@ -90,6 +91,7 @@ def options_from_settings(
         name_pattern=per_show.name_pattern if per_show else None,
         layout=(per_show.layout if per_show and per_show.layout else ingest.layout),
         create_missing_hierarchy=settings.tracker.create_missing_hierarchy,
+        initial_shot_status=settings.tracker.initial_shot_status,
         report_path=report_path,
         report_format=report_format,
     )

@@ -34,18 +34,27 @@ def hierarchy_codes(name: ParsedName) -> tuple[str, str, str]:
 
 
 def prepare_hierarchy(
-    tracker: Tracker, project: str, versions: Sequence[PlannedVersion], create_missing: bool
+    tracker: Tracker,
+    project: str,
+    versions: Sequence[PlannedVersion],
+    create_missing: bool,
+    *,
+    initial_status: str | None = None,
 ) -> None:
     """Create (or, when not allowed, check) the project, episodes, sequences and shots.
 
-    Versions whose shot is missing and may not be created are marked invalid.
+    New shots get ``initial_status`` (tracker.initial_shot_status); existing
+    ones keep theirs. Versions whose shot is missing and may not be created are
+    marked invalid.
     """
     if create_missing:
         tracker.ensure_project(project)
         specs = []
         for version in versions:
             episode, sequence, shot = hierarchy_codes(version.media.name)
-            specs.append(ShotSpec(episode=episode, sequence=sequence, shot=shot))
+            specs.append(
+                ShotSpec(episode=episode, sequence=sequence, shot=shot, status=initial_status)
+            )
         if specs:
             tracker.ensure_hierarchy(project, specs)
         return

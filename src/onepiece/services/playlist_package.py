@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onepiece.atomicio import fsync_dir, write_bytes
+from onepiece.atomicio import check_writable_folder, fsync_dir, write_bytes
 from onepiece.bootstrap import Container
 from onepiece.domain.checksums import parse_checksum
 from onepiece.domain.delivery import (
@@ -121,6 +121,7 @@ def package_playlist(
         )
     if folder.exists() and not request.overwrite:
         raise ValidationError(f"{folder} already exists", hint="pass --overwrite to replace it")
+    check_writable_folder(destination)  # before any file is copied
     plan = plan_delivery(
         versions, name, frame_checksums=frame_checksums(services.tracker, request.project)
     )

@@ -27,6 +27,14 @@ from onepiece.config import Settings
 from onepiece.domain.s5cmd_output import SyncSummary, read_line
 from onepiece.domain.safe_paths import check_name, safe_relative_path
 from onepiece.errors import ConfigError, StorageUnavailable, ValidationError
+from onepiece.services.s3_sync_checks import (
+    MISSING_BUCKET_HINT,
+    NO_CREDENTIALS,
+    check_remote,
+    credentials_error,
+    local_files,
+    remote_sizes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +154,18 @@ def check_endpoint(endpoint_url: str, timeout: float = 3.0) -> None:
         ) from exc
 
 
+def _missing_bucket(request: SyncRequest, command: list[str], reason: str) -> SyncSummary:
+    """Every file a sync-to would send has failed, for that one reason; s5cmd is not run."""
+    summary = SyncSummary(errors=[reason], hint=MISSING_BUCKET_HINT)
+    if request.direction == "to":
+        remote = command[-1]
+        local = command[-2]
+        for path in local_files(Path(local), request.include, request.exclude):
+            target = remote + os.path.relpath(path, local)
+            summary.failed.append({"command": f"cp {path} {target}", "error": reason})
+    return summary
+
+
 def run_sync(
     request: SyncRequest,
     settings: Settings,
@@ -158,6 +178,10 @@ def run_sync(
     command = build_command(binary or find_s5cmd(), request, settings)
     if settings.storage.endpoint_url:
         check_endpoint(settings.storage.endpoint_url)
+    profile = request.profile or settings.storage.aws_profile
+    missing_bucket = check_remote(bucket=request.bucket, profile=profile, settings=settings)
+    if missing_bucket:
+        return _missing_bucket(request, command, missing_bucket)
     if request.direction == "from" and not request.dry_run:
         Path(command[-1]).mkdir(parents=True, exist_ok=True)
     local = command[-2] if request.direction == "to" else command[-1]
@@ -180,7 +204,18 @@ def run_sync(
     _pump(process.stdout, summary, lock, on_event)
     reader.join()
     returncode = process.wait()
+    reported = [*summary.errors, *(f["error"] for f in summary.failed)]
+    if any(NO_CREDENTIALS in error for error in reported):
+        raise credentials_error(profile)
     if returncode != 0 and summary.ok:
         summary.errors.append(f"s5cmd exited with status {returncode}")
+    if request.dry_run and any(t.get("size") is None for t in summary.transferred):
+        prefix = command[-2].removeprefix(f"s3://{request.bucket}/").removesuffix("*")
+        sizes = remote_sizes(
+            bucket=request.bucket, prefix=prefix, profile=profile, settings=settings
+        )
+        for planned in summary.transferred:
+            if planned.get("size") is None:
+                planned["size"] = sizes.get(str(planned.get("source")))
     log.debug("ran %s -> %s", " ".join(command), returncode)
     return summary

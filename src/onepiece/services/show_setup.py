@@ -32,6 +32,7 @@ from onepiece.services.input_files import (
     load_structured,
     read_text,
 )
+from onepiece.services.show_setup_diff import FieldChange, apply_differences, shot_differences
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json")
 KINDS = ("Episode", "Sequence", "Shot", "Asset")
@@ -48,6 +49,9 @@ class SetupSummary:
     created: dict[str, list[str]] = field(default_factory=dict)
     existing: dict[str, list[str]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    # Fields of existing shots the CSV changes; applied only when ``updated``.
+    differences: list[FieldChange] = field(default_factory=list)
+    updated: bool = False
 
     def counts(self, bucket: Mapping[str, list[str]]) -> dict[str, int]:
         return {kind: len(bucket.get(kind, [])) for kind in KINDS}
@@ -61,6 +65,8 @@ class SetupSummary:
             "existing": self.counts(self.existing),
             "failed": [{"entity": key, "reason": why} for key, why in self.failed.items()],
             "created_codes": {k: v for k, v in self.created.items() if v},
+            "differences": [change.to_dict() for change in self.differences],
+            "updated": self.updated,
         }
 
 
@@ -143,19 +149,28 @@ def run_show_setup(
     plan: ShowSetupPlan,
     *,
     dry_run: bool = False,
+    update: bool = False,
     progress: Progress | None = None,
 ) -> SetupSummary:
-    """Create what the plan needs and is missing; ``dry_run`` only reports it."""
+    """Create what the plan needs and is missing; ``dry_run`` only reports it.
+
+    Existing shots whose CSV fields differ are reported; ``update`` applies them.
+    """
     check_name(project, "project")
     if not plan.valid:
         raise ValidationError(
             f"{len(plan.errors)} problem(s) in the show setup; nothing was created",
             context={"errors": [{"line": e.line, "message": e.message} for e in plan.errors]},
         )
+    differences = shot_differences(tracker, project, plan)
     if dry_run:
-        return _dry_run(tracker, project, plan)
+        summary = _dry_run(tracker, project, plan)
+        summary.differences = differences
+        return summary
     _, project_created = tracker.ensure_project(project)
     result = tracker.ensure_hierarchy(project, plan.specs, progress=progress)
+    if update:
+        apply_differences(tracker, project, differences)
     return SetupSummary(
         project=project,
         project_created=project_created,
@@ -163,4 +178,6 @@ def run_show_setup(
         created=result.created,
         existing=result.existing,
         failed=result.failed,
+        differences=differences,
+        updated=update and bool(differences),
     )

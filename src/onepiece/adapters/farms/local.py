@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -36,7 +37,7 @@ from onepiece.domain.render import (
     JobStatus,
 )
 from onepiece.domain.render_commands import build_commands, progress_pattern, templates
-from onepiece.errors import JobNotFound, JobRejected
+from onepiece.errors import JobNotFound, JobRejected, SceneNotFound
 
 CANCEL_WAIT_SECONDS = 10.0
 _FINAL = ("succeeded", "failed", "cancelled")
@@ -87,6 +88,15 @@ def frame_counts(chunks: list[dict[str, Any]]) -> FrameCounts:
     return FrameCounts(total=total, **counts)
 
 
+def _program(template: str) -> str:
+    """The renderer a command template starts (its first word)."""
+    try:
+        words = shlex.split(template)
+    except ValueError:
+        return template.split()[0] if template.split() else ""
+    return words[0] if words else ""
+
+
 class LocalFarm:
     name = "local"
 
@@ -105,17 +115,32 @@ class LocalFarm:
         self._runners: dict[str, subprocess.Popen[bytes]] = {}
 
     def capabilities(self) -> FarmCapabilities:
+        found, missing = self.installed_dccs()
+        not_installed = f" (not installed: {', '.join(missing)})" if missing else ""
         return FarmCapabilities(
             name=self.name,
             description=(
                 f"this machine: one renderer process per chunk, at most "
-                f"{self.max_concurrency} at once; DCCs: {', '.join(sorted(self.templates))}"
+                f"{self.max_concurrency} at once; DCCs: {', '.join(found)}{not_installed}"
             ),
             priority_min=0,
             priority_max=100,
             chunking=True,
             cancellation=True,
+            dccs=tuple(found),
+            missing_dccs=tuple(missing),
         )
+
+    def installed_dccs(self) -> tuple[list[str], list[str]]:
+        """DCCs whose renderer is on this machine (configured path or PATH), and the rest."""
+        found: list[str] = []
+        missing: list[str] = []
+        for dcc in sorted(self.templates):
+            program = self.executables.get(dcc) or _program(self.templates[dcc])
+            # A placeholder ({python}) is filled by us: always there.
+            available = program.startswith("{") or shutil.which(program) is not None
+            (found if available else missing).append(dcc)
+        return found, missing
 
     def _job_dir(self, farm_job_id: str) -> Path:
         if not farm_job_id.startswith("local-") or "/" in farm_job_id or ".." in farm_job_id:
@@ -138,6 +163,12 @@ class LocalFarm:
     ) -> list[dict[str, Any]]:
         """The renderer command of every chunk, as ``submit`` would run them."""
         scene = os.path.abspath(request.scene)
+        if not os.path.isfile(scene):  # checked for a dry run too: nothing would render
+            raise SceneNotFound(
+                f"scene not found: {scene}",
+                hint="check --scene: the local farm renders files on this machine",
+                context={"scene": scene},
+            )
         output = os.path.abspath(request.output)
         chunks = chunk_frames(parse_frames(request.frames), request.chunk_size)
         dcc = request.dcc.lower()
@@ -163,9 +194,6 @@ class LocalFarm:
 
     def submit(self, request: JobRequest) -> str:
         farm_job_id = f"local-{uuid.uuid4().hex[:12]}"
-        scene = os.path.abspath(request.scene)
-        if not os.path.isfile(scene):
-            raise JobRejected(f"scene not found: {scene}", context={"scene": scene})
         chunks = self.preview_commands(request, farm_job_id)
         job_dir = self._job_dir(farm_job_id)
         job = {

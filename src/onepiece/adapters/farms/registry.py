@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from onepiece.adapters.farms.base import ChecksReachable, Farm
-from onepiece.errors import AdapterUnavailable, FarmNotFound, OnePieceError
+from onepiece.errors import AdapterUnavailable, FarmNotFound, OnePieceError, UnknownFarm
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +47,22 @@ class FarmRegistry:
         """Configured farms, whether or not they are currently available."""
         return [name for name, entry in self._entries.items() if entry.configured]
 
+    def check_known(self, name: str) -> None:
+        """Raise UnknownFarm for a name no configuration knows (a typo in a filter)."""
+        if name not in self._entries:
+            known = ", ".join(self.names)
+            raise UnknownFarm(
+                f"no farm named {name!r} is configured (farms: {known})",
+                hint=f"use one of: {known}",
+                context={"farm": name},
+            )
+
     def get(self, name: str) -> Farm:
         """The farm called ``name``. Raises FarmNotFound or AdapterUnavailable."""
         entry = self._entries.get(name)
         if entry is None or not entry.configured:
             known = ", ".join(self.names)
-            raise FarmNotFound(
+            raise (FarmNotFound if entry else UnknownFarm)(
                 f"no farm named {name!r} is configured (farms: {known})",
                 hint=entry.hint if entry else f"use one of: {known}",
                 context={"farm": name},
@@ -100,6 +110,11 @@ class FarmRegistry:
                     "priority_max": caps.priority_max,
                     "chunking": caps.chunking,
                     "cancellation": caps.cancellation,
+                    **(
+                        {"dccs": list(caps.dccs), "missing_dccs": list(caps.missing_dccs)}
+                        if caps.dccs is not None
+                        else {}
+                    ),
                 }
             )
         return described

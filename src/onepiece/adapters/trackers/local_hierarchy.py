@@ -18,6 +18,8 @@ from onepiece.domain.entities import Asset, Episode, HierarchyResult, Project, S
 from onepiece.domain.entities import Sequence as SequenceEntity
 from onepiece.errors import ValidationError
 
+SHOT_UPDATABLE = frozenset({"cut_in", "cut_out", "status", "description"})
+
 
 class ProjectsAndHierarchy:
     _db: SqliteDatabase
@@ -108,6 +110,23 @@ class ProjectsAndHierarchy:
                 for code in codes:
                     progress(kind, code, "created" if code in created else "existing")
         return result
+
+    def update_shots(self, project: str, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        """Set the given fields of existing shots in one write transaction."""
+        with self._db.write() as conn:
+            rows.require_project(conn, project)
+            for code, fields in changes.items():
+                unknown = set(fields) - SHOT_UPDATABLE
+                if unknown:
+                    raise ValidationError(f"shot fields cannot be updated: {sorted(unknown)}")
+                if not fields:
+                    continue
+                # Column names come from SHOT_UPDATABLE, never from user input.
+                assignments = ", ".join(f"{name} = ?" for name in fields)
+                conn.execute(
+                    f"UPDATE shots SET {assignments} WHERE project = ? AND code = ?",
+                    (*fields.values(), project, code),
+                )
 
     @staticmethod
     def _insert(

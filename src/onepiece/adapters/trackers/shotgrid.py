@@ -153,6 +153,9 @@ class ShotGridTracker:
             self.session, self.project_id(project), specs, self.status_for, progress
         )
 
+    def update_shots(self, project: str, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        hierarchy.update_shots(self.session, self.project_id(project), changes, self.status_for)
+
     def _project_rows(self, entity_type: str, project: str, fields: list[str]) -> list[Any]:
         return self.session.find(
             entity_type,

@@ -9,7 +9,7 @@ finds everything and creates nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,6 +202,43 @@ def ensure_hierarchy(
     run.create(sgs.SHOT, shots)
     _ensure_assets(run, wanted, assets)
     return run.result
+
+
+# Shot field -> ShotGrid field, for updates from a show setup.
+SHOT_FIELDS = {
+    "cut_in": "sg_cut_in",
+    "cut_out": "sg_cut_out",
+    "status": "sg_status_list",
+    "description": "description",
+}
+
+
+def update_shots(
+    session: ShotGridSession,
+    project_id: int,
+    changes: Mapping[str, Mapping[str, Any]],
+    status_for: StatusFor,
+) -> None:
+    """Update existing shots by code, in batches of ``session.batch_size``."""
+    pfilter = ["project", "is", sgs.link(sgs.PROJECT, project_id)]
+    ids = _existing(session, sgs.SHOT, pfilter, list(changes), ["code"])
+    requests = []
+    for code, fields in changes.items():
+        if code not in ids or not fields:
+            continue
+        data = {SHOT_FIELDS[name]: value for name, value in fields.items()}
+        if "sg_status_list" in data:
+            data["sg_status_list"] = status_for(sgs.SHOT, fields["status"])
+        requests.append(
+            {
+                "request_type": "update",
+                "entity_type": sgs.SHOT,
+                "entity_id": int(ids[code]["id"]),
+                "data": data,
+            }
+        )
+    if requests:
+        session.batch(f"update {len(requests)} Shot", requests)
 
 
 def _ensure_assets(run: _Run, wanted: _Wanted, existing: dict[str, dict[str, Any]]) -> None:
