@@ -96,6 +96,8 @@ class TrafalgarSettings(Section):
     render_jobs_sync: Literal["normal", "full"] = "normal"
     # SSE keep-alive comment interval; below your proxy's idle timeout.
     stream_keepalive_seconds: float = Field(15.0, gt=0, le=300)
+    # Largest request body accepted (bytes); larger ones get 413 while streaming.
+    max_body_bytes: int = Field(1_048_576, ge=1024, le=1 << 30)
 
     _check_tokens = field_validator("dashboard_token", "read_token")(_refuse_placeholder)
 
