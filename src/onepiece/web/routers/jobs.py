@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from onepiece.domain.dashboard import RenderSummary
 from onepiece.domain.render import JobStatus
-from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth
+from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth, Role
+from onepiece.web.redaction import is_anonymous, public_job
 
 router = APIRouter(tags=["render"])
 
@@ -54,9 +55,9 @@ class JobOut(BaseModel):
     farm_job_id: str
     status: JobStatus
     dcc: str
-    scene: str
+    scene: str | None = Field(description="null without a valid token (server path)")
     frames: str
-    output: str
+    output: str | None = Field(description="null without a valid token (server path)")
     priority: int
     chunk_size: int
     user: str | None
@@ -100,7 +101,7 @@ def submit_job(body: JobSubmission, container: ContainerDep, _auth: AdminAuth) -
 @router.get("/jobs", response_model=JobList)
 def list_jobs(
     container: ContainerDep,
-    _auth: ReadAuth,
+    role: ReadAuth,
     status: JobStatus | None = Query(None, description="only jobs in this status"),
     farm: str | None = Query(None, max_length=64, description="only jobs on this farm"),
     limit: int = Query(100, ge=1, le=1000),
@@ -109,13 +110,17 @@ def list_jobs(
     jobs = container.render_jobs.list_jobs(
         status=status.value if status else None, farm=farm, limit=limit
     )
-    return {"jobs": [job.to_dict() for job in jobs]}
+    return {"jobs": [_shown(job.to_dict(), role) for job in jobs]}
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: str, container: ContainerDep, _auth: ReadAuth) -> dict[str, Any]:
+def get_job(job_id: str, container: ContainerDep, role: ReadAuth) -> dict[str, Any]:
     """One render job (404 ``render.job_not_found``)."""
-    return container.render_jobs.get(job_id).to_dict()
+    return _shown(container.render_jobs.get(job_id).to_dict(), role)
+
+
+def _shown(job: dict[str, Any], role: Role | None) -> dict[str, Any]:
+    return public_job(job) if is_anonymous(role) else job
 
 
 def _cancel(container: ContainerDep, job_id: str, reason: str | None) -> dict[str, Any]:
