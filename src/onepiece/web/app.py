@@ -33,6 +33,7 @@ from onepiece.config import Settings
 from onepiece.services.dashboard_sources import DashboardSources
 from onepiece.web.errors import install_error_handlers
 from onepiece.web.guard import RequestGuard
+from onepiece.web.openapi import install_openapi
 
 log = logging.getLogger("onepiece.web")
 
@@ -138,4 +139,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             setup(app)
     # Token before body, body bounded: see onepiece.web.guard.
     app.add_middleware(RequestGuard, routes=routes)
+    install_openapi(app, container.settings)
     return app

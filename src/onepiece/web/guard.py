@@ -78,6 +78,7 @@ class RequestGuard:
     def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
         """``routes``: the routers' own routes, in the app's matching order."""
         self.app = app
+        self._routes = routes
         found = ((route, route_policy(route)) for route in routes)
         self._policies = [(route, policy) for route, policy in found if policy is not None]
 
@@ -115,7 +116,33 @@ class RequestGuard:
             body = envelope("request.too_large", str(BodyTooLarge(limit).detail), hint=_LIMIT_HINT)
             await JSONResponse(body, status_code=413, headers=dict(_CLOSE))(scope, receive, send)
             return
-        await self.app(scope, _counting(receive, limit), send)
+        await self.app(scope, _counting(receive, limit), self._allow_every_method(scope, send))
+
+    def _allow_every_method(self, scope: Scope, send: Send) -> Send:
+        """Fix ``Allow`` on a 405: Starlette lists only the first route sharing the path."""
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 405:
+                methods = sorted(self._methods_for(scope))
+                if methods:
+                    headers = [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
+                    headers.append((b"allow", ", ".join(methods).encode()))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        return sending
+
+    def _methods_for(self, scope: Scope) -> set[str]:
+        """Methods of every route sharing the path template of the first route that matches."""
+        matching = [r for r in self._routes if r.matches(dict(scope))[0] != Match.NONE]
+        if not matching:
+            return set()
+        template = getattr(matching[0], "path", None)
+        methods: set[str] = set()
+        for route in matching:
+            if getattr(route, "path", None) == template:
+                methods.update(getattr(route, "methods", None) or ())
+        return methods
 
 
 _LIMIT_HINT = "send a smaller body (trafalgar.max_body_bytes on the server)"

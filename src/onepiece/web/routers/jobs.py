@@ -8,7 +8,7 @@ The poller that keeps statuses fresh starts and stops with the app.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,25 +17,29 @@ from onepiece.domain.dashboard import RenderSummary
 from onepiece.domain.render import JobStatus
 from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth, Role
 from onepiece.web.redaction import is_anonymous, public_job
+from onepiece.web.schemas import INTEGRAL, JsonInt
 
 router = APIRouter(tags=["render"])
 
 
 class JobSubmission(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: no booleans for numbers, no numbers for strings.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     dcc: str = Field(min_length=1, max_length=64, examples=["builtin", "blender", "maya"])
     scene: str = Field(min_length=1, max_length=4096)
     frames: str = Field(min_length=1, max_length=2000, examples=["1-100,120-130x2"])
     output: str = Field(min_length=1, max_length=4096, examples=["/renders/sh010/beauty.####.png"])
     farm: str | None = Field(None, max_length=64, description="default: render.default_farm")
-    priority: int = 50
-    chunk_size: int | None = Field(None, ge=1, le=100_000, description="frames per task")
+    priority: JsonInt = 50
+    chunk_size: Annotated[int, Field(ge=1, le=100_000), INTEGRAL] | None = Field(
+        None, description="frames per task"
+    )
     user: str | None = Field(None, max_length=256)
 
 
 class CancelBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     reason: str | None = Field(None, max_length=1000)
 
