@@ -16,18 +16,19 @@ from onepiece.web.deps import Role
 HIDDEN = "<hidden>"
 
 # Absolute POSIX or Windows paths, and ~/ paths, inside free text (error messages).
-_PATH_IN_TEXT = re.compile(r"(?:[A-Za-z]:[\\/]|~/|(?<![\w.:/])/(?=[\w.~-]))[^\s'\"(),;]*")
+_PATH_IN_TEXT = re.compile(r"(?:(?<!\w)[A-Za-z]:[\\/]|~/|(?<![\w.:/])/(?=[\w.~-]))[^\s'\"(),;:]*")
 
 # Keys whose values name a place on the server or a person, wherever they appear.
 _PRIVATE_KEYS = {"path", "user", "host", "pid", "scene", "output"}
 
-# Run registry fields an anonymous client may see; the rest (folder, source,
+# Run registry fields an anonymous client may see; the rest (folder,
 # report_path, manifest, host, pid, user, summary...) stays with token holders.
 RUN_PUBLIC_FIELDS = (
     "id",
     "status",
     "project",
     "show",
+    "source",  # the vendor name (the folder is ``folder``); paths in it are hidden anyway
     "dry_run",
     "started_at",
     "updated_at",
