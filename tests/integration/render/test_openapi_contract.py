@@ -1,6 +1,6 @@
 """Schemathesis over /openapi.json on a real uvicorn server: no failure, token or not.
 
-Every check (``--checks all``) in every phase, bounded by a small
+Every check (``--checks all`` but one, see DOCUMENTED_EXCEPTIONS) in every phase, bounded by a small
 ``--max-examples``. The document is the server's own, with one addition a
 schema cannot say: the job submission names a scene that exists and values
 the mock farm accepts, so jobs are really created and the stateful phase
@@ -48,9 +48,15 @@ def _with_a_scene_that_exists(document: dict[str, Any], scene: Path) -> None:
     job["priority"] = {"type": "integer", "minimum": 0, "maximum": 100}
 
 
+# The one check left out: DELETE /jobs/{id} is documented to cancel and keep the
+# job (it stays readable as "cancelled"), which use-after-free reads as a bug.
+DOCUMENTED_EXCEPTIONS = ("--exclude-checks", "use_after_free")
+
+
 def _run(document: Path, url: str, cwd: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SCHEMATHESIS), "run", str(document), "--url", url, "--checks", "all",
+         *DOCUMENTED_EXCEPTIONS,
          "--max-examples", "5", "--seed", "2126", "--workers", "1", "--request-timeout", "1",
          "--no-color", *extra],
         capture_output=True, text=True, cwd=cwd, timeout=300, check=False,
