@@ -9,11 +9,13 @@ and a wrong token is refused, never treated as anonymous.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from websockets.sync.client import connect
 
 from onepiece.config import Settings
 from onepiece.web.app import create_app
@@ -118,3 +120,47 @@ def test_the_read_token_counts_as_a_valid_token(tmp_path: Path) -> None:
         shown = httpx.get(f"{live.url}/health", headers={"Authorization": f"Bearer {READ}"})
         assert "secret-data" in shown.text
         assert httpx.get(f"{live.url}/health").status_code == 401
+
+
+def _sse_data(url: str, count: int) -> list[str]:
+    """The data lines of the first ``count`` SSE events."""
+    found: list[str] = []
+    with httpx.stream("GET", url, timeout=20) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if line.startswith("data:"):
+                found.append(line)
+                if len(found) == count:
+                    break
+    return found
+
+
+def test_anonymous_streams_carry_no_paths_or_user_names(
+    server: LiveServer, tmp_path: Path, make_scene: Callable[..., Path]
+) -> None:
+    body = {
+        "dcc": "builtin",
+        "scene": str(make_scene("second.json")),
+        "frames": "1-2",
+        "output": str(tmp_path / "renders" / "g.####.png"),
+        "farm": "mock",
+        "user": USER,
+    }
+    # The snapshot, then the job.created of a job submitted while listening.
+    submit = threading.Timer(
+        0.5, httpx.post, (f"{server.url}/jobs",), {"json": body, "headers": ADMIN}
+    )
+    submit.start()
+    jobs = _sse_data(server.url + "/jobs/stream", 2)
+    submit.join()
+    assert len(jobs) == 2 and '"job"' in jobs[1], jobs
+    runs = _sse_data(server.url + "/runs/stream", 1)
+    assert "run-1" in runs[0]
+    for lines in (jobs, runs):
+        assert _leaks("\n".join(lines), tmp_path) == [], lines
+    for path in ("/jobs/ws", "/runs/ws"):
+        with connect(server.ws_url + path, open_timeout=10) as socket:
+            snapshot = str(socket.recv(timeout=10))
+        assert _leaks(snapshot, tmp_path) == [], (path, snapshot)
+    with connect(server.ws_url + "/jobs/ws?token=" + TOKEN, open_timeout=10) as socket:
+        assert USER in str(socket.recv(timeout=10))  # a token holder sees everything
