@@ -109,6 +109,8 @@ class TrafalgarSettings(Section):
     keep_alive_timeout_seconds: float = Field(5.0, gt=0, le=3600)
     # Beyond this many open connections (or requests in flight) new requests get 503.
     max_connections: int = Field(1000, ge=1)
+    # Largest request body accepted (bytes); larger ones get 413 while streaming.
+    max_body_bytes: int = Field(1_048_576, ge=1024, le=1 << 30)
 
     _check_tokens = field_validator("dashboard_token", "read_token")(_refuse_placeholder)
 

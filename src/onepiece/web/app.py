@@ -25,12 +25,15 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from onepiece import __version__
 from onepiece.bootstrap import Container, bootstrap
 from onepiece.config import Settings
 from onepiece.services.dashboard_sources import DashboardSources
 from onepiece.web.errors import install_error_handlers
+from onepiece.web.guard import RequestGuard
+from onepiece.web.openapi import install_openapi
 
 log = logging.getLogger("onepiece.web")
 
@@ -126,10 +129,15 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if owns_container:
         # Registered first so it runs last, after every service has stopped.
         app.state.hooks.on_shutdown(lambda _app: container.close())
+    routes: list[BaseRoute] = []
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)
         app.include_router(module.router)
+        routes.extend(module.router.routes)
         setup = getattr(module, "setup", None)
         if setup is not None:
             setup(app)
+    # Token before body, body bounded: see onepiece.web.guard.
+    app.add_middleware(RequestGuard, routes=routes)
+    install_openapi(app, container.settings)
     return app

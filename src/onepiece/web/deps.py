@@ -7,7 +7,9 @@ Auth policy (docs/api.md#authentication):
   ``auth.not_configured`` when no dashboard token is configured, 401 when the
   token is missing or wrong.
 - ``ReadAuth``: read-only routes. Open while ``TRAFALGAR_READ_TOKEN`` is
-  unset; once set, the read token or the dashboard token is required.
+  unset; once set, the read token or the dashboard token is required. A
+  presented token is always checked: a wrong one is 401 even on an open route.
+  The role (``None`` when anonymous) decides whether paths and user names show.
 
 Both work for HTTP and WebSocket routes. Browsers cannot set headers on a
 WebSocket or an ``EventSource``, so read routes and WebSocket connections
@@ -73,11 +75,15 @@ def check_admin(settings: Settings, presented: str | None) -> Role:
 
 
 def check_read(settings: Settings, presented: str | None) -> Role | None:
-    """Open unless a read token is configured; then the read or dashboard token."""
+    """Open unless a read token is configured; then the read or dashboard token.
+
+    A token that is presented is always checked, open or not: a wrong one is
+    401, never silently read as anonymous (the role decides what an answer shows).
+    """
     read_token = settings.trafalgar.read_token
-    if read_token is None:
-        return None
     if presented is None:
+        if read_token is None:
+            return None
         raise MissingToken(
             "missing bearer token",
             hint="send 'Authorization: Bearer <read token>' (TRAFALGAR_READ_TOKEN is set)",

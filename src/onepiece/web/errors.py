@@ -156,8 +156,24 @@ async def _onepiece_error(conn: HTTPConnection, exc: Exception) -> JSONResponse 
     return await _respond(conn, status, body, headers)
 
 
+async def error_response(conn: HTTPConnection, exc: errors.OnePieceError) -> JSONResponse | None:
+    """The envelope response for one of our errors (for ASGI middleware, outside the handlers)."""
+    return await _onepiece_error(conn, exc)
+
+
+def _is_undecodable_body(exc: StarletteHTTPException) -> bool:
+    # FastAPI answers 400 when the body is not UTF-8 or nests deeper than the JSON
+    # parser's recursion limit; to a client that is invalid JSON like any other.
+    return exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError)
+
+
 async def _http_error(conn: HTTPConnection, exc: Exception) -> JSONResponse | None:
     assert isinstance(exc, StarletteHTTPException)
+    if _is_undecodable_body(exc):
+        code, status = REQUEST_INVALID
+        message = "invalid request: body: not valid JSON"
+        body = envelope(code, message, hint="send a UTF-8 JSON body")
+        return await _respond(conn, status, body)
     status = exc.status_code
     code = HTTP_STATUS_CODES.get(status, f"http.{status}")
     message = exc.detail if isinstance(exc.detail, str) else "request failed"

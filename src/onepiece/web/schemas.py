@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from onepiece.domain.dashboard import DashboardMetrics, IngestSummary
 from onepiece.services.dashboard_cache import LIMITS
@@ -13,6 +14,19 @@ from onepiece.services.dashboard_cache import LIMITS
 
 class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer: 3 and 3.0, never ``true`` (request models are strict)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# For strict request models: an integer written as 3.0 is still an integer. Put
+# range constraints before it inside Annotated so they reach the JSON schema.
+INTEGRAL = BeforeValidator(_json_integer)
+JsonInt = Annotated[int, INTEGRAL]
 
 
 class StatusOut(Schema):
@@ -166,8 +180,15 @@ class CacheStatsResponse(Schema):
 class CacheTuning(Schema):
     """Optional runtime limits for POST /admin/cache; omitted fields keep their value."""
 
+    # Strict: ``false`` is not 0, ``"30"`` is not 30 (JSON numbers only).
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
     ttl: float | None = Field(None, ge=LIMITS["ttl"][0], le=LIMITS["ttl"][1])
-    max_records: int | None = Field(None, ge=LIMITS["max_records"][0], le=LIMITS["max_records"][1])
-    max_projects: int | None = Field(
-        None, ge=LIMITS["max_projects"][0], le=LIMITS["max_projects"][1]
-    )
+    max_records: (
+        Annotated[int, Field(ge=LIMITS["max_records"][0], le=LIMITS["max_records"][1]), INTEGRAL]
+        | None
+    ) = None
+    max_projects: (
+        Annotated[int, Field(ge=LIMITS["max_projects"][0], le=LIMITS["max_projects"][1]), INTEGRAL]
+        | None
+    ) = None

@@ -110,8 +110,9 @@ def test_unauthorised_answers_say_how_to_authenticate(settings, make_app, live_s
 def test_read_routes_are_open_while_no_read_token_is_set(settings, make_app, live_server) -> None:
     with live_server(make_app(settings)) as server:
         assert set(outcomes(server.url, READ).values()) == {(200, None)}
-        # A wrong token on an open route is ignored, not punished.
-        assert set(outcomes(server.url, READ, bearer("whatever")).values()) == {(200, None)}
+        # Issue 21 item 18 reverses this: a wrong token is 401 even on an open route.
+        wrong = outcomes(server.url, READ, bearer("whatever"))
+        assert set(wrong.values()) == {(401, "auth.invalid_token")}
 
 
 def test_read_routes_need_the_read_or_dashboard_token_once_a_read_token_is_set(

@@ -19,8 +19,9 @@ from fastapi import APIRouter, FastAPI, Request
 
 from onepiece.errors import EntityNotFound
 from onepiece.state.reconcile_results import ReconcileResults
-from onepiece.web.deps import ReadAuth
+from onepiece.web.deps import ReadAuth, Role
 from onepiece.web.errors import NotFound
+from onepiece.web.redaction import is_anonymous, scrub
 
 router = APIRouter(tags=["deliveries"])
 
@@ -57,15 +58,16 @@ class _Lazy:
 
 
 @router.get("/deliveries/{project}")
-def list_deliveries(project: str, request: Request, _auth: ReadAuth) -> dict[str, Any]:
-    """Deliveries of a project, newest first (audit records)."""
+def list_deliveries(project: str, request: Request, role: ReadAuth) -> dict[str, Any]:
+    """Deliveries of a project, newest first (audit records; no paths without a token)."""
     manifests = request.app.state.delivery_manifests.get()
-    return {"project": project, "deliveries": [r.to_dict() for r in manifests.list(project)]}
+    deliveries = [r.to_dict() for r in manifests.list(project)]
+    return {"project": project, "deliveries": _shown(deliveries, role)}
 
 
 @router.get("/deliveries/{project}/{delivery_id}")
 def get_delivery(
-    project: str, delivery_id: str, request: Request, _auth: ReadAuth
+    project: str, delivery_id: str, request: Request, role: ReadAuth
 ) -> dict[str, Any]:
     """One delivery's manifest: audit record, entries and problems."""
     manifests = request.app.state.delivery_manifests.get()
@@ -73,4 +75,9 @@ def get_delivery(
         document: dict[str, Any] = manifests.get(project, delivery_id)
     except EntityNotFound as exc:
         raise NotFound(exc.message, hint=exc.hint) from exc
-    return document
+    shown: dict[str, Any] = _shown(document, role)
+    return shown
+
+
+def _shown(value: Any, role: Role | None) -> Any:
+    return scrub(value) if is_anonymous(role) else value

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from onepiece import __version__
 from onepiece.errors import OnePieceError
 from onepiece.web.deps import ReadAuth, SettingsDep
+from onepiece.web.redaction import is_anonymous, scrub
 
 log = logging.getLogger("onepiece.web")
 
@@ -34,8 +35,8 @@ class HealthResponse(BaseModel):
 
 
 @router.get("/health", response_model=HealthResponse)
-def health(request: Request, settings: SettingsDep, _auth: ReadAuth) -> dict[str, Any]:
-    """Service status; open unless a read token is configured."""
+def health(request: Request, settings: SettingsDep, role: ReadAuth) -> dict[str, Any]:
+    """Service status; open unless a read token is configured (no paths without a token)."""
     body: dict[str, Any] = {
         "status": "ok",
         "version": __version__,
@@ -43,7 +44,8 @@ def health(request: Request, settings: SettingsDep, _auth: ReadAuth) -> dict[str
     }
     for name, contributor in request.app.state.hooks.health.items():
         try:
-            body[name] = contributor()
+            section = contributor()
+            body[name] = scrub(section) if is_anonymous(role) else section
         except OnePieceError as exc:
             log.warning("health contributor %s failed: %s", name, exc.message)
             body[name] = {"status": "unavailable", "message": exc.message}

@@ -8,33 +8,38 @@ The poller that keeps statuses fresh starts and stops with the app.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from onepiece.domain.dashboard import RenderSummary
 from onepiece.domain.render import JobStatus
-from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth
+from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth, Role
+from onepiece.web.redaction import is_anonymous, public_job
+from onepiece.web.schemas import INTEGRAL, JsonInt
 
 router = APIRouter(tags=["render"])
 
 
 class JobSubmission(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: no booleans for numbers, no numbers for strings.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     dcc: str = Field(min_length=1, max_length=64, examples=["builtin", "blender", "maya"])
     scene: str = Field(min_length=1, max_length=4096)
     frames: str = Field(min_length=1, max_length=2000, examples=["1-100,120-130x2"])
     output: str = Field(min_length=1, max_length=4096, examples=["/renders/sh010/beauty.####.png"])
     farm: str | None = Field(None, max_length=64, description="default: render.default_farm")
-    priority: int = 50
-    chunk_size: int | None = Field(None, ge=1, le=100_000, description="frames per task")
+    priority: JsonInt = 50
+    chunk_size: Annotated[int, Field(ge=1, le=100_000), INTEGRAL] | None = Field(
+        None, description="frames per task"
+    )
     user: str | None = Field(None, max_length=256)
 
 
 class CancelBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     reason: str | None = Field(None, max_length=1000)
 
@@ -54,9 +59,9 @@ class JobOut(BaseModel):
     farm_job_id: str
     status: JobStatus
     dcc: str
-    scene: str
+    scene: str | None = Field(description="null without a valid token (server path)")
     frames: str
-    output: str
+    output: str | None = Field(description="null without a valid token (server path)")
     priority: int
     chunk_size: int
     user: str | None
@@ -100,7 +105,7 @@ def submit_job(body: JobSubmission, container: ContainerDep, _auth: AdminAuth) -
 @router.get("/jobs", response_model=JobList)
 def list_jobs(
     container: ContainerDep,
-    _auth: ReadAuth,
+    role: ReadAuth,
     status: JobStatus | None = Query(None, description="only jobs in this status"),
     farm: str | None = Query(None, max_length=64, description="only jobs on this farm"),
     limit: int = Query(100, ge=1, le=1000),
@@ -109,13 +114,17 @@ def list_jobs(
     jobs = container.render_jobs.list_jobs(
         status=status.value if status else None, farm=farm, limit=limit
     )
-    return {"jobs": [job.to_dict() for job in jobs]}
+    return {"jobs": [_shown(job.to_dict(), role) for job in jobs]}
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: str, container: ContainerDep, _auth: ReadAuth) -> dict[str, Any]:
+def get_job(job_id: str, container: ContainerDep, role: ReadAuth) -> dict[str, Any]:
     """One render job (404 ``render.job_not_found``)."""
-    return container.render_jobs.get(job_id).to_dict()
+    return _shown(container.render_jobs.get(job_id).to_dict(), role)
+
+
+def _shown(job: dict[str, Any], role: Role | None) -> dict[str, Any]:
+    return public_job(job) if is_anonymous(role) else job
 
 
 def _cancel(container: ContainerDep, job_id: str, reason: str | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from onepiece.domain.project_dashboard import StatusTotals
 from onepiece.web.dashboard import DashboardDep, install_dashboard
 from onepiece.web.deps import ReadAuth
+from onepiece.web.redaction import is_anonymous
 from onepiece.web.schemas import (
     EpisodeOut,
     ProjectDashboardResponse,
@@ -61,7 +62,7 @@ def list_projects(dashboard: DashboardDep, _auth: ReadAuth) -> ProjectsResponse:
     responses={404: {"description": "Unknown project (code tracker.not_found)"}},
 )
 def project_dashboard(
-    project: str, dashboard: DashboardDep, _auth: ReadAuth
+    project: str, dashboard: DashboardDep, role: ReadAuth
 ) -> ProjectDashboardResponse:
     """Episodes, shots, versions, status totals and the latest published versions."""
     found, message = dashboard.project(project)
@@ -78,7 +79,10 @@ def project_dashboard(
         shots=data.shots,
         versions=data.versions,
         status=_status(data.status),
-        latest_published=[PublishedOut(**asdict(p)) for p in data.latest_published],
+        latest_published=[
+            PublishedOut(**{**asdict(p), "user": None if is_anonymous(role) else p.user})
+            for p in data.latest_published
+        ],
         fetched_at=found.fetched_at,
         message=message,
     )

@@ -17,6 +17,7 @@ from onepiece.services.run_feed import RunFeed
 from onepiece.state.runs_view import RunRegistryView
 from onepiece.web.deps import ReadAuth
 from onepiece.web.errors import NotFound
+from onepiece.web.redaction import is_anonymous, public_run
 
 router = APIRouter(tags=["runs"])
 
@@ -43,18 +44,19 @@ def _view(request: Request) -> RunRegistryView:
 @router.get("/runs", response_model=RunList)
 def list_runs(
     request: Request,
-    _auth: ReadAuth,
+    role: ReadAuth,
     status: str | None = Query(None, max_length=32, description="running, completed..."),
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
     """Ingest runs, newest first."""
     view = _view(request)
     runs = view.list(status=status, limit=limit)
-    return {"runs": runs, "stale": view.snapshot().stale}
+    shown = [public_run(run) for run in runs] if is_anonymous(role) else runs
+    return {"runs": shown, "stale": view.snapshot().stale}
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)
-def get_run(run_id: str, request: Request, _auth: ReadAuth) -> dict[str, Any]:
+def get_run(run_id: str, request: Request, role: ReadAuth) -> dict[str, Any]:
     """One ingest run (404 ``resource.not_found``)."""
     run = _view(request).get(run_id)
     if run is None:
@@ -63,7 +65,7 @@ def get_run(run_id: str, request: Request, _auth: ReadAuth) -> dict[str, Any]:
             hint="GET /runs lists the runs in the registry",
             context={"id": run_id},
         )
-    return run
+    return public_run(run) if is_anonymous(role) else run
 
 
 def setup(app: FastAPI) -> None:

@@ -14,12 +14,14 @@ not taken for a job id.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Header, Query, Request, WebSocket
 from sse_starlette import EventSourceResponse
 
-from onepiece.web.deps import ReadAuth
+from onepiece.web.deps import ReadAuth, Role
+from onepiece.web.redaction import is_anonymous
+from onepiece.web.stream_redaction import PublicWebSocket, public_sse
 from onepiece.web.streaming import (
     SEND_TIMEOUT_SECONDS,
     Snapshot,
@@ -43,11 +45,14 @@ def _runs_snapshot(app: Any) -> Snapshot:
     return lambda: {"event": "runs.snapshot", "runs": view.list(limit=SNAPSHOT_LIMIT)}
 
 
-def _sse(request: Request, topic: str, snapshot: Snapshot, last_id: str | None) -> Any:
+def _sse(
+    request: Request, topic: str, snapshot: Snapshot, last_id: str | None, role: Role | None
+) -> Any:
     container = request.app.state.container
     keepalive = container.settings.trafalgar.stream_keepalive_seconds
+    events = sse_stream(container.broker, topic, snapshot, last_id, keepalive)
     return EventSourceResponse(
-        sse_stream(container.broker, topic, snapshot, last_id, keepalive),
+        public_sse(events) if is_anonymous(role) else events,
         ping=0,  # keep-alives come from sse_stream
         send_timeout=SEND_TIMEOUT_SECONDS,
         headers=_SSE_HEADERS,
@@ -57,42 +62,51 @@ def _sse(request: Request, topic: str, snapshot: Snapshot, last_id: str | None) 
 @router.get("/jobs/stream", response_class=EventSourceResponse)
 async def jobs_stream(
     request: Request,
-    _auth: ReadAuth,
+    role: ReadAuth,
     last_event_id: str | None = Header(None, alias="Last-Event-ID"),
     last_event_id_q: str | None = Query(None, alias="last_event_id"),
 ) -> Any:
     """Server-Sent Events: job snapshot, then job.created/updated/removed."""
-    return _sse(request, "jobs", _jobs_snapshot(request.app), last_event_id or last_event_id_q)
+    last_id = last_event_id or last_event_id_q
+    return _sse(request, "jobs", _jobs_snapshot(request.app), last_id, role)
 
 
 @router.get("/runs/stream", response_class=EventSourceResponse)
 async def runs_stream(
     request: Request,
-    _auth: ReadAuth,
+    role: ReadAuth,
     last_event_id: str | None = Header(None, alias="Last-Event-ID"),
     last_event_id_q: str | None = Query(None, alias="last_event_id"),
 ) -> Any:
     """Server-Sent Events: ingest run snapshot, then run.created/updated/removed."""
-    return _sse(request, "runs", _runs_snapshot(request.app), last_event_id or last_event_id_q)
+    last_id = last_event_id or last_event_id_q
+    return _sse(request, "runs", _runs_snapshot(request.app), last_id, role)
 
 
 @router.websocket("/jobs/ws")
 async def jobs_ws(
     websocket: WebSocket,
-    _auth: ReadAuth,
+    role: ReadAuth,
     last_event_id: str | None = Query(None),
 ) -> None:
     """WebSocket: the same messages as /jobs/stream, as JSON text frames."""
     broker = websocket.app.state.container.broker
-    await websocket_stream(websocket, broker, "jobs", _jobs_snapshot(websocket.app), last_event_id)
+    snapshot = _jobs_snapshot(websocket.app)
+    await websocket_stream(_for(websocket, role), broker, "jobs", snapshot, last_event_id)
 
 
 @router.websocket("/runs/ws")
 async def runs_ws(
     websocket: WebSocket,
-    _auth: ReadAuth,
+    role: ReadAuth,
     last_event_id: str | None = Query(None),
 ) -> None:
     """WebSocket: the same messages as /runs/stream, as JSON text frames."""
     broker = websocket.app.state.container.broker
-    await websocket_stream(websocket, broker, "runs", _runs_snapshot(websocket.app), last_event_id)
+    snapshot = _runs_snapshot(websocket.app)
+    await websocket_stream(_for(websocket, role), broker, "runs", snapshot, last_event_id)
+
+
+def _for(websocket: WebSocket, role: Role | None) -> WebSocket:
+    """The socket itself for token holders; a filtering wrapper for anonymous clients."""
+    return cast(WebSocket, PublicWebSocket(websocket)) if is_anonymous(role) else websocket
