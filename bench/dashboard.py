@@ -46,7 +46,7 @@ TOKEN = "bench-dashboard-token-4d2f8a"
 
 def populate(data_dir: Path, versions: int) -> None:
     """Three projects, 1,000 shots, ``versions`` versions, review playlists."""
-    from onepiece.adapters.trackers.local import LocalTracker
+    from onepiece.adapters.trackers.local.tracker import LocalTracker
     from onepiece.domain.entities import ShotSpec, Version
 
     tracker = LocalTracker(data_dir / "tracker.db")

@@ -25,7 +25,7 @@ from onepiece.adapters.farms.registry import FarmEntry, FarmRegistry
 from onepiece.atomicio import write_json
 from onepiece.config.model import RenderSettings
 from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob
-from onepiece.services.render_jobs import RenderJobService
+from onepiece.services.render.jobs import RenderJobService
 from onepiece.state.render_jobs import RenderJobStore
 
 

@@ -29,10 +29,10 @@ from tests.shotgrid_schema import RequestCounter, mockgun_site
 from tests.shotgrid_wire import ShotGridWire
 
 from bench.report import update_section
-from onepiece.adapters.trackers.local import LocalTracker
-from onepiece.adapters.trackers.shotgrid import ShotGridTracker
-from onepiece.adapters.trackers.shotgrid_retry import RetryPolicy
-from onepiece.adapters.trackers.shotgrid_session import connect
+from onepiece.adapters.trackers.local.tracker import LocalTracker
+from onepiece.adapters.trackers.shotgrid.retry import RetryPolicy
+from onepiece.adapters.trackers.shotgrid.session import connect
+from onepiece.adapters.trackers.shotgrid.tracker import ShotGridTracker
 from onepiece.config import Settings
 from onepiece.domain.entities import ShotSpec
 

@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.report import update_section
-from onepiece.adapters.storage.local import LocalStorage
-from onepiece.adapters.storage.s3 import S3Storage
+from onepiece.adapters.storage.local.storage import LocalStorage
+from onepiece.adapters.storage.s3.storage import S3Storage
 
 MIB = 1024 * 1024
 

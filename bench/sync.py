@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
 
-    from onepiece.services.s3_sync import find_s5cmd
+    from onepiece.services.sync.s3 import find_s5cmd
 
     s5cmd = find_s5cmd()
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:

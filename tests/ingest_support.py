@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from onepiece.adapters.storage.base import Storage
-from onepiece.adapters.storage.local import LocalStorage
-from onepiece.adapters.trackers.local import LocalTracker
+from onepiece.adapters.storage.local.storage import LocalStorage
+from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.domain.entities import Version
 from onepiece.samples import SampleDelivery, make_delivery
 

@@ -21,21 +21,21 @@ from onepiece.errors import ConfigError
 if TYPE_CHECKING:
     from onepiece.adapters.farms.registry import FarmRegistry
     from onepiece.events import Broker
-    from onepiece.services.render_jobs import RenderJobService
+    from onepiece.services.render.jobs import RenderJobService
 
 # backend name -> "module:factory"; each factory takes Settings.
 TRACKERS = {
-    "local": "onepiece.adapters.trackers.local:create",
-    "shotgrid": "onepiece.adapters.trackers.shotgrid:create",
+    "local": "onepiece.adapters.trackers.local.tracker:create",
+    "shotgrid": "onepiece.adapters.trackers.shotgrid.tracker:create",
 }
 STORAGES = {
-    "local": "onepiece.adapters.storage.local:create",
-    "s3": "onepiece.adapters.storage.s3:create",
+    "local": "onepiece.adapters.storage.local.storage:create",
+    "s3": "onepiece.adapters.storage.s3.storage:create",
 }
 FARMS = {
-    "local": "onepiece.adapters.farms.local:create",
+    "local": "onepiece.adapters.farms.local.farm:create",
     "mock": "onepiece.adapters.farms.mock:create",
-    "opencue": "onepiece.adapters.farms.opencue:create",
+    "opencue": "onepiece.adapters.farms.opencue.farm:create",
 }
 
 
@@ -114,7 +114,7 @@ class Container:
 
     @cached_property
     def render_jobs(self) -> RenderJobService:
-        from onepiece.services.render_jobs import RenderJobService
+        from onepiece.services.render.jobs import RenderJobService
         from onepiece.state.render_jobs import RenderJobStore
 
         trafalgar = self.settings.trafalgar

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from onepiece.adapters.storage.local import LocalStorage
-from onepiece.adapters.trackers.local import LocalTracker
+from onepiece.adapters.storage.local.storage import LocalStorage
+from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.samples import SampleDelivery, write_clip
 from tests.e2e.conftest import Run
 from tests.ingest_support import (

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from onepiece.adapters.storage.local import LocalStorage
-from onepiece.adapters.trackers.local import LocalTracker
+from onepiece.adapters.storage.local.storage import LocalStorage
+from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.samples import filler_delivery
 from tests.e2e.conftest import Run
 from tests.ingest_support import assert_all_stored_and_verified, data_dir, versions_by_code

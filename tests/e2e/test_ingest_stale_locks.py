@@ -24,7 +24,7 @@ WRITER = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from onepiece.adapters.storage.local import LocalStorage
+    from onepiece.adapters.storage.local.storage import LocalStorage
     root, key, source = sys.argv[1:4]
     storage = LocalStorage(Path(root))
     storage.ensure_bucket("vendor-in")

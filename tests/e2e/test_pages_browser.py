@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from onepiece.adapters.farms.opencue import create as create_opencue_farm
+from onepiece.adapters.farms.opencue.farm import create as create_opencue_farm
 from onepiece.config.model import OpenCueSettings
 from onepiece.domain.render import JobRequest
 from onepiece.samples import make_delivery

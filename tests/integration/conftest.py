@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from onepiece.adapters.trackers.base import Tracker
-from onepiece.adapters.trackers.local import LocalTracker
-from onepiece.adapters.trackers.shotgrid import ShotGridTracker
-from onepiece.adapters.trackers.shotgrid_retry import RetryPolicy
+from onepiece.adapters.trackers.local.tracker import LocalTracker
+from onepiece.adapters.trackers.shotgrid.retry import RetryPolicy
+from onepiece.adapters.trackers.shotgrid.tracker import ShotGridTracker
 from tests.ingest_support import clean_delivery, sample_delivery, stores  # noqa: F401 - fixtures
 from tests.s3_endpoint import s3_endpoint_url, s3_server  # noqa: F401 - fixtures
 from tests.shotgrid_schema import mockgun_site

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from onepiece.adapters.trackers.local import LocalTracker
+from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.domain.entities import Version
 from onepiece.errors import VersionConflict
 

@@ -14,8 +14,8 @@ import xxhash
 from onepiece.bootstrap import Container, bootstrap
 from onepiece.config import Settings
 from onepiece.errors import ConfigError, ValidationError
-from onepiece.services.dcc_launch import open_shot
-from onepiece.services.dcc_publish import PublishRequest, publish
+from onepiece.services.dcc.launch import open_shot
+from onepiece.services.dcc.publish import PublishRequest, publish
 
 SCENE = "seq010_sh010_lighting_v002"
 

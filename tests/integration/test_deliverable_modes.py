@@ -15,10 +15,10 @@ import pytest
 
 from onepiece.bootstrap import bootstrap
 from onepiece.config import Settings
-from onepiece.services.dcc_publish import publish
-from onepiece.services.delivery import DeliveryRequest, deliver
-from onepiece.services.playlist_package import PackageRequest, package_playlist
-from onepiece.services.review import create_playlist
+from onepiece.services.dcc.publish import publish
+from onepiece.services.delivery.deliver import DeliveryRequest, deliver
+from onepiece.services.delivery.playlist_package import PackageRequest, package_playlist
+from onepiece.services.review.versions import create_playlist
 from tests.integration.delivery_world import PROJECT, make_world
 from tests.integration.test_dcc import request_for as publish_request
 from tests.integration.test_dcc import write_inputs

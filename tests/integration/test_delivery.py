@@ -13,7 +13,7 @@ import pytest
 import xxhash
 
 from onepiece.errors import NothingToDo, ValidationError
-from onepiece.services.delivery import DeliveryRequest, deliver
+from onepiece.services.delivery.deliver import DeliveryRequest, deliver
 from onepiece.state.deliveries import DeliveryRegistry
 from tests.integration.delivery_world import PROJECT, World, make_world
 

@@ -7,15 +7,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from onepiece.adapters.storage.local import LocalStorage
-from onepiece.adapters.storage.local_sync import SYNCFS, FileSystemFlusher
-from onepiece.adapters.trackers.local import LocalTracker
+from onepiece.adapters.storage.local.storage import LocalStorage
+from onepiece.adapters.storage.local.sync import SYNCFS, FileSystemFlusher
+from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.domain.entities import Version
 from onepiece.domain.ingest_plan import FileStatus
 from onepiece.errors import ObjectNotFound, StorageError
 from onepiece.samples import filler_delivery
-from onepiece.services.ingest import plan_ingest, run_ingest
-from onepiece.services.ingest_options import IngestOptions
+from onepiece.services.ingest.options import IngestOptions
+from onepiece.services.ingest.service import plan_ingest, run_ingest
 
 BUCKET = "vendor-in"
 

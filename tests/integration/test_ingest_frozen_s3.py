@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from onepiece.adapters.storage.s3 import S3Storage
-from onepiece.adapters.trackers.local import LocalTracker
+from onepiece.adapters.storage.s3.storage import S3Storage
+from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.domain.ingest_plan import FileStatus, PlannedFile
 from onepiece.errors import StorageError
 from onepiece.samples import filler_delivery
-from onepiece.services.ingest import IngestResult, run_ingest
-from onepiece.services.ingest_options import IngestOptions
+from onepiece.services.ingest.options import IngestOptions
+from onepiece.services.ingest.service import IngestResult, run_ingest
 from onepiece.state.ingest_runs import IngestRunRegistry
 from tests.freezable_proxy import FreezableProxy
 from tests.s3_endpoint import S3Endpoint, unique_bucket

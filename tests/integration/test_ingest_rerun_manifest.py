@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 from onepiece.adapters.storage.base import Storage
-from onepiece.adapters.storage.local import LocalStorage
-from onepiece.adapters.storage.s3 import S3Storage
-from onepiece.adapters.trackers.local import LocalTracker
+from onepiece.adapters.storage.local.storage import LocalStorage
+from onepiece.adapters.storage.s3.storage import S3Storage
+from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.domain.checksums import ALGORITHMS
 from onepiece.domain.ingest_plan import FileStatus
 from onepiece.errors import IntegrityError
 from onepiece.samples import filler_delivery, write_manifest
-from onepiece.services.ingest import IngestResult, run_ingest
-from onepiece.services.ingest_options import IngestOptions
+from onepiece.services.ingest.options import IngestOptions
+from onepiece.services.ingest.service import IngestResult, run_ingest
 from onepiece.state.ingest_runs import IngestRunRegistry
 from tests.s3_endpoint import unique_bucket
 

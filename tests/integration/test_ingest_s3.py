@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from onepiece.adapters.storage.s3 import S3Storage
-from onepiece.adapters.trackers.local import LocalTracker
+from onepiece.adapters.storage.s3.storage import S3Storage
+from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.domain.ingest_plan import PlannedFile
 from onepiece.errors import IntegrityError, StorageError
 from onepiece.samples import SampleDelivery, filler_delivery
-from onepiece.services.ingest import run_ingest
-from onepiece.services.ingest_options import IngestOptions
+from onepiece.services.ingest.options import IngestOptions
+from onepiece.services.ingest.service import run_ingest
 from onepiece.state.ingest_runs import IngestRunRegistry
 from tests.ingest_support import CLIP, SEQUENCE, assert_all_stored_and_verified, versions_by_code
 from tests.s3_endpoint import unique_bucket

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from onepiece.adapters.storage.local import LocalStorage
+from onepiece.adapters.storage.local.storage import LocalStorage
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.errors import VersionConflict
 from onepiece.samples import SampleDelivery, write_clip
-from onepiece.services.ingest import run_ingest
-from onepiece.services.ingest_options import IngestOptions
+from onepiece.services.ingest.options import IngestOptions
+from onepiece.services.ingest.service import run_ingest
 from tests.ingest_support import CLIP, SEQUENCE
 
 

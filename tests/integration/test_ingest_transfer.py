@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from onepiece.adapters.storage.local import LocalStorage
+from onepiece.adapters.storage.local.storage import LocalStorage
 from onepiece.domain.ingest_plan import FileStatus
-from onepiece.services.ingest_transfer import FileJob, hash_file, transfer
+from onepiece.services.ingest.transfer import FileJob, hash_file, transfer
 
 BUCKET = "vendor-in"
 KEY = "FG/ep010/sc02/0010/comp/v001/clip.mov"

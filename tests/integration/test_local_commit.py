@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from onepiece.adapters.storage.base import StagedObject
-from onepiece.adapters.storage.local import LocalStorage
-from onepiece.adapters.storage.local_commit import Pending
-from onepiece.adapters.storage.local_layout import meta_path
-from onepiece.adapters.storage.local_sync import SYNCFS, FileSystemFlusher
+from onepiece.adapters.storage.local.commit import Pending
+from onepiece.adapters.storage.local.layout import meta_path
+from onepiece.adapters.storage.local.storage import LocalStorage
+from onepiece.adapters.storage.local.sync import SYNCFS, FileSystemFlusher
 from onepiece.errors import ObjectNotFound, StorageError
 
 BUCKET = "vendor-in"
@@ -208,7 +208,7 @@ def test_an_object_found_stored_is_flushed_by_the_commit_it_joins(
 KILLED_WRITER = """
 import os, sys
 from pathlib import Path
-from onepiece.adapters.storage.local import LocalStorage
+from onepiece.adapters.storage.local.storage import LocalStorage
 storage = LocalStorage(Path(sys.argv[1]))
 storage.stage_file("vendor-in", "plates/frame.1001.exr", Path(sys.argv[2]))
 os._exit(0)  # like kill -9: no commit, no clean-up, the kernel drops the owner lock

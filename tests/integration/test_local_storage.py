@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import xxhash
 
-from onepiece.adapters.storage.local import LocalStorage, create
+from onepiece.adapters.storage.local.storage import LocalStorage, create
 from onepiece.config import load_config
 from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
 from tests import file_opens
@@ -186,7 +186,7 @@ def test_objects_and_downloads_get_the_usual_umask_mode(
 WRITER = """
 import sys
 from pathlib import Path
-from onepiece.adapters.storage.local import LocalStorage
+from onepiece.adapters.storage.local.storage import LocalStorage
 storage = LocalStorage(Path(sys.argv[1]))
 for _ in range(15):
     storage.put_file("vendor-in", "shot/v001.mov", Path(sys.argv[2]))

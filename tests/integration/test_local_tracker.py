@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 import onepiece
-from onepiece.adapters.trackers.local import LocalTracker, create
-from onepiece.adapters.trackers.local_schema import MIGRATIONS, SCHEMA_VERSION
+from onepiece.adapters.trackers.local.migrations import MIGRATIONS, SCHEMA_VERSION
+from onepiece.adapters.trackers.local.tracker import LocalTracker, create
 from onepiece.bootstrap import bootstrap
 from onepiece.config import Settings
 from onepiece.domain.entities import PublishedFile, ShotSpec, Version

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from onepiece.domain.entities import Version
-from onepiece.services.media_durations import MediaDurations, local_media_path
+from onepiece.services.dashboard.media_durations import MediaDurations, local_media_path
 
 
 def write_clip(path: Path, frames: int = 48, fps: int = 24) -> None:

@@ -10,8 +10,8 @@ import pytest
 import xxhash
 
 from onepiece.errors import NothingToDo, ValidationError
-from onepiece.services.playlist_package import PackageRequest, package_playlist
-from onepiece.services.review import create_playlist
+from onepiece.services.delivery.playlist_package import PackageRequest, package_playlist
+from onepiece.services.review.versions import create_playlist
 from tests.integration.delivery_world import PROJECT, World, make_world
 from tests.integration.test_delivery import partial_versions
 

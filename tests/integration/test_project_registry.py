@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from onepiece.errors import TrackerUnavailable
-from onepiece.services.project_registry import ProjectRegistry, merge_projects
+from onepiece.services.dashboard.project_registry import ProjectRegistry, merge_projects
 from tests.tracker_double import RecordingTracker
 
 SYNC_TIME = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from onepiece.domain.entities import ShotSpec, Version
-from onepiece.services.reconcile import count_differences, reconcile
+from onepiece.services.reconcile.service import count_differences, reconcile
 from tests.integration.delivery_world import PROJECT, World, make_world
 
 

@@ -7,7 +7,7 @@ import pytest
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.entities import Version
 from onepiece.errors import EntityNotFound
-from onepiece.services.review import add_to_playlist, create_playlist, set_status
+from onepiece.services.review.versions import add_to_playlist, create_playlist, set_status
 
 
 def test_approve_filter_and_playlist_on_each_tracker(tracker: Tracker) -> None:

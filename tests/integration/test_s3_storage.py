@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import xxhash
 
-from onepiece.adapters.storage.naming import PARTIAL_PREFIX
-from onepiece.adapters.storage.s3 import S3Storage, create
+from onepiece.adapters.storage.s3.storage import S3Storage, create
 from onepiece.config import load_config
+from onepiece.domain.bucket_names import PARTIAL_PREFIX
 from onepiece.errors import ConfigError, IntegrityError, ObjectNotFound, StorageUnavailable
 from tests.s3_endpoint import S3Endpoint, closed_port_url, unique_bucket
 

@@ -10,7 +10,7 @@ import pytest
 
 from onepiece.config import Settings
 from onepiece.errors import StorageUnavailable, ValidationError
-from onepiece.services.s3_sync import SyncRequest, find_s5cmd, run_sync
+from onepiece.services.sync.s3 import SyncRequest, find_s5cmd, run_sync
 from tests.s3_endpoint import S3Endpoint, closed_port_url, unique_bucket
 
 

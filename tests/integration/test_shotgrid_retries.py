@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from onepiece.adapters.trackers.shotgrid import ShotGridTracker, create
-from onepiece.adapters.trackers.shotgrid_retry import RetryPolicy
-from onepiece.adapters.trackers.shotgrid_session import connect
+from onepiece.adapters.trackers.shotgrid.retry import RetryPolicy
+from onepiece.adapters.trackers.shotgrid.session import connect
+from onepiece.adapters.trackers.shotgrid.tracker import ShotGridTracker, create
 from onepiece.config import Settings
 from onepiece.domain.entities import ShotSpec, Version
 from onepiece.errors import TrackerRejected, TrackerUnavailable

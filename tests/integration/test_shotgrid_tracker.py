@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from onepiece.adapters.trackers.shotgrid import ShotGridTracker
+from onepiece.adapters.trackers.shotgrid.tracker import ShotGridTracker
 from onepiece.domain.entities import PublishedFile, ShotSpec, Version
 from onepiece.errors import (
     EntityNotFound,

@@ -10,8 +10,8 @@ import pytest
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.show_setup import parse_show_setup
 from onepiece.errors import ValidationError
-from onepiece.services.show_setup import run_show_setup
-from onepiece.services.templates import apply_tree, save_tree
+from onepiece.services.show.setup import run_show_setup
+from onepiece.services.show.templates import apply_tree, save_tree
 
 CSV = Path(__file__).resolve().parents[2] / "docs" / "examples" / "show_setup.csv"
 

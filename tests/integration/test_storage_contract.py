@@ -13,8 +13,8 @@ import pytest
 import xxhash
 
 from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, Storage
-from onepiece.adapters.storage.local import LocalStorage
-from onepiece.adapters.storage.s3 import S3Storage
+from onepiece.adapters.storage.local.storage import LocalStorage
+from onepiece.adapters.storage.s3.storage import S3Storage
 from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, ValidationError
 from tests import file_opens
 from tests.s3_endpoint import unique_bucket

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from onepiece.adapters.storage.s3 import S3Storage
-from onepiece.adapters.trackers.shotgrid_retry import RetryPolicy
-from onepiece.adapters.trackers.shotgrid_session import ShotGridSession, connect
+from onepiece.adapters.storage.s3.storage import S3Storage
+from onepiece.adapters.trackers.shotgrid.retry import RetryPolicy
+from onepiece.adapters.trackers.shotgrid.session import ShotGridSession, connect
 from onepiece.config import Settings, load_config
 from onepiece.errors import AdapterUnavailable, StorageUnavailable, TrackerUnavailable
 from tests.unreachable import KINDS, unreachable
@@ -80,7 +80,7 @@ def test_s3_behind_an_unreachable_proxy_is_storage_unavailable(
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_cuebot_that_cannot_be_reached_is_adapter_unavailable(kind: str) -> None:
-    from onepiece.adapters.farms.opencue import create
+    from onepiece.adapters.farms.opencue.farm import create
     from tests.fake_cuebot import reset_pycue
 
     with unreachable(kind) as where:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from onepiece.errors import TrackerUnavailable
-from onepiece.services.dashboard_cache import CacheLimits, DashboardCache, clamp_limits
+from onepiece.services.dashboard.cache import CacheLimits, DashboardCache, clamp_limits
 
 
 class Clock:

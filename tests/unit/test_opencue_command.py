@@ -6,7 +6,7 @@ import shlex
 
 import pytest
 
-from onepiece.adapters.farms.opencue_command import TOKENS, command_for, uniform_step
+from onepiece.adapters.farms.opencue.command import TOKENS, command_for, uniform_step
 from onepiece.domain.render import JobRequest
 from onepiece.domain.render_commands import DEFAULT_COMMANDS, PLACEHOLDERS
 from onepiece.errors import ConfigError, JobRejected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from onepiece.adapters.farms.opencue_client import CuebotClient, parse_hosts
+from onepiece.adapters.farms.opencue.client import CuebotClient, parse_hosts
 from onepiece.config import load_config
 from onepiece.errors import ConfigError
 

@@ -6,8 +6,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from onepiece.adapters.farms.opencue_command import command_for
-from onepiece.adapters.farms.opencue_jobspec import (
+from onepiece.adapters.farms.opencue.command import command_for
+from onepiece.adapters.farms.opencue.jobspec import (
     MAX_FRAMES,
     build_spec,
     conform_name,

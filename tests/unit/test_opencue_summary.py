@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from opencue_proto import host_pb2, job_pb2
 
-from onepiece.adapters.farms.opencue_summary import (
+from onepiece.adapters.farms.opencue.summary import (
     farm_job_state,
     frame_counts,
     frames_from_chunks,

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from onepiece.adapters.trackers import shotgrid_media_fields as media
-from onepiece.adapters.trackers import shotgrid_schema as sgs
-from onepiece.adapters.trackers.shotgrid_retry import field_in_message, is_transient, translate
-from onepiece.adapters.trackers.shotgrid_session import request_count
+from onepiece.adapters.trackers.shotgrid import fields as sgs
+from onepiece.adapters.trackers.shotgrid import media_fields as media
+from onepiece.adapters.trackers.shotgrid.retry import field_in_message, is_transient, translate
+from onepiece.adapters.trackers.shotgrid.session import request_count
 from onepiece.bootstrap import build_tracker
 from onepiece.config import Settings
 from onepiece.domain.entities import Version

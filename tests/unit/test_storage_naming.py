@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from onepiece.adapters.storage.naming import (
+from onepiece.adapters.storage.s3.multipart import MAX_PARTS, MIB, _parts, part_size_for
+from onepiece.adapters.storage.streaming import ChecksumTee
+from onepiece.domain.bucket_names import (
     suggest_bucket,
     validate_bucket,
     validate_folder_bucket,
@@ -16,8 +18,6 @@ from onepiece.adapters.storage.naming import (
     validate_metadata,
     validate_prefix,
 )
-from onepiece.adapters.storage.s3_multipart import MAX_PARTS, MIB, _parts, part_size_for
-from onepiece.adapters.storage.streaming import ChecksumTee
 from onepiece.errors import IntegrityError, ValidationError
 
 

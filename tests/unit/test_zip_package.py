@@ -7,7 +7,7 @@ from pathlib import Path
 
 import xxhash
 
-from onepiece.services.zip_package import ZipPackage
+from onepiece.services.delivery.zip_package import ZipPackage
 
 
 def test_entries_are_stored_zip64_and_hashed_while_written(tmp_path: Path) -> None:

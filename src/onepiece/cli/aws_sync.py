@@ -29,7 +29,7 @@ FORMAT = typer.Option(OutputFormat.text, "--format", help="text or json.")
 
 
 def _run(ctx: typer.Context, direction: str, output: OutputFormat, **options: Any) -> None:
-    from onepiece.services.s3_sync import SyncRequest, run_sync
+    from onepiece.services.sync.s3 import SyncRequest, run_sync
 
     settings = config(ctx).settings
     request = SyncRequest(direction=direction, **options)

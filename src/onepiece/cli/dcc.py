@@ -57,8 +57,8 @@ def publish(
 ) -> None:
     """Validate, package, upload and register a DCC publish; prints the package path."""
     from onepiece.errors import ValidationError
-    from onepiece.services.dcc_publish import PublishRequest
-    from onepiece.services.dcc_publish import publish as run
+    from onepiece.services.dcc.publish import PublishRequest
+    from onepiece.services.dcc.publish import publish as run
 
     show_code = show_code or config(ctx).settings.show_code
     if not show_code:
@@ -104,7 +104,7 @@ def open_shot(
 
     The executable comes from [dcc.executables] in onepiece.toml, else PATH.
     """
-    from onepiece.services.dcc_launch import open_shot as run
+    from onepiece.services.dcc.launch import open_shot as run
 
     launched = run(shot, config(ctx).settings, dcc)
     if output is OutputFormat.json:

@@ -29,7 +29,7 @@ from onepiece.cli.context import (
 )
 
 if TYPE_CHECKING:
-    from onepiece.services.ingest import IngestResult
+    from onepiece.services.ingest.service import IngestResult
 
 
 class Source(StrEnum):
@@ -108,8 +108,8 @@ def ingest(
     is registered twice. Exit codes: 0 all good, 4 invalid input, 5 checksum
     mismatch, 6 version conflict or tracker failure, 7 transfer failure.
     """
-    from onepiece.services.ingest import run_ingest
-    from onepiece.services.ingest_options import options_from_settings
+    from onepiece.services.ingest.options import options_from_settings
+    from onepiece.services.ingest.service import run_ingest
     from onepiece.state.ingest_runs import IngestRunRegistry
 
     overrides: dict[str, Any] = {

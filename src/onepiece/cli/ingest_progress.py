@@ -17,13 +17,13 @@ if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
     from onepiece.domain.ingest_plan import PlannedFile
-    from onepiece.services.ingest import IngestEvents
+    from onepiece.services.ingest.service import IngestEvents
 
 
 @contextlib.contextmanager
 def progress_display(*, interactive: bool, quiet: bool = False) -> Iterator[IngestEvents]:
     if quiet:
-        from onepiece.services.ingest import NoEvents
+        from onepiece.services.ingest.service import NoEvents
 
         yield NoEvents()
     elif interactive:

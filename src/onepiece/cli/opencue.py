@@ -57,7 +57,7 @@ def status(
     OPENCUE_HOSTS is malformed, 8 when Cuebot is unreachable, too slow, the
     show is unknown or the client library is missing.
     """
-    from onepiece.services.opencue_status import OpenCueStatusService
+    from onepiece.services.render.opencue_status import OpenCueStatusService
 
     service = OpenCueStatusService(config(ctx).settings, cache_seconds=0)
     try:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from onepiece import errors
 
 if TYPE_CHECKING:
-    from onepiece.services.render_jobs import RenderJobService
+    from onepiece.services.render.jobs import RenderJobService
 
 # Envelope code -> our exception (what the CLI's exit codes understand).
 _CODES: dict[str, type[errors.OnePieceError]] = {

@@ -73,8 +73,8 @@ def deliver(
     mismatched media left out, 9 nothing to deliver.
     """
     from onepiece.errors import ValidationError
-    from onepiece.services.delivery import DeliveryRequest
-    from onepiece.services.delivery import deliver as run_delivery
+    from onepiece.services.delivery.deliver import DeliveryRequest
+    from onepiece.services.delivery.deliver import deliver as run_delivery
 
     if ctx.args and not episodes:
         raise ValidationError(f"unexpected arguments: {' '.join(ctx.args)}")
@@ -149,8 +149,8 @@ def package_playlist(
     editing a delivered file never edits the master; --link hard-links masters
     that are read-only. Every file is verified against its recorded checksum.
     """
-    from onepiece.services.playlist_package import PackageRequest
-    from onepiece.services.playlist_package import package_playlist as run
+    from onepiece.services.delivery.playlist_package import PackageRequest
+    from onepiece.services.delivery.playlist_package import package_playlist as run
 
     services = container(ctx)
     request = PackageRequest(

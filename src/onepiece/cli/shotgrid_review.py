@@ -44,8 +44,8 @@ def versions_list(
     output: TableFormat = LISTING,
 ) -> None:
     """List a project's Versions, optionally only those in one status bucket."""
-    from onepiece.services.delivery_paths import check_episodes
-    from onepiece.services.review import version_row
+    from onepiece.services.delivery.paths import check_episodes
+    from onepiece.services.review.versions import version_row
 
     project = resolve_project(ctx, project)
     services = container(ctx)
@@ -74,7 +74,7 @@ def versions_set_status(
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Set the review status of one or more Versions (all must exist)."""
-    from onepiece.services.review import check_status, check_versions_exist, set_status
+    from onepiece.services.review.versions import check_status, check_versions_exist, set_status
 
     project = resolve_project(ctx, project)
     services = container(ctx)
@@ -114,7 +114,7 @@ def playlists_create(
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Create a playlist (idempotent), optionally with Versions."""
-    from onepiece.services.review import create_playlist, playlist_row
+    from onepiece.services.review.versions import create_playlist, playlist_row
 
     project = resolve_project(ctx, project)
     services = container(ctx)
@@ -140,7 +140,7 @@ def playlists_add(
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
 ) -> None:
     """Add Versions to a playlist (already present ones are kept once)."""
-    from onepiece.services.review import add_to_playlist, playlist_row
+    from onepiece.services.review.versions import add_to_playlist, playlist_row
 
     project = resolve_project(ctx, project)
     services = container(ctx)
@@ -160,7 +160,7 @@ def playlists_list(
     output: TableFormat = LISTING,
 ) -> None:
     """List a project's playlists and how many Versions each holds."""
-    from onepiece.services.review import playlist_row
+    from onepiece.services.review.versions import playlist_row
 
     project = resolve_project(ctx, project)
     services = container(ctx)
@@ -184,7 +184,7 @@ def playlists_show(
     output: TableFormat = LISTING,
 ) -> None:
     """List a playlist's Versions in playlist order: status, bucket, shot, frames, size."""
-    from onepiece.services.playlist_versions import playlist_versions
+    from onepiece.services.review.playlists import playlist_versions
 
     project = resolve_project(ctx, project)
     services = container(ctx)

@@ -21,7 +21,7 @@ from onepiece.cli.context import (
 from onepiece.cli.shotgrid_progress import SetupProgress
 
 if TYPE_CHECKING:
-    from onepiece.services.show_setup import SetupSummary
+    from onepiece.services.show.setup import SetupSummary
 
 KIND_NAMES = {"Episode": "episode", "Sequence": "sequence", "Shot": "shot", "Asset": "asset"}
 
@@ -120,7 +120,7 @@ def show_setup(
     tracker refused some entities.
     """
     from onepiece.errors import ValidationError
-    from onepiece.services import show_setup as service
+    from onepiece.services.show import setup as service
 
     settings = config(ctx).settings
     code = resolve_project(ctx, project)

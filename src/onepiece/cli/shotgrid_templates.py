@@ -46,7 +46,7 @@ def save(
     included where the tracker has them (ShotGrid). The file is written
     atomically: an interrupted save leaves any previous file intact.
     """
-    from onepiece.services.templates import save_tree
+    from onepiece.services.show.templates import save_tree
 
     code = resolve_project(ctx, project)
     saved = save_tree(container(ctx).tracker, code, file)
@@ -75,7 +75,7 @@ def apply(
     Episodes or sequences without shots and assets linked to no shot cannot be
     replayed through the tracker port; they are listed as skipped.
     """
-    from onepiece.services.templates import apply_tree
+    from onepiece.services.show.templates import apply_tree
 
     tracker = container(ctx).tracker
     with SetupProgress(None) as progress:

@@ -74,8 +74,8 @@ def reconcile(
     shots without media and shot folders the tracker lacks.
     """
     from onepiece.domain.reconcile import summarise
-    from onepiece.services.reconcile import reconcile as run
-    from onepiece.services.reconcile import record_result
+    from onepiece.services.reconcile.service import reconcile as run
+    from onepiece.services.reconcile.service import record_result
 
     project = resolve_project(ctx, project)
     services = container(ctx)

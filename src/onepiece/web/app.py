@@ -30,7 +30,7 @@ from starlette.routing import BaseRoute
 from onepiece import __version__
 from onepiece.bootstrap import Container, bootstrap
 from onepiece.config import Settings
-from onepiece.services.dashboard_sources import DashboardSources
+from onepiece.services.dashboard.sources import DashboardSources
 from onepiece.web.errors import install_error_handlers
 from onepiece.web.guard import RequestGuard
 from onepiece.web.openapi import install_openapi

@@ -13,11 +13,11 @@ from fastapi import Depends, FastAPI
 from starlette.requests import HTTPConnection
 
 from onepiece.bootstrap import Container
-from onepiece.services.dashboard import DashboardService
-from onepiece.services.dashboard_cache import DashboardCache, clamp_limits
-from onepiece.services.dashboard_sources import DashboardSources
-from onepiece.services.media_durations import MediaDurations
-from onepiece.services.project_registry import ProjectRegistry
+from onepiece.services.dashboard.cache import DashboardCache, clamp_limits
+from onepiece.services.dashboard.media_durations import MediaDurations
+from onepiece.services.dashboard.project_registry import ProjectRegistry
+from onepiece.services.dashboard.service import DashboardService
+from onepiece.services.dashboard.sources import DashboardSources
 
 log = logging.getLogger("onepiece.web")
 

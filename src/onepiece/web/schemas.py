@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from onepiece.domain.dashboard import DashboardMetrics, IngestSummary
-from onepiece.services.dashboard_cache import LIMITS
+from onepiece.services.dashboard.cache import LIMITS
 
 
 class Schema(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from onepiece.adapters.farms.opencue import OpenCueFarm
+from onepiece.adapters.farms.opencue.farm import OpenCueFarm
 from onepiece.config.model import OpenCueSettings
 from onepiece.domain.render import JobRequest
 from tests.e2e.conftest import Run

@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 
 from onepiece.adapters.farms.base import Farm
-from onepiece.adapters.farms.opencue import OpenCueFarm, create
+from onepiece.adapters.farms.opencue.farm import OpenCueFarm, create
 from onepiece.config import Settings
 from onepiece.domain.render import JobRequest, JobStatus
 from onepiece.errors import AdapterUnavailable, ConfigError, JobNotFound, JobRejected
@@ -240,7 +240,7 @@ def test_building_the_farm_without_pycue_says_how_to_install_it() -> None:
         """
         import sys
         sys.modules["opencue"] = None  # as if opencue-pycue were not installed
-        from onepiece.adapters.farms.opencue import create
+        from onepiece.adapters.farms.opencue.farm import create
         from onepiece.config import load_config
         from onepiece.errors import AdapterUnavailable
         try:

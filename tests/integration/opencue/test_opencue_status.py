@@ -9,10 +9,10 @@ import textwrap
 
 import grpc
 
-from onepiece.adapters.farms.opencue import create
+from onepiece.adapters.farms.opencue.farm import create
 from onepiece.config import Settings
 from onepiece.domain.render import JobRequest
-from onepiece.services.opencue_status import OpenCueStatusService
+from onepiece.services.render.opencue_status import OpenCueStatusService
 from tests.fake_cuebot import FakeCuebot, reset_pycue
 from tests.integration.opencue.conftest import MakeSettings
 
@@ -185,7 +185,7 @@ def test_missing_client_library_reports_the_install_hint(cue_settings: Settings)
         import json, sys
         sys.modules["opencue"] = None  # as if opencue-pycue were not installed
         from onepiece.config import load_config
-        from onepiece.services.opencue_status import OpenCueStatusService
+        from onepiece.services.render.opencue_status import OpenCueStatusService
         settings = load_config(environ={{"OPENCUE_HOSTS": {cue_settings.opencue.hosts!r}}}).settings
         print(json.dumps(OpenCueStatusService(settings).summary().as_dict()))
         """

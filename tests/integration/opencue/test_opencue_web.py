@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from onepiece.adapters.farms.opencue import create
+from onepiece.adapters.farms.opencue.farm import create
 from onepiece.config import Settings
 from onepiece.domain.render import JobRequest
 from onepiece.web.app import create_app

@@ -20,7 +20,7 @@ SUBMITTER = textwrap.dedent(
     from onepiece.adapters.farms.registry import FarmEntry, FarmRegistry
     from onepiece.adapters.farms.mock import MockFarm
     from onepiece.config.model import RenderSettings
-    from onepiece.services.render_jobs import RenderJobService
+    from onepiece.services.render.jobs import RenderJobService
     from onepiece.state.render_jobs import RenderJobStore
 
     store = RenderJobStore(Path(sys.argv[1]), history_limit=1_000_000, retention_hours=24)

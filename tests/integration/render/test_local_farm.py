@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 import pytest
 
-from onepiece.adapters.farms.local import LocalFarm, process_alive
+from onepiece.adapters.farms.local.farm import LocalFarm, process_alive
 from onepiece.domain.render import FarmJobState, JobRequest, JobStatus
 from onepiece.errors import JobNotFound, JobRejected
 

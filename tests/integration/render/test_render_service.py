@@ -15,7 +15,7 @@ from onepiece.config import Settings
 from onepiece.config.model import RenderSettings
 from onepiece.domain.render import JobStatus
 from onepiece.errors import AdapterUnavailable, FarmNotFound, JobNotFound, ValidationError
-from onepiece.services.render_jobs import RenderJobService
+from onepiece.services.render.jobs import RenderJobService
 from onepiece.state.render_jobs import RenderJobStore
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from onepiece.services.delivery import DeliveryRequest, deliver
+from onepiece.services.delivery.deliver import DeliveryRequest, deliver
 from onepiece.state.deliveries import DeliveryRecord, DeliveryRegistry
 from onepiece.web.app import create_app
 from tests.integration.delivery_world import PROJECT, make_world
@@ -79,7 +79,7 @@ def test_delivery_recorded_without_entries_returns_its_audit_record(tmp_path: Pa
 def test_metrics_status_errors_come_from_the_latest_reconciliation(tmp_path: Path) -> None:
     from onepiece.bootstrap import bootstrap
     from onepiece.config import Settings
-    from onepiece.services.reconcile import count_differences
+    from onepiece.services.reconcile.service import count_differences
     from tests.integration.web.conftest import ADMIN_TOKEN, admin
 
     world = make_world(tmp_path, "local")

@@ -171,7 +171,7 @@ def test_with_a_read_token_pages_ask_for_it_and_accept_it_in_the_query(
 
 
 def test_ingest_summary_is_parsed_once_per_registry_change(settings: Settings) -> None:
-    from onepiece.services.workload import IngestMemo
+    from onepiece.services.dashboard.workload import IngestMemo
 
     memo = IngestMemo()
     path = settings.ingest_registry_path

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from onepiece.atomicio import write_json
-from onepiece.services.run_feed import RunFeed, diff_runs
+from onepiece.services.ingest.run_feed import RunFeed, diff_runs
 from onepiece.state.runs_view import RunRegistryView
 
 

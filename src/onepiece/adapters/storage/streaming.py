@@ -17,8 +17,8 @@ from pathlib import Path
 from types import TracebackType
 
 from onepiece.adapters.storage.base import Progress
-from onepiece.adapters.storage.naming import RESERVED_MARKER
 from onepiece.atomicio import fsync_dir
+from onepiece.domain.bucket_names import RESERVED_MARKER
 from onepiece.domain.checksums import Hasher, format_checksum, new_hasher, parse_checksum
 from onepiece.errors import IntegrityError, StorageError
 

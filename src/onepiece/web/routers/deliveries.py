@@ -27,7 +27,7 @@ router = APIRouter(tags=["deliveries"])
 
 
 def setup(app: FastAPI) -> None:
-    from onepiece.services.delivery_manifests import DeliveryManifests
+    from onepiece.services.delivery.manifests import DeliveryManifests
     from onepiece.state.deliveries import DeliveryRegistry
 
     container = app.state.container

@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from onepiece.domain.dashboard import DashboardMetrics
-from onepiece.services.dashboard import DashboardService
+from onepiece.services.dashboard.service import DashboardService
 from onepiece.web.dashboard import install_dashboard
 from onepiece.web.deps import AdminAuth
 from onepiece.web.schemas import IngestOut, MetricsResponse, RenderOut, ReviewOut, StatusOut

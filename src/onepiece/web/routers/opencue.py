@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection
 
-from onepiece.services.opencue_status import OpenCueStatusService
+from onepiece.services.render.opencue_status import OpenCueStatusService
 from onepiece.web.deps import AdminAuth, ReadAuth
 
 router = APIRouter(prefix="/render/opencue", tags=["opencue"])

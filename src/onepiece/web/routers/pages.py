@@ -24,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from onepiece import __version__
-from onepiece.services.workload import workload_summary
+from onepiece.services.dashboard.workload import workload_summary
 from onepiece.web.dashboard import DashboardDep, install_dashboard
 from onepiece.web.deps import check_read, presented_token
 from onepiece.web.errors import AuthError, code_for

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict
 
-from onepiece.services.run_feed import RunFeed
+from onepiece.services.ingest.run_feed import RunFeed
 from onepiece.state.runs_view import RunRegistryView
 from onepiece.web.deps import ReadAuth
 from onepiece.web.errors import NotFound

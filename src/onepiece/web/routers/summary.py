@@ -16,7 +16,7 @@ from datetime import datetime
 from fastapi import APIRouter, FastAPI
 from pydantic import Field
 
-from onepiece.services.workload import WorkloadSummary, workload_summary
+from onepiece.services.dashboard.workload import WorkloadSummary, workload_summary
 from onepiece.web.dashboard import DashboardDep, install_dashboard
 from onepiece.web.deps import ReadAuth
 from onepiece.web.schemas import (

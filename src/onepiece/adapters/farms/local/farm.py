@@ -1,0 +1,336 @@
+"""The ``local`` farm, the embedded default: real renders on this machine.
+
+``submit`` splits the frames into chunks, builds one renderer command per chunk
+from the DCC's template (``domain.render_commands``), writes them to
+``<data_dir>/farm/local/jobs/<id>/job.json`` and starts a detached runner
+process (``local_runner``) that renders the chunks under the concurrency limit.
+Everything the farm knows lives in that folder (``state.json``, per-chunk logs
+under ``logs/``), so any process (the CLI, the web service, after a restart)
+can read status or cancel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import onepiece
+from onepiece.atomicio import write_json, write_text
+from onepiece.config import Settings
+from onepiece.domain.frames import chunk_frames, parse_frames
+from onepiece.domain.render import (
+    FarmCapabilities,
+    FarmJobState,
+    FrameCounts,
+    JobRequest,
+    JobStatus,
+)
+from onepiece.domain.render_commands import build_commands, progress_pattern, templates
+from onepiece.errors import JobNotFound, JobRejected, SceneNotFound
+
+CANCEL_WAIT_SECONDS = 10.0
+_FINAL = ("succeeded", "failed", "cancelled")
+_STATUS = {
+    "queued": JobStatus.queued,
+    "running": JobStatus.running,
+    "cancelling": JobStatus.running,
+    "succeeded": JobStatus.succeeded,
+    "failed": JobStatus.failed,
+    "cancelled": JobStatus.cancelled,
+}
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def process_alive(pid: int, marker: str) -> bool:
+    """Is ``pid`` running (not a zombie) and still the process we started?"""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc = Path(f"/proc/{pid}")
+    if not proc.exists():
+        return True  # no procfs: trust kill(0)
+    try:
+        stat = (proc / "stat").read_text()
+        cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    state = stat.rsplit(")", 1)[-1].split()[0]
+    return state not in ("Z", "X") and marker in cmdline
+
+
+def frame_counts(chunks: list[dict[str, Any]]) -> FrameCounts:
+    total = sum(c["count"] for c in chunks)
+    counts = {"waiting": 0, "running": 0, "succeeded": 0, "failed": 0, "dead": 0}
+    for c in chunks:
+        rest = c["count"] - c["done"]
+        counts["succeeded"] += c["done"]
+        key = {"running": "running", "failed": "failed", "cancelled": "dead"}.get(
+            c["status"], "waiting"
+        )
+        counts[key] += rest
+    return FrameCounts(total=total, **counts)
+
+
+def _program(template: str) -> str:
+    """The renderer a command template starts (its first word)."""
+    try:
+        words = shlex.split(template)
+    except ValueError:
+        return template.split()[0] if template.split() else ""
+    return words[0] if words else ""
+
+
+class LocalFarm:
+    name = "local"
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        max_concurrency: int = 2,
+        commands: dict[str, str] | None = None,
+        executables: dict[str, str] | None = None,
+    ) -> None:
+        self.root = root
+        self.max_concurrency = max_concurrency
+        self.templates = templates(commands)
+        self.executables = {k.lower(): v for k, v in (executables or {}).items()}
+        self._runners: dict[str, subprocess.Popen[bytes]] = {}
+
+    def capabilities(self) -> FarmCapabilities:
+        found, missing = self.installed_dccs()
+        not_installed = f" (not installed: {', '.join(missing)})" if missing else ""
+        return FarmCapabilities(
+            name=self.name,
+            description=(
+                f"this machine: one renderer process per chunk, at most "
+                f"{self.max_concurrency} at once; DCCs: {', '.join(found)}{not_installed}"
+            ),
+            priority_min=0,
+            priority_max=100,
+            chunking=True,
+            cancellation=True,
+            dccs=tuple(found),
+            missing_dccs=tuple(missing),
+        )
+
+    def installed_dccs(self) -> tuple[list[str], list[str]]:
+        """DCCs whose renderer is on this machine (configured path or PATH), and the rest."""
+        found: list[str] = []
+        missing: list[str] = []
+        for dcc in sorted(self.templates):
+            program = self.executables.get(dcc) or _program(self.templates[dcc])
+            # A placeholder ({python}) is filled by us: always there.
+            available = program.startswith("{") or shutil.which(program) is not None
+            (found if available else missing).append(dcc)
+        return found, missing
+
+    def _job_dir(self, farm_job_id: str) -> Path:
+        if not farm_job_id.startswith("local-") or "/" in farm_job_id or ".." in farm_job_id:
+            raise JobNotFound(f"no local job {farm_job_id!r}", context={"id": farm_job_id})
+        return self.root / "jobs" / farm_job_id
+
+    def _resolve_executable(self, dcc: str, argv: list[str]) -> list[str]:
+        program = self.executables.get(dcc, argv[0])
+        found = shutil.which(program)
+        if found is None:
+            raise JobRejected(
+                f"{dcc} renderer {program!r} not found on this machine",
+                hint=f"install it, put it on PATH or set [dcc.executables] {dcc} = PATH",
+                context={"dcc": dcc, "program": program},
+            )
+        return [found, *argv[1:]]
+
+    def preview_commands(
+        self, request: JobRequest, farm_job_id: str = "local-dryrun"
+    ) -> list[dict[str, Any]]:
+        """The renderer command of every chunk, as ``submit`` would run them."""
+        scene = os.path.abspath(request.scene)
+        if not os.path.isfile(scene):  # checked for a dry run too: nothing would render
+            raise SceneNotFound(
+                f"scene not found: {scene}",
+                hint="check --scene: the local farm renders files on this machine",
+                context={"scene": scene},
+            )
+        output = os.path.abspath(request.output)
+        chunks = chunk_frames(parse_frames(request.frames), request.chunk_size)
+        dcc = request.dcc.lower()
+        commands = build_commands(
+            dcc,
+            self.templates,
+            chunks=chunks,
+            scene=scene,
+            output=output,
+            job=farm_job_id,
+            python=sys.executable,
+        )
+        argv0 = self._resolve_executable(dcc, commands[0].argv)[0]
+        return [
+            {
+                "index": c.chunk.index,
+                "frames": c.chunk.frame_set,
+                "count": c.chunk.count,
+                "argv": [argv0, *c.argv[1:]],
+            }
+            for c in commands
+        ]
+
+    def submit(self, request: JobRequest) -> str:
+        farm_job_id = f"local-{uuid.uuid4().hex[:12]}"
+        chunks = self.preview_commands(request, farm_job_id)
+        job_dir = self._job_dir(farm_job_id)
+        job = {
+            "farm_job_id": farm_job_id,
+            "dcc": request.dcc.lower(),
+            "priority": request.priority,
+            "max_concurrency": self.max_concurrency,
+            "slots_dir": str(self.root / "slots"),
+            "progress_pattern": progress_pattern(request.dcc).pattern,
+            "output_dir": os.path.dirname(os.path.abspath(request.output)),
+            "chunks": chunks,
+        }
+        write_json(job_dir / "job.json", job)
+        pending = [
+            {"index": c["index"], "status": "waiting", "count": c["count"], "done": 0, "pid": None}
+            for c in chunks
+        ]
+        write_json(job_dir / "state.json", {"status": "queued", "chunks": pending})
+        self._runners[farm_job_id] = self._spawn_runner(job_dir)
+        return farm_job_id
+
+    def _spawn_runner(self, job_dir: Path) -> subprocess.Popen[bytes]:
+        # The runner imports onepiece from wherever this process did.
+        package_parent = str(Path(onepiece.__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+        with open(job_dir / "runner.log", "ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "onepiece.adapters.farms.local.runner", str(job_dir)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=job_dir,
+                env=env,
+                start_new_session=True,  # survives the submitting process; killable as a group
+            )
+
+    def _read_state(self, farm_job_id: str) -> dict[str, Any]:
+        job_dir = self._job_dir(farm_job_id)
+        try:
+            data: dict[str, Any] = json.loads((job_dir / "state.json").read_text("utf-8"))
+        except FileNotFoundError as exc:
+            raise JobNotFound(f"no local job {farm_job_id!r}", context={"id": farm_job_id}) from exc
+        return data
+
+    def _runner_alive(self, farm_job_id: str, state: dict[str, Any]) -> bool:
+        runner = self._runners.get(farm_job_id)
+        if runner is not None:
+            if runner.poll() is None:  # poll() also reaps our own child
+                return True
+            del self._runners[farm_job_id]
+            return False
+        pid = state.get("runner_pid")
+        return pid is None or process_alive(int(pid), farm_job_id)
+
+    def status(self, farm_job_id: str) -> FarmJobState:
+        state = self._read_state(farm_job_id)
+        status = _STATUS.get(state.get("status", ""), JobStatus.failed)
+        message = state.get("message")
+        if not status.finished and not self._runner_alive(farm_job_id, state):
+            status, message = JobStatus.failed, "the local runner exited unexpectedly"
+        return FarmJobState(
+            farm_job_id=farm_job_id,
+            status=status,
+            frames=frame_counts(state.get("chunks", [])),
+            message=message,
+            started_at=_time(state.get("started_at")),
+            finished_at=_time(state.get("finished_at")),
+            extra={"job_dir": str(self._job_dir(farm_job_id)), "chunks": state.get("chunks", [])},
+        )
+
+    def cancel(self, farm_job_id: str, reason: str | None = None) -> None:
+        state = self._read_state(farm_job_id)
+        if state.get("status") in _FINAL:
+            return
+        job_dir = self._job_dir(farm_job_id)
+        write_text(job_dir / "cancel", (reason or "cancelled by user") + "\n")
+        pid = state.get("runner_pid")
+        runner = self._runners.get(farm_job_id)
+        if runner is not None:
+            pid = runner.pid
+        if pid is not None and self._runner_alive(farm_job_id, state):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGTERM)
+            if self._wait_finished(farm_job_id):
+                return  # cancelled (or it finished on its own meanwhile)
+        self._force_cancel(farm_job_id, job_dir, reason)
+
+    def _wait_finished(self, farm_job_id: str) -> bool:
+        runner = self._runners.get(farm_job_id)
+        if runner is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                runner.wait(CANCEL_WAIT_SECONDS)
+        else:
+            deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+            while time.monotonic() < deadline and not self.status(farm_job_id).status.finished:
+                time.sleep(0.05)  # another process's runner: no handle to wait on
+        # The runner's own record, not status(): a runner killed before it could
+        # write "cancelled" must still be force-cancelled.
+        return self._read_state(farm_job_id).get("status") in _FINAL
+
+    def _force_cancel(self, farm_job_id: str, job_dir: Path, reason: str | None) -> None:
+        """The runner is gone or stuck: kill what it left behind and record the cancel."""
+        state = self._read_state(farm_job_id)
+        for chunk in state.get("chunks", []):
+            if chunk.get("status") == "running" and chunk.get("pid"):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(int(chunk["pid"]), signal.SIGKILL)
+                chunk["status"] = "cancelled"
+        runner_pid = state.get("runner_pid")
+        if runner_pid and process_alive(int(runner_pid), farm_job_id):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(int(runner_pid), signal.SIGKILL)
+        state.update(status="cancelled", message=f"cancelled: {reason or 'cancelled by user'}")
+        state["finished_at"] = datetime.now(UTC).isoformat()
+        write_json(job_dir / "state.json", state)
+
+    def list(self) -> list[FarmJobState]:
+        jobs_dir = self.root / "jobs"
+        if not jobs_dir.is_dir():
+            return []
+        states = []
+        for entry in sorted(jobs_dir.iterdir()):
+            with contextlib.suppress(JobNotFound):
+                states.append(self.status(entry.name))
+        return states
+
+    def close(self) -> None:
+        # Runners keep rendering after we go (that is the point); reap the finished ones.
+        for runner in self._runners.values():
+            runner.poll()
+
+
+def create(settings: Settings) -> LocalFarm:
+    return LocalFarm(
+        settings.data_dir / "farm" / "local",
+        max_concurrency=settings.render.max_concurrency,
+        commands=settings.render.commands,
+        executables=settings.dcc.executables,
+    )

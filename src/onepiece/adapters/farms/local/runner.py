@@ -1,0 +1,264 @@
+"""The local farm's per-job runner: ``python -m onepiece.adapters.farms.local.runner JOB_DIR``.
+
+The local farm starts one runner per job, detached in its own session, so a
+job keeps rendering after the submitting CLI exits or the web service
+restarts. The runner reads ``job.json`` (chunks with their argv), renders the
+chunks as subprocesses (each in its own session, so its whole process tree is
+one group), at most ``max_concurrency`` at once across ALL local jobs (flock
+slots shared by every runner), and keeps ``state.json`` current (atomic
+writes) for ``LocalFarm.status`` to read from any process.
+
+SIGTERM means cancel: the runner kills every running chunk's process group
+(SIGTERM, then SIGKILL after a grace period), starts no new chunk and records
+the job as cancelled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from onepiece.atomicio import write_json
+
+KILL_GRACE_SECONDS = 3.0
+STATE_WRITE_INTERVAL = 0.1
+SLOT_POLL_SECONDS = 0.05
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+class ChunkRun:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.index: int = spec["index"]
+        self.count: int = spec["count"]
+        self.argv: list[str] = spec["argv"]
+        self.status = "waiting"
+        self.done = 0
+        self.pid: int | None = None
+        self.returncode: int | None = None
+        self.log = f"logs/chunk-{self.index:04d}.log"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "status": self.status,
+            "count": self.count,
+            "done": self.done,
+            "pid": self.pid,
+            "returncode": self.returncode,
+            "log": self.log,
+        }
+
+
+class Runner:
+    def __init__(self, job_dir: Path) -> None:
+        self.job_dir = job_dir
+        self.job = json.loads((job_dir / "job.json").read_text(encoding="utf-8"))
+        self.chunks = [ChunkRun(spec) for spec in self.job["chunks"]]
+        self.pattern = re.compile(self.job["progress_pattern"])
+        self.lock = threading.Lock()
+        self.write_lock = threading.Lock()
+        self.pending = deque(self.chunks)
+        self.procs: dict[int, subprocess.Popen[bytes]] = {}
+        self.cancel = threading.Event()  # cancel requested (SIGTERM or marker file)
+        self.wake_killer = threading.Event()
+        self.changed = threading.Event()
+        self.workers_done = threading.Event()
+        self.started_at = _now()
+
+    # -- state -----------------------------------------------------------
+    def write_state(self, status: str | None = None, message: str | None = None) -> None:
+        # Serialised, snapshot taken inside: the last file written is the newest state.
+        with self.write_lock:
+            self._write_state(status or self.live_status, message)
+
+    @property
+    def live_status(self) -> str:
+        return "cancelling" if self.cancel.is_set() else "running"
+
+    def _write_state(self, status: str, message: str | None) -> None:
+        with self.lock:
+            chunks = [c.to_dict() for c in self.chunks]
+        state = {
+            "status": status,
+            "runner_pid": os.getpid(),
+            "started_at": self.started_at,
+            "finished_at": _now() if status in ("succeeded", "failed", "cancelled") else None,
+            "message": message,
+            "chunks": chunks,
+        }
+        write_json(self.job_dir / "state.json", state)
+
+    # -- cancellation ----------------------------------------------------
+    def _on_sigterm(self, signum: int, frame: object) -> None:
+        # Only set flags here: the killer thread does the work outside the handler.
+        self.cancel.set()
+        self.wake_killer.set()
+        self.changed.set()
+
+    def _killer(self) -> None:
+        self.wake_killer.wait()
+        if self.workers_done.is_set():
+            return
+        self._signal_running(signal.SIGTERM)
+        if not self.workers_done.wait(KILL_GRACE_SECONDS):
+            self._signal_running(signal.SIGKILL)
+
+    def _signal_running(self, sig: signal.Signals) -> None:
+        with self.lock:
+            pids = [proc.pid for proc in self.procs.values() if proc.poll() is None]
+        for pid in pids:
+            # Chunks run in their own session: pid == pgid, the group holds the renderer's tree.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, sig)
+
+    # -- slots -----------------------------------------------------------
+    def _acquire_slot(self) -> int | None:
+        slots = Path(self.job["slots_dir"])
+        slots.mkdir(parents=True, exist_ok=True)
+        while not self.cancel.is_set():
+            for i in range(int(self.job["max_concurrency"])):
+                fd = os.open(slots / f"slot-{i}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                return fd
+            self.cancel.wait(SLOT_POLL_SECONDS)
+        return None
+
+    # -- chunks ----------------------------------------------------------
+    def _worker(self) -> None:
+        while not self.cancel.is_set():
+            with self.lock:
+                if not self.pending:
+                    return
+                chunk = self.pending.popleft()
+            slot = self._acquire_slot()
+            if slot is None:
+                return
+            try:
+                self._run_chunk(chunk)
+                # Recorded before the slot is freed: state.json never shows more
+                # running chunks than there are slots.
+                self.write_state()
+            finally:
+                os.close(slot)  # closing the descriptor releases the flock
+
+    def _run_chunk(self, chunk: ChunkRun) -> None:
+        log_path = self.job_dir / chunk.log
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log:
+            with self.lock:
+                if self.cancel.is_set():
+                    return
+                try:
+                    proc = subprocess.Popen(
+                        chunk.argv,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                except OSError as exc:
+                    log.write(f"cannot start {chunk.argv[0]}: {exc}\n".encode())
+                    chunk.status = "failed"
+                    self.changed.set()
+                    return
+                self.procs[chunk.index] = proc
+                chunk.status, chunk.pid = "running", proc.pid
+            self.changed.set()
+            self._follow(chunk, proc, log)
+            returncode = proc.wait()
+        with self.lock:
+            del self.procs[chunk.index]
+            chunk.returncode = returncode
+            if returncode == 0:
+                chunk.status, chunk.done = "succeeded", chunk.count
+            else:
+                chunk.status = "cancelled" if self.cancel.is_set() else "failed"
+        self.changed.set()
+
+    def _follow(self, chunk: ChunkRun, proc: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+        if proc.stdout is None:  # never: Popen was given stdout=PIPE
+            return
+        for raw in proc.stdout:
+            log.write(raw)
+            log.flush()
+            if self.pattern.search(raw.decode("utf-8", "replace")):
+                with self.lock:
+                    chunk.done = min(chunk.done + 1, chunk.count)
+                self.changed.set()
+
+    # -- main ------------------------------------------------------------
+    def run(self) -> int:
+        signal.signal(signal.SIGTERM, self._on_sigterm)
+        signal.signal(signal.SIGINT, self._on_sigterm)
+        if (self.job_dir / "cancel").exists():
+            self.cancel.set()  # cancelled before this runner could install its handler
+        Path(self.job.get("output_dir") or ".").mkdir(parents=True, exist_ok=True)
+        threading.Thread(target=self._killer, name="killer", daemon=True).start()
+        count = max(1, min(int(self.job["max_concurrency"]), len(self.chunks)))
+        workers = [threading.Thread(target=self._worker, name=f"w{i}") for i in range(count)]
+        for worker in workers:
+            worker.start()
+        self.write_state("running")
+        last = 0.0
+        while any(w.is_alive() for w in workers):
+            self.changed.wait(0.5)
+            self.changed.clear()
+            # Throttled: a fast renderer prints many frames a second.
+            time.sleep(max(0.0, last + STATE_WRITE_INTERVAL - time.monotonic()))
+            self.write_state()
+            last = time.monotonic()
+        self.workers_done.set()
+        self.wake_killer.set()
+        status, message = self._outcome()
+        self.write_state(status, message)
+        return 0
+
+    def _outcome(self) -> tuple[str, str | None]:
+        unfinished = [c for c in self.chunks if c.status != "succeeded"]
+        if self.cancel.is_set() and unfinished:
+            with self.lock:
+                for chunk in unfinished:
+                    if chunk.status == "waiting":
+                        chunk.status = "cancelled"  # never started: will not render
+            marker = self.job_dir / "cancel"
+            reason = marker.read_text(encoding="utf-8").strip() if marker.exists() else ""
+            return "cancelled", f"cancelled: {reason}" if reason else "cancelled"
+        failed = [c for c in self.chunks if c.status == "failed"]
+        if failed:
+            first = failed[0]
+            return "failed", (
+                f"{len(failed)} of {len(self.chunks)} chunks failed (see {first.log}, "
+                f"exit code {first.returncode})"
+            )
+        return "succeeded", None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m onepiece.adapters.farms.local.runner JOB_DIR", file=sys.stderr)
+        return 2
+    return Runner(Path(args[0])).run()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

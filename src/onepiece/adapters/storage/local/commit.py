@@ -1,0 +1,223 @@
+"""Committing written objects in local storage, one at a time or a batch at once.
+
+An object is committed in two steps, each behind a barrier (docs/decisions.md,
+"Local storage"):
+
+1. **Barrier 1:** its data (a finished ``.onepiece-tmp-*`` file) is durable.
+2. **Publish:** its sidecar is written, naming that file's identity, and the
+   file is renamed over the key (under the key's writer lock).
+3. **Barrier 2:** sidecar and rename are durable; only then is the put
+   acknowledged (``put_file`` returns, an ingest registers the Version).
+
+Because nothing names a data file before barrier 1, a crash at any point
+leaves each key either absent or holding a complete object: every sidecar
+that reached the disk names data that reached it first. A single put passes
+each barrier with fsyncs of its own files (``device`` None). A batch passes
+each barrier with one ``syncfs`` per filesystem for all its objects, so
+thousands of files cost two journal commits instead of three each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, StagedObject
+from onepiece.adapters.storage.local.layout import (
+    SIDECAR_FORMAT,
+    locked_sidecar,
+    meta_path,
+    object_info,
+    write_sidecar,
+)
+from onepiece.adapters.storage.local.owner import TempOwner
+from onepiece.adapters.storage.local.sync import FileSystemFlusher
+from onepiece.adapters.storage.streaming import TempFile
+from onepiece.atomicio import fsync_dir
+from onepiece.errors import StorageError
+
+PARALLEL_MIN = 16
+PUBLISH_THREADS = 4
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A finished temp file waiting to be published at ``destination``.
+
+    Without ``temp``, an object already published (found by a resumed run):
+    committing it only flushes it, since the run that wrote it may have been
+    killed between its publish and its second barrier.
+    """
+
+    temp: Path | None
+    destination: Path
+    record: dict[str, Any]  # the sidecar to write (names the temp file's inode and mtime)
+    device: int | None  # flushed by syncfs of this filesystem; None: fsynced file by file
+
+
+class Stager:
+    """Temp files, staged objects and their commits, for one storage root."""
+
+    def __init__(self, root: Path, flusher: FileSystemFlusher | None = None) -> None:
+        self.root = root
+        self.flusher = flusher or FileSystemFlusher()
+        self.owner = TempOwner()
+
+    def watch(self, bucket: str) -> int | None:
+        """Call before writing data to be flushed in a batch (see local_sync.py)."""
+        return self.flusher.watch(self.root / bucket)
+
+    def temp(self, bucket: str, destination: Path, *, batched: bool) -> TempFile:
+        """A temp file beside ``destination``.
+
+        One for a batch may wait long for its commit: it is tagged with our
+        owner token, and orphans in its folder are swept first (local_owner.py).
+        A single put's temp file lives no longer than the put.
+        """
+        if not batched:
+            return TempFile(destination)
+        bucket_dir = self.root / bucket
+        tag = self.owner.tag(bucket_dir)
+        sink = TempFile(destination, tag)
+        if tag is not None and not sink.made_folder:  # a folder just made holds no orphans
+            self.owner.sweep_once(bucket_dir, destination.parent)
+        return sink
+
+    def staged(
+        self,
+        bucket: str,
+        key: str,
+        sink: TempFile,
+        size: int,
+        checksum: str,
+        user_metadata: dict[str, str],
+        device: int | None,
+    ) -> StagedObject:
+        """Close the written, verified temp file and keep it for a commit to publish.
+
+        With ``device`` its data is flushed by the commit's first barrier;
+        without, it is fsynced now.
+        """
+        stat = sink.finish(sync=device is None)
+        if device is not None and stat.st_dev != device:
+            device = None  # a mount point inside the bucket: flush this one by itself
+            _fsync(sink.path)
+        record = {
+            "format": SIDECAR_FORMAT,
+            "size": size,
+            "checksum": checksum,
+            "metadata": {**user_metadata, CHECKSUM_METADATA_KEY: checksum},
+            "data": {"ino": stat.st_ino, "mtime_ns": stat.st_mtime_ns},
+        }
+        pending = Pending(sink.keep(), sink.destination, record, device)
+        return StagedObject(object_info(bucket, key, record, stat.st_mtime_ns), pending)
+
+    def commit(self, staged: Sequence[StagedObject]) -> list[OSError | None]:
+        pending = [self._pending(item) for item in staged]
+        for item, pend in zip(staged, pending, strict=True):
+            if pend.temp is None:  # found stored: a rerun may write nothing else here
+                self.owner.sweep_committed(self.root / item.info.bucket, pend.destination.parent)
+        return commit_pending(pending, self.flusher)
+
+    def discard(self, staged: Sequence[StagedObject]) -> None:
+        discard_pending([self._pending(item) for item in staged if item.handle is not None])
+
+    def _pending(self, staged: StagedObject) -> Pending:
+        info = staged.info
+        if staged.handle is None:  # found already stored: a commit only flushes it
+            path = self.root / info.bucket / info.key
+            try:
+                device = self.watch(info.bucket)
+                if device is not None and os.stat(path).st_dev != device:
+                    device = None
+            except OSError:
+                device = None  # gone: flushing it file by file reports that object alone
+            return Pending(None, path, {}, device)
+        if not isinstance(staged.handle, Pending):
+            raise StorageError(f"{info.key} was not staged by local storage {self.root}")
+        return staged.handle
+
+
+def commit_pending(pending: Sequence[Pending], flusher: FileSystemFlusher) -> list[OSError | None]:
+    """Barrier, publish each, barrier; one error (or None) per object, in order.
+
+    A failed first barrier publishes nothing. A failed second barrier leaves
+    the objects published and complete (their data is durable) but reports
+    them as not committed: the caller must not acknowledge them.
+    """
+    devices = {item.device for item in pending if item.device is not None}
+    try:
+        flusher.sync(devices)  # barrier 1: data first, before anything names it
+    except OSError as exc:
+        discard_pending(pending)
+        return [exc for _ in pending]
+    if len(pending) >= PARALLEL_MIN:
+        # Creating a sidecar and renaming cost a few syscalls each; keys are
+        # independent (each has its own writer lock), so publish side by side.
+        with ThreadPoolExecutor(PUBLISH_THREADS, thread_name_prefix="publish") as pool:
+            errors = list(pool.map(_publish_one, pending))
+    else:
+        errors = [_publish_one(item) for item in pending]
+    published = {p.device for p, e in zip(pending, errors, strict=True) if e is None}
+    try:
+        flusher.sync(device for device in published if device is not None)  # barrier 2
+    except OSError as exc:
+        return [
+            error or (exc if item.device is not None else None)
+            for item, error in zip(pending, errors, strict=True)
+        ]
+    return errors
+
+
+def _publish_one(item: Pending) -> OSError | None:
+    try:
+        if item.temp is not None:
+            publish(item, sync=item.device is None)
+        elif item.device is None:
+            flush_published(item.destination)
+    except OSError as exc:
+        discard_pending([item])
+        return exc
+    return None
+
+
+def publish(item: Pending, *, sync: bool) -> None:
+    """Write the sidecar, then rename the data into place, under the key's writer lock.
+
+    Sidecar first, data rename second: until the rename, the sidecar names an
+    inode that is not at the key, so the object reads as absent. With ``sync``
+    the sidecar and the folder entry are fsynced here (a single put).
+    """
+    assert item.temp is not None
+    with locked_sidecar(meta_path(item.destination)) as sidecar:
+        write_sidecar(sidecar, item.record, sync=sync)
+        os.replace(item.temp, item.destination)
+    if sync:
+        fsync_dir(item.destination.parent)
+
+
+def flush_published(destination: Path) -> None:
+    """fsync an object found in place: data, sidecar, folder entry."""
+    _fsync(destination)
+    _fsync(meta_path(destination))
+    fsync_dir(destination.parent)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def discard_pending(pending: Sequence[Pending]) -> None:
+    for item in pending:
+        if item.temp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(item.temp)

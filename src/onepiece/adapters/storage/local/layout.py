@@ -1,0 +1,145 @@
+"""On-disk layout of local storage: metadata sidecars and walking keys.
+
+See local.py for why an object counts only when its sidecar names the exact
+data file at its key. Pure file handling, no policy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from onepiece.adapters.storage.base import ObjectInfo
+from onepiece.domain.bucket_names import RESERVED_MARKER
+
+META_PREFIX = f"{RESERVED_MARKER}meta."
+META_SUFFIX = ".json"
+SIDECAR_FORMAT = 1
+
+
+def meta_path(data_path: Path) -> Path:
+    return data_path.with_name(f"{META_PREFIX}{data_path.name}{META_SUFFIX}")
+
+
+@contextlib.contextmanager
+def locked_sidecar(path: Path) -> Iterator[int]:
+    """Open (creating) the sidecar and hold an exclusive lock on it.
+
+    Writers of one key take this lock around "write sidecar, rename data", so
+    the last writer's data and checksum end up together (without it, two
+    writers could interleave into one's data with the other's sidecar, which
+    reads as absent). A delete may unlink the file we waited on: then lock
+    the new one. Readers never lock; the identity check covers them.
+    """
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            _lock(fd)
+            try:
+                current = os.stat(path).st_ino
+            except FileNotFoundError:
+                current = None
+            if current == os.fstat(fd).st_ino:
+                break
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+    try:
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def try_lock(fd: int) -> bool | None:
+    """Take an exclusive lock without waiting: True if taken, False if held elsewhere.
+
+    None where there is no flock (Windows): nothing can be told about other holders.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; concurrent writers of one key are not serialised
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def write_sidecar(fd: int, record: dict[str, Any], *, sync: bool = True) -> None:
+    """Replace the locked sidecar's content in place (fsynced with ``sync``).
+
+    No temp file: a reader catching it half-written (or a crash leaving it so)
+    fails to parse it and sees the object as absent, which is what it is until
+    the data rename that follows. Without ``sync`` the caller flushes it later.
+    """
+    payload = json.dumps(record, sort_keys=True).encode("utf-8")
+    os.ftruncate(fd, 0)
+    view = memoryview(payload)
+    offset = 0
+    while offset < len(view):
+        offset += os.pwrite(fd, view[offset:], offset)
+    if sync:
+        os.fsync(fd)  # its folder entry is fsynced with the data rename
+
+
+def read_info(
+    bucket: str, key: str, path: Path, stat: os.stat_result | None = None
+) -> ObjectInfo | None:
+    """The object's info if its data (``stat``) and sidecar agree, else None (absent or partial)."""
+    try:
+        stat = stat or path.stat()
+        record = json.loads(meta_path(path).read_bytes())
+    except (OSError, ValueError):
+        return None
+    identity = record.get("data", {}) if isinstance(record, dict) else {}
+    if (
+        not isinstance(record, dict)
+        or record.get("size") != stat.st_size
+        or identity.get("ino") != stat.st_ino
+        or identity.get("mtime_ns") != stat.st_mtime_ns
+    ):
+        return None
+    return object_info(bucket, key, record, stat.st_mtime_ns)
+
+
+def object_info(bucket: str, key: str, record: dict[str, Any], mtime_ns: int) -> ObjectInfo:
+    return ObjectInfo(
+        bucket=bucket,
+        key=key,
+        size=int(record["size"]),
+        checksum=record.get("checksum"),
+        modified=datetime.fromtimestamp(mtime_ns / 1e9, UTC),
+        metadata=dict(record.get("metadata") or {}),
+    )
+
+
+def walk_keys(folder: Path, relative: str, prefix: str) -> Iterator[str]:
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return  # removed while listing
+    for entry in entries:
+        if entry.name.startswith(RESERVED_MARKER):
+            continue
+        key = relative + entry.name
+        if entry.is_dir(follow_symlinks=False):
+            sub = key + "/"
+            if sub.startswith(prefix) or prefix.startswith(sub):
+                yield from walk_keys(Path(entry.path), sub, prefix)
+        elif key.startswith(prefix) and entry.is_file(follow_symlinks=False):
+            yield key

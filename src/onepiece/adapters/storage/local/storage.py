@@ -1,0 +1,320 @@
+"""Local filesystem storage, the embedded default: buckets are folders under a root.
+
+Layout under ``<root>/<bucket>/``: the data at its key, and beside it a
+metadata sidecar ``.onepiece-meta.<name>.json`` (size, checksum, user
+metadata and the identity of the data file it describes). Temp files are
+``.onepiece-tmp-*``; while a batch writer runs, the bucket folder also holds
+its ``.onepiece-owner-*.lock`` (local_owner.py). Keys may not contain segments starting with
+``.onepiece-``, so listings skip these names without hiding a real object.
+
+Crash consistency (docs/decisions.md, "Local storage"): an object counts only
+when its sidecar names the exact file at its key (inode, size, mtime). Each
+write makes the data durable, writes the sidecar, then renames the data into
+place, and flushes both before it is acknowledged (local_commit.py): whatever
+step a crash interrupts, the object is either the old complete one, the new
+complete one, or absent; never a partial file with a checksum. ``put_file``
+does this with fsyncs per file; ``stage_file`` + ``commit`` do it for a whole
+batch with one filesystem flush per step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from onepiece.adapters.storage.base import ObjectInfo, Progress, StagedObject
+from onepiece.adapters.storage.local.commit import Stager
+from onepiece.adapters.storage.local.layout import locked_sidecar, meta_path, read_info, walk_keys
+from onepiece.adapters.storage.local.sync import FileSystemFlusher
+from onepiece.adapters.storage.streaming import ChecksumTee, TempFile, open_source, os_errors, pump
+from onepiece.domain.bucket_names import (
+    validate_folder_bucket,
+    validate_key,
+    validate_metadata,
+    validate_prefix,
+)
+from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
+
+if TYPE_CHECKING:
+    from onepiece.config import Settings
+
+
+def create(settings: Settings) -> LocalStorage:
+    return LocalStorage(settings.storage_root)
+
+
+class LocalStorage:
+    """Buckets as folders under ``root``; see the module docstring for the layout."""
+
+    name = "local"
+
+    def __init__(self, root: Path, flusher: FileSystemFlusher | None = None) -> None:
+        self.root = Path(root).expanduser().absolute()
+        self._stager = Stager(self.root, flusher)
+
+    # -- where things are -------------------------------------------------
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def uri(self, bucket: str, key: str) -> str:
+        return self._data_path(bucket, key).as_uri()
+
+    def ping(self) -> str:
+        folder = self.root
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise StorageUnavailable(
+                f"storage root {self.root} is not a writable folder",
+                hint="set storage.root (ONEPIECE_STORAGE_ROOT) to a folder you can write",
+            )
+        return f"local {self.root}" + ("" if folder == self.root else " (created on first use)")
+
+    def check_bucket(self, bucket: str) -> str:
+        return validate_folder_bucket(bucket)  # a folder: `vendor_in` works as written
+
+    def ensure_bucket(self, bucket: str) -> None:
+        path = self.root / validate_folder_bucket(bucket)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot create bucket folder {path}: {exc}") from exc
+
+    # -- writes -----------------------------------------------------------
+
+    def put_file(
+        self,
+        bucket: str,
+        key: str,
+        source: Path,
+        *,
+        checksum_algorithm: str = "xxh3",
+        expected_checksum: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> ObjectInfo:
+        staged = self._stage_file(
+            bucket, key, source, checksum_algorithm, expected_checksum, metadata, progress, False
+        )
+        return self._commit_one(staged)
+
+    def stage_file(
+        self,
+        bucket: str,
+        key: str,
+        source: Path,
+        *,
+        checksum_algorithm: str = "xxh3",
+        expected_checksum: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> StagedObject:
+        """Write and verify the data, unsynced; ``commit`` flushes a batch at once."""
+        return self._stage_file(
+            bucket, key, source, checksum_algorithm, expected_checksum, metadata, progress, True
+        )
+
+    def put_bytes(
+        self, bucket: str, key: str, data: bytes, *, metadata: Mapping[str, str] | None = None
+    ) -> ObjectInfo:
+        destination = self._writable(bucket, key)
+        user_metadata = validate_metadata(metadata)
+        tee = ChecksumTee("xxh3")
+        tee.update(data)
+        with (
+            os_errors(f"cannot write {self.uri(bucket, key)}"),
+            self._stager.temp(bucket, destination, batched=False) as sink,
+        ):
+            sink.write(data)
+            staged = self._stager.staged(
+                bucket, key, sink, len(data), tee.checksum(), user_metadata, None
+            )
+        return self._commit_one(staged)
+
+    def commit(self, staged: Sequence[StagedObject]) -> list[ObjectInfo | StorageError]:
+        """Publish a batch behind two filesystem-wide flushes (see local_commit.py)."""
+        errors = self._stager.commit(staged)
+        return [
+            item.info if error is None else self._commit_error(item.info, error)
+            for item, error in zip(staged, errors, strict=True)
+        ]
+
+    def discard(self, staged: Sequence[StagedObject]) -> None:
+        self._stager.discard(staged)
+
+    def _stage_file(
+        self,
+        bucket: str,
+        key: str,
+        source: Path,
+        checksum_algorithm: str,
+        expected_checksum: str | None,
+        metadata: Mapping[str, str] | None,
+        progress: Progress | None,
+        batched: bool,
+    ) -> StagedObject:
+        destination = self._writable(bucket, key)
+        user_metadata = validate_metadata(metadata)
+        tee = ChecksumTee(checksum_algorithm, expected_checksum)
+        with os_errors(lambda: f"cannot copy {source} to {destination.as_uri()}"):
+            # Watched before the data is written, so the flush reports its write errors.
+            device = self._stager.watch(bucket) if batched else None
+            with (
+                open_source(Path(source)) as reader,
+                self._stager.temp(bucket, destination, batched=batched) as sink,
+            ):
+                size = pump(reader, sink, tee, progress)
+                if tee.mismatch() is not None:  # raises before anything is kept
+                    tee.verify(destination.as_uri())
+                return self._stager.staged(
+                    bucket, key, sink, size, tee.checksum(), user_metadata, device
+                )
+
+    def _commit_one(self, staged: StagedObject) -> ObjectInfo:
+        (result,) = self.commit([staged])
+        if isinstance(result, StorageError):
+            raise result
+        return result
+
+    def _commit_error(self, info: ObjectInfo, error: OSError) -> StorageError:
+        if isinstance(error, IsADirectoryError):  # a folder was created since staging
+            return self._folder_in_the_way(info.bucket, info.key)
+        return StorageError(
+            f"cannot commit {self.uri(info.bucket, info.key)}: {error.strerror or error}",
+            context={"errno": error.errno},
+        )
+
+    def delete(self, bucket: str, key: str) -> None:
+        """Remove the object; deleting a missing object is not an error (as on S3)."""
+        path = self._in_existing_bucket(bucket, key)
+        sidecar = meta_path(path)
+        # Under the writers' lock, so a delete and a put of one key do not
+        # interleave; whichever order they land in, the result is consistent.
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), locked_sidecar(sidecar):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                path.unlink()
+            sidecar.unlink()
+        self._prune(path.parent, self.root / bucket)
+
+    # -- reads ------------------------------------------------------------
+
+    def head(self, bucket: str, key: str) -> ObjectInfo:
+        info = read_info(bucket, key, self._data_path(bucket, key))
+        if info is None:
+            raise self._not_found(bucket, key)
+        return info
+
+    def get_file(
+        self, bucket: str, key: str, destination: Path, *, progress: Progress | None = None
+    ) -> ObjectInfo:
+        with (
+            os_errors(f"cannot copy {self.uri(bucket, key)} to {destination}"),
+            self._open_object(bucket, key) as (reader, info),
+            TempFile(Path(destination)) as sink,
+        ):
+            tee = ChecksumTee.for_recorded(info.checksum)
+            size = pump(reader, sink, tee, progress)
+            self._verify(info, size, tee)
+            sink.publish()
+        return info
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        with (
+            os_errors(f"cannot read {self.uri(bucket, key)}"),
+            self._open_object(bucket, key) as (reader, info),
+        ):
+            data = reader.readall()
+        tee = ChecksumTee.for_recorded(info.checksum)
+        if tee is not None:
+            tee.update(data)
+        self._verify(info, len(data), tee)
+        return data
+
+    def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Complete objects under ``prefix``, sorted by key (as S3 lists them)."""
+        validate_prefix(prefix)
+        bucket_dir = self.root / validate_folder_bucket(bucket)
+        if not bucket_dir.is_dir():
+            raise ObjectNotFound(
+                f"bucket {bucket!r} does not exist under {self.root}",
+                hint="create it first (ensure_bucket)",
+            )
+        for key in sorted(walk_keys(bucket_dir, "", prefix)):
+            info = read_info(bucket, key, bucket_dir / key)
+            if info is not None:
+                yield info
+
+    # -- helpers ----------------------------------------------------------
+
+    def _data_path(self, bucket: str, key: str) -> Path:
+        return self.root / validate_folder_bucket(bucket) / validate_key(key)
+
+    def _in_existing_bucket(self, bucket: str, key: str) -> Path:
+        path = self._data_path(bucket, key)
+        if not (self.root / bucket).is_dir():
+            raise ObjectNotFound(
+                f"bucket {bucket!r} does not exist under {self.root}",
+                hint="create it first (ensure_bucket)",
+            )
+        return path
+
+    def _writable(self, bucket: str, key: str) -> Path:
+        path = self._in_existing_bucket(bucket, key)
+        if path.is_dir():
+            raise self._folder_in_the_way(bucket, key)
+        return path
+
+    def _folder_in_the_way(self, bucket: str, key: str) -> StorageError:
+        return StorageError(
+            f"cannot write {self.uri(bucket, key)}: a folder of other objects is there",
+            hint="an object key cannot also be the prefix of other keys in local storage",
+        )
+
+    @contextlib.contextmanager
+    def _open_object(self, bucket: str, key: str) -> Iterator[tuple[io.FileIO, ObjectInfo]]:
+        """The open data file and the info its sidecar gives for that very file.
+
+        Matching the sidecar against the open handle (not the path) means a
+        concurrent overwrite cannot pair one file's data with another's checksum.
+        """
+        path = self._data_path(bucket, key)
+        try:
+            handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+            raise self._not_found(bucket, key) from exc
+        with handle:
+            info = read_info(bucket, key, path, os.fstat(handle.fileno()))
+            if info is None:
+                raise self._not_found(bucket, key)
+            yield handle, info
+
+    def _not_found(self, bucket: str, key: str) -> ObjectNotFound:
+        return ObjectNotFound(
+            f"no object {self.uri(bucket, key)}",
+            hint="it was never written completely, or was deleted",
+            context={"bucket": bucket, "key": key},
+        )
+
+    def _verify(self, info: ObjectInfo, size: int, tee: ChecksumTee | None) -> None:
+        what = self.uri(info.bucket, info.key)
+        if size != info.size:
+            raise IntegrityError(
+                f"{what} has {size} bytes, its metadata says {info.size}",
+                hint="the stored file was changed outside OnePiece",
+            )
+        if tee is not None:
+            tee.verify(what)
+
+    def _prune(self, folder: Path, stop: Path) -> None:
+        # Empty folders left by deletes would block a later key of the same name.
+        while folder != stop and stop in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:
+                return
+            folder = folder.parent
