@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from onepiece.atomicio import check_writable_folder, fsync_dir, write_json
-from onepiece.bootstrap import Container
 from onepiece.domain.dcc import SceneName, check_dcc, check_show_type, parse_scene_name
 from onepiece.domain.entities import PublishedFile, ShotSpec, Version
 from onepiece.domain.safe_paths import check_name
@@ -27,6 +26,7 @@ from onepiece.errors import ValidationError
 from onepiece.services.dcc.inputs import PackageFile, collect_inputs
 from onepiece.services.delivery.file_copy import copy_with_hash
 from onepiece.services.input_files import read_text
+from onepiece.services.ports import Backends
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def _load_metadata(path: Path) -> dict[str, Any]:
 
 
 def publish(
-    services: Container,
+    services: Backends,
     request: PublishRequest,
     *,
     on_file: Callable[[str], None] | None = None,
@@ -161,7 +161,7 @@ def _build(
 
 
 def _upload_and_register(
-    services: Container,
+    services: Backends,
     bucket: str,
     key_prefix: str,
     project: str,

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from onepiece.atomicio import atomic_writer, write_bytes
-from onepiece.bootstrap import Container
 from onepiece.domain.checksums import parse_checksum
 from onepiece.domain.delivery import (
     DeliveredFile,
@@ -40,6 +39,7 @@ from onepiece.services.delivery.upload import check_bucket, upload_delivery
 from onepiece.services.delivery.upstream import frame_checksums, load_upstream
 from onepiece.services.delivery.versions import by_version, left_out, missing_media
 from onepiece.services.delivery.zip_package import ZipPackage
+from onepiece.services.ports import Backends
 from onepiece.state.deliveries import DeliveryRecord, DeliveryRegistry, new_delivery_id
 
 APPROVED = "approved"
@@ -86,13 +86,13 @@ class _NothingWritten(Exception):
     """Every entry failed: abandon the atomic write so no empty ZIP appears."""
 
 
-def _media(services: Container) -> MediaSource:
+def _media(services: Backends) -> MediaSource:
     settings = services.settings
     root = settings.storage_root if settings.storage.backend == "local" else None
     return MediaSource(services.storage, root=root)
 
 
-def _source_roots(services: Container, plan: DeliveryPlan, media: MediaSource) -> list[Path]:
+def _source_roots(services: Backends, plan: DeliveryPlan, media: MediaSource) -> list[Path]:
     roots: set[Path] = set()
     if services.settings.storage.backend == "local":
         roots.add(services.settings.storage_root)
@@ -104,7 +104,7 @@ def _source_roots(services: Container, plan: DeliveryPlan, media: MediaSource) -
     return sorted(roots)
 
 
-def plan(services: Container, request: DeliveryRequest) -> tuple[DeliveryPlan, str]:
+def plan(services: Backends, request: DeliveryRequest) -> tuple[DeliveryPlan, str]:
     check_context(request.context)
     if request.episodes:  # a typo is named, not reported as "nothing to deliver"
         check_episodes(services.tracker, request.project, request.episodes)
@@ -124,7 +124,7 @@ def plan(services: Container, request: DeliveryRequest) -> tuple[DeliveryPlan, s
 
 
 def deliver(
-    services: Container,
+    services: Backends,
     request: DeliveryRequest,
     *,
     progress: Callable[[int], None] | None = None,
@@ -216,7 +216,7 @@ def _expected(planned: PlannedFile, media: MediaSource) -> str | None:
 
 
 def _write_zip(
-    services: Container,
+    services: Backends,
     record: DeliveryRecord,
     plan_: DeliveryPlan,
     media: MediaSource,

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from onepiece.atomicio import check_writable_folder, fsync_dir, write_bytes
-from onepiece.bootstrap import Container
 from onepiece.domain.checksums import parse_checksum
 from onepiece.domain.delivery import (
     DeliveredFile,
@@ -38,6 +37,7 @@ from onepiece.services.delivery.file_copy import place_file
 from onepiece.services.delivery.media_source import MediaSource
 from onepiece.services.delivery.upstream import frame_checksums
 from onepiece.services.delivery.versions import by_version, left_out, missing_media
+from onepiece.services.ports import Backends
 
 RECIPIENTS = ("client", "vendor")
 
@@ -82,7 +82,7 @@ class _Placing:
     link: bool  # hard-link read-only masters
 
 
-def _versions(services: Container, request: PackageRequest) -> tuple[list[Version], list[Problem]]:
+def _versions(services: Backends, request: PackageRequest) -> tuple[list[Version], list[Problem]]:
     playlist = services.tracker.get_playlist(request.project, request.playlist)
     versions: list[Version] = []
     problems: list[Problem] = []
@@ -98,7 +98,7 @@ def _versions(services: Container, request: PackageRequest) -> tuple[list[Versio
 
 
 def package_playlist(
-    services: Container,
+    services: Backends,
     request: PackageRequest,
     *,
     progress: Callable[[int], None] | None = None,

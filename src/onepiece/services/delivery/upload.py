@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onepiece.bootstrap import Container
 from onepiece.domain.safe_paths import slug
 from onepiece.errors import ConfigError, ValidationError
+from onepiece.services.ports import Backends
 from onepiece.state.deliveries import DeliveryRecord
 
 
-def context_bucket(services: Container, context: str) -> str:
+def context_bucket(services: Backends, context: str) -> str:
     delivery = services.settings.delivery
     return delivery.vendor_out_bucket if context == "vendor_out" else delivery.client_out_bucket
 
 
-def check_bucket(services: Container, context: str, *, dry_run: bool = False) -> None:
+def check_bucket(services: Backends, context: str, *, dry_run: bool = False) -> None:
     """Stop on a bad bucket name (or, for real, unreachable storage) before the ZIP is written.
 
     Otherwise the ZIP would be left behind, and the same command refused without
@@ -34,7 +34,7 @@ def check_bucket(services: Container, context: str, *, dry_run: bool = False) ->
 
 
 def upload_delivery(
-    services: Container, record: DeliveryRecord, output: Path, doc: bytes, table: bytes
+    services: Backends, record: DeliveryRecord, output: Path, doc: bytes, table: bytes
 ) -> DeliveryRecord:
     """Put the ZIP and its manifests in the context's bucket under PROJECT/ID/."""
     storage = services.storage
