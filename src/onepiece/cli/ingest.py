@@ -110,7 +110,6 @@ def ingest(
     """
     from onepiece.services.ingest.options import options_from_settings
     from onepiece.services.ingest.service import run_ingest
-    from onepiece.state.ingest_runs import IngestRunRegistry
 
     overrides: dict[str, Any] = {
         "project": project,
@@ -132,9 +131,9 @@ def ingest(
         report_path=report_path.absolute() if report_path else None,
         report_format=report_format.value if report_format else None,
     )
-    registry = IngestRunRegistry(settings.ingest_registry_path)
+    services = container(ctx)
     with _display(quiet=dry_run) as events, _sigterm_interrupts():
-        result = run_ingest(options, container(ctx), registry, events)
+        result = run_ingest(options, services, services.ingest_runs, events)
     if output is OutputFormat.json:
         emit_json(result.summary())
     else:

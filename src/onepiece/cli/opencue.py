@@ -7,7 +7,7 @@ from typing import Any
 import typer
 
 from onepiece.cli import exit_codes
-from onepiece.cli.context import OutputFormat, config, emit_json, handle_errors
+from onepiece.cli.context import OutputFormat, container, emit_json, handle_errors
 
 opencue_app = typer.Typer(
     name="opencue",
@@ -57,13 +57,8 @@ def status(
     OPENCUE_HOSTS is malformed, 8 when Cuebot is unreachable, too slow, the
     show is unknown or the client library is missing.
     """
-    from onepiece.services.render.opencue_status import OpenCueStatusService
-
-    service = OpenCueStatusService(config(ctx).settings, cache_seconds=0)
-    try:
-        report = service.details() if details else service.summary()
-    finally:
-        service.close()
+    service = container(ctx).opencue_status  # one query; the container closes it
+    report = service.details() if details else service.summary()
     body = report.as_dict(details=details)
     if output is OutputFormat.json:
         emit_json(body)

@@ -91,7 +91,7 @@ def reconcile(
             progress=advance,
             on_file=on_item,
         )
-    record_result(services.settings, project, scope.value, differences)
+    record_result(services.reconcile_results, project, scope.value, differences)
     rows = [d.to_dict() for d in differences]
     columns = ["kind", "subject", "location", "detail"]
     if output is ReportFormat.json:

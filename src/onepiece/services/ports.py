@@ -12,6 +12,7 @@ from typing import Protocol
 from onepiece.adapters.storage.base import Storage
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.config import Settings
+from onepiece.state.deliveries import DeliveryRegistry
 
 
 class Backends(Protocol):
@@ -23,3 +24,10 @@ class Backends(Protocol):
     def tracker(self) -> Tracker: ...
     @property
     def storage(self) -> Storage: ...
+
+
+class DeliveryBackends(Backends, Protocol):
+    """Backends plus the registry that records what each delivery sent."""
+
+    @property
+    def deliveries(self) -> DeliveryRegistry: ...

@@ -1,8 +1,10 @@
 """Trafalgar's app factory. Nothing is built or connected at import time.
 
 ``create_app()`` wires one FastAPI app from the resolved settings: the
-container (onepiece.bootstrap) on ``app.state.container``, the error envelope,
-and one router per resource from ``ROUTER_MODULES``.
+container (onepiece.bootstrap), which owns every service and its background
+work, on ``app.state.container`` (routes reach it through the typed
+dependencies of ``web/deps.py``), the error envelope, and one router per
+resource from ``ROUTER_MODULES``.
 
 Extending the app (render, runs, OpenCue, pages): add a module to
 ``ROUTER_MODULES``. It must expose ``router: APIRouter`` and may expose
@@ -30,7 +32,6 @@ from starlette.routing import BaseRoute
 from onepiece import __version__
 from onepiece.bootstrap import Container, bootstrap
 from onepiece.config import Settings
-from onepiece.services.dashboard.sources import DashboardSources
 from onepiece.web.errors import install_error_handlers
 from onepiece.web.guard import RequestGuard
 from onepiece.web.openapi import install_openapi
@@ -65,8 +66,6 @@ class WebHooks:
     shutdown: list[Hook] = field(default_factory=list)
     # name -> callable returning extra /health fields (runs in a worker thread).
     health: dict[str, HealthContributor] = field(default_factory=dict)
-    # Render job and reconciliation figures for /metrics (services.dashboard_sources).
-    dashboard: DashboardSources = field(default_factory=DashboardSources)
 
     def on_startup(self, hook: Hook) -> Hook:
         self.startup.append(hook)
@@ -129,6 +128,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if owns_container:
         # Registered first so it runs last, after every service has stopped.
         app.state.hooks.on_shutdown(lambda _app: container.close())
+    # The container's background work (project list, run feed) starts first, stops last.
+    app.state.hooks.on_startup(lambda _app: container.start())
+    app.state.hooks.on_shutdown(lambda _app: container.stop())
     routes: list[BaseRoute] = []
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)

@@ -1,4 +1,4 @@
-"""Dependencies shared by every router: auth policies, container, settings.
+"""Dependencies shared by every router: auth policies and typed services from the container.
 
 Auth policy (docs/api.md#authentication):
 
@@ -31,6 +31,11 @@ from starlette.requests import HTTPConnection
 
 from onepiece.bootstrap import Container
 from onepiece.config import Settings
+from onepiece.events import Broker
+from onepiece.services.dashboard.service import DashboardService
+from onepiece.services.delivery.manifests import DeliveryManifests
+from onepiece.services.render.opencue_status import OpenCueStatusService
+from onepiece.state.runs_view import RunRegistryView
 from onepiece.web.errors import AuthNotConfigured, InvalidToken, MissingToken
 
 TOKEN_QUERY_PARAM = "token"
@@ -98,9 +103,36 @@ def check_read(settings: Settings, presented: str | None) -> Role | None:
     raise InvalidToken("invalid bearer token")
 
 
-async def get_container(conn: HTTPConnection) -> Container:
+def container_of(conn: HTTPConnection) -> Container:
+    """The app's one container (set by ``create_app``); everything else hangs off it."""
     container: Container = conn.app.state.container
     return container
+
+
+async def get_container(conn: HTTPConnection) -> Container:
+    return container_of(conn)
+
+
+async def get_dashboard(conn: HTTPConnection) -> DashboardService:
+    return container_of(conn).dashboard
+
+
+async def get_broker(conn: HTTPConnection) -> Broker:
+    return container_of(conn).broker
+
+
+async def get_runs_view(conn: HTTPConnection) -> RunRegistryView:
+    return container_of(conn).runs_view
+
+
+# Plain functions: building these may touch storage or start a worker, so
+# FastAPI runs them in a thread, off the event loop.
+def get_delivery_manifests(conn: HTTPConnection) -> DeliveryManifests:
+    return container_of(conn).delivery_manifests
+
+
+def get_opencue_status(conn: HTTPConnection) -> OpenCueStatusService:
+    return container_of(conn).opencue_status
 
 
 async def get_settings(conn: HTTPConnection) -> Settings:
@@ -108,8 +140,7 @@ async def get_settings(conn: HTTPConnection) -> Settings:
 
 
 def _settings(conn: HTTPConnection) -> Settings:
-    settings: Settings = conn.app.state.container.settings
-    return settings
+    return container_of(conn).settings
 
 
 class BearerPolicy(SecurityBase):
@@ -141,3 +172,8 @@ AdminAuth = Annotated[Role, Depends(require_admin)]
 ReadAuth = Annotated[Role | None, Depends(require_read)]
 ContainerDep = Annotated[Container, Depends(get_container)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+DashboardDep = Annotated[DashboardService, Depends(get_dashboard)]
+BrokerDep = Annotated[Broker, Depends(get_broker)]
+RunsViewDep = Annotated[RunRegistryView, Depends(get_runs_view)]
+DeliveryManifestsDep = Annotated[DeliveryManifests, Depends(get_delivery_manifests)]
+OpenCueStatusDep = Annotated[OpenCueStatusService, Depends(get_opencue_status)]

@@ -10,6 +10,7 @@ import textwrap
 import grpc
 
 from onepiece.adapters.farms.opencue.farm import create
+from onepiece.bootstrap import build_opencue_queue
 from onepiece.config import Settings
 from onepiece.domain.render import JobRequest
 from onepiece.services.render.opencue_status import OpenCueStatusService
@@ -43,7 +44,9 @@ def finish(cuebot: FakeCuebot, job_id: str, **step: object) -> None:
 
 
 def test_not_configured_names_the_variables_to_set(opencue_settings: MakeSettings) -> None:
-    report = OpenCueStatusService(opencue_settings(None)).summary()
+    report = OpenCueStatusService(
+        opencue_settings(None), source_factory=build_opencue_queue
+    ).summary()
     body = report.as_dict()
     assert (body["enabled"], body["available"], body["source"]) == (False, False, "OpenCue")
     assert "OPENCUE_HOSTS" in body["message"] and "OPENCUE_DEFAULT_SHOW" in body["message"]
@@ -53,7 +56,9 @@ def test_not_configured_names_the_variables_to_set(opencue_settings: MakeSetting
 def test_malformed_hosts_are_enabled_but_unavailable_naming_the_value(
     opencue_settings: MakeSettings,
 ) -> None:
-    service = OpenCueStatusService(opencue_settings("cuebot01:8443,garbage"))
+    service = OpenCueStatusService(
+        opencue_settings("cuebot01:8443,garbage"), source_factory=build_opencue_queue
+    )
     body = service.details().as_dict(details=True)
     assert (body["enabled"], body["available"]) == (True, False)
     assert "'garbage' has no port" in body["message"]
@@ -67,7 +72,7 @@ def test_summary_counts_jobs_per_bucket(fake_cuebot: FakeCuebot, cue_settings: S
     finish(fake_cuebot, dead, fail={2})
     farm.cancel(killed, "not needed")
     fake_cuebot.step(running)
-    service = OpenCueStatusService(cue_settings)
+    service = OpenCueStatusService(cue_settings, source_factory=build_opencue_queue)
     body = service.summary().as_dict()
     assert (body["enabled"], body["available"], body["message"]) == (True, True, None)
     assert body["summary"] == {"cued": 1, "running": 1, "success": 1, "fail": 2}
@@ -84,7 +89,11 @@ def test_details_list_each_job_with_layers_hosts_frames_and_utc_times(
     done = farm.submit(REQUEST)
     fake_cuebot.step(running)
     finish(fake_cuebot, done)
-    body = OpenCueStatusService(cue_settings).details().as_dict(details=True)
+    body = (
+        OpenCueStatusService(cue_settings, source_factory=build_opencue_queue)
+        .details()
+        .as_dict(details=True)
+    )
     rows = {row["job_id"]: row for row in body["jobs"]}
     assert set(rows) == {running, done}
     live = rows[running]
@@ -115,7 +124,7 @@ def test_unknown_show_is_a_clear_message_not_an_error(
     fake_cuebot: FakeCuebot, opencue_settings: MakeSettings
 ) -> None:
     settings = opencue_settings(fake_cuebot.address, OPENCUE_DEFAULT_SHOW="nosuchshow")
-    body = OpenCueStatusService(settings).summary().as_dict()
+    body = OpenCueStatusService(settings, source_factory=build_opencue_queue).summary().as_dict()
     assert (body["enabled"], body["available"]) == (True, False)
     assert "show 'nosuchshow' does not exist" in body["message"]
 
@@ -124,7 +133,7 @@ def test_cuebot_stopped_mid_run_turns_unavailable_then_recovers(
     fake_cuebot: FakeCuebot, cue_settings: Settings
 ) -> None:
     create(cue_settings).submit(REQUEST)
-    service = OpenCueStatusService(cue_settings)
+    service = OpenCueStatusService(cue_settings, source_factory=build_opencue_queue)
     assert service.summary().available
     fake_cuebot.stop()
     down = service.summary()
@@ -145,7 +154,7 @@ def test_cuebot_too_slow_is_unavailable_within_the_timeout(
     settings = opencue_settings(
         fake_cuebot.address, OPENCUE_DEFAULT_SHOW="testing", OPENCUE_TIMEOUT_SECONDS="0.3"
     )
-    service = OpenCueStatusService(settings)
+    service = OpenCueStatusService(settings, source_factory=build_opencue_queue)
     assert service.summary().available
     fake_cuebot.hold()
     slow = service.summary()
@@ -157,7 +166,9 @@ def test_answers_are_cached_briefly(fake_cuebot: FakeCuebot, cue_settings: Setti
     farm = create(cue_settings)
     farm.submit(REQUEST)
     clock = Clock()
-    service = OpenCueStatusService(cue_settings, cache_seconds=5, clock=clock)
+    service = OpenCueStatusService(
+        cue_settings, cache_seconds=5, clock=clock, source_factory=build_opencue_queue
+    )
     assert service.summary().summary["cued"] == 1
     farm.submit(REQUEST)
     clock.now += 4
@@ -171,7 +182,9 @@ def test_details_answer_also_serves_the_summary(
 ) -> None:
     farm = create(cue_settings)
     clock = Clock()
-    service = OpenCueStatusService(cue_settings, cache_seconds=5, clock=clock)
+    service = OpenCueStatusService(
+        cue_settings, cache_seconds=5, clock=clock, source_factory=build_opencue_queue
+    )
     details = service.details()
     farm.submit(REQUEST)
     assert service.summary() is details
@@ -185,9 +198,11 @@ def test_missing_client_library_reports_the_install_hint(cue_settings: Settings)
         import json, sys
         sys.modules["opencue"] = None  # as if opencue-pycue were not installed
         from onepiece.config import load_config
+        from onepiece.bootstrap import build_opencue_queue
         from onepiece.services.render.opencue_status import OpenCueStatusService
         settings = load_config(environ={{"OPENCUE_HOSTS": {cue_settings.opencue.hosts!r}}}).settings
-        print(json.dumps(OpenCueStatusService(settings).summary().as_dict()))
+        service = OpenCueStatusService(settings, source_factory=build_opencue_queue)
+        print(json.dumps(service.summary().as_dict()))
         """
     )
     result = subprocess.run(

@@ -45,7 +45,7 @@ def test_deliveries_list_and_manifest_built_once_and_cached(tmp_path: Path) -> N
         Path(result.record.zip_path or "").unlink()
         again = client.get(f"/deliveries/{PROJECT}/{result.record.id}").json()
         assert again["entries"] == body["entries"]
-        assert app.state.delivery_manifests.get().generated == 1
+        assert app.state.container.delivery_manifests.generated == 1
     # A new process (new app) reads the on-disk cache instead of rebuilding.
     with TestClient(create_app(container=world.services)) as client:
         assert (
@@ -91,6 +91,15 @@ def test_metrics_status_errors_come_from_the_latest_reconciliation(tmp_path: Pat
     services = bootstrap(settings)
     with TestClient(create_app(container=services)) as client:
         assert client.get("/metrics", headers=admin()).json()["status"]["errors"] == 0
-    assert count_differences(services.tracker, services.storage, settings, PROJECT) == 1
+    assert (
+        count_differences(
+            services.tracker,
+            services.storage,
+            settings,
+            PROJECT,
+            results=services.reconcile_results,
+        )
+        == 1
+    )
     with TestClient(create_app(container=services)) as client:
         assert client.get("/metrics", headers=admin()).json()["status"]["errors"] == 1

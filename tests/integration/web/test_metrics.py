@@ -113,10 +113,10 @@ def test_a_corrupt_ingest_registry_is_reported_in_message_not_as_an_error(
 
 
 def test_render_and_reconcile_sources_plug_in_through_app_hooks(app: FastAPI) -> None:
-    app.state.hooks.dashboard.render = lambda: summarise_render(
+    app.state.container.dashboard_sources.render = lambda: summarise_render(
         [("running", "local"), ("succeeded", "opencue")]
     )
-    app.state.hooks.dashboard.reconcile = lambda: 7
+    app.state.container.dashboard_sources.reconcile = lambda: 7
     with TestClient(app) as client:
         body = client.get("/metrics", headers=admin()).json()
     assert body["render"] == {
@@ -131,7 +131,7 @@ def test_a_failing_render_source_never_fails_metrics(app: FastAPI) -> None:
     def farm_down():
         raise AdapterUnavailable("render store locked")
 
-    app.state.hooks.dashboard.render = farm_down
+    app.state.container.dashboard_sources.render = farm_down
     with TestClient(app) as client:
         response = client.get("/metrics", headers=admin())
     assert response.status_code == 200

@@ -139,7 +139,7 @@ def test_unreachable_tracker_shows_an_alert_with_what_to_check(
     app = make_app(make_settings(data_dir))
     with TestClient(app) as client:
         tracker.available = False
-        app.state.dashboard.cache.flush()
+        app.state.container.dashboard.cache.flush()
         body = client.get("/summary").json()
         assert body["tracker"]["available"] is False
         assert "ONEPIECE_TRACKER_PATH" in body["tracker"]["hint"]

@@ -20,7 +20,7 @@ def test_burst_on_an_expired_project_dashboard_fetches_once(
     with live_server(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         assert http.get("/projects/FG").status_code == 200
         http.post("/admin/cache", headers=admin(), json={"ttl": 0}).raise_for_status()
-        cache = app.state.dashboard.cache
+        cache = app.state.container.dashboard.cache
         misses_before = cache.stats()["buckets"]["project"]["misses"]
         tracker.calls.clear()
         tracker.gate = threading.Event()

@@ -39,8 +39,8 @@ from onepiece.services.delivery.upload import check_bucket, upload_delivery
 from onepiece.services.delivery.upstream import frame_checksums, load_upstream
 from onepiece.services.delivery.versions import by_version, left_out, missing_media
 from onepiece.services.delivery.zip_package import ZipPackage
-from onepiece.services.ports import Backends
-from onepiece.state.deliveries import DeliveryRecord, DeliveryRegistry, new_delivery_id
+from onepiece.services.ports import Backends, DeliveryBackends
+from onepiece.state.deliveries import DeliveryRecord, new_delivery_id
 
 APPROVED = "approved"
 
@@ -124,7 +124,7 @@ def plan(services: Backends, request: DeliveryRequest) -> tuple[DeliveryPlan, st
 
 
 def deliver(
-    services: Backends,
+    services: DeliveryBackends,
     request: DeliveryRequest,
     *,
     progress: Callable[[int], None] | None = None,
@@ -170,7 +170,7 @@ def deliver(
         result.record = _replace(result.record, manifest_paths=[str(json_path), str(csv_path)])
     if request.upload:
         result.record = upload_delivery(services, result.record, output, doc, table)
-    DeliveryRegistry(services.settings.delivery_registry_path).add(result.record)
+    services.deliveries.add(result.record)
     return result
 
 

@@ -147,20 +147,25 @@ def reconcile(
 
 
 def count_differences(
-    tracker: Tracker, storage: Storage, settings: Settings, project: str, *, record: bool = True
+    tracker: Tracker,
+    storage: Storage,
+    settings: Settings,
+    project: str,
+    *,
+    results: ReconcileResults | None = None,
 ) -> int:
     """How many ways tracker and storage disagree for a project.
 
-    With ``record`` the result is kept as the project's latest reconciliation,
+    With ``results`` the count is kept as the project's latest reconciliation,
     which the dashboard reports as ``status.errors``.
     """
     differences = reconcile(tracker, storage, settings, project)
-    if record:
-        record_result(settings, project, "versions", differences)
+    if results is not None:
+        record_result(results, project, "versions", differences)
     return len(differences)
 
 
 def record_result(
-    settings: Settings, project: str, scope: str, differences: Sequence[Difference]
+    results: ReconcileResults, project: str, scope: str, differences: Sequence[Difference]
 ) -> None:
-    ReconcileResults(settings.reconcile_results_path).record(project, scope, summarise(differences))
+    results.record(project, scope, summarise(differences))

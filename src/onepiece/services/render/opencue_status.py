@@ -68,12 +68,6 @@ def _explain(exc: OnePieceError) -> str:
     return f"{exc.message}; {exc.hint}" if exc.hint else exc.message
 
 
-def _default_source(settings: Settings) -> QueueSource:
-    from onepiece.adapters.farms.opencue.farm import create
-
-    return create(settings)
-
-
 class OpenCueStatusService:
     """Summary and details of the OpenCue queue, cached and bounded in time."""
 
@@ -81,7 +75,7 @@ class OpenCueStatusService:
         self,
         settings: Settings,
         *,
-        source_factory: Callable[[Settings], QueueSource] = _default_source,
+        source_factory: Callable[[Settings], QueueSource],
         cache_seconds: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -9,19 +9,14 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from fastapi import APIRouter, Body, FastAPI
+from fastapi import APIRouter, Body
 
-from onepiece.web.dashboard import DashboardDep, install_dashboard
-from onepiece.web.deps import AdminAuth
+from onepiece.web.deps import AdminAuth, DashboardDep
 from onepiece.web.schemas import CacheStatsResponse, CacheTuning
 
 log = logging.getLogger("onepiece.web")
 
 router = APIRouter(prefix="/admin", tags=["admin"])
-
-
-def setup(app: FastAPI) -> None:
-    install_dashboard(app)
 
 
 @router.get("/cache", response_model=CacheStatsResponse)

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from onepiece.domain.dashboard import RenderSummary
 from onepiece.domain.render import JobStatus
 from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth, Role
 from onepiece.web.redaction import is_anonymous, public_job
@@ -181,8 +180,3 @@ def setup(app: FastAPI) -> None:
         return {**container.render_jobs.health(), "streams": container.broker.stats()}
 
     hooks.health["render"] = health
-
-    def render_summary() -> RenderSummary:  # /metrics "render", aggregated in SQL
-        return RenderSummary(**container.render_jobs.metrics())
-
-    hooks.dashboard.render = render_summary

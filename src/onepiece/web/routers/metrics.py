@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from onepiece.domain.dashboard import DashboardMetrics
 from onepiece.services.dashboard.service import DashboardService
-from onepiece.web.dashboard import install_dashboard
 from onepiece.web.deps import AdminAuth
 from onepiece.web.schemas import IngestOut, MetricsResponse, RenderOut, ReviewOut, StatusOut
 
 router = APIRouter(tags=["dashboard"])
-
-
-def setup(app: FastAPI) -> None:
-    install_dashboard(app)
 
 
 def metrics_model(metrics: DashboardMetrics) -> MetricsResponse:
@@ -66,9 +61,9 @@ async def metrics(request: Request, _auth: AdminAuth) -> Response:
     ``message`` appears only when some figures are stale or unavailable (for
     example while the tracker is down) and says which.
     """
-    # The service straight from app.state rather than through DashboardDep: each
+    # The service straight from the container rather than through DashboardDep: each
     # FastAPI dependency costs more than this whole warm path (bench/dashboard.py).
-    dashboard: DashboardService = request.app.state.dashboard
+    dashboard: DashboardService = request.app.state.container.dashboard
     cached = dashboard.cache.get_fresh("metrics", "all")
     value = (
         cached.value if cached is not None else (await run_in_threadpool(dashboard.metrics)).value

@@ -11,14 +11,13 @@ a worker thread, bounded by ``[opencue] timeout_seconds`` and cached for
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
-from starlette.requests import HTTPConnection
 
 from onepiece.services.render.opencue_status import OpenCueStatusService
-from onepiece.web.deps import AdminAuth, ReadAuth
+from onepiece.web.deps import AdminAuth, OpenCueStatusDep, ReadAuth
 
 router = APIRouter(prefix="/render/opencue", tags=["opencue"])
 
@@ -70,11 +69,8 @@ class OpenCueDetails(OpenCueSummary):
 
 
 def setup(app: FastAPI) -> None:
-    """One status service per app (its cache and worker thread), closed at shut-down."""
-    service = OpenCueStatusService(app.state.container.settings)
-    app.state.opencue_status = service
-    app.state.hooks.on_shutdown(lambda _app: service.close())
-    app.state.hooks.health["opencue"] = lambda: opencue_health(service)
+    """Report the OpenCue queue in /health (the container owns and closes the service)."""
+    app.state.hooks.health["opencue"] = lambda: opencue_health(app.state.container.opencue_status)
 
 
 def opencue_health(service: OpenCueStatusService) -> dict[str, Any]:
@@ -89,21 +85,13 @@ def opencue_health(service: OpenCueStatusService) -> dict[str, Any]:
     return {"status": status, **{k: body[k] for k in ("enabled", "available", "message")}}
 
 
-def get_status_service(conn: HTTPConnection) -> OpenCueStatusService:
-    service: OpenCueStatusService = conn.app.state.opencue_status
-    return service
-
-
-StatusService = Annotated[OpenCueStatusService, Depends(get_status_service)]
-
-
 @router.get("/summary", response_model=OpenCueSummary)
-def opencue_summary(service: StatusService, _auth: ReadAuth) -> dict[str, Any]:
+def opencue_summary(service: OpenCueStatusDep, _auth: ReadAuth) -> dict[str, Any]:
     """Job counts per bucket (cued, running, success, fail) for the configured show."""
     return service.summary().as_dict()
 
 
 @router.get("/details", response_model=OpenCueDetails)
-def opencue_details(service: StatusService, _auth: AdminAuth) -> dict[str, Any]:
+def opencue_details(service: OpenCueStatusDep, _auth: AdminAuth) -> dict[str, Any]:
     """The summary plus one row per job: show, shot, layers, status, user, hosts, frames."""
     return service.details().as_dict(details=True)

@@ -25,8 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from onepiece import __version__
 from onepiece.services.dashboard.workload import workload_summary
-from onepiece.web.dashboard import DashboardDep, install_dashboard
-from onepiece.web.deps import check_read, presented_token
+from onepiece.web.deps import DashboardDep, check_read, container_of, presented_token
 from onepiece.web.errors import AuthError, code_for
 from onepiece.web.page_format import FILTERS, RENDER_STATUSES, STATUS_BUCKETS
 from onepiece.web.routers.summary import summary_model
@@ -50,7 +49,6 @@ SECURITY_HEADERS = {
 
 
 def setup(app: FastAPI) -> None:
-    install_dashboard(app)
     env = Environment(
         loader=PackageLoader("onepiece.web", "templates"),
         autoescape=select_autoescape(default=True),
@@ -81,7 +79,7 @@ def _render(
 
 def _denied(request: Request) -> Response | None:
     """The token page when the read policy refuses this request, else None."""
-    settings = request.app.state.container.settings
+    settings = container_of(request).settings
     try:
         check_read(settings, presented_token(request, allow_query=True))
     except AuthError as exc:

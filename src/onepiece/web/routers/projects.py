@@ -8,12 +8,12 @@ runs them in a worker thread, so tracker calls never block the event loop.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from onepiece.domain.project_dashboard import StatusTotals
-from onepiece.web.dashboard import DashboardDep, install_dashboard
-from onepiece.web.deps import ReadAuth
+from onepiece.web.deps import DashboardDep, ReadAuth
 from onepiece.web.redaction import is_anonymous
 from onepiece.web.schemas import (
     EpisodeOut,
@@ -28,7 +28,20 @@ router = APIRouter(tags=["dashboard"])
 
 
 def setup(app: FastAPI) -> None:
-    install_dashboard(app)
+    """Report the project registry in /health."""
+
+    def registry_health() -> dict[str, Any]:
+        state = app.state.container.dashboard.registry.state()
+        return {
+            # The tracker is down: /health says "degraded" while the file serves the list.
+            "status": "unavailable" if state.last_error else "ok",
+            "count": len(state.projects),
+            "source": state.source,
+            "synced_at": state.synced_at.isoformat() if state.synced_at else None,
+            "last_error": state.last_error,
+        }
+
+    app.state.hooks.health["projects"] = registry_health
 
 
 def _status(totals: StatusTotals) -> StatusTotalsOut:

@@ -41,7 +41,7 @@ def _jobs_snapshot(app: Any) -> Snapshot:
 
 
 def _runs_snapshot(app: Any) -> Snapshot:
-    view = app.state.runs_view
+    view = app.state.container.runs_view
     return lambda: {"event": "runs.snapshot", "runs": view.list(limit=SNAPSHOT_LIMIT)}
 
 

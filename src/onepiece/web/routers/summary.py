@@ -13,12 +13,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 from pydantic import Field
 
 from onepiece.services.dashboard.workload import WorkloadSummary, workload_summary
-from onepiece.web.dashboard import DashboardDep, install_dashboard
-from onepiece.web.deps import ReadAuth
+from onepiece.web.deps import DashboardDep, ReadAuth
 from onepiece.web.schemas import (
     IngestOut,
     RenderOut,
@@ -30,10 +29,6 @@ from onepiece.web.schemas import (
 )
 
 router = APIRouter(tags=["dashboard"])
-
-
-def setup(app: FastAPI) -> None:
-    install_dashboard(app)
 
 
 class TrackerOut(Schema):
