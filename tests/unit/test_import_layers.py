@@ -47,6 +47,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "onepiece",
     ),
     "onepiece.cli": (
+        *PORTS,  # to name what bootstrap hands over, never to build it
         "onepiece.errors",
         "onepiece.services",
         "onepiece.bootstrap",
@@ -56,6 +57,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "onepiece",
     ),
     "onepiece.web": (
+        *PORTS,
         "onepiece.errors",
         "onepiece.services",
         "onepiece.bootstrap",
