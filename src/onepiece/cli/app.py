@@ -47,6 +47,10 @@ LazyGroup.groups = {
         ("onepiece.cli.opencue",),
         "OpenCue render farm: queue status (submit with the render commands).",
     ),
+    "db": GroupSpec(
+        ("onepiece.cli.db",),
+        "The state database: show its schema status, upgrade it and import old files.",
+    ),
 }
 
 app = typer.Typer(
