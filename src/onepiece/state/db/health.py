@@ -59,19 +59,25 @@ def check_health(engine: Engine) -> tuple[bool, str]:
         where = str(path)
     try:
         with engine.connect() as connection:
-            if connection.dialect.name == "sqlite":
+            if connection.dialect.name != "sqlite":
+                connection.execute(text("SELECT 1"))
+                return True, "ok"
+            try:
                 rows = connection.exec_driver_sql("PRAGMA quick_check").fetchall()
                 findings = [str(row[0]) for row in rows]
-                if findings != ["ok"]:
-                    return False, f"state database {where} fails its integrity check: " + (
-                        "; ".join(findings[:3])
-                    )
-            else:
-                connection.execute(text("SELECT 1"))
+            except SQLAlchemyError as exc:  # a page too broken to walk
+                findings = [_first_line(exc)]
+            if findings != ["ok"]:
+                return False, f"state database {where} fails its integrity check: " + (
+                    "; ".join(findings[:3])
+                )
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        return False, f"state database {where} cannot be opened: {reason}"
+        return False, f"state database {where} cannot be opened: {_first_line(exc)}"
     return True, "ok"
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
 
 
 def ensure_healthy(engine: Engine) -> None:

@@ -64,6 +64,7 @@ def _current(connection: Connection) -> str | None:
 
 def schema_state(connection: Connection) -> SchemaState:
     from alembic.script.revision import RevisionError
+    from alembic.util.exc import CommandError
 
     scripts = _scripts()
     head = scripts.get_current_head()
@@ -72,7 +73,7 @@ def schema_state(connection: Connection) -> SchemaState:
     try:
         if current is not None:
             scripts.get_revision(current)
-    except RevisionError:
+    except (RevisionError, CommandError):  # a revision a newer OnePiece wrote
         return SchemaState(current, head, [], known=False)
     revisions = scripts.iterate_revisions(head, current or "base")
     pending = [r.revision for r in reversed(list(revisions))]
