@@ -51,6 +51,10 @@ LazyGroup.groups = {
         ("onepiece.cli.db",),
         "The state database: show its schema status, upgrade it and import old files.",
     ),
+    "runs": GroupSpec(
+        ("onepiece.cli.runs",),
+        "Ingest runs in the state database: export them in the documented format.",
+    ),
 }
 
 app = typer.Typer(

@@ -23,22 +23,14 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app)
 
 
-def _absent(engine: Engine) -> bool:
-    """A SQLite file not created yet (status and --dry-run must not create it)."""
-    from onepiece.state.db.engine import sqlite_path
-
-    path = sqlite_path(engine.url)
-    return path is not None and not path.exists()
-
-
 def _status(engine: Engine) -> dict[str, Any]:
-    from onepiece.state.db.engine import describe
+    from onepiece.state.db.engine import database_absent, describe
     from onepiece.state.db.health import check_health
     from onepiece.state.db.legacy import IMPORTERS, imports_done
     from onepiece.state.db.migrate import describe_revisions, schema_state, upgrade_plan
 
     body: dict[str, Any] = {"database": describe(engine.url), "backend": engine.dialect.name}
-    if _absent(engine):
+    if database_absent(engine.url):  # status and --dry-run must not create it
         ok, reason = True, "ok"
         current, head, pending, known, done = None, *upgrade_plan(), True, []
     else:

@@ -102,3 +102,33 @@ def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert len(result.stderr.strip().splitlines()) == 1
     assert "pw-secret" not in result.stderr + result.stdout
+
+
+def _runs_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("ONEPIECE_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "onepiece", "runs", "export", *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_runs_export_writes_the_documented_format(tmp_path: Path) -> None:
+    missing = _runs_cli(tmp_path)
+    assert missing.returncode == 3 and "onepiece db upgrade" in missing.stderr
+    assert not (tmp_path / "data" / "onepiece" / "state.db").exists()
+    registry = tmp_path / "data" / "onepiece" / "ingest-runs.json"
+    runs = [{"id": f"ingest-{n}", "status": "completed", "counts": {"files": n}} for n in range(3)]
+    registry.write_text(json.dumps({"format": 1, "runs": runs}))
+    assert _onepiece(tmp_path, "upgrade").returncode == 0
+    exported = _runs_cli(tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout) == {"format": 1, "runs": runs}
+    target = tmp_path / "export.json"
+    written = _runs_cli(tmp_path, "--output", str(target))
+    assert written.returncode == 0 and written.stdout == ""
+    assert json.loads(target.read_text()) == {"format": 1, "runs": runs}

@@ -54,14 +54,21 @@ def normalise_url(url: str) -> URL:
 
 
 def describe(url: URL) -> str:
-    """The URL for messages: never the password."""
-    return url.render_as_string(hide_password=True)
+    """The database for messages: a SQLite file's path, else the URL without its password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else url.render_as_string(hide_password=True)
 
 
 def sqlite_path(url: URL) -> Path | None:
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
     return Path(str(url.database))
+
+
+def database_absent(url: URL) -> bool:
+    """A SQLite file not created yet (opening it would create it)."""
+    path = sqlite_path(url)
+    return path is not None and not path.exists()
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
