@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob
 from onepiece.errors import ConfigError
 from onepiece.services.project_registry import ProjectRegistry
 from onepiece.state.db import schema
@@ -22,6 +23,7 @@ from onepiece.state.db.records import SqlDeliveryStore, SqlIngestRunStore, SqlRe
 from onepiece.state.deliveries import DeliveryRecord, DeliveryRegistry
 from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
 from onepiece.state.reconcile_results import ReconcileResults
+from onepiece.state.render_jobs import RenderJobStore
 from tests.tracker_double import RecordingTracker
 
 
@@ -32,6 +34,7 @@ def _sources(folder: Path) -> LegacySources:
         reconcile_results=folder / "reconcile-results.json",
         projects=folder / "dashboard-projects.json",
         media_durations=folder / "cache" / "media-durations.json",
+        render_jobs=folder / "render-jobs.db",
     )
 
 
@@ -60,10 +63,21 @@ def old_files(tmp_path: Path) -> LegacySources:
     sources.media_durations.write_text(
         json.dumps({"/m/a.mov": {"size": 10, "mtime_ns": 5, "seconds": 2.5}})
     )
+    history = RenderJobStore(sources.render_jobs, history_limit=100, retention_hours=24)
+    for n, status in enumerate([JobStatus.succeeded, JobStatus.running, JobStatus.failed]):
+        history.add(_job(f"job-{n}", status))
+    history.close()
     return sources
 
 
+def _job(job_id: str, status: JobStatus) -> RenderJob:
+    at = datetime.now(UTC).replace(microsecond=0)
+    request = JobRequest("builtin", "/s.json", "1-10", "/o.####.png", "local", user="ana")
+    return RenderJob(job_id, request, f"local-{job_id}", status, at, at, FrameCounts(10))
+
+
 def _file_bytes(sources: LegacySources) -> dict[str, bytes]:
+    # The render history was closed (its WAL folded in): its main file says it all.
     return {name: Path(path).read_bytes() for name, path in asdict(sources).items()}
 
 
@@ -76,6 +90,7 @@ def test_every_file_is_imported_as_it_was(engine: Engine, old_files: LegacySourc
         "reconcile_results": 2,
         "projects": 2,
         "media_durations": 1,
+        "render_jobs": 3,
     }
     assert SqlIngestRunStore(engine).runs() == IngestRunRegistry(old_files.ingest_runs).runs()
     assert SqlDeliveryStore(engine).list() == DeliveryRegistry(old_files.deliveries).list()
@@ -86,6 +101,15 @@ def test_every_file_is_imported_as_it_was(engine: Engine, old_files: LegacySourc
     assert (snapshot.projects, snapshot.synced_at) == (saved["projects"], saved["synced_at"])
     assert SqlMediaFactsStore(engine).get("/m/a.mov") == MediaFact(10, 5, 2.5)
     assert _file_bytes(old_files) == before  # read, never changed
+    with engine.connect() as connection:
+        table = schema.render_jobs
+        rows = connection.execute(sa.select(table).order_by(table.c.seq)).all()
+    original = RenderJobStore(old_files.render_jobs, history_limit=100, retention_hours=24)
+    assert [RenderJob.from_dict(r.data) for r in rows] == original.recent()[::-1]
+    assert [(r.status, r.finished) for r in rows] == [
+        ("succeeded", True), ("running", False), ("failed", True)
+    ]  # fmt: skip
+    original.close()
 
 
 def test_a_second_import_changes_nothing(engine: Engine, old_files: LegacySources) -> None:
@@ -127,6 +151,15 @@ def test_an_unparsable_record_file_stops_the_import_naming_it(
     old_files.deliveries.write_text('{"deliveries": []}')  # fixed: the next run imports it
     reports = {r.name: r for r in import_legacy(engine, old_files)}
     assert not reports["deliveries"].already_done
+
+
+def test_a_render_history_that_is_not_a_database_stops_the_import(
+    engine: Engine, old_files: LegacySources
+) -> None:
+    old_files.render_jobs.write_bytes(b"not a database" * 100)
+    with pytest.raises(ConfigError) as caught:
+        import_legacy(engine, old_files)
+    assert str(old_files.render_jobs) in caught.value.message
 
 
 def test_an_unreadable_media_cache_imports_as_empty(

@@ -1,7 +1,7 @@
 """Carry over the files earlier versions wrote, once per database.
 
 Each source (ingest run registry, delivery registry, reconcile results, the
-dashboard project registry, the media-duration cache) is imported in one
+dashboard project registry, the media-duration cache, the render job history) is imported in one
 transaction together with its row in ``imports``, so it is imported exactly
 once even when several processes start together (SQLite queues writers; on
 PostgreSQL an advisory lock does). The files are only read, never changed or
@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from onepiece.errors import ConfigError
 from onepiece.state.db import schema
 from onepiece.state.db.caches import PROJECTS_SYNCED_AT
+from onepiece.state.db.legacy_render import import_render_jobs, read_render_history
 from onepiece.state.db.migrate import locked_transaction
 from onepiece.state.db.records import delivery_row, run_row
 from onepiece.state.db.sql import insert_new, upsert
@@ -41,6 +42,7 @@ class LegacySources:
     reconcile_results: Path
     projects: Path
     media_durations: Path
+    render_jobs: Path
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LegacySources:
@@ -50,6 +52,7 @@ class LegacySources:
             reconcile_results=settings.reconcile_results_path,
             projects=settings.dashboard_projects_path,
             media_durations=settings.data_dir / "cache" / "media-durations.json",
+            render_jobs=settings.render_jobs_path,
         )
 
 
@@ -154,20 +157,24 @@ def _media_durations(connection: Connection, path: Path, data: Any) -> int:
     return count
 
 
-# Source name (a LegacySources field) -> importer, in import order.
-IMPORTERS: dict[str, Callable[[Connection, Path, Any], int]] = {
-    "ingest_runs": _ingest_runs,
-    "deliveries": _deliveries,
-    "reconcile_results": _reconcile,
-    "projects": _projects,
-    "media_durations": _media_durations,
+_Reader = Callable[[Path], Any]
+_Importer = Callable[[Connection, Path, Any], int]
+# Source name (a LegacySources field) -> (reader, importer), in import order.
+# A reader returns None when its file does not exist.
+IMPORTERS: dict[str, tuple[_Reader, _Importer]] = {
+    "ingest_runs": (_read, _ingest_runs),
+    "deliveries": (_read, _deliveries),
+    "reconcile_results": (_read, _reconcile),
+    "projects": (_read, _projects),
+    "media_durations": (_read, _media_durations),
+    "render_jobs": (read_render_history, import_render_jobs),
 }
 
 
 def import_legacy(engine: Engine, sources: LegacySources) -> list[ImportReport]:
     """Import every source not imported before into this database."""
     reports = []
-    for name, importer in IMPORTERS.items():
+    for name, (reader, importer) in IMPORTERS.items():
         path: Path = getattr(sources, name)
         with locked_transaction(engine) as connection:
             done = connection.scalar(
@@ -177,7 +184,7 @@ def import_legacy(engine: Engine, sources: LegacySources) -> list[ImportReport]:
                 reports.append(ImportReport(name, str(path), 0, True, False))
                 continue
             try:
-                data = _read(path)
+                data = reader(path)
             except ConfigError:
                 if name != "media_durations":
                     raise
