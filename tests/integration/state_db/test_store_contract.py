@@ -204,3 +204,19 @@ def test_event_ids_are_never_reused_after_pruning(engine: Engine) -> None:
     ids = [log.append("jobs", "x", {}) for _ in range(3)]
     assert log.prune(keep=0) == 3
     assert log.append("jobs", "x", {}) > ids[-1]
+
+
+def test_concurrent_appends_get_distinct_increasing_ids(engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    log = SqlEventLog(engine)
+
+    def append_many(worker: int) -> list[int]:
+        return [log.append("jobs", "x", {"worker": worker, "n": n}) for n in range(20)]
+
+    with ThreadPoolExecutor(4) as pool:
+        per_worker = list(pool.map(append_many, range(4)))
+    ids = [event_id for ids in per_worker for event_id in ids]
+    assert len(set(ids)) == 80
+    assert all(ids == sorted(ids) for ids in per_worker)  # each writer sees its ids grow
+    assert [e.id for e in log.since(0, limit=1000)] == sorted(ids)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
@@ -80,3 +82,10 @@ class SqlMediaFactsStore:
         }
         with self.engine.begin() as connection:
             upsert(connection, schema.media_facts, values, ["path"])
+
+
+if TYPE_CHECKING:  # the stores satisfy their ports (checked by mypy)
+    from onepiece.state.db import ports
+
+    _projects: type[ports.ProjectRegistryStore] = SqlProjectRegistryStore
+    _media: type[ports.MediaFactsStore] = SqlMediaFactsStore

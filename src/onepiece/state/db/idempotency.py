@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
@@ -82,3 +83,9 @@ class SqlIdempotencyStore:
         with self.engine.begin() as connection:
             result = connection.execute(delete(table).where(table.c.claimed_at < cutoff))
         return int(result.rowcount)
+
+
+if TYPE_CHECKING:  # the store satisfies its port (checked by mypy)
+    from onepiece.state.db.ports import IdempotencyStore
+
+    _store: type[IdempotencyStore] = SqlIdempotencyStore

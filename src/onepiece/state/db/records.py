@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -176,3 +176,11 @@ class SqlReconcileStore:
         query = select(func.coalesce(func.sum(table.c.total), 0)).where(table.c.scope == "versions")
         with self.engine.connect() as connection:
             return int(connection.scalar(query) or 0)
+
+
+if TYPE_CHECKING:  # the stores satisfy their ports (checked by mypy)
+    from onepiece.state.db import ports
+
+    _runs: type[ports.IngestRunStore] = SqlIngestRunStore
+    _deliveries: type[ports.DeliveryStore] = SqlDeliveryStore
+    _reconcile: type[ports.ReconcileStore] = SqlReconcileStore
