@@ -134,6 +134,14 @@ events = Table(
     sqlite_autoincrement=True,
 )
 
+# Counters kept in the same transactions as the rows they count (history size...).
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
 # Small facts about the state itself (project registry sync time, ...).
 state_meta = Table(
     "state_meta",

@@ -114,6 +114,13 @@ def upgrade() -> None:
     op.create_index("ix_events_topic_id", "events", ["topic", "id"])
 
     op.create_table(
+        "counters",
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_counters"),
+    )
+
+    op.create_table(
         "state_meta",
         sa.Column("key", sa.String(100), nullable=False),
         sa.Column("value", sa.Text(), nullable=True),
@@ -134,6 +141,7 @@ def downgrade() -> None:
     for table in (
         "imports",
         "state_meta",
+        "counters",
         "events",
         "idempotency_keys",
         "media_facts",
