@@ -220,3 +220,12 @@ def test_concurrent_appends_get_distinct_increasing_ids(engine: Engine) -> None:
     assert len(set(ids)) == 80
     assert all(ids == sorted(ids) for ids in per_worker)  # each writer sees its ids grow
     assert [e.id for e in log.since(0, limit=1000)] == sorted(ids)
+
+
+def test_request_hash_ignores_key_order_and_sees_any_change() -> None:
+    from onepiece.state.db.idempotency import request_hash
+
+    body = {"dcc": "builtin", "frames": "1-10", "priority": 50}
+    assert request_hash(body) == request_hash(dict(reversed(list(body.items()))))
+    assert request_hash(body) != request_hash({**body, "frames": "1-11"})
+    assert len(request_hash(body)) == 64

@@ -10,9 +10,11 @@ is conditional on the row still being the stale one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
@@ -22,6 +24,12 @@ from onepiece.state.db.errors import IdempotencyConflict
 from onepiece.state.db.sql import insert_new
 
 STALE_AFTER_SECONDS = 60.0
+
+
+def request_hash(body: Mapping[str, Any]) -> str:
+    """A fingerprint of a request body: the same submission always hashes the same."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 class SqlIdempotencyStore:
