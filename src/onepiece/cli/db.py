@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _status(engine: Engine) -> dict[str, Any]:
-    from onepiece.state.db.engine import database_absent, describe
+    from onepiece.state.db.engine import database_absent, describe, reading
     from onepiece.state.db.health import check_health
     from onepiece.state.db.legacy import IMPORTERS, imports_done
     from onepiece.state.db.migrate import describe_revisions, schema_state, upgrade_plan
@@ -37,7 +37,7 @@ def _status(engine: Engine) -> dict[str, Any]:
         ok, reason = check_health(engine)
         if not ok:
             return {**body, "healthy": False, "reason": reason}
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             state = schema_state(connection)
         current, head, pending, known = state.current, state.head, state.pending, state.known
         done = imports_done(engine) if known and not pending else []

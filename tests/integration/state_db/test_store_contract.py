@@ -229,3 +229,16 @@ def test_request_hash_ignores_key_order_and_sees_any_change() -> None:
     assert request_hash(body) == request_hash(dict(reversed(list(body.items()))))
     assert request_hash(body) != request_hash({**body, "frames": "1-11"})
     assert len(request_hash(body)) == 64
+
+
+def test_readers_are_not_held_up_by_an_open_write_transaction(engine: Engine) -> None:
+    """On SQLite writers take the lock up front; reads must still go through beside them."""
+    log = SqlEventLog(engine)
+    first = log.append("jobs", "x", {})
+    with engine.begin() as writer:  # a write transaction left open
+        writer.execute(
+            schema.events.insert().values(topic="jobs", type="y", data={}, created_at=0.0)
+        )
+        assert [e.id for e in log.since(0)] == [first]  # the uncommitted row stays unseen
+        assert SqlIngestRunStore(engine).runs() == []
+    assert len(log.since(0)) == 2

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from onepiece.state.db import schema
+from onepiece.state.db.engine import reading
 from onepiece.state.db.ports import MediaFact, ProjectSnapshot
 from onepiece.state.db.sql import upsert
 
@@ -20,7 +21,7 @@ class SqlProjectRegistryStore:
 
     def load(self) -> ProjectSnapshot | None:
         table, meta = schema.projects, schema.state_meta
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             saved = connection.execute(
                 select(meta.c.value).where(meta.c.key == PROJECTS_SYNCED_AT)
             ).first()
@@ -69,7 +70,7 @@ class SqlMediaFactsStore:
 
     def get(self, path: str) -> MediaFact | None:
         table = schema.media_facts
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             row = connection.execute(select(table).where(table.c.path == path)).first()
         return MediaFact(row.size, row.mtime_ns, row.seconds) if row is not None else None
 

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any
 from onepiece.state.db.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL, Engine
+    from sqlalchemy.engine import URL, Connection, Engine
 
     from onepiece.config.model import Settings
 
 BUSY_TIMEOUT_MS = 10_000
+READ_ONLY_OPTION = "onepiece_read_only"
 
 
 def database_url(settings: Settings) -> str:
@@ -87,7 +88,15 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _on_sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers (``reading``) never write: a deferred BEGIN lets them run beside
+    # a writer in WAL mode instead of queueing for the write lock.
+    read_only = connection.get_execution_options().get(READ_ONLY_OPTION)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only (use as ``with reading(engine) as connection``)."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True}).connect()
 
 
 def create_state_engine(url: str | URL) -> Engine:

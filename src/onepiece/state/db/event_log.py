@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 
 from onepiece.state.db import schema
+from onepiece.state.db.engine import reading
 from onepiece.state.db.ports import StoredEvent
 
 
@@ -41,14 +42,14 @@ class SqlEventLog:
         query = select(table).where(table.c.id > after_id).order_by(table.c.id).limit(limit)
         if topic is not None:
             query = query.where(table.c.topic == topic)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             rows = connection.execute(query).all()
         return [
             StoredEvent(row.id, row.topic, row.type, dict(row.data), row.created_at) for row in rows
         ]
 
     def last_id(self) -> int:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             newest = connection.scalar(select(func.max(schema.events.c.id)))
         return int(newest or 0)
 

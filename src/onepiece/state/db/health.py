@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from onepiece.state.db.engine import describe, sqlite_path
+from onepiece.state.db.engine import describe, reading, sqlite_path
 from onepiece.state.db.errors import DatabaseDamaged, DatabaseUnavailable
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def check_health(engine: Engine) -> tuple[bool, str]:
             return False, f"state database {path} {problem}"
         where = str(path)
     try:
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             if connection.dialect.name != "sqlite":
                 connection.execute(text("SELECT 1"))
                 return True, "ok"

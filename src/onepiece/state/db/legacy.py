@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from onepiece.errors import ConfigError
 from onepiece.state.db import schema
 from onepiece.state.db.caches import PROJECTS_SYNCED_AT
+from onepiece.state.db.engine import reading
 from onepiece.state.db.legacy_render import import_render_jobs, read_render_history
 from onepiece.state.db.migrate import locked_transaction
 from onepiece.state.db.records import delivery_row, run_row
@@ -207,7 +208,7 @@ def import_legacy(engine: Engine, sources: LegacySources) -> list[ImportReport]:
 
 def imports_done(engine: Engine) -> list[dict[str, Any]]:
     table = schema.imports
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(select(table).order_by(table.c.name)).all()
     return [
         {"name": r.name, "source": r.source, "imported_at": r.imported_at, **dict(r.counts)}

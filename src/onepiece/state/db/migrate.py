@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from onepiece.state.db.engine import describe
+from onepiece.state.db.engine import describe, reading
 from onepiece.state.db.errors import SchemaOutdated, SchemaTooNew
 
 if TYPE_CHECKING:
@@ -113,7 +113,7 @@ def locked_transaction(engine: Engine) -> Iterator[Connection]:
 def check_schema(engine: Engine, *, require_current: bool = False) -> SchemaState:
     """Refuse a schema newer than the code (``SchemaTooNew``); with
     ``require_current``, also one that still needs ``onepiece db upgrade``."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         state = schema_state(connection)
     if not state.known:
         raise _too_new(engine, state)

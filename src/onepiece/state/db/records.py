@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from onepiece.errors import EntityNotFound
 from onepiece.state.db import schema
+from onepiece.state.db.engine import reading
 from onepiece.state.db.sql import upsert
 from onepiece.state.deliveries import DeliveryRecord
 
@@ -42,13 +43,13 @@ class SqlIngestRunStore:
         self.engine = engine
 
     def runs(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             rows = connection.execute(select(schema.ingest_runs.c.data).order_by("seq"))
             return [dict(row.data) for row in rows]
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         table = schema.ingest_runs
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             data = connection.scalar(select(table.c.data).where(table.c.id == run_id))
         return dict(data) if data is not None else None
 
@@ -116,13 +117,13 @@ class SqlDeliveryStore:
         query = select(table.c.data).order_by(table.c.created_at.desc(), table.c.id.desc())
         if project is not None:
             query = query.where(table.c.project == project)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return [DeliveryRecord.from_dict(dict(row.data)) for row in connection.execute(query)]
 
     def get(self, project: str, delivery_id: str) -> DeliveryRecord:
         table = schema.deliveries
         query = select(table.c.data).where(table.c.project == project, table.c.id == delivery_id)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             data = connection.scalar(query)
         if data is None:
             raise EntityNotFound(
@@ -147,7 +148,7 @@ class SqlReconcileStore:
 
     def read(self) -> dict[str, dict[str, Any]]:
         table = schema.reconcile_results
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             rows = connection.execute(select(table).order_by(table.c.project, table.c.scope))
             return {
                 f"{row.project}:{row.scope}": {
@@ -174,7 +175,7 @@ class SqlReconcileStore:
     def total(self) -> int:
         table = schema.reconcile_results
         query = select(func.coalesce(func.sum(table.c.total), 0)).where(table.c.scope == "versions")
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return int(connection.scalar(query) or 0)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from onepiece.domain.render import JobStatus, RenderJob
 from onepiece.state.db import schema
-from onepiece.state.db.engine import describe
+from onepiece.state.db.engine import describe, reading
 from onepiece.state.db.sql import insert_new, upsert
 from onepiece.state.render_jobs import HistoryStats
 
@@ -122,7 +122,7 @@ class SqlRenderJobStore:
             return self._prune(connection)
 
     def _jobs(self, query: Any) -> list[RenderJob]:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return [RenderJob.from_dict(dict(row.data)) for row in connection.execute(query)]
 
     def get(self, job_id: str) -> RenderJob | None:
@@ -149,21 +149,21 @@ class SqlRenderJobStore:
         )
 
     def last_seq(self) -> int:
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             return int(connection.scalar(select(func.max(schema.render_jobs.c.seq))) or 0)
 
     def added_since(self, seq: int, limit: int = 1000) -> list[tuple[int, RenderJob]]:
         """Jobs added after ``seq`` (by any process), oldest first."""
         jobs = schema.render_jobs
         query = select(jobs.c.seq, jobs.c.data).where(jobs.c.seq > seq).order_by(jobs.c.seq)
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             rows = connection.execute(query.limit(limit)).all()
         return [(int(row.seq), RenderJob.from_dict(dict(row.data))) for row in rows]
 
     def counts(self) -> dict[str, Any]:
         """``/metrics`` ``render``: jobs, by_status, by_farm."""
         jobs = schema.render_jobs
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             by_status: dict[str, int] = {
                 row[0]: row[1]
                 for row in connection.execute(
@@ -198,7 +198,7 @@ class SqlRenderJobStore:
 
     def stats(self) -> HistoryStats:
         meta = schema.state_meta
-        with self.engine.connect() as connection:
+        with reading(self.engine) as connection:
             counters = {name: self._counter(connection, name) for name in _COUNTERS}
             at = connection.scalar(select(meta.c.value).where(meta.c.key == _COMPACTED_AT))
         return HistoryStats(
