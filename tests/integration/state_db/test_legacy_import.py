@@ -168,3 +168,14 @@ def test_an_unreadable_media_cache_imports_as_empty(
     old_files.media_durations.write_text("not json")
     reports = {r.name: r for r in import_legacy(engine, old_files)}
     assert reports["media_durations"].imported == 0
+
+
+def test_imported_render_jobs_are_counted_by_the_history(
+    engine: Engine, old_files: LegacySources
+) -> None:
+    from onepiece.state.db.render_history import SqlRenderJobStore
+
+    early = SqlRenderJobStore(engine, history_limit=100, retention_hours=24)  # before the import
+    import_legacy(engine, old_files)
+    assert early.stats().size == 3 == early.counts()["jobs"]
+    assert SqlRenderJobStore(engine, history_limit=100, retention_hours=24).stats().size == 3

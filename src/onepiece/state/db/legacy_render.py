@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.engine import Connection
 
 from onepiece.errors import ConfigError
@@ -50,4 +51,13 @@ def read_render_history(path: Path) -> list[dict[str, Any]] | None:
 
 
 def import_render_jobs(connection: Connection, _path: Path, rows: list[dict[str, Any]]) -> int:
-    return sum(insert_new(connection, schema.render_jobs, row, ["id"]) for row in rows)
+    added = sum(insert_new(connection, schema.render_jobs, row, ["id"]) for row in rows)
+    # Keep SqlRenderJobStore's job counter true if a store already created it
+    # (otherwise the store counts the table when it first starts).
+    counters = schema.counters
+    connection.execute(
+        update(counters)
+        .where(counters.c.name == "render_jobs.size")
+        .values(value=counters.c.value + added)
+    )
+    return added
