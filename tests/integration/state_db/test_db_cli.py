@@ -132,3 +132,12 @@ def test_runs_export_writes_the_documented_format(tmp_path: Path) -> None:
     written = _runs_cli(tmp_path, "--output", str(target))
     assert written.returncode == 0 and written.stdout == ""
     assert json.loads(target.read_text()) == {"format": 1, "runs": runs}
+
+
+def test_the_database_url_can_come_from_onepiece_toml(tmp_path: Path) -> None:
+    chosen = tmp_path / "elsewhere" / "studio-state.db"
+    (tmp_path / "onepiece.toml").write_text(f'[database]\nurl = "sqlite:///{chosen}"\n')
+    result = _onepiece(tmp_path, "upgrade", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["database"] == str(chosen)
+    assert chosen.is_file() and not (tmp_path / "data" / "onepiece" / "state.db").exists()
