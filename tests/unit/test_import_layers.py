@@ -33,7 +33,11 @@ RULES: dict[str, tuple[str, ...]] = {
     "onepiece.atomicio": ("onepiece.errors",),
     "onepiece.events": (),
     "onepiece.config": ("onepiece.errors",),
-    "onepiece.state": (*KERNEL, "onepiece.domain"),
+    "onepiece.state": (
+        *KERNEL,
+        "onepiece.domain",
+        "onepiece.config",
+    ),  # paths and URLs from settings
     **{port: ("onepiece.errors", "onepiece.domain", *PORTS) for port in PORTS},
     # Concrete adapters: see ADAPTER_PACKAGES for which adapter modules each may use.
     "onepiece.adapters": (*KERNEL, "onepiece.domain", "onepiece.config", "onepiece"),

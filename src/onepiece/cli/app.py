@@ -47,6 +47,14 @@ LazyGroup.groups = {
         ("onepiece.cli.opencue",),
         "OpenCue render farm: queue status (submit with the render commands).",
     ),
+    "db": GroupSpec(
+        ("onepiece.cli.db",),
+        "The state database: show its schema status, upgrade it and import old files.",
+    ),
+    "runs": GroupSpec(
+        ("onepiece.cli.runs",),
+        "Ingest runs in the state database: export them in the documented format.",
+    ),
 }
 
 app = typer.Typer(

@@ -155,6 +155,12 @@ class DCCSettings(Section):
     executables: dict[str, str] = Field(default_factory=dict)
 
 
+class DatabaseSettings(Section):
+    # SQLAlchemy URL of the state database (docs/database.md); default a SQLite
+    # file <data_dir>/state.db. postgresql://... uses psycopg 3.
+    url: SecretStr | None = None  # may carry a password: never printed
+
+
 class Settings(BaseSettings):
     """Resolved OnePiece settings. Build with ``onepiece.config.load_settings``."""
 
@@ -177,6 +183,7 @@ class Settings(BaseSettings):
     render: RenderSettings = Field(default_factory=RenderSettings)
     opencue: OpenCueSettings = Field(default_factory=OpenCueSettings)
     dcc: DCCSettings = Field(default_factory=DCCSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     # Raw status code -> canonical bucket overrides (see domain.status).
     status_map: dict[str, str] = Field(default_factory=dict)
 
@@ -225,3 +232,7 @@ class Settings(BaseSettings):
     @property
     def dashboard_projects_path(self) -> Path:
         return self.data_dir / "dashboard-projects.json"
+
+    @property
+    def state_db_path(self) -> Path:
+        return self.data_dir / "state.db"

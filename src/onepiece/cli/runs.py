@@ -1,0 +1,44 @@
+"""``onepiece runs export``: ingest runs from the state database, in the documented file format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from onepiece.cli.context import config, emit_json, handle_errors
+
+runs_app = typer.Typer(
+    name="runs",
+    help="Ingest runs in the state database: export them in the documented format.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(runs_app)
+
+
+@runs_app.command("export")
+@handle_errors
+def export(
+    ctx: typer.Context,
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Write this file (atomically) instead of stdout."
+    ),
+) -> None:
+    """Export every ingest run, oldest first, as docs/ingest_runs.md describes.
+
+    Reads the state database (run `onepiece db upgrade` first). Exit codes: 0
+    on success, 3 when the state database is damaged, unreachable or not at
+    this OnePiece's schema.
+    """
+    from onepiece.services.database import export_runs, write_export
+
+    document = export_runs(config(ctx).settings)
+    runs = document["runs"]
+    if output is None:
+        emit_json(document)
+        return
+    write_export(output, document)
+    typer.echo(f"exported {len(runs)} run(s) to {output}", err=True)

@@ -1,0 +1,125 @@
+"""The state database's administration: status, upgrade (migrations, then the
+one-time import of older files) and the ingest-run export.
+
+``onepiece db`` and ``onepiece runs export`` call these and only render what
+they return; each opens its own engine and disposes of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from onepiece.config import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+
+def _status(engine: Engine) -> dict[str, Any]:
+    from onepiece.state.db.engine import database_absent, describe, reading
+    from onepiece.state.db.health import check_health
+    from onepiece.state.db.legacy import IMPORTERS, imports_done
+    from onepiece.state.db.migrate import describe_revisions, schema_state, upgrade_plan
+
+    body: dict[str, Any] = {"database": describe(engine.url), "backend": engine.dialect.name}
+    if database_absent(engine.url):  # status and --dry-run must not create it
+        ok, reason = True, "ok"
+        current, head, pending, known, done = None, *upgrade_plan(), True, []
+    else:
+        ok, reason = check_health(engine)
+        if not ok:
+            return {**body, "healthy": False, "reason": reason}
+        with reading(engine) as connection:
+            state = schema_state(connection)
+        current, head, pending, known = state.current, state.head, state.pending, state.known
+        done = imports_done(engine) if known and not pending else []
+    imported = {entry["name"] for entry in done}
+    return {
+        **body,
+        "healthy": ok,
+        "reason": reason,
+        "current": current,
+        "head": head,
+        "known": known,
+        "pending": describe_revisions(pending),
+        "imports_done": done,
+        "imports_pending": [name for name in IMPORTERS if name not in imported],
+    }
+
+
+def status(settings: Settings) -> dict[str, Any]:
+    """Health, schema revision, pending migrations and imports; never creates the database."""
+    from onepiece.state.db.engine import engine_for
+
+    engine = engine_for(settings)
+    try:
+        return _status(engine)
+    finally:
+        engine.dispose()
+
+
+def upgrade(settings: Settings, *, dry_run: bool = False) -> dict[str, Any]:
+    """Migrate to the newest schema, then import older files once.
+
+    With ``dry_run`` nothing changes: the answer is the status (when the
+    database is damaged or too new, with ``healthy``/``known`` false) or the
+    pending migrations and imports.
+    """
+    from onepiece.state.db.engine import describe, engine_for
+    from onepiece.state.db.legacy import LegacySources
+    from onepiece.state.db.migrate import describe_revisions
+    from onepiece.state.db.startup import prepare
+
+    engine = engine_for(settings)
+    try:
+        if dry_run:
+            body = _status(engine)
+            if not body["healthy"] or not body["known"]:
+                return body
+            return {
+                "database": body["database"],
+                "dry_run": True,
+                "pending": body["pending"],
+                "imports_pending": body["imports_pending"],
+            }
+        prepared = prepare(engine, LegacySources.from_settings(settings))
+        return {
+            "database": describe(engine.url),
+            "dry_run": False,
+            "applied": describe_revisions(prepared.applied),
+            "imports": [report.__dict__ for report in prepared.imports],
+        }
+    finally:
+        engine.dispose()
+
+
+def export_runs(settings: Settings) -> dict[str, Any]:
+    """Every ingest run, oldest first, in the documented file format (docs/ingest_runs.md)."""
+    from onepiece.state.db.engine import database_absent, describe, engine_for
+    from onepiece.state.db.errors import SchemaOutdated
+    from onepiece.state.db.health import ensure_healthy
+    from onepiece.state.db.migrate import check_schema
+    from onepiece.state.db.records import SqlIngestRunStore
+    from onepiece.state.ingest_runs import FORMAT
+
+    engine = engine_for(settings)
+    try:
+        if database_absent(engine.url):  # not created by an export
+            raise SchemaOutdated(
+                f"no state database at {describe(engine.url)} yet",
+                hint="run: onepiece db upgrade",
+            )
+        ensure_healthy(engine)
+        check_schema(engine, require_current=True)
+        runs = SqlIngestRunStore(engine).runs()
+    finally:
+        engine.dispose()
+    return {"format": FORMAT, "runs": runs}
+
+
+def write_export(path: Path, document: dict[str, Any]) -> None:
+    """Write an export atomically (temp file, fsync, rename)."""
+    from onepiece.atomicio import write_json
+
+    write_json(path, document)

@@ -1,0 +1,93 @@
+"""Is the state database whole? Checked before anything writes to it.
+
+A SQLite file is looked at byte-wise first (nothing may open, and so rewrite,
+a file that is not a database): an empty file, a foreign header or a file
+shorter than its header's page count are reported, never replaced. Then
+``PRAGMA quick_check`` walks every page. PostgreSQL guards its own pages; we
+check that it answers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from onepiece.state.db.engine import describe, reading, sqlite_path
+from onepiece.state.db.errors import DatabaseDamaged, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_HINT = "restore the file from backup or move it aside (a new state database is then created)"
+
+
+def sqlite_file_problem(path: Path) -> str | None:
+    """What is wrong with a SQLite file on disk, judged from its header; None if whole."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(100)
+            size = path.stat().st_size
+    except FileNotFoundError:
+        return None  # a new database is created
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if size == 0:
+        return "is empty (0 bytes)"
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        return "is not a SQLite database (wrong header)"
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The header's page count is valid when its change counter matches (offset 92 vs 24).
+    if header[24:28] == header[92:96] and pages and size < pages * page_size:
+        return f"is truncated ({size} bytes, its header says {pages * page_size})"
+    return None
+
+
+def check_health(engine: Engine) -> tuple[bool, str]:
+    """``(True, "ok")``, or ``(False, reason)`` naming the database and what is wrong."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    where = describe(engine.url)
+    path = sqlite_path(engine.url)
+    if path is not None:
+        problem = sqlite_file_problem(path)
+        if problem:
+            return False, f"state database {path} {problem}"
+        where = str(path)
+    try:
+        with reading(engine) as connection:
+            if connection.dialect.name != "sqlite":
+                connection.execute(text("SELECT 1"))
+                return True, "ok"
+            try:
+                rows = connection.exec_driver_sql("PRAGMA quick_check").fetchall()
+                findings = [str(row[0]) for row in rows]
+            except SQLAlchemyError as exc:  # a page too broken to walk
+                findings = [_first_line(exc)]
+            if findings != ["ok"]:
+                return False, f"state database {where} fails its integrity check: " + (
+                    "; ".join(findings[:3])
+                )
+    except SQLAlchemyError as exc:
+        return False, f"state database {where} cannot be opened: {_first_line(exc)}"
+    return True, "ok"
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
+
+
+def ensure_healthy(engine: Engine) -> None:
+    """Raise ``DatabaseDamaged`` (SQLite) or ``DatabaseUnavailable`` (a server),
+    one line naming the database, unless it is healthy."""
+    ok, reason = check_health(engine)
+    if ok:
+        return
+    if sqlite_path(engine.url) is not None:
+        raise DatabaseDamaged(reason, hint=_HINT)
+    raise DatabaseUnavailable(
+        reason, hint="check ONEPIECE_DATABASE_URL and that the database server is running"
+    )

@@ -1,0 +1,99 @@
+"""``Idempotency-Key`` claims for ``POST /jobs``: one job per key, whoever races.
+
+The key is the primary key: of several processes claiming it at once exactly
+one INSERT lands (PostgreSQL makes the others wait for its commit, SQLite's
+``BEGIN IMMEDIATE`` queues them), and the others read the winner's row. A
+claim whose owner died before recording its job (no ``job_id`` after
+``stale_after`` seconds) may be taken over, by one claimant only: the takeover
+is conditional on the row still being the stale one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Engine
+
+from onepiece.state.db import schema
+from onepiece.state.db.errors import IdempotencyConflict
+from onepiece.state.db.sql import insert_new
+
+STALE_AFTER_SECONDS = 60.0
+
+
+def request_hash(body: Mapping[str, Any]) -> str:
+    """A fingerprint of a request body: the same submission always hashes the same."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class SqlIdempotencyStore:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        stale_after: float = STALE_AFTER_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.engine = engine
+        self.stale_after = stale_after
+        self.clock = clock
+
+    def claim(self, key: str, request_hash: str) -> str | None:
+        table = schema.idempotency_keys
+        now = self.clock()
+        with self.engine.begin() as connection:
+            values = {"key": key, "request_hash": request_hash, "claimed_at": now}
+            if insert_new(connection, table, values, ["key"]):
+                return None
+            row = connection.execute(select(table).where(table.c.key == key)).one()
+            if row.request_hash != request_hash:
+                raise IdempotencyConflict(
+                    "this Idempotency-Key was used for a different request",
+                    hint="use a new key for a new submission",
+                )
+            if row.job_id is not None:
+                return str(row.job_id)
+            if row.claimed_at <= now - self.stale_after:
+                taken = connection.execute(
+                    update(table)
+                    .where(table.c.key == key, table.c.job_id.is_(None))
+                    .where(table.c.claimed_at == row.claimed_at)
+                    .values(claimed_at=now)
+                    .returning(table.c.key)
+                ).first()
+                if taken is not None:
+                    return None
+        raise IdempotencyConflict(
+            "a request with this Idempotency-Key is still being processed",
+            hint="retry in a moment: the same key then returns its job",
+        )
+
+    def complete(self, key: str, job_id: str) -> None:
+        table = schema.idempotency_keys
+        with self.engine.begin() as connection:
+            connection.execute(update(table).where(table.c.key == key).values(job_id=job_id))
+
+    def release(self, key: str) -> None:
+        table = schema.idempotency_keys
+        with self.engine.begin() as connection:
+            connection.execute(delete(table).where(table.c.key == key, table.c.job_id.is_(None)))
+
+    def prune(self, older_than_seconds: float) -> int:
+        """Forget keys claimed longer ago than that; returns how many."""
+        table = schema.idempotency_keys
+        cutoff = self.clock() - older_than_seconds
+        with self.engine.begin() as connection:
+            result = connection.execute(delete(table).where(table.c.claimed_at < cutoff))
+        return int(result.rowcount)
+
+
+if TYPE_CHECKING:  # the store satisfies its port (checked by mypy)
+    from onepiece.state.db.ports import IdempotencyStore
+
+    _store: type[IdempotencyStore] = SqlIdempotencyStore

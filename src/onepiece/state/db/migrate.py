@@ -1,0 +1,150 @@
+"""Versioned schema migrations (Alembic, driven from code) and the schema check.
+
+``upgrade`` brings a database to the newest schema this code knows, in one
+transaction; on PostgreSQL an advisory lock makes several workers starting at
+once take turns (the later ones find nothing to do). ``check_schema`` is what
+a service calls at start-up: a schema newer than the code refuses with one
+line (an older release must not write into tables it does not understand).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from onepiece.state.db.engine import describe, reading
+from onepiece.state.db.errors import SchemaOutdated, SchemaTooNew
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection, Engine
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# pg_advisory_xact_lock key shared by migrations and imports ("OP" "DB").
+ADVISORY_LOCK_KEY = 0x4F50_4442
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None  # revision in the database, None when empty
+    head: str  # newest revision this code knows
+    pending: list[str]  # revisions an upgrade would apply, oldest first
+    known: bool  # False: the database is at a revision this code does not know
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.known and not self.pending
+
+
+def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_config())
+
+
+def _current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return heads[0] if heads else None
+
+
+def schema_state(connection: Connection) -> SchemaState:
+    from alembic.script.revision import RevisionError
+    from alembic.util.exc import CommandError
+
+    scripts = _scripts()
+    head = scripts.get_current_head()
+    assert head is not None, "the shipped migrations have one head"
+    current = _current(connection)
+    try:
+        if current is not None:
+            scripts.get_revision(current)
+    except (RevisionError, CommandError):  # a revision a newer OnePiece wrote
+        return SchemaState(current, head, [], known=False)
+    revisions = scripts.iterate_revisions(head, current or "base")
+    pending = [r.revision for r in reversed(list(revisions))]
+    return SchemaState(current, head, pending, known=True)
+
+
+def upgrade_plan() -> tuple[str, list[str]]:
+    """(head, every revision oldest first): what an empty database needs."""
+    scripts = _scripts()
+    head = scripts.get_current_head()
+    assert head is not None, "the shipped migrations have one head"
+    revisions = scripts.iterate_revisions(head, "base")
+    return head, [r.revision for r in reversed(list(revisions))]
+
+
+def _too_new(engine: Engine, state: SchemaState) -> SchemaTooNew:
+    return SchemaTooNew(
+        f"state database {describe(engine.url)} has schema revision {state.current}, "
+        f"newer than this OnePiece knows (up to {state.head})",
+        hint="upgrade OnePiece on this machine, or point ONEPIECE_DATABASE_URL elsewhere",
+    )
+
+
+@contextmanager
+def locked_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction; on PostgreSQL serialised with other migrators/importers."""
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            )
+        yield connection
+
+
+def check_schema(engine: Engine, *, require_current: bool = False) -> SchemaState:
+    """Refuse a schema newer than the code (``SchemaTooNew``); with
+    ``require_current``, also one that still needs ``onepiece db upgrade``."""
+    with reading(engine) as connection:
+        state = schema_state(connection)
+    if not state.known:
+        raise _too_new(engine, state)
+    if require_current and state.pending:
+        raise SchemaOutdated(
+            f"state database {describe(engine.url)} needs {len(state.pending)} migration(s)",
+            hint="run: onepiece db upgrade",
+        )
+    return state
+
+
+def upgrade(engine: Engine, *, dry_run: bool = False) -> list[str]:
+    """Apply pending migrations (oldest first) and return their revisions."""
+    from alembic import command
+
+    with locked_transaction(engine) as connection:
+        state = schema_state(connection)
+        if not state.known:
+            raise _too_new(engine, state)
+        if dry_run or not state.pending:
+            return state.pending
+        command.upgrade(_config(connection), "head")
+    return state.pending
+
+
+def describe_revisions(revisions: list[str]) -> list[dict[str, str]]:
+    """Revision ids with their one-line descriptions, for ``db status``/``--dry-run``."""
+    scripts = _scripts()
+    described = []
+    for revision in revisions:
+        script = scripts.get_revision(revision)
+        doc = (script.doc or "") if script is not None else ""
+        described.append({"revision": revision, "description": doc.strip()})
+    return described

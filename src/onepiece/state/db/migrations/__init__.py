@@ -1,0 +1,1 @@
+"""Alembic migrations of the state database (shipped as package data)."""

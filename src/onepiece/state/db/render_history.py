@@ -1,0 +1,215 @@
+"""The render job history in the state database: the API of ``state.render_jobs``.
+
+``SqlRenderJobStore`` offers the methods of ``RenderJobStore`` (add, update,
+get, recent, unfinished, added_since, counts, prune, compact, stats) on SQLite
+and PostgreSQL alike, so the render service can move onto the state database
+unchanged. The same history rules apply in the same transaction as every
+write: jobs finished more than ``retention_hours`` ago (by submit time) are
+pruned, then beyond ``history_limit`` jobs the oldest finished ones. The job
+count is a row in ``counters`` updated in those transactions (``count(*)``
+would scan the table on every ``/health``).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from onepiece.domain.render import JobStatus, RenderJob
+from onepiece.state.db import schema
+from onepiece.state.db.engine import describe, reading
+from onepiece.state.db.sql import insert_new, upsert
+from onepiece.state.render_jobs import HistoryStats
+
+_UNFINISHED = [s.value for s in JobStatus if not s.finished]
+_COUNTERS = ("render_jobs.size", "render_jobs.pruned_by_retention", "render_jobs.pruned_by_limit")
+_COMPACTED_AT = "render_jobs.last_compaction_at"
+
+
+class SqlRenderJobStore:
+    def __init__(self, engine: Engine, *, history_limit: int, retention_hours: float) -> None:
+        self.engine = engine
+        self.history_limit = history_limit
+        self.retention_hours = retention_hours
+        with engine.begin() as connection:
+            jobs = connection.scalar(select(func.count()).select_from(schema.render_jobs)) or 0
+            for name in _COUNTERS:  # first use: the size of what was imported
+                value = jobs if name == "render_jobs.size" else 0
+                insert_new(connection, schema.counters, {"name": name, "value": value}, ["name"])
+            self._prune(connection)
+
+    @staticmethod
+    def _bump(connection: Connection, name: str, delta: int) -> None:
+        if delta:
+            counters = schema.counters
+            connection.execute(
+                update(counters)
+                .where(counters.c.name == name)
+                .values(value=counters.c.value + delta)
+            )
+
+    @staticmethod
+    def _counter(connection: Connection, name: str) -> int:
+        counters = schema.counters
+        return int(connection.scalar(select(counters.c.value).where(counters.c.name == name)) or 0)
+
+    def _prune(self, connection: Connection) -> list[str]:
+        jobs = schema.render_jobs
+        cutoff = time.time() - self.retention_hours * 3600.0
+        expired = connection.execute(
+            delete(jobs)
+            .where(jobs.c.finished.is_(True), jobs.c.submitted_at < cutoff)
+            .returning(jobs.c.id)
+        )
+        removed = [str(row.id) for row in expired]
+        self._bump(connection, "render_jobs.pruned_by_retention", len(removed))
+        self._bump(connection, "render_jobs.size", -len(removed))
+        excess = self._counter(connection, "render_jobs.size") - self.history_limit
+        if excess > 0:
+            oldest = (
+                select(jobs.c.seq)
+                .where(jobs.c.finished.is_(True))
+                .order_by(jobs.c.seq)
+                .limit(excess)
+                .scalar_subquery()
+            )
+            dropped = [
+                str(row.id)
+                for row in connection.execute(
+                    delete(jobs).where(jobs.c.seq.in_(oldest)).returning(jobs.c.id)
+                )
+            ]
+            self._bump(connection, "render_jobs.pruned_by_limit", len(dropped))
+            self._bump(connection, "render_jobs.size", -len(dropped))
+            removed += dropped
+        return removed
+
+    @staticmethod
+    def _row(job: RenderJob) -> dict[str, Any]:
+        return {
+            "farm": job.farm,
+            "status": job.status.value,
+            "finished": job.status.finished,
+            "data": job.to_dict(),
+        }
+
+    def add(self, job: RenderJob) -> list[str]:
+        """Persist a new job (committed when this returns); returns ids pruned meanwhile."""
+        row = {**self._row(job), "id": job.id, "submitted_at": job.submitted_at.timestamp()}
+        with self.engine.begin() as connection:
+            connection.execute(schema.render_jobs.insert().values(**row))
+            self._bump(connection, "render_jobs.size", 1)
+            return self._prune(connection)
+
+    def update(self, job: RenderJob) -> tuple[bool, list[str]]:
+        """Save a job's new state. Returns (still in history, ids pruned meanwhile)."""
+        jobs = schema.render_jobs
+        with self.engine.begin() as connection:
+            found = connection.execute(
+                update(jobs)
+                .where(jobs.c.id == job.id)
+                .values(**self._row(job))
+                .returning(jobs.c.id)
+            ).first()
+            return found is not None, self._prune(connection)
+
+    def prune(self) -> list[str]:
+        with self.engine.begin() as connection:
+            return self._prune(connection)
+
+    def _jobs(self, query: Any) -> list[RenderJob]:
+        with reading(self.engine) as connection:
+            return [RenderJob.from_dict(dict(row.data)) for row in connection.execute(query)]
+
+    def get(self, job_id: str) -> RenderJob | None:
+        jobs = schema.render_jobs
+        found = self._jobs(select(jobs.c.data).where(jobs.c.id == job_id))
+        return found[0] if found else None
+
+    def recent(
+        self, *, status: str | None = None, farm: str | None = None, limit: int = 100
+    ) -> list[RenderJob]:
+        """Newest first."""
+        jobs = schema.render_jobs
+        query = select(jobs.c.data).order_by(jobs.c.seq.desc()).limit(limit)
+        if status:
+            query = query.where(jobs.c.status == status)
+        if farm:
+            query = query.where(jobs.c.farm == farm)
+        return self._jobs(query)
+
+    def unfinished(self) -> list[RenderJob]:
+        jobs = schema.render_jobs
+        return self._jobs(
+            select(jobs.c.data).where(jobs.c.status.in_(_UNFINISHED)).order_by(jobs.c.seq)
+        )
+
+    def last_seq(self) -> int:
+        with reading(self.engine) as connection:
+            return int(connection.scalar(select(func.max(schema.render_jobs.c.seq))) or 0)
+
+    def added_since(self, seq: int, limit: int = 1000) -> list[tuple[int, RenderJob]]:
+        """Jobs added after ``seq`` (by any process), oldest first."""
+        jobs = schema.render_jobs
+        query = select(jobs.c.seq, jobs.c.data).where(jobs.c.seq > seq).order_by(jobs.c.seq)
+        with reading(self.engine) as connection:
+            rows = connection.execute(query.limit(limit)).all()
+        return [(int(row.seq), RenderJob.from_dict(dict(row.data))) for row in rows]
+
+    def counts(self) -> dict[str, Any]:
+        """``/metrics`` ``render``: jobs, by_status, by_farm."""
+        jobs = schema.render_jobs
+        with reading(self.engine) as connection:
+            by_status: dict[str, int] = {
+                row[0]: row[1]
+                for row in connection.execute(
+                    select(jobs.c.status, func.count()).group_by(jobs.c.status)
+                )
+            }
+            by_farm: dict[str, int] = {
+                row[0]: row[1]
+                for row in connection.execute(
+                    select(jobs.c.farm, func.count()).group_by(jobs.c.farm)
+                )
+            }
+        return {"jobs": sum(by_status.values()), "by_status": by_status, "by_farm": by_farm}
+
+    @staticmethod
+    def _grouped(connection: Connection, column: Any) -> dict[str, int]:
+        rows = connection.execute(select(column, func.count()).group_by(column))
+        return {str(row[0]): int(row[1]) for row in rows}
+
+    def compact(self) -> None:
+        """SQLite: reclaim pruned pages, fold the WAL back in; PostgreSQL's autovacuum does that."""
+        with self.engine.begin() as connection:
+            now = {"key": _COMPACTED_AT, "value": repr(time.time())}
+            upsert(connection, schema.state_meta, now, ["key"])
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                # Outside any transaction: a checkpoint cannot truncate under one.
+                raw = connection.connection.driver_connection
+                assert raw is not None
+                raw.execute("PRAGMA incremental_vacuum").fetchall()
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+    def stats(self) -> HistoryStats:
+        meta = schema.state_meta
+        with reading(self.engine) as connection:
+            counters = {name: self._counter(connection, name) for name in _COUNTERS}
+            at = connection.scalar(select(meta.c.value).where(meta.c.key == _COMPACTED_AT))
+        return HistoryStats(
+            path=describe(self.engine.url),
+            size=counters["render_jobs.size"],
+            history_limit=self.history_limit,
+            retention_hours=self.retention_hours,
+            pruned_by_retention=counters["render_jobs.pruned_by_retention"],
+            pruned_by_limit=counters["render_jobs.pruned_by_limit"],
+            last_compaction_at=datetime.fromtimestamp(float(at), UTC) if at else None,
+        )
+
+    def close(self) -> None:
+        """The engine belongs to the caller; nothing of our own to release."""

@@ -1,0 +1,76 @@
+"""Migrations from empty on both backends; the schema check refuses a newer schema."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Engine
+
+from onepiece.state.db.errors import SchemaOutdated, SchemaTooNew
+from onepiece.state.db.migrate import check_schema, schema_state, upgrade, upgrade_plan
+from onepiece.state.db.schema import metadata
+
+
+def test_upgrade_from_empty_creates_the_whole_schema(empty_engine: Engine) -> None:
+    head, revisions = upgrade_plan()
+    assert upgrade(empty_engine) == revisions
+    tables = set(sa.inspect(empty_engine).get_table_names())
+    assert set(metadata.tables) <= tables
+    with empty_engine.connect() as connection:
+        state = schema_state(connection)
+    assert (state.current, state.pending, state.known) == (head, [], True)
+
+
+def test_migrated_database_matches_the_schema_module(engine: Engine) -> None:
+    """schema.py and the migrations describe the same tables, columns and indexes."""
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+    assert differences == []
+
+
+def test_second_upgrade_applies_nothing(engine: Engine) -> None:
+    assert upgrade(engine) == []
+
+
+def test_dry_run_lists_pending_and_changes_nothing(empty_engine: Engine) -> None:
+    _, revisions = upgrade_plan()
+    assert upgrade(empty_engine, dry_run=True) == revisions
+    assert "alembic_version" not in sa.inspect(empty_engine).get_table_names()
+    assert not set(metadata.tables) & set(sa.inspect(empty_engine).get_table_names())
+
+
+def _stamp(engine: Engine, revision: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+
+
+def test_newer_schema_is_refused_in_one_line(engine: Engine) -> None:
+    _stamp(engine, "9999_from_the_future")
+    with pytest.raises(SchemaTooNew) as caught:
+        check_schema(engine)
+    message = caught.value.message
+    assert "9999_from_the_future" in message and "newer than this OnePiece" in message
+    assert "\n" not in message
+    assert caught.value.hint and "upgrade OnePiece" in caught.value.hint
+    with pytest.raises(SchemaTooNew):
+        upgrade(engine)
+    with engine.connect() as connection:  # refused, not rewritten
+        assert schema_state(connection).current == "9999_from_the_future"
+
+
+def test_outdated_schema_passes_unless_current_is_required(empty_engine: Engine) -> None:
+    assert check_schema(empty_engine).pending  # empty: an upgrade would apply migrations
+    with pytest.raises(SchemaOutdated) as caught:
+        check_schema(empty_engine, require_current=True)
+    assert caught.value.hint == "run: onepiece db upgrade"
+
+
+def test_password_never_appears_in_messages() -> None:
+    engine = sa.create_engine("postgresql+psycopg://op:s3cret-pw@127.0.0.1:1/state")
+    from onepiece.state.db.engine import describe
+
+    assert "s3cret-pw" not in describe(engine.url)
+    engine.dispose()

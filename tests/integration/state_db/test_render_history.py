@@ -1,0 +1,93 @@
+"""The render history in the state database keeps state/render_jobs.py's rules, on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from onepiece.domain.render import FarmJobState, FrameCounts, JobRequest, JobStatus, RenderJob
+from onepiece.state.db.render_history import SqlRenderJobStore
+
+
+def _job(job_id: str, status: JobStatus = JobStatus.succeeded, *, age_hours: float = 0,
+         farm: str = "local") -> RenderJob:  # fmt: skip
+    at = datetime.now(UTC) - timedelta(hours=age_hours)
+    request = JobRequest("builtin", "/s.json", "1-10", "/o.####.png", farm)
+    return RenderJob(job_id, request, f"{farm}-{job_id}", status, at, at, FrameCounts(10))
+
+
+def _store(engine: Engine, limit: int = 100, retention: float = 24.0) -> SqlRenderJobStore:
+    return SqlRenderJobStore(engine, history_limit=limit, retention_hours=retention)
+
+
+def test_jobs_survive_reopening_the_history(engine: Engine) -> None:
+    store = _store(engine)
+    first = _job("a", JobStatus.running)
+    store.add(first)
+    store.add(_job("b"))
+    again = _store(engine)
+    assert [j.id for j in again.recent()] == ["b", "a"]
+    assert again.get("a") == first
+    assert again.get("nope") is None
+    assert [j.id for j in again.unfinished()] == ["a"]
+    assert again.stats().size == 2
+
+
+def test_the_history_limit_drops_the_oldest_finished_jobs(engine: Engine) -> None:
+    store = _store(engine, limit=3)
+    store.add(_job("running", JobStatus.running))
+    removed = [store.add(_job(f"j{i}")) for i in range(5)]
+    assert removed == [[], [], ["j0"], ["j1"], ["j2"]]
+    assert [j.id for j in store.recent()] == ["j4", "j3", "running"]
+    stats = store.stats()
+    assert stats.size == 3 and stats.pruned_by_limit == 3
+
+
+def test_retention_prunes_old_finished_jobs_at_start_and_on_save(engine: Engine) -> None:
+    store = _store(engine, retention=1000)
+    store.add(_job("old", age_hours=48))
+    store.add(_job("old-but-running", JobStatus.running, age_hours=48))
+    store.add(_job("new"))
+    reopened = _store(engine, retention=24)  # start-up prune
+    assert {j.id for j in reopened.recent()} == {"old-but-running", "new"}
+    assert reopened.stats().pruned_by_retention == 1
+    assert reopened.add(_job("old2", age_hours=30)) == ["old2"]  # pruned on save
+    assert reopened.stats().pruned_by_retention == 2 and reopened.stats().size == 2
+
+
+def test_filters_counts_and_added_since(engine: Engine) -> None:
+    store = _store(engine)
+    store.add(_job("a", JobStatus.running, farm="local"))
+    seq = store.last_seq()
+    store.add(_job("b", JobStatus.failed, farm="mock"))
+    store.add(_job("c", JobStatus.failed, farm="local"))
+    assert [j.id for j in store.recent(status="failed")] == ["c", "b"]
+    assert [j.id for j in store.recent(farm="local", limit=1)] == ["c"]
+    assert store.counts() == {
+        "jobs": 3, "by_status": {"failed": 2, "running": 1}, "by_farm": {"local": 2, "mock": 1},
+    }  # fmt: skip
+    assert [job.id for _, job in store.added_since(seq)] == ["b", "c"]
+    assert store.added_since(store.last_seq()) == []
+
+
+def test_updates_are_saved_and_unknown_jobs_are_reported_gone(engine: Engine) -> None:
+    store = _store(engine)
+    job = _job("a", JobStatus.running)
+    store.add(job)
+    state = FarmJobState("local-a", JobStatus.succeeded, FrameCounts(10, succeeded=10))
+    kept, removed = store.update(job.apply(state, datetime.now(UTC)))
+    assert kept and removed == []
+    updated = store.get("a")
+    assert updated is not None and updated.frames == state.frames and store.unfinished() == []
+    assert store.update(_job("ghost"))[0] is False
+
+
+def test_compaction_is_recorded_in_the_stats(engine: Engine) -> None:
+    store = _store(engine)
+    assert store.stats().last_compaction_at is None
+    store.add(_job("a"))
+    store.compact()
+    stats = store.stats()
+    assert stats.last_compaction_at is not None and stats.size == 1
+    assert stats.to_dict()["history_limit"] == 100
