@@ -3,9 +3,12 @@
 The web service and the CLI share this. A submission is validated against the
 farm's capabilities, launched on the farm, then recorded in the history store;
 ``submit`` returns only once the record is durable. In the web service a
-poller thread (off the event loop) refreshes unfinished jobs from their farms
-and publishes ``job.created`` / ``job.updated`` / ``job.removed`` on the
-broker; jobs submitted by other processes (CLI) sharing the history appear too.
+poller thread (off the event loop) refreshes unfinished jobs from their farms.
+Events are never published from a write directly: every write lands in the
+history's change log, and ``publish_changes`` (after each write of this
+process and on every poll) publishes ``job.created`` / ``job.updated`` /
+``job.removed`` from that log, so changes other processes (CLI) make reach
+the subscribers too, once each and in order.
 """
 
 from __future__ import annotations
@@ -15,8 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections import deque
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -60,9 +62,8 @@ class RenderJobService:
         self.default_farm = settings.default_farm
         self.default_chunk_size = settings.default_chunk_size
         self.poll_seconds = settings.poll_seconds
-        # Ids this process announced itself, so the poller does not announce them twice.
-        self._created_here: deque[str] = deque(maxlen=10_000)
-        self._seen_seq = store.last_seq()
+        self._seen_change = store.last_change()
+        self._publish_lock = threading.Lock()
         self._refresh_lock = threading.Lock()  # poller and requests never interleave a job
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -109,10 +110,8 @@ class RenderJobService:
             updated_at=now,
             frames=FrameCounts(total=count, waiting=count),
         )
-        self._created_here.append(job.id)
-        removed = self.store.add(job)
-        self._publish("job.created", job)
-        self._publish_removed(removed)
+        self.store.add(job)
+        self.publish_changes()
         return job
 
     def plan(self, request: JobRequest) -> dict[str, Any]:
@@ -187,18 +186,13 @@ class RenderJobService:
         else:
             new = job.apply(state, _now())
         if new is not job:
-            kept, removed = self.store.update(new)
-            if kept:
-                self._publish("job.updated", new)
-            self._publish_removed(removed)
+            self.store.update(new)
+            self.publish_changes()
         return new
 
     def poll_once(self) -> None:
-        """Announce jobs other processes added, refresh unfinished ones from their farms."""
-        for seq, job in self.store.added_since(self._seen_seq):
-            self._seen_seq = seq
-            if job.id not in self._created_here:
-                self._publish("job.created", job)
+        """Publish what other processes changed, refresh unfinished jobs from their farms."""
+        self.publish_changes()
         for job in self.store.unfinished():
             try:
                 self._refresh(job)
@@ -207,7 +201,8 @@ class RenderJobService:
             except FarmError as exc:
                 log.warning("refreshing render job %s: %s", job.id, exc.message)
         if time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
-            self._publish_removed(self.store.prune())
+            self.store.prune()
+            self.publish_changes()
             self.store.compact()
             self._last_compaction = time.monotonic()
         self.last_poll_at = _now()
@@ -259,14 +254,25 @@ class RenderJobService:
     def snapshot(self, limit: int = 500) -> list[dict[str, Any]]:
         return [job.to_dict() for job in self.store.recent(limit=limit)]
 
-    def _publish(self, name: str, job: RenderJob) -> None:
-        if self.broker is not None:
-            self.broker.publish(TOPIC, name, {"event": name, "job": job.to_dict()})
-
-    def _publish_removed(self, removed: list[str]) -> None:
+    def publish_changes(self) -> None:
+        """Publish every change in the history's log since the last one published."""
         if self.broker is None:
             return
-        for job_id in removed:
-            self.broker.publish(
-                TOPIC, "job.removed", {"event": "job.removed", "job": {"id": job_id}}
-            )
+        with self._publish_lock:
+            while changes := self.store.changes_since(self._seen_change):
+                for change in changes:
+                    name = f"job.{change.kind}"
+                    body = event_job(change.job) if change.job else {"id": change.job_id}
+                    body.setdefault("job_id", change.job_id)
+                    self.broker.publish(TOPIC, name, {"event": name, "job": body})
+                    self._seen_change = change.seq
+
+
+def event_job(job: RenderJob) -> dict[str, Any]:
+    """A job as the stream events carry it: the REST fields plus the published
+    documents' names (``job_id``, ``farm_type``, ``request``)."""
+    data = job.to_dict()
+    data["job_id"] = job.id
+    data["farm_type"] = job.farm  # farm names are their adapter types (local, mock, opencue)
+    data["request"] = asdict(job.request)
+    return data

@@ -8,6 +8,12 @@ with ``synchronous=NORMAL`` (the default); ``sync="full"`` also fsyncs every
 commit, for power loss, at the disk's fsync rate. Several processes (the web
 service, CLI commands) may share the file.
 
+Every write also appends to the ``changes`` log in the same transaction
+(``created`` / ``updated`` with the job as written, ``removed``), numbered by an
+AUTOINCREMENT sequence. The web service tails that log and publishes each
+change, so a change made by any process sharing the file (a CLI ``--wait``
+writing a final status) reaches every stream subscriber, in order.
+
 History rules, applied in the same transaction as every write and at start:
 jobs finished more than ``retention_hours`` ago (by submit time) are pruned;
 beyond ``history_limit`` jobs the oldest finished ones are dropped. The job
@@ -45,12 +51,20 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
 CREATE INDEX IF NOT EXISTS jobs_farm ON jobs (farm, seq);
 CREATE INDEX IF NOT EXISTS jobs_finished_age ON jobs (submitted_at) WHERE finished = 1;
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
 INSERT OR IGNORE INTO meta VALUES ('size', (SELECT count(*) FROM jobs));
 INSERT OR IGNORE INTO meta VALUES ('pruned_by_retention', 0);
 INSERT OR IGNORE INTO meta VALUES ('pruned_by_limit', 0);
 INSERT OR IGNORE INTO meta VALUES ('last_compaction_at', NULL);
 """
+# Changes kept for tailing: far more than one poll interval can produce.
+CHANGE_LOG_KEEP = 10_000
 _UNFINISHED = tuple(s.value for s in JobStatus if not s.finished)
 
 
@@ -69,6 +83,16 @@ class HistoryStats:
         at = self.last_compaction_at
         data["last_compaction_at"] = at.isoformat() if at else None
         return data
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change log: ``kind`` is created, updated or removed."""
+
+    seq: int
+    kind: str
+    job_id: str
+    job: RenderJob | None  # the job as written; None for removed
 
 
 class RenderJobStore:
@@ -120,6 +144,11 @@ class RenderJobStore:
         if delta:
             self._db.execute("UPDATE meta SET value = value + ? WHERE key = ?", (delta, key))
 
+    def _log(self, job_id: str, kind: str, data: str | None) -> None:
+        self._db.execute(
+            "INSERT INTO changes (job_id, kind, data) VALUES (?, ?, ?)", (job_id, kind, data)
+        )
+
     def _prune(self) -> list[str]:
         cutoff = time.time() - self.retention_hours * 3600.0
         rows = self._db.execute(
@@ -138,6 +167,12 @@ class RenderJobStore:
             self._bump("pruned_by_limit", len(rows))
             self._bump("size", -len(rows))
             removed += [r[0] for r in rows]
+        for job_id in removed:
+            self._log(job_id, "removed", None)
+        self._db.execute(
+            "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?",
+            (CHANGE_LOG_KEEP,),
+        )
         return removed
 
     @staticmethod
@@ -154,17 +189,21 @@ class RenderJobStore:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (farm, status, finished, data, job_id, job.submitted_at.timestamp()),
             )
+            self._log(job_id, "created", data)
             self._bump("size", 1)
             return self._prune()
 
     def update(self, job: RenderJob) -> tuple[bool, list[str]]:
         """Save a job's new state. Returns (still in history, ids pruned meanwhile)."""
+        row = self._row(job)
         with self._write() as db:
             cursor = db.execute(
-                "UPDATE jobs SET farm = ?, status = ?, finished = ?, data = ? WHERE id = ?",
-                self._row(job),
+                "UPDATE jobs SET farm = ?, status = ?, finished = ?, data = ? WHERE id = ?", row
             )
-            return cursor.rowcount == 1, self._prune()
+            kept = cursor.rowcount == 1
+            if kept:
+                self._log(job.id, "updated", row[3])
+            return kept, self._prune()
 
     def prune(self) -> list[str]:
         with self._write():
@@ -202,15 +241,20 @@ class RenderJobStore:
         )
         return [RenderJob.from_dict(json.loads(r[0])) for r in rows]
 
-    def last_seq(self) -> int:
-        return int(self._select("SELECT coalesce(max(seq), 0) FROM jobs")[0][0])
+    def last_change(self) -> int:
+        """The newest change's sequence number (0 for none)."""
+        return int(self._select("SELECT coalesce(max(seq), 0) FROM changes")[0][0])
 
-    def added_since(self, seq: int, limit: int = 1000) -> list[tuple[int, RenderJob]]:
-        """Jobs added after ``seq`` (by any process), oldest first."""
+    def changes_since(self, seq: int, limit: int = 1000) -> list[Change]:
+        """Changes after ``seq`` (made by any process), oldest first."""
         rows = self._select(
-            "SELECT seq, data FROM jobs WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+            "SELECT seq, kind, job_id, data FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq, limit),
         )
-        return [(int(r[0]), RenderJob.from_dict(json.loads(r[1]))) for r in rows]
+        return [
+            Change(int(r[0]), r[1], r[2], RenderJob.from_dict(json.loads(r[3])) if r[3] else None)
+            for r in rows
+        ]
 
     def counts(self) -> dict[str, Any]:
         """``/metrics`` ``render``: jobs, by_status, by_farm (index-only scans)."""
