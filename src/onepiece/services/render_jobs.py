@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from onepiece.adapters.farms.base import PreviewsCommands
+from onepiece.domain.dashboard import metric_status
 from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob, validate_request
 from onepiece.errors import (
     AdapterNotImplemented,
@@ -237,8 +238,14 @@ class RenderJobService:
 
     # -- reporting -------------------------------------------------------
     def metrics(self) -> dict[str, Any]:
-        """``/metrics`` ``render``: {jobs, by_status, by_farm}."""
-        return self.store.counts()
+        """``/metrics`` ``render``: {jobs, by_status, by_farm}, statuses named as the
+        published document names them (``completed``)."""
+        counts = self.store.counts()
+        by_status: dict[str, int] = {}
+        for status, count in counts["by_status"].items():
+            name = metric_status(status)
+            by_status[name] = by_status.get(name, 0) + count
+        return {**counts, "by_status": by_status}
 
     def health(self) -> dict[str, Any]:
         return {
