@@ -74,15 +74,18 @@ def process_alive(pid: int, marker: str) -> bool:
     return state not in ("Z", "X") and marker in cmdline
 
 
-def frame_counts(chunks: list[dict[str, Any]]) -> FrameCounts:
+def frame_counts(chunks: list[dict[str, Any]], job_status: str = "") -> FrameCounts:
+    """Frames by state; in a cancelled job nothing left unrendered is waiting any more."""
     total = sum(c["count"] for c in chunks)
-    counts = {"waiting": 0, "running": 0, "succeeded": 0, "failed": 0, "dead": 0}
+    counts = {"waiting": 0, "running": 0, "succeeded": 0, "failed": 0, "cancelled": 0}
     for c in chunks:
         rest = c["count"] - c["done"]
         counts["succeeded"] += c["done"]
-        key = {"running": "running", "failed": "failed", "cancelled": "dead"}.get(
+        key = {"running": "running", "failed": "failed", "cancelled": "cancelled"}.get(
             c["status"], "waiting"
         )
+        if job_status == "cancelled" and key in ("waiting", "running"):
+            key = "cancelled"
         counts[key] += rest
     return FrameCounts(total=total, **counts)
 
@@ -230,7 +233,7 @@ class LocalFarm:
         return FarmJobState(
             farm_job_id=farm_job_id,
             status=status,
-            frames=frame_counts(state.get("chunks", [])),
+            frames=frame_counts(state.get("chunks", []), state.get("status", "")),
             message=message,
             started_at=_time(state.get("started_at")),
             finished_at=_time(state.get("finished_at")),
@@ -274,6 +277,7 @@ class LocalFarm:
             if chunk.get("status") == "running" and chunk.get("pid"):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(int(chunk["pid"]), signal.SIGKILL)
+            if chunk.get("status") in ("running", "waiting"):
                 chunk["status"] = "cancelled"
         runner_pid = state.get("runner_pid")
         if runner_pid and process_alive(int(runner_pid), farm_job_id):

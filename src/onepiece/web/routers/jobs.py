@@ -46,6 +46,7 @@ class FrameCountsOut(BaseModel):
     succeeded: int
     failed: int
     dead: int
+    cancelled: int = 0
 
 
 class JobOut(BaseModel):
