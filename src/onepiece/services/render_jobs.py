@@ -29,6 +29,7 @@ from onepiece.errors import (
     AdapterNotImplemented,
     AdapterUnavailable,
     FarmError,
+    FarmNotFound,
     JobNotFound,
     OnePieceError,
 )
@@ -63,7 +64,7 @@ class RenderJobService:
         self.default_farm = settings.default_farm
         self.default_chunk_size = settings.default_chunk_size
         self.poll_seconds = settings.poll_seconds
-        self._seen_change = store.last_change()
+        self._seen_change = store.last_change() if store.damage is None else 0
         self._publish_lock = threading.Lock()
         self._refresh_lock = threading.Lock()  # poller and requests never interleave a job
         self._stop = threading.Event()
@@ -197,7 +198,7 @@ class RenderJobService:
         for job in self.store.unfinished():
             try:
                 self._refresh(job)
-            except AdapterUnavailable as exc:
+            except (AdapterUnavailable, FarmNotFound) as exc:  # every round: not a warning each
                 log.debug("farm %s unavailable for job %s: %s", job.farm, job.id, exc.message)
             except FarmError as exc:
                 log.warning("refreshing render job %s: %s", job.id, exc.message)
@@ -215,13 +216,14 @@ class RenderJobService:
                 self.last_poll_error = None
             except (OnePieceError, sqlite3.Error, OSError, ValueError) as exc:
                 # Keep polling: one bad round (history locked, farm hiccup) is not fatal.
+                if str(exc) != self.last_poll_error:  # once per distinct error, not per round
+                    log.warning("render job poller: %s", exc)
                 self.last_poll_error = str(exc)
-                log.warning("render job poller: %s", exc)
 
     def start(self) -> None:
         """Start the background poller (the web service does; CLI commands do not)."""
-        if self._thread is not None:
-            return
+        if self._thread is not None or self.store.damage is not None:
+            return  # a damaged history is neither read nor written by a poller
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="render-poller", daemon=True)
         self._thread.start()

@@ -25,6 +25,7 @@ incremental vacuum, run at start and by the service's maintenance tick.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -36,7 +37,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from onepiece.domain.render import JobStatus, RenderJob
-from onepiece.errors import ConfigError
+from onepiece.errors import ConfigError, HistoryDamaged
+from onepiece.state.render_history_file import (
+    import_json_history,
+    inspect_history,
+    is_corruption,
+)
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -108,7 +116,42 @@ class RenderJobStore:
         self.history_limit = history_limit
         self.retention_hours = retention_hours
         self._lock = threading.Lock()
+        self.damage: str | None = None  # why the file is damaged: then nothing touches it
+        self._opened = False
         path.parent.mkdir(parents=True, exist_ok=True)
+        found = inspect_history(path)
+        if found.kind == "other":
+            raise ConfigError(
+                f"render job history {path} is not a readable SQLite database: {found.reason}",
+                hint="point TRAFALGAR_RENDER_JOBS_PATH at a new or existing history file "
+                "(SQLite, or a JSON history to import)",
+            )
+        if found.kind == "damaged":
+            self.damage = f"render job history {path} is damaged: {found.reason}"
+            log.error("%s; serving degraded, nothing is written into it", self.damage)
+            return
+        if found.kind == "json":
+            self._import_json()
+        self._open(sync)
+
+    def _import_json(self) -> None:
+        def create(at: Path) -> RenderJobStore:
+            return RenderJobStore(
+                at, history_limit=self.history_limit, retention_hours=self.retention_hours
+            )
+
+        imported, skipped, kept = import_json_history(self.path, create)
+        log.warning(
+            "imported %d render jobs from the JSON history at %s (%d entries without an id "
+            "skipped); it is SQLite now, the JSON kept as %s",
+            imported,
+            self.path,
+            skipped,
+            kept,
+        )
+
+    def _open(self, sync: str) -> None:
+        path = self.path
         try:
             self._db = sqlite3.connect(
                 path, isolation_level=None, check_same_thread=False, timeout=10.0
@@ -120,6 +163,7 @@ class RenderJobStore:
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     self._db.execute(statement)
                 self._prune()
+            self._opened = True
         except sqlite3.DatabaseError as exc:
             raise ConfigError(
                 f"render job history {path} is not a readable SQLite database: {exc}",
@@ -128,15 +172,38 @@ class RenderJobStore:
             ) from exc
         self.compact()
 
+    def _check(self) -> None:
+        if self.damage is not None:
+            raise HistoryDamaged(
+                self.damage,
+                hint="restore the file from a backup, or move it aside (a new history "
+                "is created) and restart",
+            )
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Under the lock: refuse a damaged file; a corruption found now marks it damaged."""
+        with self._lock:
+            self._check()
+            try:
+                yield
+            except sqlite3.DatabaseError as exc:
+                if not is_corruption(exc):
+                    raise
+                self.damage = f"render job history {self.path} is damaged: {exc}"
+                log.error("%s; nothing more is written into it", self.damage)
+                self._check()
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One IMMEDIATE transaction under the lock; committed on exit."""
-        with self._lock:
+        with self._guard():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
@@ -205,13 +272,27 @@ class RenderJobStore:
                 self._log(job.id, "updated", row[3])
             return kept, self._prune()
 
+    def add_many(self, jobs: list[RenderJob]) -> None:
+        """Persist many jobs in one transaction (importing a JSON history)."""
+        with self._write() as db:
+            for job in jobs:
+                farm, status, finished, data, job_id = self._row(job)
+                db.execute(
+                    "INSERT OR IGNORE INTO jobs (farm, status, finished, data, id, submitted_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (farm, status, finished, data, job_id, job.submitted_at.timestamp()),
+                )
+            db.execute("UPDATE meta SET value = (SELECT count(*) FROM jobs) WHERE key = 'size'")
+            self._prune()
+
     def prune(self) -> list[str]:
         with self._write():
             return self._prune()
 
     def _select(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
+        with self._guard():
+            rows: list[sqlite3.Row] = self._db.execute(sql, params).fetchall()
+            return rows
 
     def get(self, job_id: str) -> RenderJob | None:
         rows = self._select("SELECT data FROM jobs WHERE id = ?", (job_id,))
@@ -268,7 +349,7 @@ class RenderJobStore:
 
     def compact(self) -> None:
         """Reclaim pruned pages and fold the WAL back into the database file."""
-        with self._lock:
+        with self._guard():
             self._db.execute("PRAGMA incremental_vacuum")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             self._db.execute(
@@ -290,4 +371,6 @@ class RenderJobStore:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._opened:
+                self._db.close()
+                self._opened = False

@@ -158,6 +158,9 @@ def setup(app: FastAPI) -> None:
     """Start the status poller with the app; report history and poller in /health."""
     container = app.state.container
     hooks = app.state.hooks
+    # Open the history now, before the server listens: a refused file stops the
+    # start in one line, a damaged one is reported (and served degraded) first.
+    container.render_jobs  # noqa: B018 - opening it is the point
 
     def start(_app: FastAPI) -> None:
         container.render_jobs.start()  # opening the history prunes and compacts it
