@@ -19,7 +19,9 @@ jobs finished more than ``retention_hours`` ago (by submit time) are pruned;
 beyond ``history_limit`` jobs the oldest finished ones are dropped. The job
 count lives in a ``meta`` row updated in those transactions (``count(*)`` would
 scan the table). "Compaction" is a WAL checkpoint (TRUNCATE) plus an
-incremental vacuum, run at start and by the service's maintenance tick.
+incremental vacuum, run at start and by the service's maintenance tick;
+``last_compaction_at`` also moves whenever a write prunes jobs, so it confirms
+pruning as the published documents promise.
 """
 
 from __future__ import annotations
@@ -236,6 +238,10 @@ class RenderJobStore:
             removed += [r[0] for r in rows]
         for job_id in removed:
             self._log(job_id, "removed", None)
+        if removed:  # /health's last_compaction_at confirms pruning (published contract)
+            self._db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'last_compaction_at'", (time.time(),)
+            )
         self._db.execute(
             "DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?",
             (CHANGE_LOG_KEEP,),
