@@ -137,6 +137,16 @@ class RenderJobService:
     ) -> list[RenderJob]:
         return self.store.recent(status=status, farm=farm, limit=limit)
 
+    def page(
+        self,
+        *,
+        status: str | None = None,
+        farm: str | None = None,
+        limit: int = 100,
+        before: int | None = None,
+    ) -> tuple[list[RenderJob], int | None]:
+        return self.store.page(status=status, farm=farm, limit=limit, before=before)
+
     def get(self, job_id: str) -> RenderJob:
         job = self.store.get(job_id)
         if job is None:

@@ -308,7 +308,23 @@ class RenderJobStore:
         self, *, status: str | None = None, farm: str | None = None, limit: int = 100
     ) -> list[RenderJob]:
         """Newest first."""
-        where, params = [], []
+        return self.page(status=status, farm=farm, limit=limit)[0]
+
+    def page(
+        self,
+        *,
+        status: str | None = None,
+        farm: str | None = None,
+        limit: int = 100,
+        before: int | None = None,
+    ) -> tuple[list[RenderJob], int | None]:
+        """Newest first, older than the job numbered ``before``; with the number to
+        pass as ``before`` for the next page (None on the last one)."""
+        where: list[str] = []
+        params: list[Any] = []
+        if before is not None:
+            where.append("seq < ?")
+            params.append(before)
         if status:
             where.append("status = ?")
             params.append(status)
@@ -317,9 +333,10 @@ class RenderJobStore:
             params.append(farm)
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         rows = self._select(
-            f"SELECT data FROM jobs {clause} ORDER BY seq DESC LIMIT ?", (*params, limit)
+            f"SELECT seq, data FROM jobs {clause} ORDER BY seq DESC LIMIT ?", (*params, limit + 1)
         )
-        return [RenderJob.from_dict(json.loads(r[0])) for r in rows]
+        jobs = [RenderJob.from_dict(json.loads(r[1])) for r in rows[:limit]]
+        return jobs, (int(rows[limit - 1][0]) if len(rows) > limit else None)
 
     def unfinished(self) -> list[RenderJob]:
         marks = ",".join("?" * len(_UNFINISHED))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, FastAPI, Query
+from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from onepiece.domain.dashboard import RenderSummary
 from onepiece.domain.render import JobStatus
 from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth
+from onepiece.web.paging import CURSOR_DESCRIPTION, decode_cursor, encode_cursor, link_next
 
 router = APIRouter(tags=["render"])
 
@@ -72,6 +73,9 @@ class JobOut(BaseModel):
 
 class JobList(BaseModel):
     jobs: list[JobOut]
+    next_cursor: str | None = Field(
+        None, description="only when more follow: pass as ?cursor= for the next page"
+    )
 
 
 class FarmOut(BaseModel):
@@ -98,19 +102,29 @@ def submit_job(body: JobSubmission, container: ContainerDep, _auth: AdminAuth) -
     return job.to_dict()
 
 
-@router.get("/jobs", response_model=JobList)
+@router.get("/jobs", response_model=JobList, response_model_exclude_unset=True)
 def list_jobs(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     _auth: ReadAuth,
     status: JobStatus | None = Query(None, description="only jobs in this status"),
     farm: str | None = Query(None, max_length=64, description="only jobs on this farm"),
     limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(None, max_length=200, description=CURSOR_DESCRIPTION),
 ) -> dict[str, Any]:
-    """Render jobs, newest first."""
-    jobs = container.render_jobs.list_jobs(
-        status=status.value if status else None, farm=farm, limit=limit
+    """Render jobs, newest first; page on with ``next_cursor`` (or the Link header)."""
+    after = decode_cursor(cursor, (int,))
+    jobs, last = container.render_jobs.page(
+        status=status.value if status else None,
+        farm=farm,
+        limit=limit,
+        before=after[0] if after else None,
     )
-    return {"jobs": [job.to_dict() for job in jobs]}
+    answer: dict[str, Any] = {"jobs": [job.to_dict() for job in jobs]}
+    if last is not None:  # only when a next page exists: the answer keeps its old shape
+        answer["next_cursor"] = link_next(request, response, encode_cursor([last]))
+    return answer
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from onepiece.services.run_feed import RunFeed
 from onepiece.state.runs_view import RunRegistryView
 from onepiece.web.deps import ReadAuth
 from onepiece.web.errors import NotFound
+from onepiece.web.paging import CURSOR_DESCRIPTION, decode_cursor, encode_cursor, link_next
 
 router = APIRouter(tags=["runs"])
 
@@ -32,6 +33,9 @@ class RunOut(BaseModel):
 
 class RunList(BaseModel):
     runs: list[RunOut]
+    next_cursor: str | None = Field(
+        None, description="only when more follow: pass as ?cursor= for the next page"
+    )
     stale: bool  # the registry file is malformed right now; these are the last good runs
 
 
@@ -40,17 +44,24 @@ def _view(request: Request) -> RunRegistryView:
     return view
 
 
-@router.get("/runs", response_model=RunList)
+@router.get("/runs", response_model=RunList, response_model_exclude_unset=True)
 def list_runs(
     request: Request,
+    response: Response,
     _auth: ReadAuth,
     status: str | None = Query(None, max_length=32, description="running, completed..."),
     limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(None, max_length=2000, description=CURSOR_DESCRIPTION),
 ) -> dict[str, Any]:
-    """Ingest runs, newest first."""
+    """Ingest runs, newest first; page on with ``next_cursor`` (or the Link header)."""
     view = _view(request)
-    runs = view.list(status=status, limit=limit)
-    return {"runs": runs, "stale": view.snapshot().stale}
+    after = decode_cursor(cursor, (str, str))
+    key = (after[0], after[1]) if after else None
+    runs, last = view.page(status=status, limit=limit, after=key)
+    answer: dict[str, Any] = {"runs": runs, "stale": view.snapshot().stale}
+    if last is not None:  # only when a next page exists: the answer keeps its old shape
+        answer["next_cursor"] = link_next(request, response, encode_cursor(list(last)))
+    return answer
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)
