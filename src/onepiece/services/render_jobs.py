@@ -22,7 +22,7 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from onepiece.adapters.farms.base import PreviewsCommands
+from onepiece.adapters.farms.base import PreviewsCommands, QueuesJobs
 from onepiece.domain.dashboard import metric_status
 from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob, validate_request
 from onepiece.errors import (
@@ -113,6 +113,8 @@ class RenderJobService:
             frames=FrameCounts(total=count, waiting=count),
         )
         self.store.add(job)
+        if isinstance(farm, QueuesJobs):  # recorded first: no runner works on an unknown job
+            farm.start(farm_job_id)
         self.publish_changes()
         return job
 
@@ -230,10 +232,39 @@ class RenderJobService:
                     log.warning("render job poller: %s", exc)
                 self.last_poll_error = str(exc)
 
+    def adopt_farm_jobs(self) -> int:
+        """Record the unfinished jobs farms hold that the history does not know (a
+        server killed between a farm submit and its record), so they can be listed
+        and cancelled; start runners for queued work. Returns how many were adopted."""
+        adopted = 0
+        for name in self.farms.names:
+            try:
+                farm = self.farms.get(name)
+            except OnePieceError:
+                continue
+            if not isinstance(farm, QueuesJobs):
+                continue
+            known = self.store.farm_job_ids(name)
+            for farm_job_id, request in farm.unfinished_jobs():
+                if farm_job_id in known:
+                    continue
+                now = _now()
+                self.store.add(RenderJob(
+                    id=uuid.uuid4().hex[:12], request=request, farm_job_id=farm_job_id,
+                    status=JobStatus.queued, submitted_at=now, updated_at=now,
+                    message="adopted at start: its submitter never recorded it",
+                ))  # fmt: skip
+                adopted += 1
+            farm.start("")
+        if adopted:
+            log.warning("adopted %d render jobs the history did not know (farm folders)", adopted)
+        return adopted
+
     def start(self) -> None:
         """Start the background poller (the web service does; CLI commands do not)."""
         if self._thread is not None or self.store.damage is not None:
             return  # a damaged history is neither read nor written by a poller
+        self.adopt_farm_jobs()
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="render-poller", daemon=True)
         self._thread.start()

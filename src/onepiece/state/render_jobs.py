@@ -338,6 +338,13 @@ class RenderJobStore:
         jobs = [RenderJob.from_dict(json.loads(r[1])) for r in rows[:limit]]
         return jobs, (int(rows[limit - 1][0]) if len(rows) > limit else None)
 
+    def farm_job_ids(self, farm: str) -> set[str]:
+        """Every farm job id this history holds for ``farm``."""
+        rows = self._select(
+            "SELECT json_extract(data, '$.farm_job_id') FROM jobs WHERE farm = ?", (farm,)
+        )
+        return {str(r[0]) for r in rows}
+
     def unfinished(self) -> list[RenderJob]:
         marks = ",".join("?" * len(_UNFINISHED))
         rows = self._select(

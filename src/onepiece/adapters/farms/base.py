@@ -36,3 +36,14 @@ class PreviewsCommands(Protocol):
     """Optional: a farm that can show the command each chunk would run (``--dry-run``)."""
 
     def preview_commands(self, request: JobRequest) -> list[dict[str, object]]: ...
+
+
+@runtime_checkable
+class QueuesJobs(Protocol):
+    """Optional: a farm that keeps its own queue (the local farm). The service
+    records a job before ``start`` lets a runner take it, and on start-up adopts
+    the unfinished jobs the farm holds that the history does not know."""
+
+    def start(self, farm_job_id: str) -> None: ...
+
+    def unfinished_jobs(self) -> list[tuple[str, JobRequest]]: ...

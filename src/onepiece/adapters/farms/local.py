@@ -2,11 +2,13 @@
 
 ``submit`` splits the frames into chunks, builds one renderer command per chunk
 from the DCC's template (``domain.render_commands``), writes them to
-``<data_dir>/farm/local/jobs/<id>/job.json`` and starts a detached runner
-process (``local_runner``) that renders the chunks under the concurrency limit.
-Everything the farm knows lives in that folder (``state.json``, per-chunk logs
-under ``logs/``), so any process (the CLI, the web service, after a restart)
-can read status or cancel.
+``<data_dir>/farm/local/jobs/<id>/job.json`` and queues the job (a file, see
+``local_queue``); ``start`` (called once the job is recorded in the history)
+starts a detached runner process (``local_runner``) when fewer than
+``max_concurrency`` run, so a queued job costs a record, not a process.
+Everything the farm knows lives in files (``state.json``, per-chunk logs
+under ``logs/``, the queue), so any process (the CLI, the web service, after a
+restart) can read status, cancel, or start runners for queued work.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import onepiece
+from onepiece.adapters.farms import local_queue as queue
 from onepiece.atomicio import write_json, write_text
 from onepiece.config import Settings
 from onepiece.domain.frames import chunk_frames, parse_frames
@@ -39,6 +43,7 @@ from onepiece.domain.render_commands import build_commands, progress_pattern, te
 from onepiece.errors import JobNotFound, JobRejected
 
 CANCEL_WAIT_SECONDS = 10.0
+RUNNER_START_GRACE_SECONDS = 5.0  # a runner we started takes its slot within this
 _FINAL = ("succeeded", "failed", "cancelled")
 _STATUS = {
     "queued": JobStatus.queued,
@@ -106,6 +111,7 @@ class LocalFarm:
         self.templates = templates(commands)
         self.executables = {k.lower(): v for k, v in (executables or {}).items()}
         self._runners: dict[str, subprocess.Popen[bytes]] = {}
+        self._spawned: dict[int, tuple[subprocess.Popen[bytes], float]] = {}
 
     def capabilities(self) -> FarmCapabilities:
         return FarmCapabilities(
@@ -180,6 +186,7 @@ class LocalFarm:
             "progress_pattern": progress_pattern(request.dcc).pattern,
             "output_dir": os.path.dirname(os.path.abspath(request.output)),
             "chunks": chunks,
+            "request": asdict(request),  # to adopt the job if its submitter never recorded it
         }
         write_json(job_dir / "job.json", job)
         pending = [
@@ -187,21 +194,70 @@ class LocalFarm:
             for c in chunks
         ]
         write_json(job_dir / "state.json", {"status": "queued", "chunks": pending})
-        self._runners[farm_job_id] = self._spawn_runner(job_dir)
+        queue.enqueue(self.root, farm_job_id, request.priority)
         return farm_job_id
 
-    def _spawn_runner(self, job_dir: Path) -> subprocess.Popen[bytes]:
+    def start(self, farm_job_id: str) -> None:
+        """Let a runner take the (recorded) job: start one if fewer than the limit run."""
+        runner = self._kick()
+        if runner is not None:  # kept to reap it (and, by job, for status)
+            self._runners[farm_job_id or f"pid-{runner.pid}"] = runner
+
+    def _kick(self) -> subprocess.Popen[bytes] | None:
+        if not queue.queued(self.root):
+            return None
+        # Runners we started that may not hold their slot yet (interpreter start-up).
+        now = time.monotonic()
+        starting = sum(
+            1
+            for runner, at in self._spawned.values()
+            if now - at < RUNNER_START_GRACE_SECONDS and runner.poll() is None
+        )
+        if queue.free_slots(self.root, self.max_concurrency) - starting <= 0:
+            return None  # the running runners take the queue in turn
+        runner = self._spawn_runner()  # it takes a slot itself; a lost race makes it exit
+        self._spawned = {p: v for p, v in self._spawned.items() if now - v[1] < 60}
+        self._spawned[runner.pid] = (runner, now)
+        return runner
+
+    def unfinished_jobs(self) -> list[tuple[str, JobRequest]]:
+        """Queued or running jobs in the farm's folders (re-queued if their queue
+        entry was lost); half-written folders nobody runs are removed."""
+        found = []
+        for job_dir in sorted(self.root.joinpath("jobs").glob("local-*")):
+            farm_job_id = job_dir.name
+            state = queue.read_state(job_dir)
+            try:
+                job = json.loads((job_dir / "job.json").read_text("utf-8"))
+                request = JobRequest(**job["request"])
+            except (OSError, ValueError, KeyError, TypeError):
+                job = request = None
+            if state is None or request is None:
+                if not queue.is_locked(job_dir / "run.lock"):
+                    shutil.rmtree(job_dir, ignore_errors=True)  # a submit cut short
+                continue
+            if state.get("status") in _FINAL:
+                continue
+            if state.get("status") == queue.QUEUED and not queue.is_enqueued(
+                self.root, farm_job_id
+            ):
+                queue.enqueue(self.root, farm_job_id, request.priority)
+            found.append((farm_job_id, request))
+        return found
+
+    def _spawn_runner(self) -> subprocess.Popen[bytes]:
         # The runner imports onepiece from wherever this process did.
         package_parent = str(Path(onepiece.__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-        with open(job_dir / "runner.log", "ab") as log:
+        argv = [sys.executable, "-m", "onepiece.adapters.farms.local_runner"]
+        with open(self.root / "runner.log", "ab") as log:
             return subprocess.Popen(
-                [sys.executable, "-m", "onepiece.adapters.farms.local_runner", str(job_dir)],
+                [*argv, str(self.root), str(self.max_concurrency)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                cwd=job_dir,
+                cwd=self.root,
                 env=env,
                 start_new_session=True,  # survives the submitting process; killable as a group
             )
@@ -215,17 +271,18 @@ class LocalFarm:
         return data
 
     def _runner_alive(self, farm_job_id: str, state: dict[str, Any]) -> bool:
+        """Queued (waiting for a runner), or a runner holds the job's lock."""
         runner = self._runners.get(farm_job_id)
-        if runner is not None:
-            if runner.poll() is None:  # poll() also reaps our own child
-                return True
+        if runner is not None and runner.poll() is not None:  # poll() reaps our own child
             del self._runners[farm_job_id]
-            return False
-        pid = state.get("runner_pid")
-        return pid is None or process_alive(int(pid), farm_job_id)
+        if state.get("status") == queue.QUEUED:
+            return True
+        return queue.is_locked(self._job_dir(farm_job_id) / "run.lock")
 
     def status(self, farm_job_id: str) -> FarmJobState:
         state = self._read_state(farm_job_id)
+        if state.get("status") == queue.QUEUED:
+            self.start(farm_job_id)  # queued while no runner ran: whoever looks starts one
         status = _STATUS.get(state.get("status", ""), JobStatus.failed)
         message = state.get("message")
         if not status.finished and not self._runner_alive(farm_job_id, state):
@@ -245,32 +302,31 @@ class LocalFarm:
         if state.get("status") in _FINAL:
             return
         job_dir = self._job_dir(farm_job_id)
+        # The marker first: a runner that takes the job from now on sees it.
         write_text(job_dir / "cancel", (reason or "cancelled by user") + "\n")
-        pid = state.get("runner_pid")
-        runner = self._runners.get(farm_job_id)
-        if runner is not None:
-            pid = runner.pid
-        if pid is not None and self._runner_alive(farm_job_id, state):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(pid), signal.SIGTERM)
-            if self._wait_finished(farm_job_id):
-                return  # cancelled (or it finished on its own meanwhile)
-        self._force_cancel(farm_job_id, job_dir, reason)
+        lock = queue.try_lock(job_dir / "run.lock")
+        if lock is not None:  # no runner on it: still queued, or its runner died
+            try:
+                queue.dequeue(self.root, farm_job_id)
+                self._force_cancel(farm_job_id, job_dir, reason, runner_gone=True)
+            finally:
+                os.close(lock)
+            return
+        if not self._wait_finished(farm_job_id):
+            self._force_cancel(farm_job_id, job_dir, reason)
 
     def _wait_finished(self, farm_job_id: str) -> bool:
-        runner = self._runners.get(farm_job_id)
-        if runner is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                runner.wait(CANCEL_WAIT_SECONDS)
-        else:
-            deadline = time.monotonic() + CANCEL_WAIT_SECONDS
-            while time.monotonic() < deadline and not self.status(farm_job_id).status.finished:
-                time.sleep(0.05)  # another process's runner: no handle to wait on
+        """Wait for the runner to see the cancel marker and record the outcome."""
+        deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+        while time.monotonic() < deadline and not self.status(farm_job_id).status.finished:
+            time.sleep(0.05)
         # The runner's own record, not status(): a runner killed before it could
         # write "cancelled" must still be force-cancelled.
         return self._read_state(farm_job_id).get("status") in _FINAL
 
-    def _force_cancel(self, farm_job_id: str, job_dir: Path, reason: str | None) -> None:
+    def _force_cancel(
+        self, farm_job_id: str, job_dir: Path, reason: str | None, runner_gone: bool = False
+    ) -> None:
         """The runner is gone or stuck: kill what it left behind and record the cancel."""
         state = self._read_state(farm_job_id)
         for chunk in state.get("chunks", []):
@@ -280,7 +336,7 @@ class LocalFarm:
             if chunk.get("status") in ("running", "waiting"):
                 chunk["status"] = "cancelled"
         runner_pid = state.get("runner_pid")
-        if runner_pid and process_alive(int(runner_pid), farm_job_id):
+        if runner_pid and not runner_gone and queue.is_locked(job_dir / "run.lock"):  # stuck
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(int(runner_pid), signal.SIGKILL)
         state.update(status="cancelled", message=f"cancelled: {reason or 'cancelled by user'}")
