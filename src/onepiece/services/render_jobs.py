@@ -237,6 +237,8 @@ class RenderJobService:
         server killed between a farm submit and its record), so they can be listed
         and cancelled; start runners for queued work. Returns how many were adopted."""
         adopted = 0
+        if self.store.damage is not None:
+            return 0
         for name in self.farms.names:
             try:
                 farm = self.farms.get(name)
@@ -245,8 +247,9 @@ class RenderJobService:
             if not isinstance(farm, QueuesJobs):
                 continue
             known = self.store.farm_job_ids(name)
-            for farm_job_id, request in farm.unfinished_jobs():
+            for farm_job_id, request in farm.unrecorded_jobs():
                 if farm_job_id in known:
+                    farm.start(farm_job_id)  # recorded, but the mark was not written
                     continue
                 now = _now()
                 self.store.add(RenderJob(
@@ -254,6 +257,7 @@ class RenderJobService:
                     status=JobStatus.queued, submitted_at=now, updated_at=now,
                     message="adopted at start: its submitter never recorded it",
                 ))  # fmt: skip
+                farm.start(farm_job_id)
                 adopted += 1
             farm.start("")
         if adopted:
@@ -264,7 +268,6 @@ class RenderJobService:
         """Start the background poller (the web service does; CLI commands do not)."""
         if self._thread is not None or self.store.damage is not None:
             return  # a damaged history is neither read nor written by a poller
-        self.adopt_farm_jobs()
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="render-poller", daemon=True)
         self._thread.start()

@@ -41,9 +41,9 @@ class PreviewsCommands(Protocol):
 @runtime_checkable
 class QueuesJobs(Protocol):
     """Optional: a farm that keeps its own queue (the local farm). The service
-    records a job before ``start`` lets a runner take it, and on start-up adopts
-    the unfinished jobs the farm holds that the history does not know."""
+    records a job, then calls ``start`` (which marks it recorded); on start-up it
+    adopts the jobs the farm holds that were never recorded."""
 
     def start(self, farm_job_id: str) -> None: ...
 
-    def unfinished_jobs(self) -> list[tuple[str, JobRequest]]: ...
+    def unrecorded_jobs(self) -> list[tuple[str, JobRequest]]: ...

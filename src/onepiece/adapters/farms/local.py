@@ -198,10 +198,17 @@ class LocalFarm:
         return farm_job_id
 
     def start(self, farm_job_id: str) -> None:
-        """Let a runner take the (recorded) job: start one if fewer than the limit run."""
+        """Mark the job recorded; start a runner if fewer than the limit run."""
+        if farm_job_id:
+            queue.mark_recorded(self._job_dir(farm_job_id))
         runner = self._kick()
         if runner is not None:  # kept to reap it (and, by job, for status)
             self._runners[farm_job_id or f"pid-{runner.pid}"] = runner
+
+    def _start_runner(self, farm_job_id: str) -> None:
+        runner = self._kick()
+        if runner is not None:
+            self._runners[farm_job_id] = runner
 
     def _kick(self) -> subprocess.Popen[bytes] | None:
         if not queue.queued(self.root):
@@ -220,30 +227,9 @@ class LocalFarm:
         self._spawned[runner.pid] = (runner, now)
         return runner
 
-    def unfinished_jobs(self) -> list[tuple[str, JobRequest]]:
-        """Queued or running jobs in the farm's folders (re-queued if their queue
-        entry was lost); half-written folders nobody runs are removed."""
-        found = []
-        for job_dir in sorted(self.root.joinpath("jobs").glob("local-*")):
-            farm_job_id = job_dir.name
-            state = queue.read_state(job_dir)
-            try:
-                job = json.loads((job_dir / "job.json").read_text("utf-8"))
-                request = JobRequest(**job["request"])
-            except (OSError, ValueError, KeyError, TypeError):
-                job = request = None
-            if state is None or request is None:
-                if not queue.is_locked(job_dir / "run.lock"):
-                    shutil.rmtree(job_dir, ignore_errors=True)  # a submit cut short
-                continue
-            if state.get("status") in _FINAL:
-                continue
-            if state.get("status") == queue.QUEUED and not queue.is_enqueued(
-                self.root, farm_job_id
-            ):
-                queue.enqueue(self.root, farm_job_id, request.priority)
-            found.append((farm_job_id, request))
-        return found
+    def unrecorded_jobs(self) -> list[tuple[str, JobRequest]]:
+        """Jobs in the farm's folders no history recorded (see ``local_queue``)."""
+        return queue.unrecorded(self.root)
 
     def _spawn_runner(self) -> subprocess.Popen[bytes]:
         # The runner imports onepiece from wherever this process did.
@@ -282,7 +268,7 @@ class LocalFarm:
     def status(self, farm_job_id: str) -> FarmJobState:
         state = self._read_state(farm_job_id)
         if state.get("status") == queue.QUEUED:
-            self.start(farm_job_id)  # queued while no runner ran: whoever looks starts one
+            self._start_runner(farm_job_id)  # queued while none ran: whoever looks starts one
         status = _STATUS.get(state.get("status", ""), JobStatus.failed)
         message = state.get("message")
         if not status.finished and not self._runner_alive(farm_job_id, state):

@@ -16,9 +16,12 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
+
+from onepiece.domain.render import JobRequest
 
 QUEUED = "queued"
 
@@ -120,3 +123,33 @@ def claim_next(root: Path) -> tuple[Path, int] | None:
         marker.unlink(missing_ok=True)
         return job_dir, fd
     return None
+
+
+def mark_recorded(job_dir: Path) -> None:
+    (job_dir / "recorded").touch()
+
+
+def unrecorded(root: Path) -> list[tuple[str, JobRequest]]:
+    """(farm job id, request) of every folder no history recorded; re-queues a
+    queued one whose queue entry was lost; removes half-written folders."""
+    found = []
+    for job_dir in sorted(root.joinpath("jobs").glob("local-*")):
+        if (job_dir / "recorded").exists():
+            continue
+        state = read_state(job_dir)
+        try:
+            job = json.loads((job_dir / "job.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            job = None
+        if state is None or not isinstance(job, dict):
+            if not is_locked(job_dir / "run.lock"):
+                shutil.rmtree(job_dir, ignore_errors=True)  # a submit cut short
+            continue
+        try:
+            request = JobRequest(**job["request"])
+        except (KeyError, TypeError):
+            continue  # a folder from before jobs carried their request: left alone
+        if state.get("status") == QUEUED and not is_enqueued(root, job_dir.name):
+            enqueue(root, job_dir.name, request.priority)
+        found.append((job_dir.name, request))
+    return found

@@ -173,8 +173,9 @@ def setup(app: FastAPI) -> None:
     container = app.state.container
     hooks = app.state.hooks
     # Open the history now, before the server listens: a refused file stops the
-    # start in one line, a damaged one is reported (and served degraded) first.
-    container.render_jobs  # noqa: B018 - opening it is the point
+    # start in one line, a damaged one is reported (and served degraded) first;
+    # jobs the farms hold that it never recorded are adopted (and reported).
+    container.render_jobs.adopt_farm_jobs()
 
     def start(_app: FastAPI) -> None:
         container.render_jobs.start()  # opening the history prunes and compacts it
