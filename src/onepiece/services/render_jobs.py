@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 TOPIC = "jobs"
 COMPACT_EVERY_SECONDS = 600.0
+LOCAL_QUEUE_FARMS = ("local",)
 
 
 def _now() -> datetime:
@@ -239,7 +240,9 @@ class RenderJobService:
         adopted = 0
         if self.store.damage is not None:
             return 0
-        for name in self.farms.names:
+        # Only farms whose queue lives on this machine: building the others would
+        # contact them (OpenCue) at start, and they keep their own records anyway.
+        for name in (n for n in self.farms.names if n in LOCAL_QUEUE_FARMS):
             try:
                 farm = self.farms.get(name)
             except OnePieceError:
