@@ -378,8 +378,14 @@ class RenderJobStore:
         return {"jobs": sum(by_status.values()), "by_status": by_status, "by_farm": by_farm}
 
     def compact(self) -> None:
-        """Reclaim pruned pages and fold the WAL back into the database file."""
+        """Reclaim pruned pages and fold the WAL back into the database file; a
+        quick check first, so damage done while running stops writes too."""
         with self._guard():
+            found = [str(r[0]) for r in self._db.execute("PRAGMA quick_check(5)").fetchall()]
+            if found != ["ok"]:
+                self.damage = f"render job history {self.path} is damaged: {'; '.join(found)}"
+                log.error("%s; nothing more is written into it", self.damage)
+                self._check()
             self._db.execute("PRAGMA incremental_vacuum")
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             self._db.execute(
