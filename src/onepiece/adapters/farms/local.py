@@ -29,13 +29,14 @@ from typing import Any
 
 import onepiece
 from onepiece.adapters.farms import local_queue as queue
+from onepiece.adapters.farms.local_state import frame_counts, parse_time
+from onepiece.adapters.farms.local_state import process_alive as process_alive  # re-export
 from onepiece.atomicio import write_json, write_text
 from onepiece.config import Settings
 from onepiece.domain.frames import chunk_frames, parse_frames
 from onepiece.domain.render import (
     FarmCapabilities,
     FarmJobState,
-    FrameCounts,
     JobRequest,
     JobStatus,
 )
@@ -53,46 +54,6 @@ _STATUS = {
     "failed": JobStatus.failed,
     "cancelled": JobStatus.cancelled,
 }
-
-
-def _time(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
-def process_alive(pid: int, marker: str) -> bool:
-    """Is ``pid`` running (not a zombie) and still the process we started?"""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if not proc.exists():
-        return True  # no procfs: trust kill(0)
-    try:
-        stat = (proc / "stat").read_text()
-        cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return False
-    state = stat.rsplit(")", 1)[-1].split()[0]
-    return state not in ("Z", "X") and marker in cmdline
-
-
-def frame_counts(chunks: list[dict[str, Any]], job_status: str = "") -> FrameCounts:
-    """Frames by state; in a cancelled job nothing left unrendered is waiting any more."""
-    total = sum(c["count"] for c in chunks)
-    counts = {"waiting": 0, "running": 0, "succeeded": 0, "failed": 0, "cancelled": 0}
-    for c in chunks:
-        rest = c["count"] - c["done"]
-        counts["succeeded"] += c["done"]
-        key = {"running": "running", "failed": "failed", "cancelled": "cancelled"}.get(
-            c["status"], "waiting"
-        )
-        if job_status == "cancelled" and key in ("waiting", "running"):
-            key = "cancelled"
-        counts[key] += rest
-    return FrameCounts(total=total, **counts)
 
 
 class LocalFarm:
@@ -278,8 +239,8 @@ class LocalFarm:
             status=status,
             frames=frame_counts(state.get("chunks", []), state.get("status", "")),
             message=message,
-            started_at=_time(state.get("started_at")),
-            finished_at=_time(state.get("finished_at")),
+            started_at=parse_time(state.get("started_at")),
+            finished_at=parse_time(state.get("finished_at")),
             extra={"job_dir": str(self._job_dir(farm_job_id)), "chunks": state.get("chunks", [])},
         )
 
