@@ -44,7 +44,6 @@ from onepiece.domain.render_commands import build_commands, progress_pattern, te
 from onepiece.errors import JobNotFound, JobRejected
 
 CANCEL_WAIT_SECONDS = 10.0
-RUNNER_START_GRACE_SECONDS = 5.0  # a runner we started takes its slot within this
 _FINAL = ("succeeded", "failed", "cancelled")
 _STATUS = {
     "queued": JobStatus.queued,
@@ -72,7 +71,6 @@ class LocalFarm:
         self.templates = templates(commands)
         self.executables = {k.lower(): v for k, v in (executables or {}).items()}
         self._runners: dict[str, subprocess.Popen[bytes]] = {}
-        self._spawned: dict[int, tuple[subprocess.Popen[bytes], float]] = {}
 
     def capabilities(self) -> FarmCapabilities:
         return FarmCapabilities(
@@ -174,25 +172,22 @@ class LocalFarm:
     def _kick(self) -> subprocess.Popen[bytes] | None:
         if not queue.queued(self.root):
             return None
-        # Runners we started that may not hold their slot yet (interpreter start-up).
-        now = time.monotonic()
-        starting = sum(
-            1
-            for runner, at in self._spawned.values()
-            if now - at < RUNNER_START_GRACE_SECONDS and runner.poll() is None
-        )
-        if queue.free_slots(self.root, self.max_concurrency) - starting <= 0:
+        # The slot is taken here and handed to the runner (an inherited flock), so a
+        # runner is only ever started with a slot: never more than the limit.
+        slot = queue.runner_slot(self.root, self.max_concurrency)
+        if slot is None:
             return None  # the running runners take the queue in turn
-        runner = self._spawn_runner()  # it takes a slot itself; a lost race makes it exit
-        self._spawned = {p: v for p, v in self._spawned.items() if now - v[1] < 60}
-        self._spawned[runner.pid] = (runner, now)
+        try:
+            runner = self._spawn_runner(slot)
+        finally:
+            os.close(slot)  # the runner's inherited descriptor keeps the lock
         return runner
 
     def unrecorded_jobs(self) -> list[tuple[str, JobRequest]]:
         """Jobs in the farm's folders no history recorded (see ``local_queue``)."""
         return queue.unrecorded(self.root)
 
-    def _spawn_runner(self) -> subprocess.Popen[bytes]:
+    def _spawn_runner(self, slot: int) -> subprocess.Popen[bytes]:
         # The runner imports onepiece from wherever this process did.
         package_parent = str(Path(onepiece.__file__).resolve().parent.parent)
         env = dict(os.environ)
@@ -200,7 +195,8 @@ class LocalFarm:
         argv = [sys.executable, "-m", "onepiece.adapters.farms.local_runner"]
         with open(self.root / "runner.log", "ab") as log:
             return subprocess.Popen(
-                [*argv, str(self.root), str(self.max_concurrency)],
+                [*argv, str(self.root), str(self.max_concurrency), str(slot)],
+                pass_fds=(slot,),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -80,19 +80,14 @@ def is_locked(path: Path) -> bool:
     return False
 
 
-def free_slots(root: Path, max_concurrency: int) -> int:
-    """How many more runners may start now."""
-    slots = root / "slots"
-    slots.mkdir(parents=True, exist_ok=True)
-    return sum(not is_locked(slots / f"runner-{i}.lock") for i in range(max_concurrency))
-
-
 def runner_slot(root: Path, max_concurrency: int) -> int | None:
     slots = root / "slots"
     slots.mkdir(parents=True, exist_ok=True)
     for i in range(max_concurrency):
         fd = try_lock(slots / f"runner-{i}.lock")
         if fd is not None:
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())  # who holds it (for people looking)
             return fd
     return None
 

@@ -273,10 +273,14 @@ def _render(job_dir: Path) -> None:
         write_json(job_dir / "state.json", state)
 
 
-def serve(root: Path, max_concurrency: int) -> int:
-    """Render queued jobs while holding a runner slot; exit when the queue is empty."""
+def serve(root: Path, max_concurrency: int, slot: int | None = None) -> int:
+    """Render queued jobs while holding a runner slot; exit when the queue is empty.
+
+    ``slot``: the runner slot its starter took and handed over (an inherited flock).
+    """
     while not STOPPING.is_set():
-        slot = runner_slot(root, max_concurrency)
+        if slot is None:
+            slot = runner_slot(root, max_concurrency)
         if slot is None:
             return 0  # enough runners already: they take the queue
         try:
@@ -288,6 +292,7 @@ def serve(root: Path, max_concurrency: int) -> int:
                     os.close(lock)
         finally:
             os.close(slot)
+            slot = None
         # Re-checked after the slot is freed: a job queued while this runner held
         # the last slot (so its submitter started no runner) is not left waiting.
         if not queued(root):
@@ -297,10 +302,15 @@ def serve(root: Path, max_concurrency: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2 or not args[1].isdigit():
-        print("usage: python -m onepiece.adapters.farms.local_runner ROOT MAX", file=sys.stderr)
+    if len(args) not in (2, 3) or not all(a.isdigit() for a in args[1:]):
+        print("usage: python -m onepiece.adapters.farms.local_runner ROOT MAX [SLOT_FD]",
+              file=sys.stderr)  # fmt: skip
         return 2
-    return serve(Path(args[0]), int(args[1]))
+    slot = int(args[2]) if len(args) == 3 else None
+    if slot is not None:
+        os.ftruncate(slot, 0)
+        os.write(slot, str(os.getpid()).encode())  # the holder, as runner_slot records it
+    return serve(Path(args[0]), int(args[1]), slot)
 
 
 if __name__ == "__main__":
