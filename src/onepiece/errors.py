@@ -66,6 +66,10 @@ class IntegrityError(OnePieceError):
     """Data does not match its recorded checksum or is incomplete."""
 
 
+class HistoryDamaged(IntegrityError):
+    """The render job history file is damaged: nothing is written into it."""
+
+
 class NothingToDo(OnePieceError):
     """The command found nothing to act on."""
 

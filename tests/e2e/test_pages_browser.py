@@ -95,7 +95,7 @@ def test_a_submitted_job_appears_and_progresses_live(
     assert done is not None and done.strip() == "8 / 8"
     assert ops.page.evaluate("window.__sameDocument") is True  # updated without a reload
 
-    expect(dash.page.locator("[data-field='render.by_status.succeeded']")).to_have_text(
+    expect(dash.page.locator("[data-field='render.by_status.completed']")).to_have_text(
         "1", timeout=WAIT_MS
     )
     assert dash.page.text_content("#by-farm tbody th") == "local"

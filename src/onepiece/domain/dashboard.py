@@ -74,12 +74,21 @@ class RenderSummary:
     by_farm: dict[str, int] = field(default_factory=dict)
 
 
+# The published /metrics document names a succeeded job "completed".
+METRIC_STATUS_NAMES = {"succeeded": "completed"}
+
+
+def metric_status(status: str) -> str:
+    """A job status as ``/metrics`` ``render.by_status`` names it."""
+    return METRIC_STATUS_NAMES.get(status, status)
+
+
 def summarise_render(jobs: Iterable[tuple[str, str]]) -> RenderSummary:
     """Count (status, farm) pairs; a render store may also aggregate in SQL itself."""
     by_status: Counter[str] = Counter()
     by_farm: Counter[str] = Counter()
     for status, farm in jobs:
-        by_status[status] += 1
+        by_status[metric_status(status)] += 1
         by_farm[farm] += 1
     return RenderSummary(sum(by_status.values()), dict(by_status), dict(by_farm))
 

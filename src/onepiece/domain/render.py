@@ -41,7 +41,8 @@ class FrameCounts:
     running: int = 0
     succeeded: int = 0
     failed: int = 0
-    dead: int = 0
+    dead: int = 0  # the farm gave up on them (OpenCue "dead"): a failure
+    cancelled: int = 0  # not rendered because the job was cancelled
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ JSON) keeps the last good snapshot, so readers never see an error for it.
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import os
@@ -40,8 +41,13 @@ class RunsSnapshot:
         return cls(valid, {r["id"]: r for r in valid}, key)
 
 
+def run_key(run: dict[str, Any]) -> tuple[str, str]:
+    """A run's place in the newest-first order (start time, then id): the paging key."""
+    return str(run.get("started_at") or ""), str(run.get("id") or "")
+
+
 def newest_first(runs: tuple[dict[str, Any], ...]) -> list[dict[str, Any]]:
-    return sorted(runs, key=lambda r: str(r.get("started_at") or ""), reverse=True)
+    return sorted(runs, key=run_key, reverse=True)
 
 
 class RunRegistryView:
@@ -85,10 +91,19 @@ class RunRegistryView:
             return self._snapshot
 
     def list(self, *, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        return self.page(status=status, limit=limit)[0]
+
+    def page(
+        self, *, status: str | None = None, limit: int = 100, after: tuple[str, str] | None = None
+    ) -> tuple[builtins.list[dict[str, Any]], tuple[str, str] | None]:
+        """Newest first, after the run keyed ``after``; with the key of the last run
+        returned when more follow (None on the last page)."""
         runs = newest_first(self.snapshot().runs)
         if status:
             runs = [r for r in runs if str(r.get("status", "")).lower() == status.lower()]
-        return runs[:limit]
+        if after is not None:
+            runs = [r for r in runs if run_key(r) < after]
+        return runs[:limit], (run_key(runs[limit - 1]) if len(runs) > limit else None)
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         return self.snapshot().by_id.get(run_id)

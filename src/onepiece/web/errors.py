@@ -60,6 +60,7 @@ ERROR_TABLE: dict[type[BaseException], tuple[str, int]] = {
     NotFound: ("resource.not_found", 404),
     errors.ConfigError: ("config.invalid", 500),
     errors.ValidationError: ("validation.invalid", 422),
+    errors.HistoryDamaged: ("render.history_damaged", 503),
     errors.IntegrityError: ("integrity.mismatch", 409),
     errors.NothingToDo: ("request.nothing_to_do", 404),
     errors.TrackerUnavailable: ("tracker.unavailable", 503),

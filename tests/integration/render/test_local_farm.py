@@ -109,7 +109,8 @@ def test_cancel_kills_every_renderer_process_group(
     assert state.status is JobStatus.cancelled
     assert state.message == "cancelled: wrong camera"
     assert all(_pid_gone(pid) for pid in pids)
-    assert state.frames.dead == 40 and state.frames.running == 0
+    # Issue 21 item 11: unrendered frames of a cancelled job are cancelled, not dead.
+    assert state.frames.cancelled == 40 and state.frames.dead == 0 and state.frames.running == 0
 
 
 def test_another_process_view_of_the_farm_can_cancel(

@@ -65,7 +65,7 @@ def test_submit_poll_and_events_from_queued_to_succeeded(
     job = service.list_jobs()[0]
     assert job.status is JobStatus.succeeded and job.frames.succeeded == 6
     assert service.metrics() == {
-        "jobs": 1, "by_status": {"succeeded": 1}, "by_farm": {"local": 1},
+        "jobs": 1, "by_status": {"completed": 1}, "by_farm": {"local": 1},  # documented name
     }  # fmt: skip
     container.close()
 

@@ -121,7 +121,7 @@ def test_render_and_reconcile_sources_plug_in_through_app_hooks(app: FastAPI) ->
         body = client.get("/metrics", headers=admin()).json()
     assert body["render"] == {
         "jobs": 2,
-        "by_status": {"running": 1, "succeeded": 1},
+        "by_status": {"running": 1, "completed": 1},  # item 8: documented name
         "by_farm": {"local": 1, "opencue": 1},
     }
     assert body["status"]["errors"] == 7

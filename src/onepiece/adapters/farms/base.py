@@ -47,3 +47,14 @@ class ChecksReachable(Protocol):
     """
 
     def check(self) -> None: ...
+
+
+@runtime_checkable
+class QueuesJobs(Protocol):
+    """Optional: a farm that keeps its own queue (the local farm). The service
+    records a job, then calls ``start`` (which marks it recorded); on start-up it
+    adopts the jobs the farm holds that were never recorded."""
+
+    def start(self, farm_job_id: str) -> None: ...
+
+    def unrecorded_jobs(self) -> list[tuple[str, JobRequest]]: ...

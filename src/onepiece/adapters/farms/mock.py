@@ -85,7 +85,7 @@ class MockFarm:
         message = None
         if cancelled:
             status, message = JobStatus.cancelled, f"cancelled: {cancelled[1]}"
-            frames = FrameCounts(total=total, succeeded=done, dead=total - done)
+            frames = FrameCounts(total=total, succeeded=done, cancelled=total - done)
         elif elapsed <= 0:
             status = JobStatus.queued
         elif done >= limit and fails:

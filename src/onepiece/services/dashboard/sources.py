@@ -9,10 +9,8 @@ They plug in here instead of the dashboard importing them:
 - ``reconcile``: returns the number of differences the last reconciliation
   between the tracker and storage found. Until one registers, 0.
 
-In the web app they sit on ``app.state.hooks.dashboard``; a router module's
-``setup(app)`` assigns them, e.g.
-``app.state.hooks.dashboard.render = store.render_summary``. They run in a
-worker thread, may do blocking I/O, and may raise ``OnePieceError`` (the
+The container (``bootstrap.Container.dashboard_sources``) fills them from the
+render job service and the reconcile results. They run in a worker thread, may do blocking I/O, and may raise ``OnePieceError`` (the
 dashboard then says so in its ``message``).
 """
 

@@ -3,9 +3,12 @@
 The web service and the CLI share this. A submission is validated against the
 farm's capabilities, launched on the farm, then recorded in the history store;
 ``submit`` returns only once the record is durable. In the web service a
-poller thread (off the event loop) refreshes unfinished jobs from their farms
-and publishes ``job.created`` / ``job.updated`` / ``job.removed`` on the
-broker; jobs submitted by other processes (CLI) sharing the history appear too.
+poller thread (off the event loop) refreshes unfinished jobs from their farms.
+Events are never published from a write directly: every write lands in the
+history's change log, and ``publish_changes`` (after each write of this
+process and on every poll) publishes ``job.created`` / ``job.updated`` /
+``job.removed`` from that log, so changes other processes (CLI) make reach
+the subscribers too, once each and in order.
 """
 
 from __future__ import annotations
@@ -15,17 +18,18 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections import deque
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from onepiece.adapters.farms.base import PreviewsCommands
+from onepiece.adapters.farms.base import PreviewsCommands, QueuesJobs
+from onepiece.domain.dashboard import metric_status
 from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob, validate_request
 from onepiece.errors import (
     AdapterNotImplemented,
     AdapterUnavailable,
     FarmError,
+    FarmNotFound,
     JobNotFound,
     OnePieceError,
 )
@@ -40,6 +44,7 @@ log = logging.getLogger(__name__)
 
 TOPIC = "jobs"
 COMPACT_EVERY_SECONDS = 600.0
+LOCAL_QUEUE_FARMS = ("local",)
 
 
 def _now() -> datetime:
@@ -60,9 +65,8 @@ class RenderJobService:
         self.default_farm = settings.default_farm
         self.default_chunk_size = settings.default_chunk_size
         self.poll_seconds = settings.poll_seconds
-        # Ids this process announced itself, so the poller does not announce them twice.
-        self._created_here: deque[str] = deque(maxlen=10_000)
-        self._seen_seq = store.last_seq()
+        self._seen_change = store.last_change() if store.damage is None else 0
+        self._publish_lock = threading.Lock()
         self._refresh_lock = threading.Lock()  # poller and requests never interleave a job
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -109,10 +113,10 @@ class RenderJobService:
             updated_at=now,
             frames=FrameCounts(total=count, waiting=count),
         )
-        self._created_here.append(job.id)
-        removed = self.store.add(job)
-        self._publish("job.created", job)
-        self._publish_removed(removed)
+        self.store.add(job)
+        if isinstance(farm, QueuesJobs):  # recorded first: no runner works on an unknown job
+            farm.start(farm_job_id)
+        self.publish_changes()
         return job
 
     def plan(self, request: JobRequest) -> dict[str, Any]:
@@ -135,6 +139,16 @@ class RenderJobService:
         self, *, status: str | None = None, farm: str | None = None, limit: int = 100
     ) -> list[RenderJob]:
         return self.store.recent(status=status, farm=farm, limit=limit)
+
+    def page(
+        self,
+        *,
+        status: str | None = None,
+        farm: str | None = None,
+        limit: int = 100,
+        before: int | None = None,
+    ) -> tuple[list[RenderJob], int | None]:
+        return self.store.page(status=status, farm=farm, limit=limit, before=before)
 
     def get(self, job_id: str) -> RenderJob:
         job = self.store.get(job_id)
@@ -187,27 +201,23 @@ class RenderJobService:
         else:
             new = job.apply(state, _now())
         if new is not job:
-            kept, removed = self.store.update(new)
-            if kept:
-                self._publish("job.updated", new)
-            self._publish_removed(removed)
+            self.store.update(new)
+            self.publish_changes()
         return new
 
     def poll_once(self) -> None:
-        """Announce jobs other processes added, refresh unfinished ones from their farms."""
-        for seq, job in self.store.added_since(self._seen_seq):
-            self._seen_seq = seq
-            if job.id not in self._created_here:
-                self._publish("job.created", job)
+        """Publish what other processes changed, refresh unfinished jobs from their farms."""
+        self.publish_changes()
         for job in self.store.unfinished():
             try:
                 self._refresh(job)
-            except AdapterUnavailable as exc:
+            except (AdapterUnavailable, FarmNotFound) as exc:  # every round: not a warning each
                 log.debug("farm %s unavailable for job %s: %s", job.farm, job.id, exc.message)
             except FarmError as exc:
                 log.warning("refreshing render job %s: %s", job.id, exc.message)
         if time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
-            self._publish_removed(self.store.prune())
+            self.store.prune()
+            self.publish_changes()
             self.store.compact()
             self._last_compaction = time.monotonic()
         self.last_poll_at = _now()
@@ -219,13 +229,48 @@ class RenderJobService:
                 self.last_poll_error = None
             except (OnePieceError, sqlite3.Error, OSError, ValueError) as exc:
                 # Keep polling: one bad round (history locked, farm hiccup) is not fatal.
+                if str(exc) != self.last_poll_error:  # once per distinct error, not per round
+                    log.warning("render job poller: %s", exc)
                 self.last_poll_error = str(exc)
-                log.warning("render job poller: %s", exc)
+
+    def adopt_farm_jobs(self) -> int:
+        """Record the unfinished jobs farms hold that the history does not know (a
+        server killed between a farm submit and its record), so they can be listed
+        and cancelled; start runners for queued work. Returns how many were adopted."""
+        adopted = 0
+        if self.store.damage is not None:
+            return 0
+        # Only farms whose queue lives on this machine: building the others would
+        # contact them (OpenCue) at start, and they keep their own records anyway.
+        for name in (n for n in self.farms.names if n in LOCAL_QUEUE_FARMS):
+            try:
+                farm = self.farms.get(name)
+            except OnePieceError:
+                continue
+            if not isinstance(farm, QueuesJobs):
+                continue
+            known = self.store.farm_job_ids(name)
+            for farm_job_id, request in farm.unrecorded_jobs():
+                if farm_job_id in known:
+                    farm.start(farm_job_id)  # recorded, but the mark was not written
+                    continue
+                now = _now()
+                self.store.add(RenderJob(
+                    id=uuid.uuid4().hex[:12], request=request, farm_job_id=farm_job_id,
+                    status=JobStatus.queued, submitted_at=now, updated_at=now,
+                    message="adopted at start: its submitter never recorded it",
+                ))  # fmt: skip
+                farm.start(farm_job_id)
+                adopted += 1
+            farm.start("")
+        if adopted:
+            log.warning("adopted %d render jobs the history did not know (farm folders)", adopted)
+        return adopted
 
     def start(self) -> None:
         """Start the background poller (the web service does; CLI commands do not)."""
-        if self._thread is not None:
-            return
+        if self._thread is not None or self.store.damage is not None:
+            return  # a damaged history is neither read nor written by a poller
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="render-poller", daemon=True)
         self._thread.start()
@@ -242,8 +287,14 @@ class RenderJobService:
 
     # -- reporting -------------------------------------------------------
     def metrics(self) -> dict[str, Any]:
-        """``/metrics`` ``render``: {jobs, by_status, by_farm}."""
-        return self.store.counts()
+        """``/metrics`` ``render``: {jobs, by_status, by_farm}, statuses named as the
+        published document names them (``completed``)."""
+        counts = self.store.counts()
+        by_status: dict[str, int] = {}
+        for status, count in counts["by_status"].items():
+            name = metric_status(status)
+            by_status[name] = by_status.get(name, 0) + count
+        return {**counts, "by_status": by_status}
 
     def health(self) -> dict[str, Any]:
         return {
@@ -259,14 +310,25 @@ class RenderJobService:
     def snapshot(self, limit: int = 500) -> list[dict[str, Any]]:
         return [job.to_dict() for job in self.store.recent(limit=limit)]
 
-    def _publish(self, name: str, job: RenderJob) -> None:
-        if self.broker is not None:
-            self.broker.publish(TOPIC, name, {"event": name, "job": job.to_dict()})
-
-    def _publish_removed(self, removed: list[str]) -> None:
+    def publish_changes(self) -> None:
+        """Publish every change in the history's log since the last one published."""
         if self.broker is None:
             return
-        for job_id in removed:
-            self.broker.publish(
-                TOPIC, "job.removed", {"event": "job.removed", "job": {"id": job_id}}
-            )
+        with self._publish_lock:
+            while changes := self.store.changes_since(self._seen_change):
+                for change in changes:
+                    name = f"job.{change.kind}"
+                    body = event_job(change.job) if change.job else {"id": change.job_id}
+                    body.setdefault("job_id", change.job_id)
+                    self.broker.publish(TOPIC, name, {"event": name, "job": body})
+                    self._seen_change = change.seq
+
+
+def event_job(job: RenderJob) -> dict[str, Any]:
+    """A job as the stream events carry it: the REST fields plus the published
+    documents' names (``job_id``, ``farm_type``, ``request``)."""
+    data = job.to_dict()
+    data["job_id"] = job.id
+    data["farm_type"] = job.farm  # farm names are their adapter types (local, mock, opencue)
+    data["request"] = asdict(job.request)
+    return data

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Query
+from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from onepiece.domain.render import JobStatus
 from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth, Role
+from onepiece.web.paging import CURSOR_DESCRIPTION, decode_cursor, encode_cursor, link_next
 from onepiece.web.redaction import is_anonymous, public_job
 from onepiece.web.schemas import INTEGRAL, JsonInt
 
@@ -50,6 +51,7 @@ class FrameCountsOut(BaseModel):
     succeeded: int
     failed: int
     dead: int
+    cancelled: int = 0
 
 
 class JobOut(BaseModel):
@@ -75,6 +77,9 @@ class JobOut(BaseModel):
 
 class JobList(BaseModel):
     jobs: list[JobOut]
+    next_cursor: str | None = Field(
+        None, description="only when more follow: pass as ?cursor= for the next page"
+    )
 
 
 class FarmOut(BaseModel):
@@ -101,19 +106,29 @@ def submit_job(body: JobSubmission, container: ContainerDep, _auth: AdminAuth) -
     return job.to_dict()
 
 
-@router.get("/jobs", response_model=JobList)
+@router.get("/jobs", response_model=JobList, response_model_exclude_unset=True)
 def list_jobs(
+    request: Request,
+    response: Response,
     container: ContainerDep,
     role: ReadAuth,
     status: JobStatus | None = Query(None, description="only jobs in this status"),
     farm: str | None = Query(None, max_length=64, description="only jobs on this farm"),
     limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(None, max_length=200, description=CURSOR_DESCRIPTION),
 ) -> dict[str, Any]:
-    """Render jobs, newest first."""
-    jobs = container.render_jobs.list_jobs(
-        status=status.value if status else None, farm=farm, limit=limit
+    """Render jobs, newest first; page on with ``next_cursor`` (or the Link header)."""
+    after = decode_cursor(cursor, (int,))
+    jobs, last = container.render_jobs.page(
+        status=status.value if status else None,
+        farm=farm,
+        limit=limit,
+        before=after[0] if after else None,
     )
-    return {"jobs": [_shown(job.to_dict(), role) for job in jobs]}
+    answer: dict[str, Any] = {"jobs": [_shown(job.to_dict(), role) for job in jobs]}
+    if last is not None:  # only when a next page exists: the answer keeps its old shape
+        answer["next_cursor"] = link_next(request, response, encode_cursor([last]))
+    return answer
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
@@ -165,6 +180,10 @@ def setup(app: FastAPI) -> None:
     """Start the status poller with the app; report history and poller in /health."""
     container = app.state.container
     hooks = app.state.hooks
+    # Open the history now, before the server listens: a refused file stops the
+    # start in one line, a damaged one is reported (and served degraded) first;
+    # jobs the farms hold that it never recorded are adopted (and reported).
+    container.render_jobs.adopt_farm_jobs()
 
     def start(_app: FastAPI) -> None:
         container.render_jobs.start()  # opening the history prunes and compacts it

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from onepiece.web.deps import ReadAuth, RunsViewDep
 from onepiece.web.errors import NotFound
+from onepiece.web.paging import CURSOR_DESCRIPTION, decode_cursor, encode_cursor, link_next
 from onepiece.web.redaction import is_anonymous, public_run
 
 router = APIRouter(tags=["runs"])
@@ -31,20 +32,31 @@ class RunOut(BaseModel):
 
 class RunList(BaseModel):
     runs: list[RunOut]
+    next_cursor: str | None = Field(
+        None, description="only when more follow: pass as ?cursor= for the next page"
+    )
     stale: bool  # the registry file is malformed right now; these are the last good runs
 
 
-@router.get("/runs", response_model=RunList)
+@router.get("/runs", response_model=RunList, response_model_exclude_unset=True)
 def list_runs(
+    request: Request,
+    response: Response,
     view: RunsViewDep,
     role: ReadAuth,
     status: str | None = Query(None, max_length=32, description="running, completed..."),
     limit: int = Query(100, ge=1, le=1000),
+    cursor: str | None = Query(None, max_length=2000, description=CURSOR_DESCRIPTION),
 ) -> dict[str, Any]:
-    """Ingest runs, newest first."""
-    runs = view.list(status=status, limit=limit)
+    """Ingest runs, newest first; page on with ``next_cursor`` (or the Link header)."""
+    after = decode_cursor(cursor, (str, str))
+    key = (after[0], after[1]) if after else None
+    runs, last = view.page(status=status, limit=limit, after=key)
     shown = [public_run(run) for run in runs] if is_anonymous(role) else runs
-    return {"runs": shown, "stale": view.snapshot().stale}
+    answer: dict[str, Any] = {"runs": shown, "stale": view.snapshot().stale}
+    if last is not None:  # only when a next page exists: the answer keeps its old shape
+        answer["next_cursor"] = link_next(request, response, encode_cursor(list(last)))
+    return answer
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)

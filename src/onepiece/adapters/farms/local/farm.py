@@ -2,11 +2,13 @@
 
 ``submit`` splits the frames into chunks, builds one renderer command per chunk
 from the DCC's template (``domain.render_commands``), writes them to
-``<data_dir>/farm/local/jobs/<id>/job.json`` and starts a detached runner
-process (``local_runner``) that renders the chunks under the concurrency limit.
-Everything the farm knows lives in that folder (``state.json``, per-chunk logs
-under ``logs/``), so any process (the CLI, the web service, after a restart)
-can read status or cancel.
+``<data_dir>/farm/local/jobs/<id>/job.json`` and queues the job (a file, see
+``queue``); ``start`` (called once the job is recorded in the history)
+starts a detached runner process (``runner``) when fewer than
+``max_concurrency`` run, so a queued job costs a record, not a process.
+Everything the farm knows lives in files (``state.json``, per-chunk logs
+under ``logs/``, the queue), so any process (the CLI, the web service, after a
+restart) can read status, cancel, or start runners for queued work.
 """
 
 from __future__ import annotations
@@ -21,18 +23,21 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import onepiece
+from onepiece.adapters.farms.local import queue
+from onepiece.adapters.farms.local.state import frame_counts, parse_time
+from onepiece.adapters.farms.local.state import process_alive as process_alive  # re-export
 from onepiece.atomicio import write_json, write_text
 from onepiece.config import Settings
 from onepiece.domain.frames import chunk_frames, parse_frames
 from onepiece.domain.render import (
     FarmCapabilities,
     FarmJobState,
-    FrameCounts,
     JobRequest,
     JobStatus,
 )
@@ -49,43 +54,6 @@ _STATUS = {
     "failed": JobStatus.failed,
     "cancelled": JobStatus.cancelled,
 }
-
-
-def _time(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
-def process_alive(pid: int, marker: str) -> bool:
-    """Is ``pid`` running (not a zombie) and still the process we started?"""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if not proc.exists():
-        return True  # no procfs: trust kill(0)
-    try:
-        stat = (proc / "stat").read_text()
-        cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return False
-    state = stat.rsplit(")", 1)[-1].split()[0]
-    return state not in ("Z", "X") and marker in cmdline
-
-
-def frame_counts(chunks: list[dict[str, Any]]) -> FrameCounts:
-    total = sum(c["count"] for c in chunks)
-    counts = {"waiting": 0, "running": 0, "succeeded": 0, "failed": 0, "dead": 0}
-    for c in chunks:
-        rest = c["count"] - c["done"]
-        counts["succeeded"] += c["done"]
-        key = {"running": "running", "failed": "failed", "cancelled": "dead"}.get(
-            c["status"], "waiting"
-        )
-        counts[key] += rest
-    return FrameCounts(total=total, **counts)
 
 
 def _program(template: str) -> str:
@@ -205,6 +173,7 @@ class LocalFarm:
             "progress_pattern": progress_pattern(request.dcc).pattern,
             "output_dir": os.path.dirname(os.path.abspath(request.output)),
             "chunks": chunks,
+            "request": asdict(request),  # to adopt the job if its submitter never recorded it
         }
         write_json(job_dir / "job.json", job)
         pending = [
@@ -212,21 +181,54 @@ class LocalFarm:
             for c in chunks
         ]
         write_json(job_dir / "state.json", {"status": "queued", "chunks": pending})
-        self._runners[farm_job_id] = self._spawn_runner(job_dir)
+        queue.enqueue(self.root, farm_job_id, request.priority)
         return farm_job_id
 
-    def _spawn_runner(self, job_dir: Path) -> subprocess.Popen[bytes]:
+    def start(self, farm_job_id: str) -> None:
+        """Mark the job recorded; start a runner if fewer than the limit run."""
+        if farm_job_id:
+            queue.mark_recorded(self._job_dir(farm_job_id))
+        runner = self._kick()
+        if runner is not None:  # kept to reap it (and, by job, for status)
+            self._runners[farm_job_id or f"pid-{runner.pid}"] = runner
+
+    def _start_runner(self, farm_job_id: str) -> None:
+        runner = self._kick()
+        if runner is not None:
+            self._runners[farm_job_id] = runner
+
+    def _kick(self) -> subprocess.Popen[bytes] | None:
+        if not queue.queued(self.root):
+            return None
+        # The slot is taken here and handed to the runner (an inherited flock), so a
+        # runner is only ever started with a slot: never more than the limit.
+        slot = queue.runner_slot(self.root, self.max_concurrency)
+        if slot is None:
+            return None  # the running runners take the queue in turn
+        try:
+            runner = self._spawn_runner(slot)
+        finally:
+            os.close(slot)  # the runner's inherited descriptor keeps the lock
+        return runner
+
+    def unrecorded_jobs(self) -> list[tuple[str, JobRequest]]:
+        """Jobs in the farm's folders no history recorded (see ``queue``)."""
+        return queue.unrecorded(self.root)
+
+    def _spawn_runner(self, slot: int) -> subprocess.Popen[bytes]:
         # The runner imports onepiece from wherever this process did.
         package_parent = str(Path(onepiece.__file__).resolve().parent.parent)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-        with open(job_dir / "runner.log", "ab") as log:
+        argv = [sys.executable, "-m", "onepiece.adapters.farms.local.runner"]
+        with open(self.root / "runner.log", "ab") as log:
             return subprocess.Popen(
-                [sys.executable, "-m", "onepiece.adapters.farms.local.runner", str(job_dir)],
+                [*argv, str(self.root), str(self.max_concurrency), str(slot)],
+                pass_fds=(slot,),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                cwd=job_dir,
+                cwd=self.root,
                 env=env,
                 start_new_session=True,  # survives the submitting process; killable as a group
             )
@@ -240,17 +242,18 @@ class LocalFarm:
         return data
 
     def _runner_alive(self, farm_job_id: str, state: dict[str, Any]) -> bool:
+        """Queued (waiting for a runner), or a runner holds the job's lock."""
         runner = self._runners.get(farm_job_id)
-        if runner is not None:
-            if runner.poll() is None:  # poll() also reaps our own child
-                return True
+        if runner is not None and runner.poll() is not None:  # poll() reaps our own child
             del self._runners[farm_job_id]
-            return False
-        pid = state.get("runner_pid")
-        return pid is None or process_alive(int(pid), farm_job_id)
+        if state.get("status") == queue.QUEUED:
+            return True
+        return queue.is_locked(self._job_dir(farm_job_id) / "run.lock")
 
     def status(self, farm_job_id: str) -> FarmJobState:
         state = self._read_state(farm_job_id)
+        if state.get("status") == queue.QUEUED:
+            self._start_runner(farm_job_id)  # queued while none ran: whoever looks starts one
         status = _STATUS.get(state.get("status", ""), JobStatus.failed)
         message = state.get("message")
         if not status.finished and not self._runner_alive(farm_job_id, state):
@@ -258,10 +261,10 @@ class LocalFarm:
         return FarmJobState(
             farm_job_id=farm_job_id,
             status=status,
-            frames=frame_counts(state.get("chunks", [])),
+            frames=frame_counts(state.get("chunks", []), state.get("status", "")),
             message=message,
-            started_at=_time(state.get("started_at")),
-            finished_at=_time(state.get("finished_at")),
+            started_at=parse_time(state.get("started_at")),
+            finished_at=parse_time(state.get("finished_at")),
             extra={"job_dir": str(self._job_dir(farm_job_id)), "chunks": state.get("chunks", [])},
         )
 
@@ -270,41 +273,41 @@ class LocalFarm:
         if state.get("status") in _FINAL:
             return
         job_dir = self._job_dir(farm_job_id)
+        # The marker first: a runner that takes the job from now on sees it.
         write_text(job_dir / "cancel", (reason or "cancelled by user") + "\n")
-        pid = state.get("runner_pid")
-        runner = self._runners.get(farm_job_id)
-        if runner is not None:
-            pid = runner.pid
-        if pid is not None and self._runner_alive(farm_job_id, state):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(pid), signal.SIGTERM)
-            if self._wait_finished(farm_job_id):
-                return  # cancelled (or it finished on its own meanwhile)
-        self._force_cancel(farm_job_id, job_dir, reason)
+        lock = queue.try_lock(job_dir / "run.lock")
+        if lock is not None:  # no runner on it: still queued, or its runner died
+            try:
+                queue.dequeue(self.root, farm_job_id)
+                self._force_cancel(farm_job_id, job_dir, reason, runner_gone=True)
+            finally:
+                os.close(lock)
+            return
+        if not self._wait_finished(farm_job_id):
+            self._force_cancel(farm_job_id, job_dir, reason)
 
     def _wait_finished(self, farm_job_id: str) -> bool:
-        runner = self._runners.get(farm_job_id)
-        if runner is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                runner.wait(CANCEL_WAIT_SECONDS)
-        else:
-            deadline = time.monotonic() + CANCEL_WAIT_SECONDS
-            while time.monotonic() < deadline and not self.status(farm_job_id).status.finished:
-                time.sleep(0.05)  # another process's runner: no handle to wait on
+        """Wait for the runner to see the cancel marker and record the outcome."""
+        deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+        while time.monotonic() < deadline and not self.status(farm_job_id).status.finished:
+            time.sleep(0.05)
         # The runner's own record, not status(): a runner killed before it could
         # write "cancelled" must still be force-cancelled.
         return self._read_state(farm_job_id).get("status") in _FINAL
 
-    def _force_cancel(self, farm_job_id: str, job_dir: Path, reason: str | None) -> None:
+    def _force_cancel(
+        self, farm_job_id: str, job_dir: Path, reason: str | None, runner_gone: bool = False
+    ) -> None:
         """The runner is gone or stuck: kill what it left behind and record the cancel."""
         state = self._read_state(farm_job_id)
         for chunk in state.get("chunks", []):
             if chunk.get("status") == "running" and chunk.get("pid"):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(int(chunk["pid"]), signal.SIGKILL)
+            if chunk.get("status") in ("running", "waiting"):
                 chunk["status"] = "cancelled"
         runner_pid = state.get("runner_pid")
-        if runner_pid and process_alive(int(runner_pid), farm_job_id):
+        if runner_pid and not runner_gone and queue.is_locked(job_dir / "run.lock"):  # stuck
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(int(runner_pid), signal.SIGKILL)
         state.update(status="cancelled", message=f"cancelled: {reason or 'cancelled by user'}")

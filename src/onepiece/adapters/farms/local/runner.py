@@ -1,14 +1,17 @@
-"""The local farm's per-job runner: ``python -m onepiece.adapters.farms.local.runner JOB_DIR``.
+"""The local farm's runner: ``python -m onepiece.adapters.farms.local.runner ROOT MAX``.
 
-The local farm starts one runner per job, detached in its own session, so a
-job keeps rendering after the submitting CLI exits or the web service
-restarts. The runner reads ``job.json`` (chunks with their argv), renders the
+The local farm starts runners only for work it renders now: at most ``MAX``
+(``max_concurrency``) at once, each detached in its own session, so jobs keep
+rendering after the submitting CLI exits or the web service restarts. A runner
+takes queued jobs one after the other (``queue``) and exits when the
+queue is empty. For each job it reads ``job.json`` (chunks with their argv), renders the
 chunks as subprocesses (each in its own session, so its whole process tree is
 one group), at most ``max_concurrency`` at once across ALL local jobs (flock
 slots shared by every runner), and keeps ``state.json`` current (atomic
 writes) for ``LocalFarm.status`` to read from any process.
 
-SIGTERM means cancel: the runner kills every running chunk's process group
+Cancel is the job's ``cancel`` marker file (or SIGTERM, which also stops the
+runner taking more jobs): the runner kills every running chunk's process group
 (SIGTERM, then SIGKILL after a grace period), starts no new chunk and records
 the job as cancelled.
 """
@@ -30,11 +33,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from onepiece.adapters.farms.local.queue import claim_next, queued, runner_slot
 from onepiece.atomicio import write_json
 
 KILL_GRACE_SECONDS = 3.0
 STATE_WRITE_INTERVAL = 0.1
 SLOT_POLL_SECONDS = 0.05
+CANCEL_POLL_SECONDS = 0.2  # how often a runner looks for its job's cancel marker
+STOPPING = threading.Event()  # SIGTERM: finish (cancel) this job, take no more
 
 
 def _now() -> str:
@@ -106,6 +112,10 @@ class Runner:
     # -- cancellation ----------------------------------------------------
     def _on_sigterm(self, signum: int, frame: object) -> None:
         # Only set flags here: the killer thread does the work outside the handler.
+        STOPPING.set()
+        self._cancel_now()
+
+    def _cancel_now(self) -> None:
         self.cancel.set()
         self.wake_killer.set()
         self.changed.set()
@@ -220,8 +230,10 @@ class Runner:
         self.write_state("running")
         last = 0.0
         while any(w.is_alive() for w in workers):
-            self.changed.wait(0.5)
+            self.changed.wait(CANCEL_POLL_SECONDS)
             self.changed.clear()
+            if not self.cancel.is_set() and (self.job_dir / "cancel").exists():
+                self._cancel_now()
             # Throttled: a fast renderer prints many frames a second.
             time.sleep(max(0.0, last + STATE_WRITE_INTERVAL - time.monotonic()))
             self.write_state()
@@ -252,12 +264,53 @@ class Runner:
         return "succeeded", None
 
 
+def _render(job_dir: Path) -> None:
+    try:
+        Runner(job_dir).run()
+    except (OSError, ValueError, KeyError) as exc:  # an unreadable job folder: fail that job
+        state = {"status": "failed", "message": f"the local runner could not run it: {exc}",
+                 "finished_at": _now(), "chunks": []}  # fmt: skip
+        write_json(job_dir / "state.json", state)
+
+
+def serve(root: Path, max_concurrency: int, slot: int | None = None) -> int:
+    """Render queued jobs while holding a runner slot; exit when the queue is empty.
+
+    ``slot``: the runner slot its starter took and handed over (an inherited flock).
+    """
+    while not STOPPING.is_set():
+        if slot is None:
+            slot = runner_slot(root, max_concurrency)
+        if slot is None:
+            return 0  # enough runners already: they take the queue
+        try:
+            while not STOPPING.is_set() and (claimed := claim_next(root)) is not None:
+                job_dir, lock = claimed
+                try:
+                    _render(job_dir)
+                finally:
+                    os.close(lock)
+        finally:
+            os.close(slot)
+            slot = None
+        # Re-checked after the slot is freed: a job queued while this runner held
+        # the last slot (so its submitter started no runner) is not left waiting.
+        if not queued(root):
+            return 0
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m onepiece.adapters.farms.local.runner JOB_DIR", file=sys.stderr)
+    if len(args) not in (2, 3) or not all(a.isdigit() for a in args[1:]):
+        print("usage: python -m onepiece.adapters.farms.local.runner ROOT MAX [SLOT_FD]",
+              file=sys.stderr)  # fmt: skip
         return 2
-    return Runner(Path(args[0])).run()
+    slot = int(args[2]) if len(args) == 3 else None
+    if slot is not None:
+        os.ftruncate(slot, 0)
+        os.write(slot, str(os.getpid()).encode())  # the holder, as runner_slot records it
+    return serve(Path(args[0]), int(args[1]), slot)
 
 
 if __name__ == "__main__":
