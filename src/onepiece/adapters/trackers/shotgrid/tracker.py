@@ -11,13 +11,13 @@ it resolves projects and statuses (cached) and delegates to them.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from onepiece.adapters.trackers.base import HierarchyProgress
 from onepiece.adapters.trackers.shotgrid import fields as sgs
 from onepiece.adapters.trackers.shotgrid import hierarchy, playlists, versions
+from onepiece.adapters.trackers.shotgrid.counts import tracker_counts
 from onepiece.adapters.trackers.shotgrid.retry import RetryPolicy
 from onepiece.adapters.trackers.shotgrid.session import ShotGridSession, connect
 from onepiece.domain.entities import (
@@ -286,47 +286,7 @@ class ShotGridTracker:
     # -- aggregates -----------------------------------------------------------
 
     def counts(self, project: str | None = None) -> TrackerCounts:
-        filters: list[Any] = []
-        if project is not None:
-            filters = [["project", "is", sgs.link(sgs.PROJECT, self.project_id(project))]]
-            projects = 1
-        else:
-            projects = self._count(sgs.PROJECT, [])
-        shot_status = self._by_status(sgs.SHOT, filters)
-        version_status = self._by_status(sgs.VERSION, filters)
-        return TrackerCounts(
-            projects=projects,
-            episodes=self._count(sgs.EPISODE, filters),
-            sequences=self._count(sgs.SEQUENCE, filters),
-            shots=sum(shot_status.values()),
-            versions=sum(version_status.values()),
-            version_status=version_status,
-            shot_status=shot_status,
-        )
-
-    def _count(self, entity_type: str, filters: list[Any]) -> int:
-        if self.session.has_summarize:
-            summary = self.session.summarize(entity_type, filters)
-            return int((summary.get("summaries") or {}).get("id") or 0)
-        return len(self.session.find(entity_type, filters, ["id"]))
-
-    def _by_status(self, entity_type: str, filters: list[Any]) -> dict[str, int]:
-        """Raw status code -> count, by ``summarize`` grouping where the site has it."""
-        if self.session.has_summarize:
-            summary = self.session.summarize(
-                entity_type,
-                filters,
-                grouping=[{"field": "sg_status_list", "type": "exact", "direction": "asc"}],
-            )
-            totals: Counter[str] = Counter()
-            for group in summary.get("groups") or []:
-                # No status is counted under "" (as the local tracker does).
-                totals[str(group.get("group_value") or "")] += int(
-                    (group.get("summaries") or {}).get("id") or 0
-                )
-            return dict(totals)
-        rows = self.session.find(entity_type, filters, ["sg_status_list"])
-        return dict(Counter(str(row.get("sg_status_list") or "") for row in rows))
+        return tracker_counts(self.session, None if project is None else self.project_id(project))
 
 
 def create(settings: Settings) -> ShotGridTracker:
