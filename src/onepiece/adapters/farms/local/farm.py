@@ -38,6 +38,7 @@ from onepiece.domain.render import (
 )
 from onepiece.domain.render_commands import build_commands, progress_pattern, templates
 from onepiece.errors import JobNotFound, JobRejected, SceneNotFound
+from onepiece.processes import process_alive
 
 CANCEL_WAIT_SECONDS = 10.0
 _FINAL = ("succeeded", "failed", "cancelled")
@@ -53,26 +54,6 @@ _STATUS = {
 
 def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
-def process_alive(pid: int, marker: str) -> bool:
-    """Is ``pid`` running (not a zombie) and still the process we started?"""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    proc = Path(f"/proc/{pid}")
-    if not proc.exists():
-        return True  # no procfs: trust kill(0)
-    try:
-        stat = (proc / "stat").read_text()
-        cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-    except OSError:
-        return False
-    state = stat.rsplit(")", 1)[-1].split()[0]
-    return state not in ("Z", "X") and marker in cmdline
 
 
 def frame_counts(chunks: list[dict[str, Any]]) -> FrameCounts:
@@ -247,7 +228,9 @@ class LocalFarm:
             del self._runners[farm_job_id]
             return False
         pid = state.get("runner_pid")
-        return pid is None or process_alive(int(pid), farm_job_id)
+        return pid is None or process_alive(
+            int(pid), farm_job_id, started=state.get("runner_started")
+        )
 
     def status(self, farm_job_id: str) -> FarmJobState:
         state = self._read_state(farm_job_id)
@@ -304,7 +287,8 @@ class LocalFarm:
                     os.killpg(int(chunk["pid"]), signal.SIGKILL)
                 chunk["status"] = "cancelled"
         runner_pid = state.get("runner_pid")
-        if runner_pid and process_alive(int(runner_pid), farm_job_id):
+        started = state.get("runner_started")
+        if runner_pid and process_alive(int(runner_pid), farm_job_id, started=started):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(int(runner_pid), signal.SIGKILL)
         state.update(status="cancelled", message=f"cancelled: {reason or 'cancelled by user'}")

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from onepiece.atomicio import write_json
+from onepiece.processes import started_at
 
 KILL_GRACE_SECONDS = 3.0
 STATE_WRITE_INTERVAL = 0.1
@@ -79,6 +80,7 @@ class Runner:
         self.changed = threading.Event()
         self.workers_done = threading.Event()
         self.started_at = _now()
+        self.runner_started = started_at()
 
     # -- state -----------------------------------------------------------
     def write_state(self, status: str | None = None, message: str | None = None) -> None:
@@ -96,6 +98,7 @@ class Runner:
         state = {
             "status": status,
             "runner_pid": os.getpid(),
+            "runner_started": self.runner_started,  # with the pid: a reused pid is not ours
             "started_at": self.started_at,
             "finished_at": _now() if status in ("succeeded", "failed", "cancelled") else None,
             "message": message,
