@@ -37,7 +37,7 @@ from bench.ingest import S3_KEYS, env_with, s3_endpoint
 from bench.report import update_section
 
 BUCKET = "bench-sync"
-# The flags OnePiece adds to every s5cmd run (services/s3_sync.build_command);
+# The flags OnePiece adds to every s5cmd run (adapters/storage/s5cmd.sync_command);
 # --retry-count 10 is s5cmd's default, so only --json and --log differ.
 OUR_S5CMD_FLAGS = ["--json", "--log", "debug", "--retry-count", "10"]
 
@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args()
 
-    from onepiece.services.sync.s3 import find_s5cmd
+    from onepiece.adapters.storage.s5cmd import find_s5cmd
 
     s5cmd = find_s5cmd()
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:

@@ -3,7 +3,8 @@
 ``python -m onepiece.render_builtin SCENE -o OUT.####.png -s 1 -e 10 [-j 1]``
 
 It behaves like a command-line renderer: reads a scene, writes one image per
-frame (the ``#`` run in the output path becomes the zero-padded frame number),
+frame (the padding token in the output path, ``####``/``#``/``%04d``..., becomes
+the zero-padded frame number),
 prints ``frame N done`` after each, and exits non-zero on failure. The scene is
 any existing file; when it is JSON it may set ``width``, ``height``, ``delay``
 (seconds per frame, to simulate render time) and ``fail_on`` (frames that fail).
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import struct
 import sys
 import time
@@ -25,14 +25,16 @@ from typing import Any
 import numpy as np
 
 from onepiece.atomicio import write_bytes
+from onepiece.domain.sequences import BLENDER_LONE_HASH_WIDTH, frame_name, is_frame_pattern
 
 
 def frame_path(pattern: str, frame: int) -> Path:
-    """``shot.####.png`` -> ``shot.0007.png``; without ``#`` the frame goes before the suffix."""
-    match = re.search(r"#+", pattern)
-    if match:
-        padded = f"{frame:0{len(match.group())}d}"
-        return Path(pattern[: match.start()] + padded + pattern[match.end() :])
+    """``shot.####.png`` -> ``shot.0007.png`` (padding rules: ``domain/sequences.py``);
+    without a padding token the frame goes before the suffix, 4 digits."""
+    if is_frame_pattern(pattern):
+        # A lone "#" is one digit here, as Blender (whose -o/-s/-e/-j this
+        # renderer mimics) writes it; everywhere else it reads 4 (fileseq).
+        return Path(frame_name(pattern, frame, lone_hash_width=BLENDER_LONE_HASH_WIDTH))
     path = Path(pattern)
     return path.with_name(f"{path.stem}.{frame:04d}{path.suffix or '.png'}")
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from onepiece.processes import started_at
 from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
 
 
@@ -67,6 +68,41 @@ def test_running_run_of_a_dead_process_is_marked_failed(tmp_path: Path) -> None:
     run = registry.get(recorder.run_id)
     assert run["status"] == "failed"
     assert f"pid {dead.pid}" in run["error"]
+
+
+def test_running_run_whose_pid_was_reused_is_marked_failed(tmp_path: Path) -> None:
+    """A pid now held by a process that started at another time is not the run's process."""
+    registry = IngestRunRegistry(tmp_path / "runs.json")
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        recorder = RunRecorder.start(registry, project="demo", show="FG", source="vendor")
+        stranger_started = started_at(stranger.pid)
+        assert stranger_started is not None
+        recorder.run["pid"] = stranger.pid
+        recorder.run["pid_started"] = stranger_started - 3600  # the run's process: long gone
+        recorder._write()
+        registry.save({"id": "other", "status": "running"})
+        run = registry.get(recorder.run_id)
+        assert run["status"] == "failed"
+        assert f"pid {stranger.pid}" in run["error"]
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_running_run_of_a_live_process_stays_running(tmp_path: Path) -> None:
+    registry = IngestRunRegistry(tmp_path / "runs.json")
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        recorder = RunRecorder.start(registry, project="demo", show="FG", source="vendor")
+        recorder.run["pid"] = alive.pid
+        recorder.run["pid_started"] = started_at(alive.pid)
+        recorder._write()
+        registry.save({"id": "other", "status": "running"})
+        assert registry.get(recorder.run_id)["status"] == "running"
+    finally:
+        alive.kill()
+        alive.wait()
 
 
 def test_corrupt_registry_is_set_aside_not_lost(tmp_path: Path) -> None:

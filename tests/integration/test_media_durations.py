@@ -88,3 +88,17 @@ def test_local_media_path_understands_file_uris_and_rejects_remote_ones() -> Non
     assert local_media_path("/shows/a.mov") == Path("/shows/a.mov")
     assert local_media_path("s3://b/k.mov") is None
     assert local_media_path("/shows/a.%04d.exr") is None
+
+
+@pytest.mark.parametrize(
+    "pattern", ["a.####.exr", "a.#.exr", "a.@@@.exr", "a.%4d.exr", "a.%04d.exr", "a.$F4.exr"]
+)
+def test_every_frame_padding_token_marks_a_sequence_not_a_movie(pattern: str) -> None:
+    assert local_media_path(f"/shows/{pattern}") is None
+    assert local_media_path((Path("/shows") / pattern).as_uri()) is None
+    if "%0" in pattern:
+        assert local_media_path(f"file:///shows/{pattern}") is None  # written unencoded
+
+
+def test_a_percent_encoded_space_is_not_a_padding_token() -> None:
+    assert local_media_path("file:///shows/a%20dog.mov") == Path("/shows/a dog.mov")

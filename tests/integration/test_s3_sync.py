@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from onepiece.adapters.storage.s5cmd import find_s5cmd
 from onepiece.config import Settings
 from onepiece.errors import StorageUnavailable, ValidationError
-from onepiece.services.sync.s3 import SyncRequest, find_s5cmd, run_sync
+from onepiece.services.sync.s3 import SyncRequest, run_sync
 from tests.s3_endpoint import S3Endpoint, closed_port_url, unique_bucket
 
 

@@ -6,8 +6,9 @@ import pytest
 
 from onepiece.domain.delivery import UpstreamEntry, manifest_csv, plan_delivery
 from onepiece.domain.entities import Version
-from onepiece.domain.media_paths import expand_frames, local_bucket_key, parse_storage_uri
+from onepiece.domain.media_paths import local_bucket_key, parse_storage_uri
 from onepiece.domain.safe_paths import safe_relative_path, slug
+from onepiece.domain.sequences import expand_frames
 from onepiece.domain.upstream_manifest import parse_upstream_manifest
 from onepiece.errors import ValidationError
 

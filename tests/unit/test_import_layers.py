@@ -22,8 +22,9 @@ PORTS = (
     "onepiece.adapters.farms.base",
     "onepiece.adapters.farms.registry",
 )
-# Shared by every layer: the exception tree and the atomic-write helpers.
-KERNEL = ("onepiece.errors", "onepiece.atomicio")
+# Shared by every layer: the exception tree, the atomic-write helpers and the
+# process-liveness check.
+KERNEL = ("onepiece.errors", "onepiece.atomicio", "onepiece.processes")
 
 # Room (module prefix, longest match wins) -> what it may import besides itself.
 # "onepiece" alone is the package root (``__version__``).
@@ -31,6 +32,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "onepiece.domain": ("onepiece.errors",),
     "onepiece.errors": (),
     "onepiece.atomicio": ("onepiece.errors",),
+    "onepiece.processes": (),
     "onepiece.events": (),
     "onepiece.config": ("onepiece.errors",),
     "onepiece.state": (
@@ -92,7 +94,8 @@ RULES: dict[str, tuple[str, ...]] = {
         "onepiece.state",
         "onepiece.domain",
     ),
-    "onepiece.render_builtin": KERNEL,  # the built-in renderer, run as its own process
+    # The built-in renderer, run as its own process.
+    "onepiece.render_builtin": (*KERNEL, "onepiece.domain"),
     "onepiece.samples": (*KERNEL, "onepiece.domain"),  # sample deliveries for the demo
     "onepiece.demo": ("onepiece.cli", "onepiece.samples"),
     "onepiece.__main__": ("onepiece.cli",),
@@ -109,6 +112,7 @@ EXCEPTIONS: set[tuple[str, str]] = {
     ("onepiece.services.reconcile.storage", "onepiece.adapters.storage.s3.storage"),
     ("onepiece.services.sync.checks", "onepiece.adapters.storage.s3.errors"),
     ("onepiece.services.sync.checks", "onepiece.adapters.storage.s3.client"),
+    ("onepiece.services.sync.s3", "onepiece.adapters.storage.s5cmd"),
 }
 
 ADAPTER_PORTS = ("trackers", "storage", "farms")

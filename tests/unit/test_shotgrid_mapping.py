@@ -161,3 +161,15 @@ def test_a_url_without_http_is_a_config_error() -> None:
     )
     with pytest.raises(ConfigError, match="invalid ShotGrid URL"):
         build_tracker(settings)
+
+
+@pytest.mark.parametrize("path", ["/s/a.#.exr", "/s/a.@@@.exr", "/s/a.%04d.exr", "/s/a.$F4.exr"])
+def test_every_frame_padding_token_goes_to_path_to_frames(path: str) -> None:
+    version = Version(project="FG", code="FG_v001", path=path)
+    row = media.version_data(version, 1, None)
+    assert row["sg_path_to_frames"] == path and "sg_path_to_movie" not in row
+
+
+def test_a_movie_goes_to_path_to_movie() -> None:
+    row = media.version_data(Version(project="FG", code="FG_v001", path="/s/a.mov"), 1, None)
+    assert row["sg_path_to_movie"] == "/s/a.mov" and "sg_path_to_frames" not in row

@@ -17,13 +17,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from onepiece.domain.entities import Version
-from onepiece.domain.media_paths import (
-    expand_frames,
-    parse_storage_uri,
-    sequence_token,
-    with_name,
-)
+from onepiece.domain.media_paths import parse_storage_uri, with_name
 from onepiece.domain.safe_paths import check_name, safe_component, safe_relative_path
+from onepiece.domain.sequences import expand_frames, frame_token
 from onepiece.errors import ValidationError
 
 CONTEXTS = ("vendor_out", "client_out")
@@ -149,7 +145,7 @@ def plan_delivery(
             continue
         try:
             base_name = parse_storage_uri(version.path).name
-            if sequence_token(base_name) is None:
+            if frame_token(base_name) is None:
                 frames: list[tuple[int | None, str]] = [(None, base_name)]
             else:
                 frames = list(

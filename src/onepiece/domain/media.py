@@ -15,10 +15,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fileseq.filesequence import FileSequence
 from fileseq.frameset import FrameSet
 
 from onepiece.domain.naming import ParsedName
+from onepiece.domain.sequences import padding_chars, printf_pattern
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class MediaItem:
         """How people read it: the file name or ``...v004.1001-1012#.exr``."""
         if not self.is_sequence:
             return self.name.filename
-        pad = FileSequence.getPaddingChars(self.name.frame_width)
+        pad = padding_chars(self.name.frame_width)
         prefix = self.name.filename[: self.name.filename.rindex(f".{self.name.ext}")]
         prefix = prefix[: len(prefix) - self.name.frame_width]
         return f"{prefix}{self.frame_range}{pad}.{self.name.ext}"
@@ -75,7 +75,7 @@ def sequence_pattern(name: ParsedName) -> str:
     """``FG_..._v004.1001.exr`` -> ``FG_..._v004.%04d.exr``."""
     suffix = f".{name.ext}"
     prefix = name.filename[: len(name.filename) - len(suffix) - name.frame_width]
-    return f"{prefix}%0{name.frame_width}d{suffix}"
+    return printf_pattern(prefix, name.frame_width, suffix)
 
 
 def group_media(

@@ -3,24 +3,16 @@
 A Version's ``path`` is a storage URI (``s3://bucket/key`` or a ``file://``
 URI / absolute path under the local storage root). A sequence Version's path
 is a pattern (``name.####.exr``, ``name.%04d.exr``, ``name.@@@@.exr``) whose
-frames come from the Version's frame range.
+frames come from the Version's frame range: ``domain/sequences.py`` reads it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
-from fileseq.exceptions import ParseException
-from fileseq.frameset import FrameSet
-
 from onepiece.errors import ValidationError
-
-# A padding token: #### (one digit per #; a lone # is 4 digits, fileseq's
-# convention), @@@@ (one digit each), printf %04d or Houdini $F4.
-_PADDING = re.compile(r"(#+|@+|%0?(\d*)d|\$F(\d*))")
 
 
 @dataclass(frozen=True)
@@ -73,46 +65,3 @@ def with_name(uri: str, name: str) -> str:
     """The URI of a sibling file (same folder, another name), encoded like ``uri``."""
     head, _, _ = uri.rpartition("/")
     return f"{head}/{quote(name) if uri.startswith('file://') else name}"
-
-
-def padding_width(token: str) -> int:
-    if token.startswith("#"):
-        return 4 if len(token) == 1 else len(token)
-    if token.startswith("@"):
-        return len(token)
-    digits = re.sub(r"\D", "", token)
-    return int(digits) if digits else 1
-
-
-def sequence_token(name: str) -> re.Match[str] | None:
-    """The padding token of a sequence file name, None for a single file."""
-    matches = list(_PADDING.finditer(name))
-    return matches[-1] if matches else None
-
-
-def expand_frames(
-    name: str,
-    frame_range: str | None,
-    first: int | None,
-    last: int | None,
-) -> list[tuple[int, str]]:
-    """(frame, file name) for every frame of a sequence pattern.
-
-    The frame set comes from ``frame_range`` (fileseq syntax, gaps allowed)
-    or else ``first``-``last``. Raises ValidationError when neither is known.
-    """
-    token = sequence_token(name)
-    if token is None:
-        raise ValidationError(f"{name!r} is not a sequence pattern")
-    if frame_range:
-        try:
-            frames = list(FrameSet(frame_range))
-        except ParseException as exc:
-            raise ValidationError(f"bad frame range {frame_range!r}") from exc
-    elif first is not None and last is not None and first <= last:
-        frames = list(range(first, last + 1))
-    else:
-        raise ValidationError(f"sequence {name!r} has no frame range")
-    width = padding_width(token.group(0))
-    head, tail = name[: token.start()], name[token.end() :]
-    return [(int(f), f"{head}{int(f):0{width}d}{tail}") for f in frames]

@@ -36,6 +36,7 @@ from typing import Any
 
 from onepiece.atomicio import exclusive_lock, write_json
 from onepiece.errors import StorageError
+from onepiece.processes import process_alive, started_at
 
 FORMAT = 1
 RUN_STATUSES = ("running", "completed", "failed", "cancelled")
@@ -151,14 +152,8 @@ class IngestRunRegistry:
         return [run for run in runs if isinstance(run, dict)]
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _expire_dead(runs: list[dict[str, Any]]) -> list[str]:
@@ -172,7 +167,7 @@ def _expire_dead(runs: list[dict[str, Any]]) -> list[str]:
             and run.get("host") == host
             and isinstance(pid, int)
             and pid != os.getpid()
-            and not _pid_alive(pid)
+            and not process_alive(pid, started=_number(run.get("pid_started")))
         ):
             run["status"] = "failed"
             run["error"] = f"the ingest process (pid {pid}) ended without finishing"
@@ -227,6 +222,7 @@ class RunRecorder:
             "summary": {},
             "error": None,
             "pid": os.getpid(),
+            "pid_started": started_at(),  # with the pid: a reused pid is not this run
             "host": socket.gethostname(),
         }
         recorder = cls(registry, run, interval=interval)

@@ -11,9 +11,10 @@ from pathlib import Path
 import av
 import pytest
 
-from onepiece.adapters.farms.local.farm import LocalFarm, process_alive
+from onepiece.adapters.farms.local.farm import LocalFarm
 from onepiece.domain.render import FarmJobState, JobRequest, JobStatus
 from onepiece.errors import JobNotFound, JobRejected
+from onepiece.processes import process_alive
 
 WAIT_SECONDS = 60
 

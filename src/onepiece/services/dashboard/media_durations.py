@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,22 +21,30 @@ from urllib.parse import unquote, urlparse
 
 from onepiece.atomicio import write_json
 from onepiece.domain.entities import Version
+from onepiece.domain.sequences import is_file_pattern
 
 log = logging.getLogger("onepiece.dashboard")
 
-SEQUENCE_MARKERS = ("#", "@", "%0", "%d", "<UDIM>")
+_RAW_PRINTF = re.compile(r"%0\d+d")
 
 
 def local_media_path(uri: str | None) -> Path | None:
     """A local file path for a version's media, or None (remote, sequence, empty)."""
-    if not uri or any(marker in uri for marker in SEQUENCE_MARKERS):
+    if not uri:
         return None
     parsed = urlparse(uri)
     if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme and len(parsed.scheme) > 1:  # s3://, https://; "C:" is a drive
+        # file:// URIs are percent-encoded: decoded before the pattern check, "a%20dog.mov"
+        # is one file. A raw "%04d" would decode to a control character: it is a
+        # padding token written unencoded.
+        if _RAW_PRINTF.search(parsed.path):
+            return None
+        path = unquote(parsed.path)
+    elif parsed.scheme and len(parsed.scheme) > 1:  # s3://, https://; "C:" is a drive
         return None
-    return Path(uri)
+    else:
+        path = uri
+    return None if is_file_pattern(path) else Path(path)
 
 
 def frames_duration(version: Version) -> float | None:

@@ -10,8 +10,9 @@ They plug in here instead of the dashboard importing them:
   between the tracker and storage found. Until one registers, 0.
 
 The container (``bootstrap.Container.dashboard_sources``) fills them from the
-render job service and the reconcile results. They run in a worker thread, may do blocking I/O, and may raise ``OnePieceError`` (the
-dashboard then says so in its ``message``).
+render job service and the reconcile results. They run in a worker thread,
+may do blocking I/O, and may raise ``OnePieceError`` (the dashboard then says
+so in its ``message``).
 """
 
 from __future__ import annotations

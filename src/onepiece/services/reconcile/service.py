@@ -13,13 +13,7 @@ from onepiece.adapters.storage.base import Storage
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.config import Settings
 from onepiece.domain.entities import Version
-from onepiece.domain.media_paths import (
-    expand_frames,
-    local_bucket_key,
-    parse_storage_uri,
-    sequence_token,
-    with_name,
-)
+from onepiece.domain.media_paths import local_bucket_key, parse_storage_uri, with_name
 from onepiece.domain.reconcile import (
     Difference,
     StoredObject,
@@ -28,6 +22,7 @@ from onepiece.domain.reconcile import (
     compare_versions,
     summarise,
 )
+from onepiece.domain.sequences import expand_frames, frame_token
 from onepiece.errors import ObjectNotFound, ValidationError
 from onepiece.services.delivery.upstream import load_upstream
 from onepiece.services.reconcile.storage import Progress, list_stored, rehash
@@ -60,7 +55,7 @@ def tracked_files(
         try:
             location = parse_storage_uri(version.path)
             name = location.name
-            if sequence_token(name) is None:
+            if frame_token(name) is None:
                 files = [(version.path, version.checksum, version.size)]
             else:
                 frames = expand_frames(

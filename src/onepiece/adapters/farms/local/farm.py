@@ -31,7 +31,6 @@ from typing import Any
 import onepiece
 from onepiece.adapters.farms.local import queue
 from onepiece.adapters.farms.local.state import frame_counts, parse_time
-from onepiece.adapters.farms.local.state import process_alive as process_alive  # re-export
 from onepiece.atomicio import write_json, write_text
 from onepiece.config import Settings
 from onepiece.domain.frames import chunk_frames, parse_frames

@@ -35,6 +35,7 @@ from typing import IO, Any
 
 from onepiece.adapters.farms.local.queue import claim_next, queued, runner_slot
 from onepiece.atomicio import write_json
+from onepiece.processes import started_at
 
 KILL_GRACE_SECONDS = 3.0
 STATE_WRITE_INTERVAL = 0.1
@@ -85,6 +86,7 @@ class Runner:
         self.changed = threading.Event()
         self.workers_done = threading.Event()
         self.started_at = _now()
+        self.runner_started = started_at()
 
     # -- state -----------------------------------------------------------
     def write_state(self, status: str | None = None, message: str | None = None) -> None:
@@ -102,6 +104,7 @@ class Runner:
         state = {
             "status": status,
             "runner_pid": os.getpid(),
+            "runner_started": self.runner_started,  # with the pid: a reused pid is not ours
             "started_at": self.started_at,
             "finished_at": _now() if status in ("succeeded", "failed", "cancelled") else None,
             "message": message,

@@ -14,7 +14,6 @@ else to ``sg_path_to_movie``; a published file's path is a url field.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
@@ -30,13 +29,12 @@ from onepiece.adapters.trackers.shotgrid.fields import (
     utc_now,
 )
 from onepiece.domain.entities import PublishedFile, Version
-
-# Frame-sequence markers: #, @, printf-style %04d, or a fileseq range before them.
-_FRAMES = re.compile(r"[#@]|%0?\d*d")
+from onepiece.domain.sequences import is_frame_pattern
 
 
 def is_frame_sequence(path: str) -> bool:
-    return bool(_FRAMES.search(path))
+    """Frames go to ``sg_path_to_frames``, anything else to ``sg_path_to_movie``."""
+    return is_frame_pattern(path)
 
 
 def onepiece_data(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,77 +8,76 @@ Toolkit does); their path is a url field.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from onepiece.adapters.trackers.shotgrid import fields as sgs
 from onepiece.adapters.trackers.shotgrid import media_fields as fields
+from onepiece.adapters.trackers.shotgrid.session import ShotGridSession
 from onepiece.domain.entities import Playlist, PublishedFile
 from onepiece.errors import EntityNotFound
-
-if TYPE_CHECKING:
-    from onepiece.adapters.trackers.shotgrid.tracker import ShotGridTracker
 
 
 def _pfilter(project_id: int) -> list[Any]:
     return ["project", "is", sgs.link(sgs.PROJECT, project_id)]
 
 
-def _version_codes(tracker: ShotGridTracker, ids: set[int]) -> dict[int, str]:
+def _version_codes(session: ShotGridSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = tracker.session.find(sgs.VERSION, [["id", "in", sorted(ids)]], ["code"])
+    rows = session.find(sgs.VERSION, [["id", "in", sorted(ids)]], ["code"])
     return {int(row["id"]): str(row["code"]) for row in rows}
 
 
-def _version_ids(tracker: ShotGridTracker, project_id: int, codes: Sequence[str]) -> dict[str, int]:
+def _version_ids(session: ShotGridSession, project_id: int, codes: Sequence[str]) -> dict[str, int]:
     if not codes:
         return {}
-    rows = tracker.session.find(
-        sgs.VERSION, [_pfilter(project_id), ["code", "in", list(codes)]], ["code"]
-    )
+    rows = session.find(sgs.VERSION, [_pfilter(project_id), ["code", "in", list(codes)]], ["code"])
     return {str(row["code"]): int(row["id"]) for row in rows}
 
 
 def _to_playlists(
-    tracker: ShotGridTracker, project: str, rows: list[dict[str, Any]]
+    session: ShotGridSession, project: str, rows: list[dict[str, Any]]
 ) -> list[Playlist]:
     ids = {sgs.link_id(item) for row in rows for item in row.get("versions") or []}
-    codes = _version_codes(tracker, {i for i in ids if i is not None})
+    codes = _version_codes(session, {i for i in ids if i is not None})
     return [sgs.playlist_from(project, row, codes) for row in rows]
 
 
-def _playlist_row(tracker: ShotGridTracker, project_id: int, code: str) -> dict[str, Any] | None:
-    rows = tracker.session.find(
+def _playlist_row(session: ShotGridSession, project_id: int, code: str) -> dict[str, Any] | None:
+    rows = session.find(
         sgs.PLAYLIST, [_pfilter(project_id), ["code", "is", code]], sgs.PLAYLIST_FIELDS
     )
     return rows[0] if rows else None
 
 
-def get_playlist(tracker: ShotGridTracker, project: str, code: str) -> Playlist:
-    row = _playlist_row(tracker, tracker.project_id(project), code)
+def get_playlist(session: ShotGridSession, project: str, project_id: int, code: str) -> Playlist:
+    row = _playlist_row(session, project_id, code)
     if row is None:
         raise EntityNotFound(f"playlist {code} not found in project {project}")
-    return _to_playlists(tracker, project, [row])[0]
+    return _to_playlists(session, project, [row])[0]
 
 
-def list_playlists(tracker: ShotGridTracker, project: str) -> list[Playlist]:
-    rows = tracker.session.find(
+def list_playlists(session: ShotGridSession, project: str, project_id: int) -> list[Playlist]:
+    rows = session.find(
         sgs.PLAYLIST,
-        [_pfilter(tracker.project_id(project))],
+        [_pfilter(project_id)],
         sgs.PLAYLIST_FIELDS,
         order=[{"field_name": "code", "direction": "asc"}],
     )
-    return _to_playlists(tracker, project, rows)
+    return _to_playlists(session, project, rows)
 
 
 def create_playlist(
-    tracker: ShotGridTracker, project: str, code: str, description: str | None = None
+    session: ShotGridSession,
+    project: str,
+    project_id: int,
+    code: str,
+    description: str | None = None,
 ) -> tuple[Playlist, bool]:
-    project_id = tracker.project_id(project)
-    row = _playlist_row(tracker, project_id, code)
+    row = _playlist_row(session, project_id, code)
     if row is not None:
-        return _to_playlists(tracker, project, [row])[0], False
+        return _to_playlists(session, project, [row])[0], False
     data = sgs.drop_none(
         {
             "project": sgs.link(sgs.PROJECT, project_id),
@@ -87,18 +86,17 @@ def create_playlist(
             "created_at": sgs.utc_now(),
         }
     )
-    tracker.session.create_chunk(sgs.PLAYLIST, [_pfilter(project_id)], [data])
-    return get_playlist(tracker, project, code), True
+    session.create_chunk(sgs.PLAYLIST, [_pfilter(project_id)], [data])
+    return get_playlist(session, project, project_id, code), True
 
 
 def add_to_playlist(
-    tracker: ShotGridTracker, project: str, code: str, versions: Sequence[str]
+    session: ShotGridSession, project: str, project_id: int, code: str, versions: Sequence[str]
 ) -> Playlist:
-    project_id = tracker.project_id(project)
-    row = _playlist_row(tracker, project_id, code)
+    row = _playlist_row(session, project_id, code)
     if row is None:
         raise EntityNotFound(f"playlist {code} not found in project {project}")
-    ids = _version_ids(tracker, project_id, versions)
+    ids = _version_ids(session, project_id, versions)
     missing = [v for v in versions if v not in ids]
     if missing:
         raise EntityNotFound(f"version(s) not found in {project}: " + ", ".join(missing))
@@ -109,33 +107,35 @@ def add_to_playlist(
             present.add(ids[version])
             new.append(sgs.link(sgs.VERSION, ids[version]))
     if new:
-        tracker.session.update(sgs.PLAYLIST, int(row["id"]), {"versions": new}, {"versions": "add"})
-    return get_playlist(tracker, project, code)
+        session.update(sgs.PLAYLIST, int(row["id"]), {"versions": new}, {"versions": "add"})
+    return get_playlist(session, project, project_id, code)
 
 
-def _file_types(tracker: ShotGridTracker, names: set[str]) -> dict[str, int]:
+def _file_types(session: ShotGridSession, names: set[str]) -> dict[str, int]:
     """PublishedFileType code -> id, creating the missing types (Toolkit does the same)."""
     if not names:
         return {}
-    rows = tracker.session.find(sgs.PUBLISHED_FILE_TYPE, [["code", "in", sorted(names)]], ["code"])
+    rows = session.find(sgs.PUBLISHED_FILE_TYPE, [["code", "in", sorted(names)]], ["code"])
     found = {str(row["code"]): int(row["id"]) for row in rows}
     missing = [{"code": name} for name in sorted(names - set(found))]
     if missing:
-        found.update(tracker.session.create_all(sgs.PUBLISHED_FILE_TYPE, [], missing))
+        found.update(session.create_all(sgs.PUBLISHED_FILE_TYPE, [], missing))
     return found
 
 
 def create_published_files(
-    tracker: ShotGridTracker, files: Sequence[PublishedFile]
+    session: ShotGridSession,
+    files: Sequence[PublishedFile],
+    project_id_of: Callable[[str], int],
 ) -> list[PublishedFile]:
     by_project: dict[str, list[PublishedFile]] = {}
     for item in files:
         by_project.setdefault(item.project, []).append(item)
-    types = _file_types(tracker, {f.file_type for f in files if f.file_type})
+    types = _file_types(session, {f.file_type for f in files if f.file_type})
     for project, items in by_project.items():
-        project_id = tracker.project_id(project)
+        project_id = project_id_of(project)
         version_ids = _version_ids(
-            tracker, project_id, sorted({f.version for f in items if f.version})
+            session, project_id, sorted({f.version for f in items if f.version})
         )
         missing = sorted(
             {str(f.version) for f in items if f.version and f.version not in version_ids}
@@ -151,26 +151,25 @@ def create_published_files(
             )
             for item in items
         ]
-        tracker.session.create_all(sgs.PUBLISHED_FILE, [_pfilter(project_id)], rows)
+        session.create_all(sgs.PUBLISHED_FILE, [_pfilter(project_id)], rows)
     return list(files)
 
 
 def list_published_files(
-    tracker: ShotGridTracker, project: str, version: str | None = None
+    session: ShotGridSession, project: str, project_id: int, version: str | None = None
 ) -> list[PublishedFile]:
-    project_id = tracker.project_id(project)
     filters: list[Any] = [_pfilter(project_id)]
     if version is not None:
-        ids = _version_ids(tracker, project_id, [version])
+        ids = _version_ids(session, project_id, [version])
         if version not in ids:
             return []
         filters.append(["version", "is", sgs.link(sgs.VERSION, ids[version])])
-    rows = tracker.session.find(
+    rows = session.find(
         sgs.PUBLISHED_FILE,
         filters,
         sgs.PUBLISHED_FILE_FIELDS,
         order=[{"field_name": "id", "direction": "asc"}],
     )
     version_ids = {sgs.link_id(row.get("version")) for row in rows}
-    codes = _version_codes(tracker, {i for i in version_ids if i is not None})
+    codes = _version_codes(session, {i for i in version_ids if i is not None})
     return [fields.published_file_from(project, row, codes) for row in rows]

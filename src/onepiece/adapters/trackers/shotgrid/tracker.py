@@ -3,19 +3,21 @@
 Built by ``create(settings)`` from ``[shotgrid]`` (ONEPIECE_SHOTGRID_URL,
 _SCRIPT, _KEY) or directly from any ``shotgun_api3.Shotgun``-compatible
 connection (tests pass mockgun). Entity and field mapping lives in
-``shotgrid_schema``, the retry policy in ``shotgrid_retry``, batching in
-``shotgrid_session``; this class wires them to the port's methods.
+``fields``/``media_fields``, the retry policy in ``retry``, batching in
+``session``. The ``hierarchy``, ``versions`` and ``playlists`` helpers take
+the session and plain values (project id, status lookup), never this class;
+it resolves projects and statuses (cached) and delegates to them.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from onepiece.adapters.trackers.base import HierarchyProgress
 from onepiece.adapters.trackers.shotgrid import fields as sgs
 from onepiece.adapters.trackers.shotgrid import hierarchy, playlists, versions
+from onepiece.adapters.trackers.shotgrid.counts import tracker_counts
 from onepiece.adapters.trackers.shotgrid.retry import RetryPolicy
 from onepiece.adapters.trackers.shotgrid.session import ShotGridSession, connect
 from onepiece.domain.entities import (
@@ -220,19 +222,23 @@ class ShotGridTracker:
     # -- versions, playlists, published files ---------------------------------
 
     def find_version(self, project: str, code: str) -> Version | None:
-        found = versions.by_codes(self, project, [code])
+        found = versions.by_codes(self.session, project, self.project_id(project), [code])
         return found[0] if found else None
 
     def create_versions(self, items: Sequence[Version]) -> list[Version]:
-        return versions.create_versions(self, items)
+        return versions.create_versions(
+            self.session, items, self.project_id, self.status_for, self.create_missing_hierarchy
+        )
 
     def update_versions(
         self, project: str, updates: Mapping[str, Mapping[str, Any]]
     ) -> list[Version]:
-        return versions.update_versions(self, project, updates)
+        return versions.update_versions(
+            self.session, project, self.project_id(project), updates, self.status_for
+        )
 
     def delete_versions(self, project: str, codes: Sequence[str]) -> int:
-        return versions.delete_versions(self, project, codes)
+        return versions.delete_versions(self.session, self.project_id(project), codes)
 
     def list_versions(
         self,
@@ -242,72 +248,45 @@ class ShotGridTracker:
         episodes: Sequence[str] | None = None,
         limit: int | None = None,
     ) -> list[Version]:
-        return versions.list_versions(self, project, status=status, episodes=episodes, limit=limit)
+        project_id = self.project_id(project)
+        statuses = None
+        if status is not None:
+            site = self.valid_statuses(sgs.VERSION) or []
+            statuses = versions.status_codes(status, site, self.status_map)
+        return versions.list_versions(
+            self.session, project, project_id, statuses=statuses, episodes=episodes, limit=limit
+        )
 
     def create_playlist(
         self, project: str, code: str, description: str | None = None
     ) -> tuple[Playlist, bool]:
-        return playlists.create_playlist(self, project, code, description)
+        return playlists.create_playlist(
+            self.session, project, self.project_id(project), code, description
+        )
 
     def add_to_playlist(self, project: str, code: str, items: Sequence[str]) -> Playlist:
-        return playlists.add_to_playlist(self, project, code, items)
+        return playlists.add_to_playlist(
+            self.session, project, self.project_id(project), code, items
+        )
 
     def get_playlist(self, project: str, code: str) -> Playlist:
-        return playlists.get_playlist(self, project, code)
+        return playlists.get_playlist(self.session, project, self.project_id(project), code)
 
     def list_playlists(self, project: str) -> list[Playlist]:
-        return playlists.list_playlists(self, project)
+        return playlists.list_playlists(self.session, project, self.project_id(project))
 
     def create_published_files(self, files: Sequence[PublishedFile]) -> list[PublishedFile]:
-        return playlists.create_published_files(self, files)
+        return playlists.create_published_files(self.session, files, self.project_id)
 
     def list_published_files(self, project: str, version: str | None = None) -> list[PublishedFile]:
-        return playlists.list_published_files(self, project, version)
+        return playlists.list_published_files(
+            self.session, project, self.project_id(project), version
+        )
 
     # -- aggregates -----------------------------------------------------------
 
     def counts(self, project: str | None = None) -> TrackerCounts:
-        filters: list[Any] = []
-        if project is not None:
-            filters = [["project", "is", sgs.link(sgs.PROJECT, self.project_id(project))]]
-            projects = 1
-        else:
-            projects = self._count(sgs.PROJECT, [])
-        shot_status = self._by_status(sgs.SHOT, filters)
-        version_status = self._by_status(sgs.VERSION, filters)
-        return TrackerCounts(
-            projects=projects,
-            episodes=self._count(sgs.EPISODE, filters),
-            sequences=self._count(sgs.SEQUENCE, filters),
-            shots=sum(shot_status.values()),
-            versions=sum(version_status.values()),
-            version_status=version_status,
-            shot_status=shot_status,
-        )
-
-    def _count(self, entity_type: str, filters: list[Any]) -> int:
-        if self.session.has_summarize:
-            summary = self.session.summarize(entity_type, filters)
-            return int((summary.get("summaries") or {}).get("id") or 0)
-        return len(self.session.find(entity_type, filters, ["id"]))
-
-    def _by_status(self, entity_type: str, filters: list[Any]) -> dict[str, int]:
-        """Raw status code -> count, by ``summarize`` grouping where the site has it."""
-        if self.session.has_summarize:
-            summary = self.session.summarize(
-                entity_type,
-                filters,
-                grouping=[{"field": "sg_status_list", "type": "exact", "direction": "asc"}],
-            )
-            totals: Counter[str] = Counter()
-            for group in summary.get("groups") or []:
-                # No status is counted under "" (as the local tracker does).
-                totals[str(group.get("group_value") or "")] += int(
-                    (group.get("summaries") or {}).get("id") or 0
-                )
-            return dict(totals)
-        rows = self.session.find(entity_type, filters, ["sg_status_list"])
-        return dict(Counter(str(row.get("sg_status_list") or "") for row in rows))
+        return tracker_counts(self.session, None if project is None else self.project_id(project))
 
 
 def create(settings: Settings) -> ShotGridTracker:

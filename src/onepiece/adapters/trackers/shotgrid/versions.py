@@ -9,19 +9,24 @@ its Shot (else Asset, Sequence or Episode); codes it cannot hold are kept in
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from onepiece.adapters.trackers.shotgrid import fields as sgs
 from onepiece.adapters.trackers.shotgrid import media_fields as fields
-from onepiece.adapters.trackers.shotgrid.hierarchy import sequence_episodes
+from onepiece.adapters.trackers.shotgrid.hierarchy import (
+    StatusFor,
+    ensure_hierarchy,
+    sequence_episodes,
+)
+from onepiece.adapters.trackers.shotgrid.session import ShotGridSession
 from onepiece.domain.entities import ShotSpec, Version
 from onepiece.domain.status import BUCKETS, bucket_for, codes_for_bucket
 from onepiece.errors import EntityNotFound, TrackerError, ValidationError, VersionConflict
 
-if TYPE_CHECKING:
-    from onepiece.adapters.trackers.shotgrid.tracker import ShotGridTracker
+# Project code -> ShotGrid id (the tracker's cached lookup).
+ProjectId = Callable[[str], int]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _LINK_FIELDS = {
@@ -33,16 +38,16 @@ _LINK_FIELDS = {
 
 
 def _codes_by_id(
-    tracker: ShotGridTracker, project_id: int, entity_type: str, ids: set[int]
+    session: ShotGridSession, project_id: int, entity_type: str, ids: set[int]
 ) -> dict[int, dict[str, Any]]:
     """(id -> natural codes) of linked entities, one find per entity type."""
     if not ids:
         return {}
-    rows = tracker.session.find(entity_type, [["id", "in", sorted(ids)]], _LINK_FIELDS[entity_type])
+    rows = session.find(entity_type, [["id", "in", sorted(ids)]], _LINK_FIELDS[entity_type])
     if entity_type == sgs.SHOT:
         episodes: dict[int, str | None] = {}
         if any(not r.get("sg_episode.Episode.code") and r.get("sg_sequence") for r in rows):
-            episodes = sequence_episodes(tracker.session, project_id)
+            episodes = sequence_episodes(session, project_id)
         out = {}
         for row in rows:
             shot = sgs.shot_from("", row, episodes)
@@ -62,7 +67,7 @@ def _codes_by_id(
 
 
 def to_versions(
-    tracker: ShotGridTracker, project: str, project_id: int, rows: list[dict[str, Any]]
+    session: ShotGridSession, project: str, project_id: int, rows: list[dict[str, Any]]
 ) -> list[Version]:
     wanted: dict[str, set[int]] = {}
     for row in rows:
@@ -71,17 +76,17 @@ def to_versions(
             wanted.setdefault(entity["type"], set()).add(int(entity["id"]))
     codes: dict[tuple[str, int], dict[str, Any]] = {}
     for entity_type, ids in wanted.items():
-        for entity_id, found in _codes_by_id(tracker, project_id, entity_type, ids).items():
+        for entity_id, found in _codes_by_id(session, project_id, entity_type, ids).items():
             codes[(entity_type, entity_id)] = found
     return [fields.version_from(project, row, codes) for row in rows]
 
 
 def _rows_by_code(
-    tracker: ShotGridTracker, project_id: int, codes: Sequence[str]
+    session: ShotGridSession, project_id: int, codes: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     if not codes:
         return {}
-    rows = tracker.session.find(
+    rows = session.find(
         sgs.VERSION,
         [["project", "is", sgs.link(sgs.PROJECT, project_id)], ["code", "in", list(codes)]],
         sgs.VERSION_FIELDS,
@@ -89,15 +94,21 @@ def _rows_by_code(
     return {str(row["code"]): row for row in rows}
 
 
-def by_codes(tracker: ShotGridTracker, project: str, codes: Sequence[str]) -> list[Version]:
-    project_id = tracker.project_id(project)
-    rows = _rows_by_code(tracker, project_id, codes)
+def by_codes(
+    session: ShotGridSession, project: str, project_id: int, codes: Sequence[str]
+) -> list[Version]:
+    rows = _rows_by_code(session, project_id, codes)
     ordered = [rows[code] for code in codes if code in rows]
-    return to_versions(tracker, project, project_id, ordered)
+    return to_versions(session, project, project_id, ordered)
 
 
 def _entity_links(
-    tracker: ShotGridTracker, project: str, project_id: int, versions: Sequence[Version]
+    session: ShotGridSession,
+    project: str,
+    project_id: int,
+    versions: Sequence[Version],
+    status_for: StatusFor,
+    create_missing_hierarchy: bool,
 ) -> dict[str, dict[str, Any] | None]:
     """Version code -> its entity link, creating missing shots when configured to."""
     pfilter = ["project", "is", sgs.link(sgs.PROJECT, project_id)]
@@ -105,13 +116,13 @@ def _entity_links(
     def lookup(entity_type: str, codes: set[str]) -> dict[str, int]:
         if not codes:
             return {}
-        rows = tracker.session.find(entity_type, [pfilter, ["code", "in", sorted(codes)]], ["code"])
+        rows = session.find(entity_type, [pfilter, ["code", "in", sorted(codes)]], ["code"])
         return {str(r["code"]): int(r["id"]) for r in rows}
 
     shots = lookup(sgs.SHOT, {v.shot for v in versions if v.shot})
     missing = [v for v in versions if v.shot and v.shot not in shots]
     if missing:
-        if not tracker.create_missing_hierarchy:
+        if not create_missing_hierarchy:
             raise EntityNotFound(
                 f"shot(s) not found in project {project}: "
                 + ", ".join(sorted({str(v.shot) for v in missing})),
@@ -121,7 +132,7 @@ def _entity_links(
         specs = [
             ShotSpec(episode=v.episode, sequence=v.sequence, shot=str(v.shot)) for v in missing
         ]
-        tracker.ensure_hierarchy(project, specs)
+        ensure_hierarchy(session, project_id, specs, status_for)
         shots = lookup(sgs.SHOT, {v.shot for v in versions if v.shot})
     assets = lookup(sgs.ASSET, {v.asset for v in versions if v.asset and not v.shot})
     sequences = lookup(sgs.SEQUENCE, {v.sequence for v in versions if v.sequence and not v.shot})
@@ -144,7 +155,13 @@ def _entity_links(
     return links
 
 
-def create_versions(tracker: ShotGridTracker, versions: Sequence[Version]) -> list[Version]:
+def create_versions(
+    session: ShotGridSession,
+    versions: Sequence[Version],
+    project_id_of: ProjectId,
+    status_for: StatusFor,
+    create_missing_hierarchy: bool,
+) -> list[Version]:
     duplicates = sorted(code for code, n in Counter(v.code for v in versions).items() if n > 1)
     if duplicates:
         raise VersionConflict("version codes repeated in one request: " + ", ".join(duplicates))
@@ -154,8 +171,8 @@ def create_versions(tracker: ShotGridTracker, versions: Sequence[Version]) -> li
     # Check every project before writing anything: all or nothing.
     plans = []
     for project, items in by_project.items():
-        project_id = tracker.project_id(project)
-        existing = _rows_by_code(tracker, project_id, [v.code for v in items])
+        project_id = project_id_of(project)
+        existing = _rows_by_code(session, project_id, [v.code for v in items])
         if existing:
             raise VersionConflict(
                 f"version(s) already exist in {project}: " + ", ".join(sorted(existing)),
@@ -166,31 +183,36 @@ def create_versions(tracker: ShotGridTracker, versions: Sequence[Version]) -> li
     created: list[tuple[str, dict[str, int]]] = []
     try:
         for project, project_id, items in plans:
-            links = _entity_links(tracker, project, project_id, items)
+            links = _entity_links(
+                session, project, project_id, items, status_for, create_missing_hierarchy
+            )
             rows = []
             for v in items:
                 row = fields.version_data(v, project_id, links[v.code])
                 if "sg_status_list" in row:
-                    row["sg_status_list"] = tracker.status_for(sgs.VERSION, row["sg_status_list"])
+                    row["sg_status_list"] = status_for(sgs.VERSION, row["sg_status_list"])
                 rows.append(row)
             pfilter = ["project", "is", sgs.link(sgs.PROJECT, project_id)]
-            created.append((project, tracker.session.create_all(sgs.VERSION, [pfilter], rows)))
+            created.append((project, session.create_all(sgs.VERSION, [pfilter], rows)))
     except TrackerError:
         for _project, ids in created:
-            tracker.session.undo(sgs.VERSION, ids)
+            session.undo(sgs.VERSION, ids)
         raise
     return [
         v
         for project, items in by_project.items()
-        for v in by_codes(tracker, project, [i.code for i in items])
+        for v in by_codes(session, project, project_id_of(project), [i.code for i in items])
     ]
 
 
 def update_versions(
-    tracker: ShotGridTracker, project: str, updates: Mapping[str, Mapping[str, Any]]
+    session: ShotGridSession,
+    project: str,
+    project_id: int,
+    updates: Mapping[str, Mapping[str, Any]],
+    status_for: StatusFor,
 ) -> list[Version]:
-    project_id = tracker.project_id(project)
-    rows = _rows_by_code(tracker, project_id, list(updates))
+    rows = _rows_by_code(session, project_id, list(updates))
     missing = sorted(set(updates) - set(rows))
     if missing:
         raise EntityNotFound(f"version(s) not found in {project}: " + ", ".join(missing))
@@ -207,7 +229,7 @@ def update_versions(
                 ),
             ) from exc
         if "sg_status_list" in data:
-            data["sg_status_list"] = tracker.status_for(sgs.VERSION, data["sg_status_list"])
+            data["sg_status_list"] = status_for(sgs.VERSION, data["sg_status_list"])
         if data:
             requests.append(
                 {
@@ -217,54 +239,54 @@ def update_versions(
                     "data": data,
                 }
             )
-    tracker.session.batch(f"update {len(requests)} Version", requests)
-    return by_codes(tracker, project, list(updates))
+    session.batch(f"update {len(requests)} Version", requests)
+    return by_codes(session, project, project_id, list(updates))
 
 
-def delete_versions(tracker: ShotGridTracker, project: str, codes: Sequence[str]) -> int:
-    project_id = tracker.project_id(project)
-    rows = _rows_by_code(tracker, project_id, list(codes))
+def delete_versions(session: ShotGridSession, project_id: int, codes: Sequence[str]) -> int:
+    rows = _rows_by_code(session, project_id, list(codes))
     requests = [
         {"request_type": "delete", "entity_type": sgs.VERSION, "entity_id": int(row["id"])}
         for row in rows.values()
     ]
-    results = tracker.session.batch(f"delete {len(requests)} Version", requests)
+    results = session.batch(f"delete {len(requests)} Version", requests)
     return sum(1 for result in results if result is True)
 
 
-def status_codes(tracker: ShotGridTracker, status: str) -> list[str]:
+def status_codes(status: str, site: Sequence[str], status_map: Mapping[str, str]) -> list[str]:
     """Every Version status code ``status`` stands for: a bucket's codes, or one
-    code in any letter case (ShotGrid compares status codes exactly)."""
-    site = tracker.valid_statuses(sgs.VERSION) or []
+    code in any letter case (ShotGrid compares status codes exactly). ``site``
+    holds the site's Version status codes."""
     if status in BUCKETS:
-        codes = codes_for_bucket(status, tracker.status_map)
-        codes |= {c for c in site if bucket_for(c, tracker.status_map) == status}
+        codes = codes_for_bucket(status, status_map)
+        codes |= {c for c in site if bucket_for(c, status_map) == status}
     else:
         codes = {status, status.lower()} | {c for c in site if c.lower() == status.lower()}
     return sorted(codes)
 
 
 def list_versions(
-    tracker: ShotGridTracker,
+    session: ShotGridSession,
     project: str,
+    project_id: int,
     *,
-    status: str | None = None,
+    statuses: Sequence[str] | None = None,
     episodes: Sequence[str] | None = None,
     limit: int | None = None,
 ) -> list[Version]:
-    project_id = tracker.project_id(project)
+    """``statuses``: the status codes to keep (see ``status_codes``), or all."""
     filters: list[Any] = [["project", "is", sgs.link(sgs.PROJECT, project_id)]]
-    if status is not None:
-        filters.append(["sg_status_list", "in", status_codes(tracker, status)])
+    if statuses is not None:
+        filters.append(["sg_status_list", "in", list(statuses)])
     # Newest first. One sort key only: mockgun applies several keys in reverse
     # priority; ties are broken here by id, the creation order.
     order = [{"field_name": "created_at", "direction": "desc"}]
     # The episode filter runs here, after links are resolved, so the limit must wait for it.
-    rows = tracker.session.find(
+    rows = session.find(
         sgs.VERSION, filters, sgs.VERSION_FIELDS, order=order, limit=0 if episodes else (limit or 0)
     )
     rows.sort(key=lambda r: (sgs.utc(r.get("created_at")) or _EPOCH, int(r["id"])), reverse=True)
-    versions = to_versions(tracker, project, project_id, rows)
+    versions = to_versions(session, project, project_id, rows)
     if episodes:
         wanted = set(episodes)
         versions = [v for v in versions if v.episode in wanted]
