@@ -1,0 +1,185 @@
+"""Read and write ASC MHL histories on disk (the pure format lives in domain/mhl.py).
+
+Reading checks the chain first: every generation the chain file lists must be
+there with the C4 ID the chain recorded, and every generation there must be
+listed, else IntegrityError (someone altered or slipped in a hash list).
+Files are read bounded (hash lists are small), never followed outside the
+folder. Writing adds a generation and rewrites the chain, each atomically.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from onepiece import __version__
+from onepiece.atomicio import write_bytes
+from onepiece.domain.checksums import new_hasher
+from onepiece.domain.mhl import (
+    CHAIN_FILE,
+    DEFAULT_IGNORE,
+    GENERATION_NAME,
+    HISTORY_FOLDER,
+    ChainLink,
+    Creator,
+    HashList,
+    MhlEntry,
+    expected_files,
+    generation_filename,
+    parse_chain,
+    parse_hashlist,
+    render_chain,
+    render_generation,
+)
+from onepiece.domain.mhl_xml import MAX_XML_BYTES
+from onepiece.errors import IntegrityError, ValidationError
+
+
+@dataclass
+class MhlSource:
+    """The hash lists a delivery came with, and which files of the delivery they are."""
+
+    lists: list[HashList]
+    files: list[Path]  # the hash list files themselves (never ingested as media)
+    chain: list[ChainLink]
+
+    @property
+    def expected(self) -> dict[str, MhlEntry]:
+        return expected_files(self.lists)
+
+    @property
+    def name(self) -> str:
+        return self.lists[-1].name if self.lists else HISTORY_FOLDER
+
+
+def read_bounded(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_XML_BYTES + 1)
+    except OSError as exc:
+        raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
+    if len(data) > MAX_XML_BYTES:
+        raise ValidationError(f"{path} is larger than any hash list ({MAX_XML_BYTES} bytes max)")
+    return data
+
+
+def c4_of(data: bytes) -> str:
+    hasher = new_hasher("c4")
+    hasher.update(data)
+    return hasher.hexdigest()
+
+
+def read_history(folder: Path) -> MhlSource | None:
+    """The folder's ``ascmhl/`` history with its chain verified, or None without one."""
+    history = folder / HISTORY_FOLDER
+    if not history.is_dir() or history.is_symlink():
+        return None
+    chain_path = history / CHAIN_FILE
+    if not chain_path.is_file():
+        raise IntegrityError(
+            f"{history} has no {CHAIN_FILE}: the history cannot be trusted",
+            hint="ask the vendor for the complete ascmhl folder",
+        )
+    chain = parse_chain(read_bounded(chain_path), f"{HISTORY_FOLDER}/{CHAIN_FILE}")
+    present = sorted(p.name for p in history.iterdir() if p.name.endswith(".mhl"))
+    listed = {link.filename for link in chain}
+    for name in present:
+        if name not in listed:
+            raise IntegrityError(
+                f"{HISTORY_FOLDER}/{name} is not recorded in {CHAIN_FILE}: broken chain",
+                hint="the history was altered after it was written; ask the vendor for it again",
+            )
+    lists = []
+    for link in sorted(chain, key=lambda link: link.number):
+        path = history / link.filename
+        if not path.is_file() or path.is_symlink():
+            raise IntegrityError(
+                f"{HISTORY_FOLDER}/{link.filename} is listed in the chain but missing"
+            )
+        data = read_bounded(path)
+        if c4_of(data) != link.c4:
+            raise IntegrityError(
+                f"{HISTORY_FOLDER}/{link.filename} does not match its C4 ID in {CHAIN_FILE}: "
+                "broken chain",
+                hint="the generation was altered after it was written",
+            )
+        lists.append(parse_hashlist(data, f"{HISTORY_FOLDER}/{link.filename}"))
+    files = [chain_path, *(history / name for name in present)]
+    return MhlSource(lists, files, chain)
+
+
+def read_v1_lists(folder: Path) -> MhlSource | None:
+    """MHL v1 files (``*.mhl``) at the top of the folder, or None."""
+    found = sorted(p for p in folder.glob("*.mhl") if p.is_file() and not p.is_symlink())
+    if not found:
+        return None
+    lists = [parse_hashlist(read_bounded(p), p.name) for p in found]
+    return MhlSource(lists, found, [])
+
+
+def read_mhl_file(path: Path, folder: Path) -> MhlSource:
+    """``--mhl FILE``: a v1 list or a single v2 generation; paths relative to ``folder``."""
+    if not path.is_file():
+        raise ValidationError(f"MHL file {path} does not exist")
+    return MhlSource([parse_hashlist(read_bounded(path), path.name)], [path], [])
+
+
+def find_mhl(folder: Path, explicit: Path | None = None) -> MhlSource | None:
+    """What the delivery says about itself: ``--mhl``, else its history, else v1 lists."""
+    if explicit is not None:
+        return read_mhl_file(explicit, folder)
+    return read_history(folder) or read_v1_lists(folder)
+
+
+def creator(comment: str | None = None, when: datetime | None = None) -> Creator:
+    try:
+        user: str | None = getpass.getuser()
+    except (KeyError, OSError):
+        user = None  # no login name (a container): the list stays valid without an author
+    return Creator(
+        tool="onepiece",
+        tool_version=__version__,
+        hostname=socket.gethostname() or "unknown",
+        author=user,
+        created=(when or datetime.now(UTC)).replace(microsecond=0),
+        comment=comment,
+    )
+
+
+def new_generation(
+    existing: list[ChainLink],
+    folder_name: str,
+    entries: Iterable[MhlEntry],
+    who: Creator,
+    ignore: Iterable[str] = DEFAULT_IGNORE,
+) -> tuple[str, bytes, bytes]:
+    """(file name, generation bytes, chain bytes) for the next generation on top of ``existing``."""
+    number = max((link.number for link in existing), default=0) + 1
+    name = generation_filename(number, folder_name, who.created)
+    data = render_generation(sorted(entries, key=lambda e: e.path), who, ignore)
+    chain = render_chain([*existing, ChainLink(number, name, c4_of(data))])
+    return name, data, chain
+
+
+def write_generation(folder: Path, entries: Iterable[MhlEntry], who: Creator) -> Path:
+    """Add a generation to ``folder``'s history (made if absent); returns its path."""
+    history = folder / HISTORY_FOLDER
+    existing: list[ChainLink] = []
+    if (history / CHAIN_FILE).is_file():
+        existing = parse_chain(read_bounded(history / CHAIN_FILE), CHAIN_FILE)
+    history.mkdir(parents=True, exist_ok=True)
+    name, data, chain = new_generation(existing, folder.resolve().name, entries, who)
+    if GENERATION_NAME.match(name) is None:
+        raise ValidationError(f"cannot name a generation after the folder {folder.name!r}")
+    write_bytes(history / name, data)
+    write_bytes(history / CHAIN_FILE, chain)  # the generation exists before the chain names it
+    return history / name
+
+
+def relative_to(folder: Path, path: Path) -> str:
+    return os.path.relpath(path, folder).replace(os.sep, "/")
