@@ -48,6 +48,7 @@ class HashList:
     entries: list[MhlEntry] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     version: int = 2
+    snapshot: bool = False  # lists the whole folder (it has a root hash), not single files
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def _parse_v2(root: Node, name: str) -> HashList:
     ignore = process.find("ignore") if process is not None else None
     if ignore is not None:
         result.ignore = [p.text.strip() for p in ignore.all("pattern")]
+    result.snapshot = process is not None and process.find("roothash") is not None
     hashes = root.find("hashes")
     for node in hashes.all("hash") if hashes is not None else []:
         where = f"{name} line {node.line}"
@@ -94,7 +96,8 @@ def _parse_v2(root: Node, name: str) -> HashList:
         for child in node.children:
             if child.tag in ("path", "previousPath", "metadata"):
                 continue
-            digests[_format(child.tag, where)] = _digest(child.tag, child.text, where)
+            algorithm = _format(child.tag, where)
+            digests[algorithm] = _digest(algorithm, child.text, where)
         if not digests:
             raise ValidationError(f"{where}: no hash for {path}")
         previous = node.child_text("previousPath")
@@ -158,9 +161,19 @@ def parse_chain(data: bytes, name: str) -> list[ChainLink]:
 
 
 def expected_files(lists: Iterable[HashList]) -> dict[str, MhlEntry]:
-    """What the folder should hold now: oldest to newest, later entries win, renames move."""
+    """What the folder should hold now: oldest to newest, later entries win, renames move.
+
+    A generation of the whole folder (one with a root hash) says what it held
+    then: files it no longer lists were deleted by the vendor and are not
+    expected any more (hashes already known for listed files are kept).
+    """
     current: dict[str, MhlEntry] = {}
     for hashlist in lists:
+        if hashlist.snapshot:
+            listed = {e.path for e in hashlist.entries} | {
+                e.previous_path for e in hashlist.entries if e.previous_path
+            }
+            current = {path: entry for path, entry in current.items() if path in listed}
         for entry in hashlist.entries:
             if entry.previous_path and entry.previous_path != entry.path:
                 current.pop(entry.previous_path, None)

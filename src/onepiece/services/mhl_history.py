@@ -60,6 +60,10 @@ class MhlSource:
 def read_bounded(path: Path) -> bytes:
     try:
         with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_XML_BYTES:  # refused unread
+                raise ValidationError(
+                    f"{path} is larger than any hash list ({MAX_XML_BYTES} bytes max)"
+                )
             data = handle.read(MAX_XML_BYTES + 1)
     except OSError as exc:
         raise ValidationError(f"cannot read {path}: {exc.strerror}") from exc
@@ -102,13 +106,16 @@ def read_history(folder: Path) -> MhlSource | None:
                 f"{HISTORY_FOLDER}/{link.filename} is listed in the chain but missing"
             )
         data = read_bounded(path)
+        # Parsed first: a malformed or hostile list is bad input (named with its line)
+        # whatever the chain says; a well-formed one altered later breaks the chain.
+        hashlist = parse_hashlist(data, f"{HISTORY_FOLDER}/{link.filename}")
         if c4_of(data) != link.c4:
             raise IntegrityError(
                 f"{HISTORY_FOLDER}/{link.filename} does not match its C4 ID in {CHAIN_FILE}: "
                 "broken chain",
                 hint="the generation was altered after it was written",
             )
-        lists.append(parse_hashlist(data, f"{HISTORY_FOLDER}/{link.filename}"))
+        lists.append(hashlist)
     files = [chain_path, *(history / name for name in present)]
     return MhlSource(lists, files, chain)
 
