@@ -10,28 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
-
 from onepiece.samples import SampleDelivery
+from tests.ascmhl_tool import XSD, tool
 from tests.e2e.conftest import Run
 from tests.ingest_support import CLIP, SEQUENCE, data_dir
 
 BASE = ("ingest", "--project", "demo", "--show-code", "FG")
-TOOL_BIN = Path(__file__).resolve().parents[2] / ".venv-ascmhl" / "bin"
-# The spec's schemas (ascmhl 1.2 looks for them relative to the working folder).
-XSD = Path(__file__).resolve().parents[1] / "data" / "ascmhl_xsd"
-
-
-def tool(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    binary = TOOL_BIN / name
-    if not binary.exists():
-        pytest.fail(f"{binary} is missing: run `make install` (it builds the ascmhl venv)")
-    return subprocess.run(
-        [str(binary), *map(str, args)], capture_output=True, text=True, timeout=300, check=False
-    )
 
 
 def vendor_history(folder: Path) -> None:
@@ -143,3 +129,28 @@ def test_onepiece_history_passes_the_reference_tool(
     assert all(g.name in chain for g in generations)
     verify = tool("ascmhl-debug", "verify", bucket)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_renamed_and_deleted_files_in_the_vendor_history(
+    onepiece: Run, clean_delivery: SampleDelivery
+) -> None:
+    folder = clean_delivery.folder
+    vendor_history(folder)
+    renamed = "FG_ep010_sc02_0010_comp_v009.mov"
+    (folder / CLIP).rename(folder / renamed)
+    deleted = "FG_ep010_sc02_0030_comp_v003.mov"
+    (folder / deleted).unlink()
+    # The tool records the rename, and says the deleted file is missing (exit 10)
+    # while still writing the generation of the whole folder without it.
+    third = tool("ascmhl", "create", folder, "-h", "c4", "-dr")
+    assert third.returncode == 10, third.stdout + third.stderr
+    assert f"<previousPath>{CLIP}</previousPath>" in "".join(
+        p.read_text() for p in (folder / "ascmhl").glob("0003_*.mhl")
+    )
+
+    result = onepiece(*BASE, str(folder), "--format", "json")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    counts = json.loads(result.stdout)["counts"]
+    assert counts["uploaded"] == len(clean_delivery.files) - 1
+    assert counts["invalid"] == 0
