@@ -6,11 +6,16 @@ import hashlib
 import zipfile
 from pathlib import Path
 
+from onepiece.bootstrap import bootstrap
+from onepiece.config import Settings
+from onepiece.services.dcc_publish import publish
 from onepiece.services.delivery import DeliveryRequest, deliver
 from onepiece.services.playlist_package import PackageRequest, package_playlist
 from onepiece.services.review import create_playlist
 from tests.ascmhl_tool import XSD, tool
 from tests.integration.delivery_world import PROJECT, make_world
+from tests.integration.test_dcc import request_for as dcc_request
+from tests.integration.test_dcc import write_inputs
 
 
 def assert_reference_tool_accepts(folder: Path) -> None:
@@ -71,3 +76,16 @@ def test_a_playlist_package_is_verifiable(tmp_path: Path) -> None:
     world.services.close()
 
     assert_reference_tool_accepts(destination / "FG_dailies_vendor")
+
+
+def test_a_dcc_publish_package_and_its_upload_are_verifiable(tmp_path: Path) -> None:
+    services = bootstrap(Settings(data_dir=tmp_path / "data"))
+    inputs = write_inputs(tmp_path / "in")
+
+    result = publish(services, dcc_request(tmp_path, inputs))
+
+    assert_reference_tool_accepts(result.package)
+    uploaded = tmp_path / "uploaded"
+    for info in services.storage.list("publishes"):
+        services.storage.get_file("publishes", info.key, uploaded / info.key)
+    assert_reference_tool_accepts(uploaded / "FG/seq010/sh010/lighting/v002")

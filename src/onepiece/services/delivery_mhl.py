@@ -9,7 +9,7 @@ be listed: those files are named in the result instead.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from onepiece.domain.checksums import new_hasher, parse_checksum
 from onepiece.domain.delivery import DeliveredFile
@@ -34,18 +34,26 @@ def history_files(
     inside it; they are hashed here.
     """
     prefix = f"{package}/"
+    files = [(e.name.removeprefix(prefix), e.checksum, e.size) for e in entries]
+    return history_for(package, files, extra)
+
+
+def history_for(
+    folder_name: str, files: Iterable[tuple[str, str | None, int]], extra: Mapping[str, bytes]
+) -> tuple[dict[str, bytes], list[str]]:
+    """``history_files`` for (path inside the folder, checksum, size) rows."""
     rows: list[MhlEntry] = []
     left_out: list[str] = []
-    for entry in entries:
-        hashes = mhl_hashes(entry.checksum) if entry.checksum else {}
+    for path, checksum, size in files:
+        hashes = mhl_hashes(checksum) if checksum else {}
         if not hashes:
-            left_out.append(entry.name)
+            left_out.append(path)
             continue
-        rows.append(MhlEntry(entry.name.removeprefix(prefix), hashes, entry.size))
+        rows.append(MhlEntry(path, hashes, size))
     for path, data in extra.items():
         hasher = new_hasher("xxh3")
         hasher.update(data)
         rows.append(MhlEntry(path, {"xxh3": hasher.hexdigest()}, len(data)))
-    name, generation, chain = new_generation([], package, rows, creator("onepiece delivery"))
-    files = {f"{HISTORY_FOLDER}/{name}": generation, f"{HISTORY_FOLDER}/{CHAIN_FILE}": chain}
-    return files, left_out
+    name, generation, chain = new_generation([], folder_name, rows, creator("onepiece delivery"))
+    members = {f"{HISTORY_FOLDER}/{name}": generation, f"{HISTORY_FOLDER}/{CHAIN_FILE}": chain}
+    return members, left_out
