@@ -8,6 +8,7 @@ No code of ours runs on the tool's side.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -154,3 +155,31 @@ def test_renamed_and_deleted_files_in_the_vendor_history(
     counts = json.loads(result.stdout)["counts"]
     assert counts["uploaded"] == len(clean_delivery.files) - 1
     assert counts["invalid"] == 0
+
+
+def test_card_folders_with_their_own_history_and_a_loose_v1_list(
+    onepiece: Run, clean_delivery: SampleDelivery
+) -> None:
+    folder = clean_delivery.folder
+    plates = tool("ascmhl", "create", folder / "plates", "-h", "xxh128")  # the card's own
+    assert plates.returncode == 0, plates.stdout + plates.stderr
+    rows = "".join(
+        f"<hash><file>{clip.name}</file><md5>{hashlib.md5(clip.read_bytes()).hexdigest()}</md5>"
+        "</hash>"
+        for clip in sorted(folder.glob("*.mov"))
+    )
+    (folder / "clips.mhl").write_text(f'<hashlist version="1.1">{rows}</hashlist>')
+
+    result = onepiece(*BASE, str(folder), "--format", "json")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["counts"]["uploaded"] == len(clean_delivery.files)
+
+    frame = folder / "plates" / f"{SEQUENCE}.1001.exr"
+    frame.write_bytes(frame.read_bytes()[::-1])
+    check = onepiece("validate", "mhl", str(folder), "--format", "json")
+    assert check.returncode == 10, check.stdout + check.stderr
+    differences = json.loads(check.stdout)["differences"]
+    assert [(d["kind"], d["path"]) for d in differences] == [
+        ("mismatch", f"plates/{SEQUENCE}.1001.exr")
+    ]

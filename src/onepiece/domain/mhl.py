@@ -69,19 +69,20 @@ class Creator:
 
 
 def parse_hashlist(data: bytes, name: str, base: str = "") -> HashList:
-    """A v2 generation or a v1 list; v1 paths are made relative to the folder via ``base``."""
+    """A v2 generation or a v1 list; ``base`` is where the paths are relative to (the
+    folder holding a loose list, from the delivery's root)."""
     root = parse_xml(data, name)
     if root.tag != "hashlist":
         raise ValidationError(f"{name} line {root.line}: not a hash list (<{root.tag}>)")
     version = root.attrs.get("version", "")
     if version.startswith("2"):
-        return _parse_v2(root, name)
+        return _parse_v2(root, name, base)
     if version.startswith("1"):
         return _parse_v1(root, name, base)
     raise ValidationError(f"{name} line {root.line}: unsupported MHL version {version!r}")
 
 
-def _parse_v2(root: Node, name: str) -> HashList:
+def _parse_v2(root: Node, name: str, base: str) -> HashList:
     result = HashList(name)
     process = root.find("processinfo")
     ignore = process.find("ignore") if process is not None else None
@@ -91,7 +92,7 @@ def _parse_v2(root: Node, name: str) -> HashList:
     hashes = root.find("hashes")
     for node in hashes.all("hash") if hashes is not None else []:
         where = f"{name} line {node.line}"
-        path = _path(node.child_text("path"), where)
+        path = _located(base, node.child_text("path"), where)
         digests: dict[str, str] = {}
         for child in node.children:
             if child.tag in ("path", "previousPath", "metadata"):
@@ -107,7 +108,7 @@ def _parse_v2(root: Node, name: str) -> HashList:
                 path,
                 digests,
                 _size(size_node.attrs.get("size") if size_node else None, where),
-                _path(previous, where) if previous else None,
+                _located(base, previous, where) if previous else None,
                 where,
             )
         )
@@ -118,8 +119,7 @@ def _parse_v1(root: Node, name: str, base: str) -> HashList:
     result = HashList(name, version=1)
     for node in root.all("hash"):
         where = f"{name} line {node.line}"
-        written = node.child_text("file")
-        path = _path(f"{base}/{written}" if base and written else written, where)
+        path = _located(base, node.child_text("file"), where)
         digests: dict[str, str] = {}
         for child in node.children:
             if child.tag in _V1_FORMATS:
@@ -261,6 +261,12 @@ def _path(value: str | None, where: str) -> str:
         raise ValidationError(
             f"{where}: path {value!r} is not inside the folder ({exc.message})"
         ) from None
+
+
+def _located(base: str, value: str | None, where: str) -> str:
+    # The written path is checked on its own: "../x" in a list under "A001/" must not pass.
+    path = _path(value, where)
+    return f"{base}/{path}" if base else path
 
 
 def _format(tag: str, where: str) -> str:

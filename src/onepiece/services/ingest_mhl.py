@@ -54,7 +54,7 @@ def drop_history_files(scan: ScanResult, root: Path, mhl: MhlSource | None) -> S
     keep = [
         f
         for f in scan.files
-        if not f.path.startswith(f"{HISTORY_FOLDER}/")
+        if HISTORY_FOLDER not in f.path.split("/")[:-1]  # any history: the root's, a card's
         and (f.path not in scan.sources or scan.sources[f.path].resolve() not in own)
     ]
     kept = {f.path for f in keep}

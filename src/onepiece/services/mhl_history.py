@@ -13,7 +13,7 @@ import getpass
 import os
 import socket
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,10 +47,26 @@ class MhlSource:
     lists: list[HashList]
     files: list[Path]  # the hash list files themselves (never ingested as media)
     chain: list[ChainLink]
+    expected: dict[str, MhlEntry] = field(default_factory=dict)  # by path from the root
 
-    @property
-    def expected(self) -> dict[str, MhlEntry]:
-        return expected_files(self.lists)
+    @classmethod
+    def of(
+        cls, lists: list[HashList], files: list[Path], chain: list[ChainLink], prefix: str = ""
+    ) -> MhlSource:
+        expected = {
+            f"{prefix}{path}": replace(entry, path=f"{prefix}{path}", previous_path=None)
+            for path, entry in expected_files(lists).items()
+        }
+        return cls(lists, files, chain, expected)
+
+    @classmethod
+    def merged(cls, sources: list[MhlSource]) -> MhlSource:
+        """Several histories and lists of one delivery (card folders...), each kept whole."""
+        lists = [hashlist for source in sources for hashlist in source.lists]
+        files = [path for source in sources for path in source.files]
+        expected = {path: e for source in sources for path, e in source.expected.items()}
+        chain = sources[0].chain if len(sources) == 1 else []
+        return cls(lists, files, chain, expected)
 
     @property
     def name(self) -> str:
@@ -78,8 +94,11 @@ def c4_of(data: bytes) -> str:
     return hasher.hexdigest()
 
 
-def read_history(folder: Path) -> MhlSource | None:
-    """The folder's ``ascmhl/`` history with its chain verified, or None without one."""
+def read_history(folder: Path, prefix: str = "") -> MhlSource | None:
+    """The folder's ``ascmhl/`` history with its chain verified, or None without one.
+
+    ``prefix`` is the folder's path from the delivery's root ("" or "A001/").
+    """
     history = folder / HISTORY_FOLDER
     if not history.is_dir() or history.is_symlink():
         return None
@@ -89,58 +108,66 @@ def read_history(folder: Path) -> MhlSource | None:
             f"{history} has no {CHAIN_FILE}: the history cannot be trusted",
             hint="ask the vendor for the complete ascmhl folder",
         )
-    chain = parse_chain(read_bounded(chain_path), f"{HISTORY_FOLDER}/{CHAIN_FILE}")
+    where = f"{prefix}{HISTORY_FOLDER}"
+    chain = parse_chain(read_bounded(chain_path), f"{where}/{CHAIN_FILE}")
     present = sorted(p.name for p in history.iterdir() if p.name.endswith(".mhl"))
     listed = {link.filename for link in chain}
     for name in present:
         if name not in listed:
             raise IntegrityError(
-                f"{HISTORY_FOLDER}/{name} is not recorded in {CHAIN_FILE}: broken chain",
+                f"{where}/{name} is not recorded in {CHAIN_FILE}: broken chain",
                 hint="the history was altered after it was written; ask the vendor for it again",
             )
     lists = []
     for link in sorted(chain, key=lambda link: link.number):
         path = history / link.filename
         if not path.is_file() or path.is_symlink():
-            raise IntegrityError(
-                f"{HISTORY_FOLDER}/{link.filename} is listed in the chain but missing"
-            )
+            raise IntegrityError(f"{where}/{link.filename} is listed in the chain but missing")
         data = read_bounded(path)
         # Parsed first: a malformed or hostile list is bad input (named with its line)
         # whatever the chain says; a well-formed one altered later breaks the chain.
-        hashlist = parse_hashlist(data, f"{HISTORY_FOLDER}/{link.filename}")
+        hashlist = parse_hashlist(data, f"{where}/{link.filename}")
         if c4_of(data) != link.c4:
             raise IntegrityError(
-                f"{HISTORY_FOLDER}/{link.filename} does not match its C4 ID in {CHAIN_FILE}: "
-                "broken chain",
+                f"{where}/{link.filename} does not match its C4 ID in {CHAIN_FILE}: broken chain",
                 hint="the generation was altered after it was written",
             )
         lists.append(hashlist)
     files = [chain_path, *(history / name for name in present)]
-    return MhlSource(lists, files, chain)
-
-
-def read_v1_lists(folder: Path) -> MhlSource | None:
-    """MHL v1 files (``*.mhl``) at the top of the folder, or None."""
-    found = sorted(p for p in folder.glob("*.mhl") if p.is_file() and not p.is_symlink())
-    if not found:
-        return None
-    lists = [parse_hashlist(read_bounded(p), p.name) for p in found]
-    return MhlSource(lists, found, [])
+    return MhlSource.of(lists, files, chain, prefix)
 
 
 def read_mhl_file(path: Path, folder: Path) -> MhlSource:
     """``--mhl FILE``: a v1 list or a single v2 generation; paths relative to ``folder``."""
     if not path.is_file():
         raise ValidationError(f"MHL file {path} does not exist")
-    return MhlSource([parse_hashlist(read_bounded(path), path.name)], [path], [])
+    return MhlSource.of([parse_hashlist(read_bounded(path), path.name)], [path], [])
 
 
 def find_mhl(folder: Path, explicit: Path | None = None) -> MhlSource | None:
-    """What the delivery says about itself: ``--mhl``, else its history, else v1 lists."""
+    """What the delivery says about itself: ``--mhl FILE``, else every ``ascmhl/`` history
+    in it (the root's, card folders' own) and every loose list (MHL v1, paths relative to
+    the folder holding it); None when there is none. Symlinks are not followed.
+    """
     if explicit is not None:
         return read_mhl_file(explicit, folder)
-    return read_history(folder) or read_v1_lists(folder)
+    sources: list[MhlSource] = []
+    for current, dirs, files in os.walk(folder):
+        dirs.sort()
+        base = relative_to(folder, Path(current))
+        prefix = "" if base == "." else f"{base}/"
+        if HISTORY_FOLDER in dirs:
+            dirs.remove(HISTORY_FOLDER)  # read as a history, never as lists or media
+            found = read_history(Path(current), prefix)
+            if found is not None:
+                sources.append(found)
+        for name in sorted(n for n in files if n.endswith(".mhl")):
+            path = Path(current) / name
+            if path.is_symlink():
+                continue
+            hashlist = parse_hashlist(read_bounded(path), f"{prefix}{name}", prefix.rstrip("/"))
+            sources.append(MhlSource.of([hashlist], [path], []))
+    return MhlSource.merged(sources) if sources else None
 
 
 def creator(comment: str | None = None, when: datetime | None = None) -> Creator:

@@ -108,7 +108,7 @@ def _unlisted(root: Path, source: MhlSource, listed: set[str]) -> list[MhlDiffer
     patterns = [p.rstrip("/") for hashlist in source.lists for p in hashlist.ignore]
     found = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != HISTORY_FOLDER or Path(folder) != root)
+        dirs[:] = sorted(d for d in dirs if d != HISTORY_FOLDER)  # histories, read already
         for name in sorted(files):
             path = Path(folder) / name
             rel = relative_to(root, path)
