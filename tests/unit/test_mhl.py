@@ -166,3 +166,19 @@ def test_a_chain_with_bad_entries_is_refused(path: str, c4: str, message: str) -
     ).encode()
     with pytest.raises(ValidationError, match=message):
         parse_chain(data, "ascmhl_chain.xml")
+
+
+def test_a_storage_write_checks_every_expected_checksum_in_one_pass() -> None:
+    from onepiece.adapters.storage.streaming import ChecksumTee
+    from onepiece.errors import IntegrityError
+
+    good = [f"md5:{REFERENCE['md5']}", f"xxh64:{REFERENCE['xxh64']}", f"c4:{REFERENCE['c4']}"]
+    tee = ChecksumTee("xxh3", good)
+    tee.update(b"onepiece")
+    tee.verify("clip")  # all hold
+    assert tee.checksum() == f"xxh3:{REFERENCE['xxh3']}"
+
+    tee = ChecksumTee("xxh3", [good[0], "xxh64:" + "0" * 16])
+    tee.update(b"onepiece")
+    with pytest.raises(IntegrityError, match="expected xxh64:0000000000000000, got xxh64:8939"):
+        tee.verify("clip")

@@ -43,12 +43,17 @@ class ChecksumTee:
         self._primary: Hasher = new_hasher(algorithm)
         wanted = [expected] if isinstance(expected, str) else list(expected or ())
         self._checks: list[tuple[str, str, Hasher | None]] = []
+        verifiers: dict[tuple[str, int], Hasher] = {}  # one hasher per algorithm and width
         for value in dict.fromkeys(wanted):
             algo, digest = parse_checksum(value)
             verifier = None
             if algo != algorithm or len(digest) != len(self._primary.hexdigest()):
-                verifier = new_hasher(algo, len(digest))
+                key = (algo, len(digest))
+                if key not in verifiers:
+                    verifiers[key] = new_hasher(algo, len(digest))
+                verifier = verifiers[key]
             self._checks.append((algo, digest, verifier))
+        self._verifiers = list(verifiers.values())
 
     @classmethod
     def for_recorded(cls, recorded: str | None) -> ChecksumTee | None:
@@ -60,9 +65,8 @@ class ChecksumTee:
 
     def update(self, data: bytes | bytearray | memoryview) -> None:
         self._primary.update(data)  # type: ignore[arg-type]  # hashers take any buffer
-        for _, _, verifier in self._checks:
-            if verifier is not None:
-                verifier.update(data)  # type: ignore[arg-type]
+        for verifier in self._verifiers:
+            verifier.update(data)  # type: ignore[arg-type]
 
     def checksum(self) -> str:
         return format_checksum(self.algorithm, self._primary.hexdigest())
