@@ -183,3 +183,17 @@ def test_card_folders_with_their_own_history_and_a_loose_v1_list(
     assert [(d["kind"], d["path"]) for d in differences] == [
         ("mismatch", f"plates/{SEQUENCE}.1001.exr")
     ]
+
+
+def test_files_the_vendor_history_ignores_are_ingested_unchecked(
+    onepiece: Run, clean_delivery: SampleDelivery
+) -> None:
+    folder = clean_delivery.folder
+    shutil.copy(folder / CLIP, folder / "FG_ep010_sc02_0040_comp_v001.mov")
+    created = tool("ascmhl", "create", folder, "-h", "xxh64", "-i", "*_0040_*")
+    assert created.returncode == 0, created.stdout + created.stderr
+
+    result = onepiece(*BASE, str(folder), "--format", "json")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["counts"]["uploaded"] == len(clean_delivery.files) + 1

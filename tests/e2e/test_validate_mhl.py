@@ -60,3 +60,17 @@ def test_a_folder_without_a_list_exits_4(onepiece: Run, tmp_path: Path) -> None:
 
     assert result.returncode == 4, result.stdout + result.stderr
     assert "has no ASC MHL history" in result.stderr
+
+
+def test_files_the_vendor_chose_to_ignore_are_not_reported(onepiece: Run, tmp_path: Path) -> None:
+    folder = tmp_path / "card"
+    folder.mkdir()
+    (folder / "clip.mov").write_bytes(b"frames")
+    (folder / "notes.xml").write_text("<notes/>")
+    created = tool("ascmhl", "create", folder, "-h", "xxh64", "-i", "*.xml")
+    assert created.returncode == 0, created.stdout + created.stderr
+
+    result = onepiece("validate", "mhl", str(folder))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 file(s) match" in result.stdout

@@ -62,11 +62,14 @@ def drop_history_files(scan: ScanResult, root: Path, mhl: MhlSource | None) -> S
 
 
 def mark_unlisted(scan: ScanResult, mhl: MhlSource) -> ScanResult:
-    """A delivered file the MHL does not list is invalid (its Version is held back)."""
+    """A delivered file the MHL does not list is invalid (its Version is held back).
+
+    Files the lists' own ignore patterns cover are not checked against them.
+    """
     expected = mhl.expected
     files = [
         f
-        if f.problem or f.path in expected
+        if f.problem or f.path in expected or mhl.ignores(f.path)
         else replace(f, problem=f"not listed in the MHL {mhl.name}")
         for f in scan.files
     ]

@@ -9,6 +9,7 @@ folder. Writing adds a generation and rewrites the chain, each atomically.
 
 from __future__ import annotations
 
+import fnmatch
 import getpass
 import os
 import socket
@@ -67,6 +68,12 @@ class MhlSource:
         expected = {path: e for source in sources for path, e in source.expected.items()}
         chain = sources[0].chain if len(sources) == 1 else []
         return cls(lists, files, chain, expected)
+
+    def ignores(self, path: str) -> bool:
+        """Does an ignore pattern of the lists cover ``path`` (the vendor chose not to hash it)?"""
+        name = path.rsplit("/", 1)[-1]
+        patterns = {p.rstrip("/") for hashlist in self.lists for p in hashlist.ignore}
+        return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(path, p) for p in patterns)
 
     @property
     def name(self) -> str:

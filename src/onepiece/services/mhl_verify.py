@@ -8,7 +8,6 @@ ever read.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -105,7 +104,6 @@ def _check(entry: MhlEntry, target: Path, tick: Progress) -> MhlDifference | Non
 
 def _unlisted(root: Path, source: MhlSource, listed: set[str]) -> list[MhlDifference]:
     own = {p.resolve() for p in source.files}
-    patterns = [p.rstrip("/") for hashlist in source.lists for p in hashlist.ignore]
     found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != HISTORY_FOLDER)  # histories, read already
@@ -114,7 +112,7 @@ def _unlisted(root: Path, source: MhlSource, listed: set[str]) -> list[MhlDiffer
             rel = relative_to(root, path)
             if rel in listed or path.resolve() in own or name.lower() in SYSTEM_FILES:
                 continue
-            if any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(rel, p) for p in patterns):
+            if source.ignores(rel):
                 continue
             found.append(MhlDifference("unlisted", rel, f"not listed in {source.name}"))
     return found
