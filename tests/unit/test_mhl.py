@@ -98,6 +98,11 @@ def test_renames_move_and_a_whole_folder_generation_drops_deleted_files() -> Non
         (b"<hashlist version='2.0'><hashes>", "line 1: malformed XML"),
         (b"<hashlist version='2.0'>\xff\xfe</hashlist>", "line 1: malformed XML"),
         (b"<hashlist version='9'/>", "unsupported MHL version"),
+        (
+            b'<?xml version="1.0" encoding="ISO-8859-1"?>\n<hashlist version="1.1"/>',
+            "line 1: encoding 'ISO-8859-1' is not UTF-8",
+        ),
+        ('<hashlist version="1.1"/>'.encode("utf-16"), "line 1: UTF-16 text"),
         (b"<other/>", "not a hash list"),
         (
             b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'

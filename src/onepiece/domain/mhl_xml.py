@@ -49,7 +49,9 @@ def parse_xml(data: bytes, name: str) -> Node:
             f"{name} is {len(data)} bytes, larger than any hash list ({MAX_XML_BYTES} max)",
             hint="this is not an MHL file, or it is damaged",
         )
-    parser = expat.ParserCreate(namespace_separator=" ")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ValidationError(f"{name} line 1: UTF-16 text; hash lists are UTF-8")
+    parser = expat.ParserCreate("utf-8", namespace_separator=" ")
     stack: list[Node] = []
     root: list[Node] = []
 
@@ -76,6 +78,11 @@ def parse_xml(data: bytes, name: str) -> Node:
     def entity(*args: object) -> None:
         raise _Refused("entity declarations are not allowed", parser.CurrentLineNumber)
 
+    def declaration(version: str, encoding: str | None, standalone: int) -> None:
+        if encoding and encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+            raise _Refused(f"encoding {encoding!r} is not UTF-8", parser.CurrentLineNumber)
+
+    parser.XmlDeclHandler = declaration
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
