@@ -15,7 +15,15 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,opencue]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The ASC's reference MHL tool, for the tests only: it pins an older Click than
+# ours, so it lives in its own venv (tests find it at .venv-ascmhl/bin).
+ASCMHL_VENV := .venv-ascmhl
+$(ASCMHL_VENV)/.installed: constraints-ascmhl.txt
+	$(PYTHON) -m venv $(ASCMHL_VENV)
+	$(ASCMHL_VENV)/bin/pip install --quiet -c constraints-ascmhl.txt ascmhl
+	touch $@
+
+install: $(STAMP) $(ASCMHL_VENV)/.installed
 
 # Chromium for the browser tests comes from Debian; Playwright never downloads one.
 browser:
@@ -44,4 +52,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(ASCMHL_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

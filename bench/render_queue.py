@@ -18,12 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from onepiece.services.render_jobs import RenderJobService
-
 from bench.report import update_section
-from onepiece.adapters.farms.local import LocalFarm
+from onepiece.adapters.farms.local.farm import LocalFarm
 from onepiece.adapters.farms.registry import FarmEntry, FarmRegistry
 from onepiece.config.model import RenderSettings
+from onepiece.services.render.jobs import RenderJobService
 from onepiece.state.render_jobs import RenderJobStore
 
 RUNNER = "onepiece.adapters.farms.local.runner"

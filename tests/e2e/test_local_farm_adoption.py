@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from onepiece.adapters.farms.local import LocalFarm
+from onepiece.adapters.farms.local.farm import LocalFarm
 from onepiece.domain.render import JobRequest
 from tests.integration.render.local_farm_support import runner_pids
 

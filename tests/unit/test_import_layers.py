@@ -106,6 +106,7 @@ RULES: dict[str, tuple[str, ...]] = {
 EXCEPTIONS: set[tuple[str, str]] = {
     # Services reaching concrete adapters.
     ("onepiece.services.ingest.transfer", "onepiece.adapters.storage.streaming"),
+    ("onepiece.services.mhl.verify", "onepiece.adapters.storage.streaming"),
     ("onepiece.services.reconcile.storage", "onepiece.adapters.storage.local.layout"),
     ("onepiece.services.reconcile.storage", "onepiece.adapters.storage.local.storage"),
     ("onepiece.services.reconcile.storage", "onepiece.adapters.storage.s3.errors"),

@@ -75,6 +75,15 @@ def ingest(
     manifest: Path | None = typer.Option(
         None, "--manifest", help="CSV or JSON manifest; every file must be listed in it."
     ),
+    mhl: Path | None = typer.Option(
+        None,
+        "--mhl",
+        help="ASC MHL (v2 generation or v1) to verify against; by default the folder's "
+        "ascmhl/ history or its *.mhl files.",
+    ),
+    mhl_out: bool = typer.Option(
+        False, "--mhl-out", help="Record what was stored as a new ASC MHL generation (docs/mhl.md)."
+    ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Validate and plan only; write nothing but the report."
     ),
@@ -130,6 +139,8 @@ def ingest(
         follow_symlinks=follow_symlinks,
         report_path=report_path.absolute() if report_path else None,
         report_format=report_format.value if report_format else None,
+        mhl=mhl.absolute() if mhl else None,
+        mhl_out=mhl_out,
     )
     services = container(ctx)
     with _display(quiet=dry_run) as events, _sigterm_interrupts():

@@ -113,3 +113,57 @@ def reconcile(
         typer.echo(f"{project}: tracker and storage agree ({scope.value})")
     if differences:
         raise typer.Exit(exit_codes.DIFFERENCES)
+
+
+@validate_app.command("mhl")
+@handle_errors
+def mhl(
+    folder: Path = typer.Argument(..., help="The folder the ASC MHL describes (never modified)."),
+    mhl_file: Path | None = typer.Option(
+        None, "--mhl", help="An MHL file (v2 generation or v1); default: the folder's ascmhl/."
+    ),
+    output: ReportFormat = typer.Option(
+        ReportFormat.text, "--format", help="text (a table), json or csv."
+    ),
+) -> None:
+    """Verify a folder against its ASC MHL history; exit 10 when files differ.
+
+    The chain is checked first (a generation altered after it was written
+    exits 5), then every listed file is hashed in the list's own format.
+    Reports files missing, mismatched, or not listed (docs/mhl.md).
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    from onepiece.services.mhl import verify as mhl_verify
+
+    root, source = mhl_verify.plan(folder.absolute(), mhl_file.absolute() if mhl_file else None)
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    console = Console(stderr=True)
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
+        task = bar.add_task("verify", total=mhl_verify.total_size(root, source))
+        result = mhl_verify.verify(root, source, lambda count: bar.advance(task, count))
+    rows = [d.to_dict() for d in result.differences]
+    keys = ["kind", "path", "detail"]
+    if output is ReportFormat.json:
+        emit_json(
+            {
+                "folder": str(folder),
+                "mhl": result.source,
+                "checked": result.checked,
+                "bytes": result.size,
+                "differences": rows,
+            }
+        )
+    elif output is ReportFormat.csv:
+        print_csv(keys, [[r[k] for k in keys] for r in rows])
+    elif rows:
+        print_table(
+            f"{folder}: {len(rows)} differences", keys, [[r[k] for k in keys] for r in rows]
+        )
+    else:
+        typer.echo(f"{folder}: {result.checked} file(s) match {result.source}")
+    if rows:
+        raise typer.Exit(exit_codes.DIFFERENCES)

@@ -71,6 +71,7 @@ class PlannedFile:
     key: str | None = None
     expected_checksum: str | None = None  # from the manifest
     checksum: str | None = None  # computed while sending
+    mhl_checksum: str | None = None  # from the delivery's ASC MHL, checked in the same read
 
 
 @dataclass

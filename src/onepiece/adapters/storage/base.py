@@ -73,7 +73,7 @@ class Storage(Protocol):
         source: Path,
         *,
         checksum_algorithm: str = "xxh3",
-        expected_checksum: str | None = None,
+        expected_checksum: str | Sequence[str] | None = None,
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> ObjectInfo:
@@ -90,7 +90,7 @@ class Storage(Protocol):
         source: Path,
         *,
         checksum_algorithm: str = "xxh3",
-        expected_checksum: str | None = None,
+        expected_checksum: str | Sequence[str] | None = None,
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> StagedObject:

@@ -12,7 +12,7 @@ import io
 import os
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -31,21 +31,29 @@ TEMP_PREFIX = f"{RESERVED_MARKER}tmp-"
 
 
 class ChecksumTee:
-    """Hashes data once for the recorded checksum and, when needed, for a check.
+    """Hashes data once for the recorded checksum and, when needed, for checks.
 
     ``expected`` may use another algorithm (a vendor's md5 while we record
-    xxh3): both digests come from the same pass over the data.
+    xxh3), or be several checksums (a manifest's and an MHL's): every digest
+    comes from the same pass over the data, and each must hold.
     """
 
-    def __init__(self, algorithm: str, expected: str | None = None) -> None:
+    def __init__(self, algorithm: str, expected: str | Sequence[str] | None = None) -> None:
         self.algorithm = algorithm
         self._primary: Hasher = new_hasher(algorithm)
-        self._expected = parse_checksum(expected) if expected else None
-        self._verifier: Hasher | None = None
-        if self._expected is not None:
-            algo, digest = self._expected
+        wanted = [expected] if isinstance(expected, str) else list(expected or ())
+        self._checks: list[tuple[str, str, Hasher | None]] = []
+        verifiers: dict[tuple[str, int], Hasher] = {}  # one hasher per algorithm and width
+        for value in dict.fromkeys(wanted):
+            algo, digest = parse_checksum(value)
+            verifier = None
             if algo != algorithm or len(digest) != len(self._primary.hexdigest()):
-                self._verifier = new_hasher(algo, len(digest))
+                key = (algo, len(digest))
+                if key not in verifiers:
+                    verifiers[key] = new_hasher(algo, len(digest))
+                verifier = verifiers[key]
+            self._checks.append((algo, digest, verifier))
+        self._verifiers = list(verifiers.values())
 
     @classmethod
     def for_recorded(cls, recorded: str | None) -> ChecksumTee | None:
@@ -57,26 +65,28 @@ class ChecksumTee:
 
     def update(self, data: bytes | bytearray | memoryview) -> None:
         self._primary.update(data)  # type: ignore[arg-type]  # hashers take any buffer
-        if self._verifier is not None:
-            self._verifier.update(data)  # type: ignore[arg-type]
+        for verifier in self._verifiers:
+            verifier.update(data)  # type: ignore[arg-type]
 
     def checksum(self) -> str:
         return format_checksum(self.algorithm, self._primary.hexdigest())
 
+    def _failed(self) -> tuple[str, str] | None:
+        for algo, digest, verifier in self._checks:
+            actual = (verifier or self._primary).hexdigest()
+            if actual != digest:
+                return format_checksum(algo, digest), format_checksum(algo, actual)
+        return None
+
     def mismatch(self) -> str | None:
-        """The actual checksum (in the expected algorithm) when it differs, else None."""
-        if self._expected is None:
-            return None
-        algo, digest = self._expected
-        hasher = self._verifier or self._primary
-        actual = hasher.hexdigest()
-        return None if actual == digest else format_checksum(algo, actual)
+        """The actual checksum (in the expected algorithm) when one differs, else None."""
+        failed = self._failed()
+        return failed[1] if failed else None
 
     def verify(self, what: str) -> None:
-        actual = self.mismatch()
-        if actual is not None:
-            assert self._expected is not None
-            expected = format_checksum(*self._expected)
+        failed = self._failed()
+        if failed is not None:
+            expected, actual = failed
             raise IntegrityError(
                 f"checksum mismatch for {what}: expected {expected}, got {actual}",
                 hint="the data changed or was corrupted in transit; nothing was written",

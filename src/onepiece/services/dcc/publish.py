@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onepiece.atomicio import check_writable_folder, fsync_dir, write_json
+from onepiece.atomicio import check_writable_folder, fsync_dir, write_bytes, write_json
 from onepiece.domain.dcc import SceneName, check_dcc, check_show_type, parse_scene_name
 from onepiece.domain.entities import PublishedFile, ShotSpec, Version
 from onepiece.domain.safe_paths import check_name
@@ -25,6 +25,7 @@ from onepiece.domain.structured_text import loads_json
 from onepiece.errors import ValidationError
 from onepiece.services.dcc.inputs import PackageFile, collect_inputs
 from onepiece.services.delivery.file_copy import copy_with_hash
+from onepiece.services.delivery.mhl import history_for
 from onepiece.services.input_files import read_text
 from onepiece.services.ports import Backends
 
@@ -120,10 +121,18 @@ def publish(
     }
     try:
         write_json(staged / "manifest.json", manifest)
+        manifest_bytes = {"manifest.json": (staged / "manifest.json").read_bytes()}
+        rows = [(f["path"], f["checksum"], f["size"]) for f in result.files]
+        # An ASC MHL history of the package (docs/mhl.md), uploaded beside it.
+        history, _ = history_for(scene.name, rows, manifest_bytes)
+        for path, data in history.items():
+            write_bytes(staged / path, data)
         staged.rename(package)
         fsync_dir(package.parent)
     finally:
         shutil.rmtree(staged.parent, ignore_errors=True)
+    for path in history:  # the tracker registers the media, the history rides along
+        services.storage.put_file(bucket, f"{key_prefix}/{path}", package / path)
     _upload_and_register(
         services, request.bucket, key_prefix, project, scene, inputs, metadata, result
     )

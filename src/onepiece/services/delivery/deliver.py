@@ -34,6 +34,7 @@ from onepiece.domain.delivery import (
 from onepiece.domain.safe_paths import check_name, slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound
 from onepiece.services.delivery.media_source import MediaSource
+from onepiece.services.delivery.mhl import history_files
 from onepiece.services.delivery.paths import check_episodes, check_output, manifest_paths
 from onepiece.services.delivery.upload import check_bucket, upload_delivery
 from onepiece.services.delivery.upstream import frame_checksums, load_upstream
@@ -259,8 +260,13 @@ def _write_zip(
                     problem_count=len(result.problems),
                 )
                 doc = manifest_json(_document(result))
-                package.add_bytes(f"{record.package}/manifest.json", doc)
-                package.add_bytes(f"{record.package}/manifest.csv", manifest_csv(result.entries))
+                manifests = {"manifest.json": doc, "manifest.csv": manifest_csv(result.entries)}
+                for member, data in manifests.items():
+                    package.add_bytes(f"{record.package}/{member}", data)
+                # An ASC MHL history beside the manifests (docs/mhl.md).
+                history, _ = history_files(record.package, result.entries, manifests)
+                for member, data in history.items():
+                    package.add_bytes(f"{record.package}/{member}", data)
             finally:
                 # Closed before the temp file is (on failure the temp file is discarded).
                 package.close()

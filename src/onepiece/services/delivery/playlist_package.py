@@ -35,6 +35,7 @@ from onepiece.domain.safe_paths import check_name, slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound, ValidationError
 from onepiece.services.delivery.file_copy import place_file
 from onepiece.services.delivery.media_source import MediaSource
+from onepiece.services.delivery.mhl import history_files
 from onepiece.services.delivery.upstream import frame_checksums
 from onepiece.services.delivery.versions import by_version, left_out, missing_media
 from onepiece.services.ports import Backends
@@ -277,8 +278,14 @@ def _finish(result: PackageResult, staging: Path, name: str) -> None:
     result.record["entry_count"] = len(result.entries)
     result.record["total_bytes"] = sum(e.size for e in result.entries)
     document = manifest_document(result.record, result.entries, result.problems)
-    write_bytes(staging / name / "manifest.json", manifest_json(document))
-    write_bytes(staging / name / "manifest.csv", manifest_csv(result.entries))
+    manifests = {
+        "manifest.json": manifest_json(document),
+        "manifest.csv": manifest_csv(result.entries),
+    }
+    # An ASC MHL history beside the manifests (docs/mhl.md).
+    history, _ = history_files(name, result.entries, manifests)
+    for path, data in {**manifests, **history}.items():
+        write_bytes(staging / name / path, data)
 
 
 def _swap(built: Path, folder: Path) -> None:

@@ -87,4 +87,5 @@ def _job(
         metadata={"version-code": version.code} if version.code.isascii() else None,
         listed=folder is not None,
         known=folder.get(row.key) if folder is not None else None,
+        mhl=row.mhl_checksum,
     )

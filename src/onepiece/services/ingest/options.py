@@ -44,6 +44,8 @@ class IngestOptions:
     initial_shot_status: str | None = None  # for shots ingest creates
     report_path: Path | None = None
     report_format: ReportFormat = "json"
+    mhl: Path | None = None  # --mhl FILE; without it the folder's own history or v1 lists
+    mhl_out: bool = False  # write a generation recording what was stored (docs/mhl.md)
 
 
 def options_from_settings(
@@ -57,6 +59,8 @@ def options_from_settings(
     follow_symlinks: bool = False,
     report_path: Path | None = None,
     report_format: ReportFormat | None = None,
+    mhl: Path | None = None,
+    mhl_out: bool = False,
 ) -> IngestOptions:
     """Project, show, buckets, workers and checksum come from settings (flags land there)."""
     if not settings.project:
@@ -94,4 +98,6 @@ def options_from_settings(
         initial_shot_status=settings.tracker.initial_shot_status,
         report_path=report_path,
         report_format=report_format,
+        mhl=mhl,
+        mhl_out=mhl_out,
     )

@@ -42,6 +42,7 @@ from onepiece.errors import (
     ValidationError,
     VersionConflict,
 )
+from onepiece.services.ingest import mhl as ingest_mhl
 from onepiece.services.ingest import report as ingest_report
 from onepiece.services.ingest.commit import (
     CommitBatch,
@@ -106,6 +107,7 @@ class IngestResult:
             "report_path": str(options.report_path) if options.report_path else None,
             "error": self.error.message if self.error else None,
             **ingest_report.summary(self.plan, limit=limit),
+            **({"mhl": self.extra["mhl"]} if "mhl" in self.extra else {}),
         }
 
 
@@ -135,7 +137,11 @@ def plan_ingest(
         check_writable(options.report_path)
     manifest = load_manifest(options.manifest, options.show) if options.manifest else None
     exclude = frozenset({options.manifest}) if options.manifest else frozenset()
+    mhl = ingest_mhl.load(root, options.mhl)  # a broken chain stops here (IntegrityError)
     scan = scan_folder(options.folder, follow_symlinks=options.follow_symlinks, exclude=exclude)
+    scan = ingest_mhl.drop_history_files(scan, root, mhl)
+    if mhl is not None:
+        scan = ingest_mhl.mark_unlisted(scan, mhl)
     if not scan.files:
         raise ValidationError(
             f"delivery folder {options.folder} has no files", hint="is this the right folder?"
@@ -149,6 +155,8 @@ def plan_ingest(
         layout=layout,
         manifest=manifest,
     )
+    if mhl is not None:
+        ingest_mhl.apply(plan, mhl, root, exclude)
     return plan, scan
 
 
@@ -213,9 +221,21 @@ def run_ingest(
         _finish(result, recorder, str(exc) or type(exc).__name__)
         raise
     result.error = verdict(plan)
+    if options.mhl_out:
+        _write_mhl(result, services.storage)
     result.status = "completed" if result.error is None else "failed"
     _finish(result, recorder, result.error.message if result.error else None)
     return result
+
+
+def _write_mhl(result: IngestResult, storage: Storage) -> None:
+    try:
+        key = ingest_mhl.write_stored_generation(storage, result.options.bucket, result.plan)
+    except OnePieceError as exc:
+        result.error = result.error or exc
+        return
+    if key is not None:
+        result.extra["mhl"] = storage.uri(result.options.bucket, key)
 
 
 def _one_run_per_delivery(

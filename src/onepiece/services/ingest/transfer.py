@@ -57,6 +57,7 @@ class FileJob:
     metadata: Mapping[str, str] | None = None
     listed: bool = False  # its folder was listed: ``known`` is what is there (None: nothing)
     known: ObjectInfo | None = None
+    mhl: str | None = None  # the delivery's MHL hash, checked beside the others
 
 
 @dataclass(frozen=True)
@@ -90,17 +91,18 @@ def transfer(
             job.key,
             job.source,
             checksum_algorithm=job.algorithm,
-            expected_checksum=check,
+            expected_checksum=[c for c in (check, job.mhl) if c],
             metadata={**(job.metadata or {}), **_expected_metadata(check)},
             progress=tick,
         )
     except Cancelled:
         return FileOutcome(FileStatus.CANCELLED, reason="interrupted")
     except IntegrityError as exc:
-        if job.expected_is_registered and not job.manifest:
+        failed = exc.context.get("expected", check)
+        if job.expected_is_registered and not job.manifest and failed != job.mhl:
             return _registered_conflict(job)
         actual = exc.context.get("actual")
-        message = f"checksum mismatch: expected {check}, got {actual}" if actual else None
+        message = f"checksum mismatch: expected {failed}, got {actual}" if actual else None
         return FileOutcome(FileStatus.MISMATCH, reason=message or exc.message)
     except OnePieceError as exc:
         if cancel.is_set():
@@ -167,7 +169,7 @@ def _verify_present(
     """The outcome when the object already there settles it, or None to send the file."""
     assert found.checksum is not None
     # The manifest's checksum first: a wrong one is a mismatch, as into a fresh bucket.
-    wanted = [c for c in (job.manifest, job.expected) if c]  # each one must hold
+    wanted = [c for c in (job.manifest, job.expected, job.mhl) if c]  # each one must hold
     if found.size == job.size:
         stored = {found.checksum, found.metadata.get(EXPECTED_METADATA_KEY, "")}
         if wanted and all(checksum in stored for checksum in wanted):

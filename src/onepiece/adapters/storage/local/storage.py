@@ -94,7 +94,7 @@ class LocalStorage:
         source: Path,
         *,
         checksum_algorithm: str = "xxh3",
-        expected_checksum: str | None = None,
+        expected_checksum: str | Sequence[str] | None = None,
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> ObjectInfo:
@@ -110,7 +110,7 @@ class LocalStorage:
         source: Path,
         *,
         checksum_algorithm: str = "xxh3",
-        expected_checksum: str | None = None,
+        expected_checksum: str | Sequence[str] | None = None,
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> StagedObject:
@@ -153,7 +153,7 @@ class LocalStorage:
         key: str,
         source: Path,
         checksum_algorithm: str,
-        expected_checksum: str | None,
+        expected_checksum: str | Sequence[str] | None,
         metadata: Mapping[str, str] | None,
         progress: Progress | None,
         batched: bool,

@@ -181,7 +181,7 @@ class S3Storage:
         source: Path,
         *,
         checksum_algorithm: str = "xxh3",
-        expected_checksum: str | None = None,
+        expected_checksum: str | Sequence[str] | None = None,
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> ObjectInfo:
