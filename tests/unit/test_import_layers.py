@@ -60,6 +60,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "onepiece.domain",
         "onepiece.config",
         "onepiece.web.server",  # `onepiece serve` starts the web service
+        "onepiece.web.client",  # `onepiece render --server` talks to one
         "onepiece",
     ),
     "onepiece.web": (

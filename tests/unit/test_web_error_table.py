@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from onepiece import errors
-from onepiece.web.errors import (
+from onepiece.web.error_table import (
     ERROR_TABLE,
     AuthNotConfigured,
     InvalidToken,
     MissingToken,
     code_for,
-    envelope,
 )
+from onepiece.web.errors import envelope
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,18 @@ def test_envelope_leaves_out_empty_hint_and_context() -> None:
     }
     full = envelope("x.y", "m", hint="h", context={"k": 1})
     assert full["error"]["hint"] == "h" and full["error"]["context"] == {"k": 1}
+
+
+def test_the_client_reads_codes_back_from_the_one_table() -> None:
+    """Every code of our exception tree maps back to the most general class answering it."""
+    from onepiece import errors
+    from onepiece.web.error_table import exception_for
+
+    for cls, (code, _status) in ERROR_TABLE.items():
+        if cls.__module__ != errors.__name__ or cls is errors.OnePieceError:
+            continue
+        found = exception_for(code)
+        assert found is not None and issubclass(cls, found), (cls, code, found)
+    assert exception_for("render.farm_not_found") is errors.FarmNotFound
+    assert exception_for("adapter.job_rejected") is errors.JobRejected
+    assert exception_for("no.such_code") is None

@@ -26,7 +26,8 @@ from onepiece.cli.context import (
 )
 
 if TYPE_CHECKING:
-    from onepiece.cli.render_backends import LocalRender, RemoteRender
+    from onepiece.cli.render_backends import LocalRender
+    from onepiece.web.client import RemoteRender
 
 render_app = typer.Typer(
     name="render",
@@ -53,7 +54,8 @@ def register(app: typer.Typer) -> None:
 def _backend(
     ctx: typer.Context, server: str | None, token: str | None
 ) -> LocalRender | RemoteRender:
-    from onepiece.cli.render_backends import LocalRender, RemoteRender
+    from onepiece.cli.render_backends import LocalRender
+    from onepiece.web.client import RemoteRender
 
     settings = config(ctx).settings
     if server:

@@ -36,7 +36,7 @@ from onepiece.services.dashboard.service import DashboardService
 from onepiece.services.delivery.manifests import DeliveryManifests
 from onepiece.services.render.opencue_status import OpenCueStatusService
 from onepiece.state.runs_view import RunRegistryView
-from onepiece.web.errors import AuthNotConfigured, InvalidToken, MissingToken
+from onepiece.web.error_table import AuthNotConfigured, InvalidToken, MissingToken
 
 TOKEN_QUERY_PARAM = "token"
 

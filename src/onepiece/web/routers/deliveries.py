@@ -15,7 +15,7 @@ from fastapi import APIRouter
 
 from onepiece.errors import EntityNotFound
 from onepiece.web.deps import DeliveryManifestsDep, ReadAuth, Role
-from onepiece.web.errors import NotFound
+from onepiece.web.error_table import NotFound
 from onepiece.web.redaction import is_anonymous, scrub
 
 router = APIRouter(tags=["deliveries"])

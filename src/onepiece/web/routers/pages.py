@@ -26,7 +26,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from onepiece import __version__
 from onepiece.services.dashboard.workload import workload_summary
 from onepiece.web.deps import DashboardDep, check_read, container_of, presented_token
-from onepiece.web.errors import AuthError, code_for
+from onepiece.web.error_table import AuthError, code_for
 from onepiece.web.page_format import FILTERS, RENDER_STATUSES, STATUS_BUCKETS
 from onepiece.web.routers.summary import summary_model
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from onepiece.web.deps import ReadAuth, RunsViewDep
-from onepiece.web.errors import NotFound
+from onepiece.web.error_table import NotFound
 from onepiece.web.paging import CURSOR_DESCRIPTION, decode_cursor, encode_cursor, link_next
 from onepiece.web.redaction import is_anonymous, public_run
 
