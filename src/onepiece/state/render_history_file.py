@@ -77,6 +77,8 @@ def inspect_history(path: Path) -> HistoryFile:
             head = file.read(100)
     except FileNotFoundError:
         return HistoryFile("new")
+    except OSError as exc:  # a folder, no permission...: not a file the server can use
+        return HistoryFile("other", f"it cannot be read ({exc.strerror or exc}); refused")
     if not head:
         return HistoryFile("damaged", "the file is empty (0 bytes): emptied or truncated")
     if head.startswith(SQLITE_HEADER):

@@ -61,16 +61,22 @@ def _is_private_key(key: str) -> bool:
     return key in _PRIVATE_KEYS or key.endswith(("_path", "_dir", "_file"))
 
 
+PRIVATE_JOB_FIELDS: dict[str, None] = {"scene": None, "output": None, "user": None}
+
+
 def public_job(job: dict[str, Any]) -> dict[str, Any]:
-    """A job as an anonymous client sees it: scene, output and user are ``null``."""
+    """A job as an anonymous client sees it: scene, output and user are ``null``,
+    in the job and in the ``request`` that stream events carry (docs/api.md)."""
     message = job.get("message")
-    return {
+    shown = {
         **job,
-        "scene": None,
-        "output": None,
-        "user": None,
+        **PRIVATE_JOB_FIELDS,
         "message": scrub_text(message) if isinstance(message, str) else message,
     }
+    request = job.get("request")
+    if isinstance(request, dict):
+        shown["request"] = {**request, **PRIVATE_JOB_FIELDS}
+    return shown
 
 
 def public_run(run: dict[str, Any]) -> dict[str, Any]:
