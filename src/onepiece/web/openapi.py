@@ -71,6 +71,8 @@ def _adjust(operation: dict[str, Any], path: str, settings: Settings) -> None:
             operation["security"] = [{}, {READ_SCHEME: []}]  # open: a token is optional
     if "{" in path:
         responses.setdefault("404", _error("no such resource"))
+    if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
+        responses.setdefault("404", _error("no page at this cursor (resource.not_found)"))
     if "requestBody" in operation:
         responses["413"] = _error("body larger than trafalgar.max_body_bytes (request.too_large)")
     responses["422"] = _error("invalid request: path, query or body (request.invalid)")

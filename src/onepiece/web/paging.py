@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from onepiece.errors import ValidationError
+from onepiece.web.error_table import NotFound
 
 CURSOR_DESCRIPTION = "opaque: the previous answer's next_cursor"
 
@@ -27,7 +27,11 @@ def encode_cursor(key: list[Any]) -> str:
 
 
 def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | None:
-    """The key in ``cursor`` (None without one); 422 for anything we did not issue."""
+    """The key in ``cursor`` (None without one); 404 for anything we did not issue.
+
+    A cursor names a place in the list: one we did not issue names no page, so
+    it is answered like any other address that leads nowhere.
+    """
     if not cursor:
         return None
     try:
@@ -40,8 +44,8 @@ def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | No
         or len(key) != len(shape)
         or not all(type(v) is t for v, t in zip(key, shape, strict=True))
     ):
-        raise ValidationError(
-            "cursor is not one this server issued",
+        raise NotFound(
+            "no page at this cursor: it is not one this server issued",
             hint="pass the next_cursor of the previous answer unchanged, or omit it",
             context={"field": "cursor"},
         )

@@ -85,10 +85,10 @@ def test_jobs_and_runs_page_through_everything_newest_first(settings: Settings) 
 
 @pytest.mark.parametrize("route", ["/jobs", "/runs"])
 @pytest.mark.parametrize("cursor", ["nope!", "e30", "WzFd" * 3, "WyJhIl0"])
-def test_a_cursor_the_server_did_not_issue_is_a_422(
+def test_a_cursor_the_server_did_not_issue_is_a_404(
     settings: Settings, route: str, cursor: str
 ) -> None:
     with serve_app(create_app(settings)) as server:
         answer = httpx.get(f"{server.url}{route}", params={"cursor": cursor})
-    assert answer.status_code == 422
-    assert answer.json()["error"]["code"] == "validation.invalid"
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == "resource.not_found"
