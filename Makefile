@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit integration e2e demo bench browser clean
+.PHONY: install test lint typecheck unit integration e2e demo bench browser zou clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,19 @@ browser:
 	  else echo "chromium missing: install Debian's chromium (sudo apt-get install chromium)"; fi; \
 	fi
 
+# A real Kitsu API server (zou) for the Kitsu adapter tests, in its own
+# virtual environment: zou pins its own dependency versions (constraints-zou.txt).
+ZOU_VENV := .venv-zou
+ZOU_STAMP := $(ZOU_VENV)/.installed
+
+$(ZOU_STAMP): constraints-zou.txt
+	$(PYTHON) -m venv $(ZOU_VENV)
+	$(ZOU_VENV)/bin/pip install --quiet --upgrade "pip<26"
+	$(ZOU_VENV)/bin/pip install --quiet -c constraints-zou.txt zou gunicorn
+	touch $(ZOU_STAMP)
+
+zou: $(ZOU_STAMP)
+
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -31,7 +44,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install browser lint typecheck
+test: install browser zou lint typecheck
 	$(BIN)/pytest tests/unit tests/integration tests/e2e -q
 
 unit: install
@@ -44,4 +57,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(ZOU_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
