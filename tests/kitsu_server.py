@@ -228,6 +228,9 @@ def running_zou(scratch: Path) -> Iterator[KitsuServer]:
     _ensure_template(template, scratch)
     database = f"onepiece_zou_{os.getpid()}_{secrets.token_hex(3)}"
     psql(f"CREATE DATABASE {database} TEMPLATE {template};")
+    # person.preview_project_id would make reset()'s TRUNCATE project CASCADE
+    # empty the person table (the admin account) too.
+    psql("ALTER TABLE person DROP CONSTRAINT IF EXISTS person_preview_project_id_fkey;", database)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         redis_port, processes["redis"] = _start_redis(scratch)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 TRACKERS = {
     "local": "onepiece.adapters.trackers.local:create",
     "shotgrid": "onepiece.adapters.trackers.shotgrid:create",
+    "kitsu": "onepiece.adapters.trackers.kitsu.tracker:create",
 }
 STORAGES = {
     "local": "onepiece.adapters.storage.local:create",
