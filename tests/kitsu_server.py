@@ -88,6 +88,22 @@ class KitsuServer:
     redis_port: int
     env: dict[str, str]
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    scratch: Path = Path(".")
+
+    def start_api(self) -> None:
+        """Start zou under gunicorn (mounted under /api) and wait until it answers."""
+        port = self.url.rsplit(":", 1)[1].split("/")[0]
+        log = self.scratch / "gunicorn.log"
+        with open(log, "ab") as log_file:
+            self.processes["gunicorn"] = subprocess.Popen(
+                [str(ZOU_VENV / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
+                 "--workers", "1", "--threads", "4", "--timeout", "120",
+                 "--chdir", str(self.scratch), "onepiece_zou_wsgi:application"],
+                env=self.env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        _wait_for_api(self.url, self.processes["gunicorn"], log)
 
     def reset(self) -> None:
         """Empty the production data (projects down to comments) and Redis.
@@ -109,7 +125,7 @@ class KitsuServer:
         return out.stdout.strip()
 
     def stop_api(self) -> None:
-        """Stop gunicorn (for the "server went away" tests)."""
+        """Stop gunicorn (for the "server went away" tests); ``start_api`` brings it back."""
         _terminate(self.processes.pop("gunicorn", None))
 
 
@@ -237,19 +253,8 @@ def running_zou(scratch: Path) -> Iterator[KitsuServer]:
         env = _zou_env(database, redis_port, scratch)
         (scratch / "onepiece_zou_wsgi.py").write_text(WSGI_WRAPPER)
         port = free_port()
-        log = scratch / "gunicorn.log"
-        with open(log, "wb") as log_file:
-            processes["gunicorn"] = subprocess.Popen(
-                [str(ZOU_VENV / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}",
-                 "--workers", "1", "--threads", "4", "--timeout", "120",
-                 "--chdir", str(scratch), "onepiece_zou_wsgi:application"],
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
         url = f"http://127.0.0.1:{port}/api"
-        _wait_for_api(url, processes["gunicorn"], log)
-        yield KitsuServer(
+        server = KitsuServer(
             url=url,
             email=ADMIN_EMAIL,
             password=ADMIN_PASSWORD,
@@ -257,7 +262,10 @@ def running_zou(scratch: Path) -> Iterator[KitsuServer]:
             redis_port=redis_port,
             env=env,
             processes=processes,
+            scratch=scratch,
         )
+        server.start_api()
+        yield server
     finally:
         for proc in processes.values():
             _terminate(proc)
@@ -277,7 +285,9 @@ def kitsu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KitsuServ
 
 @pytest.fixture
 def kitsu(kitsu_server: KitsuServer) -> KitsuServer:
-    """The session's zou, emptied of production data for this test."""
+    """The session's zou, emptied of production data for this test (and running)."""
+    if "gunicorn" not in kitsu_server.processes:
+        kitsu_server.start_api()
     kitsu_server.reset()
     return kitsu_server
 

@@ -13,7 +13,7 @@ from onepiece.adapters.trackers.local import LocalTracker
 from onepiece.adapters.trackers.shotgrid import ShotGridTracker
 from onepiece.adapters.trackers.shotgrid_retry import RetryPolicy
 from tests.ingest_support import clean_delivery, sample_delivery, stores  # noqa: F401 - fixtures
-from tests.kitsu_server import KitsuServer, kitsu, kitsu_server  # noqa: F401 - fixtures
+from tests.kitsu_server import KitsuServer
 from tests.s3_endpoint import s3_endpoint_url, s3_server  # noqa: F401 - fixtures
 from tests.shotgrid_schema import mockgun_site
 
