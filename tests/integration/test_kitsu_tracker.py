@@ -1,0 +1,89 @@
+"""Kitsu-specific behaviour on a real zou: batched reads, retries, the mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from onepiece.adapters.trackers.kitsu.session import KitsuSession
+from onepiece.adapters.trackers.kitsu.tracker import KitsuTracker
+from onepiece.domain.entities import ShotSpec, Version
+from onepiece.errors import TrackerRejected, TrackerUnavailable
+from tests.integration.conftest import FAST_RETRIES
+from tests.kitsu_server import KitsuServer, free_port
+
+
+def tracker_on(server: KitsuServer) -> KitsuTracker:
+    return KitsuTracker(
+        KitsuSession(server.url, server.email, server.password, policy=FAST_RETRIES)
+    )
+
+
+def specs(count: int) -> list[ShotSpec]:
+    return [
+        ShotSpec(f"ep{i % 2 + 1:03d}", f"sc{i % 4:02d}", f"sh{i:04d}", cut_in=1001, cut_out=1010)
+        for i in range(count)
+    ]
+
+
+def test_rereading_the_hierarchy_costs_the_same_whatever_the_number_of_shots(
+    kitsu: KitsuServer,
+) -> None:
+    """A rerun reads each kind once: no request per existing shot."""
+    tracker = tracker_on(kitsu)
+    tracker.ensure_project("BT")
+    costs = {}
+    for count in (10, 60):
+        tracker.ensure_hierarchy("BT", specs(count))
+        before = tracker.session.requests
+        again = tracker.ensure_hierarchy("BT", specs(count))
+        costs[count] = tracker.session.requests - before
+        assert again.created_count == 0 and len(again.existing["Shot"]) == count
+    assert costs[10] == costs[60] <= 6
+
+
+def test_creating_shots_is_one_request_per_new_entity_plus_the_reads(kitsu: KitsuServer) -> None:
+    tracker = tracker_on(kitsu)
+    tracker.ensure_project("BT")
+    tracker.session.login()
+    before = tracker.session.requests
+    result = tracker.ensure_hierarchy("BT", specs(20))
+    assert result.created_count == 2 + 4 + 20
+    assert tracker.session.requests - before <= result.created_count + 6
+
+
+def test_a_version_is_a_preview_revision_on_the_shots_task(kitsu: KitsuServer) -> None:
+    import gazu
+
+    tracker = tracker_on(kitsu)
+    tracker.ensure_project("BT")
+    tracker.create_versions(
+        [Version("BT", "BT_sh0001_comp_v001", shot="sh0001", status="rev", checksum="xxh3:1")]
+    )
+    client = gazu.client.create_client(kitsu.url)
+    gazu.log_in(kitsu.email, kitsu.password, client=client)
+    project = next(p for p in gazu.project.all_projects(client=client) if p["code"] == "BT")
+    [shot] = gazu.shot.all_shots_for_project(project, client=client)
+    [task] = gazu.task.all_tasks_for_shot(shot, client=client)
+    assert task["task_type_name"] == "Compositing"
+    [preview] = gazu.files.get_all_preview_files_for_task(task, client=client)
+    assert (preview["name"], preview["revision"]) == ("BT_sh0001_comp_v001", 1)
+    assert preview["data"]["checksum"] == "xxh3:1"
+    status = gazu.task.get_task_status(task["task_status_id"], client=client)
+    assert status["short_name"] == "wfa"  # "rev" is Kitsu's Waiting For Approval
+
+
+def test_a_wrong_password_is_rejected_once_without_retrying(kitsu: KitsuServer) -> None:
+    session = KitsuSession(kitsu.url, kitsu.email, "wrong-password", policy=FAST_RETRIES)
+    with pytest.raises(TrackerRejected) as caught:
+        session.login()
+    assert caught.value.context["kind"] == "auth"
+    assert session.requests == 1
+
+
+def test_a_server_that_is_not_there_is_unavailable_after_the_retries() -> None:
+    url = f"http://127.0.0.1:{free_port()}/api"
+    session = KitsuSession(url, "a@example.com", "pw", policy=FAST_RETRIES)
+    with pytest.raises(TrackerUnavailable) as caught:
+        session.login()
+    assert session.requests == FAST_RETRIES.max_attempts
+    assert "unreachable" in caught.value.message
