@@ -47,7 +47,8 @@ class KitsuTracker:
         create_missing_hierarchy: bool = True,
     ) -> None:
         self.session = session
-        self.status_map = dict(status_map or {})
+        # Kitsu's own short names count in their buckets; the studio's map wins.
+        self.status_map = {**fields.KITSU_STATUS_BUCKETS, **(status_map or {})}
         self.shot_task_type = shot_task_type
         self.asset_task_type = asset_task_type
         self.create_missing_hierarchy = create_missing_hierarchy
