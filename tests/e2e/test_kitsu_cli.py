@@ -7,6 +7,9 @@ through gazu, as a Kitsu user or script would see it.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -230,3 +233,40 @@ def test_a_stopped_server_is_a_clear_error_and_a_rerun_completes(
     shots = gazu.shot.all_shots_for_project(project_named(login, "OP"), client=login)
     assert len(shots) == 7
     assert psql("SELECT count(*) FROM entity WHERE name = 'ep010_sc01_0010'", kitsu.database) == "1"
+
+
+def test_a_server_stopped_mid_setup_is_a_clear_error_and_the_rerun_completes(
+    kitsu: KitsuServer, tmp_path: Path
+) -> None:
+    rows = [f"ep010,ep010_sc01,ep010_sc01_{i * 10:04d},,1001,1010,,wtg" for i in range(1, 151)]
+    csv = tmp_path / "big.csv"
+    csv.write_text(
+        "episode,sequence,shot,asset,cut_in,cut_out,description,status\n" + "\n".join(rows)
+    )
+    command = [sys.executable, "-m", "onepiece", "shotgrid", "show-setup", str(csv), "-p", "OP"]
+    env = {**os.environ, **kitsu_env(kitsu)}
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    seen = []
+    try:
+        for line in proc.stderr:  # wait until shots are being created, then pull the plug
+            seen.append(line)
+            if ": created" in line and "shot" in line:
+                break
+        kitsu.stop_api()
+        out, rest = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        kitsu.start_api()
+    err = "".join(seen) + rest
+    assert proc.returncode == 6, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("error: Kitsu at ") and "unreachable" in last
+    assert "Traceback" not in err
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "shots" in again.stdout
+    count = "SELECT count(*), count(DISTINCT name) FROM entity WHERE name LIKE 'ep010_sc01_%'"
+    assert psql(count, kitsu.database) == "150|150"
