@@ -54,8 +54,10 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"{len(specs)} shots, {entities} entities, on zou under gunicorn on 127.0.0.1 "
             "(1 worker, 4 threads). Reads are one request per entity kind for the whole "
-            "project; zou has no bulk create, so each new entity is one POST. ShotGrid's "
-            "batched figure for the same setup is in the table above.",
+            "project; zou has no bulk create, so each new entity is one POST. Beside "
+            "ShotGrid for the same setup (table above): 18 requests for 1,012 entities "
+            "(batched creates), and a rerun reads 4 kinds there too. Seconds on 2 busy "
+            "shared cores, zou's own work included.",
             "",
             *table,
         ]

@@ -90,10 +90,10 @@ class KitsuSession:
             delay,
         )
 
-    def _retrying(self, what: str) -> Retrying:
+    def _retrying(self, what: str, idempotent: bool = True) -> Retrying:
         policy = self.policy
         return Retrying(
-            retry=retry_if_exception(is_transient),
+            retry=retry_if_exception(is_transient if idempotent else _safe_to_resend),
             stop=stop_after_attempt(policy.max_attempts)
             | stop_before_delay(policy.deadline_seconds),
             wait=wait_random_exponential(
@@ -134,8 +134,19 @@ class KitsuSession:
                 raise translate(exc, "log in", self.url) from exc
             self._logged_in = True
 
-    def call(self, what: str, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run one gazu call (logged in first) under the retry policy."""
+    def call(
+        self,
+        what: str,
+        func: Callable[..., T],
+        *args: Any,
+        idempotent: bool = True,
+        **kwargs: Any,
+    ) -> T:
+        """Run one gazu call (logged in first) under the retry policy.
+
+        A call that is not ``idempotent`` (a create) is not resent after a read
+        timeout: zou may have committed it, and a second one would duplicate.
+        """
         self.login()
 
         def attempt() -> T:
@@ -144,7 +155,7 @@ class KitsuSession:
 
         with self._lock:
             try:
-                return self._retrying(what)(attempt)
+                return self._retrying(what, idempotent)(attempt)
             except Exception as exc:  # noqa: BLE001 - every gazu error is translated here
                 raise translate(exc, what, self.url) from exc
 
@@ -158,7 +169,7 @@ class KitsuSession:
     def post(self, what: str, path: str, data: dict[str, Any]) -> Any:
         import gazu.client  # noqa: TID251
 
-        return self.call(what, gazu.client.post, path, data)
+        return self.call(what, gazu.client.post, path, data, idempotent=False)
 
     def put(self, what: str, path: str, data: dict[str, Any]) -> Any:
         import gazu.client  # noqa: TID251
@@ -177,6 +188,13 @@ class KitsuSession:
 
     def close(self) -> None:
         self.client.session.close()
+
+
+def _safe_to_resend(exc: BaseException) -> bool:
+    """Transient, and zou cannot have acted on it (no reply lost after a commit)."""
+    import requests
+
+    return is_transient(exc) and not isinstance(exc, requests.ReadTimeout)
 
 
 def _never_reached_server(exc: BaseException) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from onepiece.adapters.trackers.base import HierarchyProgress
 from onepiece.adapters.trackers.kitsu import fields, hierarchy, playlists, versions
 from onepiece.adapters.trackers.kitsu.session import KitsuSession, connect
+from onepiece.adapters.trackers.kitsu.tasks import KitsuTasks
 from onepiece.domain.entities import (
     Asset,
     Episode,
@@ -53,10 +54,7 @@ class KitsuTracker:
         self.asset_task_type = asset_task_type
         self.create_missing_hierarchy = create_missing_hierarchy
         self._projects: dict[str, dict[str, Any]] = {}
-        self._statuses: dict[str, str] | None = None
-        self._task_types: dict[tuple[str, str], str] | None = None
-        self._tasks: dict[str, dict[str, Any]] = {}
-        self._entity_tasks: dict[tuple[str, str], str] = {}
+        self.tasks = KitsuTasks(session)
 
     # -- plumbing -------------------------------------------------------------
 
@@ -98,86 +96,16 @@ class KitsuTracker:
         return {str(r["id"]) for r in rows if str(r.get("name")).lower() == "closed"}
 
     def task_statuses(self) -> dict[str, str]:
-        """Kitsu task status short name -> id (read once)."""
-        if self._statuses is None:
-            rows = self.session.get("read task statuses", "data/task-status")
-            self._statuses = {str(r["short_name"]).lower(): str(r["id"]) for r in rows}
-        return self._statuses
-
-    def _task_type_id(self, name: str, for_entity: str) -> str:
-        if self._task_types is None:
-            rows = self.session.get("read task types", "data/task-types")
-            self._task_types = {
-                (str(r["name"]).lower(), str(r.get("for_entity") or "Shot")): str(r["id"])
-                for r in rows
-            }
-        key = (name.lower(), for_entity)
-        if key not in self._task_types:
-            raise EntityNotFound(
-                f"Kitsu has no {for_entity} task type {name!r}",
-                hint="set kitsu.shot_task_type / kitsu.asset_task_type to a task type "
-                "Kitsu lists under Settings > Task Types",
-            )
-        return self._task_types[key]
-
-    def _entity_id(self, project: str, kind: str, code: str) -> str:
-        project_id = self.project_id(project)
-        if kind == "Edit":
-            rows = self.session.get("list edits", f"data/projects/{project_id}/edits")
-            for row in rows:
-                if row["name"] == code:
-                    return str(row["id"])
-            types = hierarchy.entity_type_ids(self.session)
-            made = self.session.post(
-                "create the OnePiece edit",
-                "data/entities",
-                {"name": code, "project_id": project_id, "entity_type_id": types["Edit"]},
-            )
-            return str(made["id"])
-        for row in hierarchy.rows(self.session, project_id, kind):
-            if row["name"] == code:
-                return str(row["id"])
-        raise EntityNotFound(f"{kind.lower()} {code} not found in {project}")
+        return self.tasks.statuses()
 
     def task_on(self, project: str, kind: str, code: str, task_type: str) -> str:
-        """The id of ``code``'s task of ``task_type``, created when missing."""
-        key = (f"{project}/{kind}/{code}", task_type)
-        if key in self._entity_tasks:
-            return self._entity_tasks[key]
-        entity_id = self._entity_id(project, kind, code)
-        type_id = self._task_type_id(task_type, kind)
-        rows = self.session.get(
-            "find the task", "data/tasks", {"entity_id": entity_id, "task_type_id": type_id}
-        )
-        if rows:
-            task_id = str(rows[0]["id"])
-        else:
-            made = self.session.post(
-                f"create the {task_type} task of {code}",
-                "data/tasks",
-                {
-                    "name": "main",
-                    "project_id": self.project_id(project),
-                    "entity_id": entity_id,
-                    "task_type_id": type_id,
-                    "task_status_id": self.task_statuses().get("todo")
-                    or next(iter(self.task_statuses().values())),
-                },
-            )
-            task_id = str(made["id"])
-        self._entity_tasks[key] = task_id
-        return task_id
-
-    def _task(self, task_id: str) -> dict[str, Any]:
-        if task_id not in self._tasks:
-            self._tasks[task_id] = dict(self.session.get("read a task", f"data/tasks/{task_id}"))
-        return self._tasks[task_id]
+        return self.tasks.task_on(project, self.project_id(project), kind, code, task_type)
 
     def task_project(self, task_id: str) -> str:
-        return str(self._task(task_id)["project_id"])
+        return str(self.tasks.task(task_id)["project_id"])
 
     def task_entity(self, task_id: str) -> str:
-        return str(self._task(task_id)["entity_id"])
+        return str(self.tasks.task(task_id)["entity_id"])
 
     def ping(self) -> str:
         version = self.session.server_version()
