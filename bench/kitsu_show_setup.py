@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             "(1 worker, 4 threads). Reads are one request per entity kind for the whole "
             "project; zou has no bulk create, so each new entity is one POST. Beside "
             "ShotGrid for the same setup (table above): 18 requests for 1,012 entities "
-            "(batched creates), and a rerun reads 4 kinds there too. Seconds on 2 busy "
+            "(batched creates). Seconds on 2 busy "
             "shared cores, zou's own work included.",
             "",
             *table,
