@@ -35,7 +35,12 @@ $(ZOU_STAMP): constraints-zou.txt
 	$(ZOU_VENV)/bin/pip install --quiet -c constraints-zou.txt zou gunicorn
 	touch $(ZOU_STAMP)
 
+# zou encodes uploaded review movies with Debian's ffmpeg (as for chromium: root installs it).
 zou: $(ZOU_STAMP)
+	@if ! command -v ffmpeg >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	  else echo "ffmpeg missing: install Debian's ffmpeg (sudo apt-get install ffmpeg)"; fi; \
+	fi
 
 lint: install
 	$(BIN)/ruff check src tests bench

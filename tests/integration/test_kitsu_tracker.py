@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from onepiece.adapters.trackers.kitsu.session import KitsuSession
@@ -87,3 +90,52 @@ def test_a_server_that_is_not_there_is_unavailable_after_the_retries() -> None:
         session.login()
     assert session.requests == FAST_RETRIES.max_attempts
     assert "unreachable" in caught.value.message
+
+
+def _movie(path: Path) -> Path:
+    """A half-second 64x64 H.264 movie with a silent AAC track, as review movies have."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        video = container.add_stream("libx264", rate=24)
+        video.width, video.height, video.pix_fmt = 64, 64, "yuv420p"
+        audio = container.add_stream("aac", rate=48000)
+        audio.layout = "stereo"
+        for index in range(12):
+            frame = np.full((64, 64, 3), index * 20, dtype=np.uint8)
+            for packet in video.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for start in range(0, 24000, 1024):
+            silence = av.AudioFrame.from_ndarray(
+                np.zeros((2, 1024), dtype=np.float32), format="fltp", layout="stereo"
+            )
+            silence.sample_rate, silence.pts = 48000, start
+            for packet in audio.encode(silence):
+                container.mux(packet)
+        for stream in (video, audio):
+            for packet in stream.encode():
+                container.mux(packet)
+    return path
+
+
+def test_a_local_review_movie_becomes_the_preview_kitsu_plays(
+    kitsu: KitsuServer, tmp_path: Path
+) -> None:
+    import gazu
+
+    movie = _movie(tmp_path / "BT_sh0001_comp_v001.mov")
+    tracker = tracker_on(kitsu)
+    tracker.ensure_project("BT")
+    [made] = tracker.create_versions(
+        [Version("BT", "BT_sh0001_comp_v001", shot="sh0001", path=movie.as_uri(), size=7)]
+    )
+    client = gazu.client.create_client(kitsu.url)
+    gazu.log_in(kitsu.email, kitsu.password, client=client)
+    [preview] = gazu.client.fetch_all("preview-files", {"name": made.code}, client=client)
+    deadline = time.monotonic() + 120
+    while preview["status"] == "processing" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        preview = gazu.files.get_preview_file(preview["id"], client=client)
+    assert (preview["extension"], preview["status"]) == ("mp4", "ready")
+    assert tracker.find_version("BT", made.code) == made  # our fields survive the encode

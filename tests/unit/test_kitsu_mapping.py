@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,14 @@ def test_a_preview_made_in_kitsu_reads_as_a_version_without_onepiece_fields() ->
 def test_updating_an_unknown_field_names_it() -> None:
     with pytest.raises(KeyError, match="colour"):
         fields.version_changes({"data": {}}, {"colour": "red"})
+
+
+def test_review_media_is_a_local_movie_or_image(tmp_path: Path) -> None:
+    movie = tmp_path / "a b.mov"
+    movie.write_bytes(b"x")
+    assert fields.review_media(movie.as_uri()) == movie
+    assert fields.review_media(str(movie)) == movie
+    assert fields.review_media("s3://bucket/a.mov") is None
+    assert fields.review_media(str(tmp_path / "missing.mov")) is None
+    assert fields.review_media(str(tmp_path / "plate.####.exr")) is None
+    assert fields.review_media(None) is None

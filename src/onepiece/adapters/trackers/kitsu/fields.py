@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from onepiece.domain.entities import Project, Shot, Version
 from onepiece.domain.status import BUCKETS, bucket_for
@@ -63,6 +65,26 @@ VERSION_DATA_FIELDS = (
 )
 VERSION_UPDATE_FIELDS = frozenset({"status", "path", "description", "size", *VERSION_DATA_FIELDS})
 UNLINKED_EDIT = "onepiece"
+# Review media zou can play: movies (encoded by its ffmpeg) and still images.
+REVIEW_MEDIA = frozenset({".mov", ".mp4", ".m4v", ".webm", ".mkv", ".png", ".jpg", ".jpeg"})
+
+
+def review_media(path: str | None) -> Path | None:
+    """The local movie or image a Version points at, to upload as its preview.
+
+    Only local files (a path or a ``file://`` URI): frame sequences and object
+    storage URIs have no single playable file here.
+    """
+    if not path:
+        return None
+    if path.startswith("file://"):
+        path = unquote(urlparse(path).path)
+    elif "://" in path:
+        return None
+    candidate = Path(path)
+    if candidate.suffix.lower() not in REVIEW_MEDIA or not candidate.is_file():
+        return None
+    return candidate
 
 
 def kitsu_status(value: str | None, known: Mapping[str, str], overrides: Mapping[str, str]) -> str:
@@ -131,6 +153,7 @@ def version_record(version: Version) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(version, name) for name in VERSION_DATA_FIELDS}
     data["metadata"] = dict(version.metadata)
     data["created_at"] = timestamp(version.created_at)
+    data["size"] = version.size  # file_size becomes the uploaded preview's size
     data["onepiece"] = True
     return {
         "name": version.code,
@@ -160,7 +183,7 @@ def version_from(project: str, row: Mapping[str, Any]) -> Version:
         frame_last=_int(data.get("frame_last")),
         frame_range=data.get("frame_range"),
         checksum=data.get("checksum"),
-        size=_int(row.get("file_size")) if data.get("onepiece") else None,
+        size=_int(data.get("size", row.get("file_size"))) if data.get("onepiece") else None,
         user=data.get("user"),
         description=row.get("description"),
         created_at=created_at,
@@ -183,6 +206,7 @@ def version_changes(row: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[
             update["description"] = value
         elif name == "size":
             update["file_size"] = value
+            data["size"] = value
         else:
             data[name] = dict(value) if name == "metadata" else value
     update["data"] = data

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from onepiece.adapters.trackers.kitsu import fields
@@ -126,7 +127,30 @@ def publish(tracker: KitsuTracker, task_id: str, version: Version) -> str:
     except TrackerError:
         remove(tracker, [str(preview["id"])])
         raise
+    media = fields.review_media(version.path)
+    if media is not None:
+        upload_media(tracker, str(preview["id"]), version.code, media)
     return str(preview["id"])
+
+
+def upload_media(tracker: KitsuTracker, preview_id: str, code: str, media: Path) -> None:
+    """The movie or image as the preview Kitsu plays (zou encodes it in the background).
+
+    After the fields are recorded: zou merges what it probes into ``data``.
+    A failed upload leaves the version registered, without a playable preview.
+    """
+    import gazu.task  # noqa: TID251
+
+    try:
+        tracker.session.call(
+            f"upload the review media of {code}",
+            gazu.task.upload_preview_file,
+            preview_id,
+            str(media),
+            idempotent=False,
+        )
+    except TrackerError as exc:
+        log.warning("Kitsu: version %s registered without its review media: %s", code, exc)
 
 
 def remove(tracker: KitsuTracker, preview_ids: Sequence[str]) -> None:
