@@ -274,3 +274,25 @@ def test_a_server_stopped_mid_setup_is_a_clear_error_and_the_rerun_completes(
     assert "shots" in again.stdout
     count = "SELECT count(*), count(DISTINCT name) FROM entity WHERE name LIKE 'ep010_sc01_%'"
     assert psql(count, kitsu.database) == "150|150"
+
+
+def test_package_playlist_and_reconcile_work_on_kitsu(
+    onepiece: Run, kitsu: KitsuServer, world: World, tmp_path: Path
+) -> None:
+    env = world_env(world, kitsu)
+    world.add_clip("FG_ep010_sc02_0010_comp_v009", b"b" * 100, checksum="xxh3:" + "3" * 16)
+    versions = ["FG_ep010_sc02_0010_comp_v004", "FG_ep010_sc02_0010_comp_v009"]
+    flags = [arg for code in versions for arg in ("--version", code)]
+    created = onepiece("shotgrid", "playlists", "create", "dailies", "-p", PROJECT, *flags, env=env)
+    assert created.returncode == 0, created.stderr
+    destination = tmp_path / "outbox"
+    packaged = onepiece(
+        "shotgrid", "package-playlist", "-p", PROJECT, "--playlist", "dailies",
+        "--destination", str(destination), "--recipient", "vendor", env=env,
+    )  # fmt: skip
+    assert packaged.returncode == 5, packaged.stderr  # v009's recorded checksum is wrong
+    manifest = json.loads((destination / "FG_dailies_vendor" / "manifest.json").read_text())
+    assert [e["version"] for e in manifest["entries"]] == ["FG_ep010_sc02_0010_comp_v004"]
+    reconciled = onepiece("validate", "reconcile", "-p", PROJECT, "--format", "json", env=env)
+    assert reconciled.returncode == 10, reconciled.stderr
+    assert json.loads(reconciled.stdout)["summary"] == {"checksum_mismatch": 1, "total": 1}
