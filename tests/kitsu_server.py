@@ -236,12 +236,27 @@ def _wait_for_api(url: str, proc: subprocess.Popen[bytes], log: Path) -> str:
     raise RuntimeError(f"zou did not answer at {url}: {log.read_text()[-2000:]}")
 
 
+def _drop_orphans() -> None:
+    """Drop session databases whose test process died before its teardown."""
+    for name in psql("SELECT datname FROM pg_database WHERE datname LIKE 'onepiece_zou_%'").split():
+        parts = name.split("_")  # onepiece_zou_<pid>_<hex>; templates are _tpl_
+        if len(parts) != 4 or not parts[2].isdigit():
+            continue
+        try:
+            os.kill(int(parts[2]), 0)
+        except ProcessLookupError:
+            psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE);")
+        except PermissionError:
+            pass  # alive, another user's
+
+
 @contextlib.contextmanager
 def running_zou(scratch: Path) -> Iterator[KitsuServer]:
     for folder in ("previews", "tmp"):
         (scratch / folder).mkdir(parents=True, exist_ok=True)
     template = "onepiece_zou_tpl_" + zou_version().replace(".", "_")
     _ensure_template(template, scratch)
+    _drop_orphans()
     database = f"onepiece_zou_{os.getpid()}_{secrets.token_hex(3)}"
     psql(f"CREATE DATABASE {database} TEMPLATE {template};")
     # person.preview_project_id would make reset()'s TRUNCATE project CASCADE
