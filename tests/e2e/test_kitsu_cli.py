@@ -82,6 +82,13 @@ def test_info_check_logs_in_and_reports_the_server_version(
     assert "tracker: kitsu " + kitsu.url in result.stdout
     assert "zou 1.0." in result.stdout and "logged in" in result.stdout
     assert kitsu.password not in result.stdout + result.stderr
+    shown = onepiece("profile", "--show-sources", "--format", "json", env=kitsu_env(kitsu))
+    rows = json.loads(shown.stdout)["settings"]
+    assert rows["kitsu.password"] == {
+        "value": "**********",
+        "source": "env ONEPIECE_KITSU_PASSWORD",
+    }
+    assert kitsu.password not in shown.stdout + shown.stderr
 
 
 def test_show_setup_creates_the_show_once_and_kitsu_lists_it(
