@@ -110,6 +110,31 @@ def test_show_setup_creates_the_show_once_and_kitsu_lists_it(
     assert sorted(e["name"] for e in episodes) == ["ep010", "ep020"]
 
 
+def test_templates_save_then_apply_copies_the_show_on_kitsu(
+    onepiece: Run, kitsu: KitsuServer, gazu_client: Any, tmp_path: Path
+) -> None:
+    import gazu
+
+    env = kitsu_env(kitsu)
+    tree = tmp_path / "op.json"
+    assert onepiece("shotgrid", "show-setup", str(SHOW_SETUP), "-p", "OP", env=env).returncode == 0
+    saved = onepiece("shotgrid", "templates", "save", str(tree), "-p", "OP", env=env)
+    assert saved.returncode == 0, saved.stderr
+    assert "7 shots" in saved.stdout
+    applied = onepiece(
+        "shotgrid", "templates", "apply", str(tree), "-p", "OP2", "--format", "json", env=env
+    )
+    assert applied.returncode == 0, applied.stderr
+    assert json.loads(applied.stdout)["created"] == {
+        "Episode": 2,
+        "Sequence": 3,
+        "Shot": 7,
+        "Asset": 3,
+    }
+    shots = gazu.shot.all_shots_for_project(project_named(gazu_client, "OP2"), client=gazu_client)
+    assert len(shots) == 7
+
+
 def test_ingest_registers_versions_visible_through_gazu(
     onepiece: Run, kitsu: KitsuServer, gazu_client: Any, clean_delivery: SampleDelivery
 ) -> None:

@@ -108,8 +108,8 @@ def ensure_hierarchy(
     for row in rows(session, project_id, "Sequence"):
         parent = episode_names.get(str(row.get("parent_id")))
         sequences[(parent, str(row["name"]))] = str(row["id"])
-    shots = {str(r["name"]) for r in rows(session, project_id, "Shot")}
-    assets = {str(r["name"]) for r in rows(session, project_id, "Asset")}
+    shots = {str(r["name"]): str(r["id"]) for r in rows(session, project_id, "Shot")}
+    assets = {str(r["name"]): str(r["id"]) for r in rows(session, project_id, "Asset")}
 
     seen: set[tuple[str, str]] = set()
     for spec in specs:
@@ -148,7 +148,7 @@ def ensure_hierarchy(
                 else None,
             )
             if made is not None:
-                shots.add(spec.shot)
+                shots[spec.shot] = made
         elif ("Shot", spec.shot) not in seen:
             seen.add(("Shot", spec.shot))
             creator.note("Shot", spec.shot, "existing")
@@ -156,6 +156,54 @@ def ensure_hierarchy(
             seen.add(("Asset", spec.asset))
             if spec.asset in assets:
                 creator.note("Asset", spec.asset, "existing")
-            elif creator.create("Asset", DEFAULT_ASSET_TYPE, spec.asset) is not None:
-                assets.add(spec.asset)
+            elif (made := creator.create("Asset", DEFAULT_ASSET_TYPE, spec.asset)) is not None:
+                assets[spec.asset] = made
+    wanted = {(s.asset, s.shot) for s in specs if s.asset and s.shot}
+    if wanted:
+        cast_assets(session, project_id, wanted, assets, shots)
     return result
+
+
+def casting(session: KitsuSession, project_id: str) -> dict[str, set[str]]:
+    """Shot id -> ids of the assets cast in it (Kitsu's breakdown), in one request."""
+    found = session.get("read the casting", f"data/projects/{project_id}/sequences/all/casting")
+    return {
+        str(shot_id): {str(link["asset_id"]) for link in links or []}
+        for shot_id, links in (found or {}).items()
+    }
+
+
+def cast_assets(
+    session: KitsuSession,
+    project_id: str,
+    wanted: set[tuple[str, str]],
+    assets: dict[str, str],
+    shots: dict[str, str],
+) -> None:
+    """Link assets to their shots in Kitsu's breakdown: one request per asset with new links."""
+    existing = casting(session, project_id)
+    missing: dict[str, list[str]] = {}
+    for asset, shot in sorted(wanted):
+        asset_id, shot_id = assets.get(asset), shots.get(shot)
+        if asset_id and shot_id and asset_id not in existing.get(shot_id, set()):
+            missing.setdefault(asset_id, []).append(shot_id)
+    for asset_id, shot_ids in missing.items():
+        session.put(
+            "cast an asset in its shots",
+            f"data/projects/{project_id}/entities/casting/assets/{asset_id}",
+            {"entity_ids": shot_ids},
+        )
+
+
+def asset_shots(session: KitsuSession, project_id: str) -> dict[str, list[str]]:
+    """Asset code -> codes of the shots it is cast in (3 requests)."""
+    shots = {str(r["id"]): str(r["name"]) for r in rows(session, project_id, "Shot")}
+    linked: dict[str, list[str]] = {}
+    for shot_id, asset_ids in casting(session, project_id).items():
+        for asset_id in asset_ids:
+            if shot_id in shots:
+                linked.setdefault(asset_id, []).append(shots[shot_id])
+    return {
+        str(a["name"]): sorted(linked.get(str(a["id"]), []))
+        for a in rows(session, project_id, "Asset")
+    }

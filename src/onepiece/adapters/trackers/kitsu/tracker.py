@@ -201,6 +201,14 @@ class KitsuTracker:
             key=lambda a: a.code,
         )
 
+    def asset_shots(self, project: str) -> dict[str, list[str]]:
+        """Asset code -> codes of the shots it is cast in (templates save them)."""
+        return hierarchy.asset_shots(self.session, self.project_id(project))
+
+    def shot_task_templates(self, project: str) -> dict[str, str]:
+        """Kitsu has no task templates: nothing to save."""
+        return {}
+
     # -- versions, playlists, published files ---------------------------------
 
     def find_version(self, project: str, code: str) -> Version | None:
