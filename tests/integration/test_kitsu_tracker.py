@@ -9,8 +9,10 @@ import pytest
 
 from onepiece.adapters.trackers.kitsu.session import KitsuSession
 from onepiece.adapters.trackers.kitsu.tracker import KitsuTracker
+from onepiece.adapters.trackers.shotgrid_retry import RetryPolicy
 from onepiece.domain.entities import ShotSpec, Version
 from onepiece.errors import TrackerRejected, TrackerUnavailable
+from tests.freezable_proxy import FreezableProxy
 from tests.integration.conftest import FAST_RETRIES
 from tests.kitsu_server import KitsuServer, free_port
 
@@ -139,3 +141,37 @@ def test_a_local_review_movie_becomes_the_preview_kitsu_plays(
         preview = gazu.files.get_preview_file(preview["id"], client=client)
     assert (preview["extension"], preview["status"]) == ("mp4", "ready")
     assert tracker.find_version("BT", made.code) == made  # our fields survive the encode
+
+
+def test_a_hung_server_times_out_and_reads_are_retried(kitsu: KitsuServer) -> None:
+    """gazu sets no HTTP timeout; the session's adapter does."""
+    policy = RetryPolicy(max_attempts=2, deadline_seconds=30.0, backoff_seconds=0.01)
+    with FreezableProxy("127.0.0.1", _port(kitsu)) as proxy:
+        session = KitsuSession(
+            proxy.url + "/api", kitsu.email, kitsu.password, policy=policy, timeout_seconds=3
+        )
+        session.login()
+        proxy.freeze()
+        before = session.requests
+        with pytest.raises(TrackerUnavailable) as caught:
+            session.get("list projects", "data/projects")
+        assert session.requests - before == 2
+        assert "ReadTimeout" in caught.value.message
+
+
+def _port(server: KitsuServer) -> int:
+    return int(server.url.rsplit(":", 1)[1].split("/")[0])
+
+
+def test_a_create_whose_answer_is_lost_is_not_sent_twice(kitsu: KitsuServer) -> None:
+    with FreezableProxy("127.0.0.1", _port(kitsu)) as proxy:
+        session = KitsuSession(
+            proxy.url + "/api", kitsu.email, kitsu.password, policy=FAST_RETRIES, timeout_seconds=3
+        )
+        session.login()
+        proxy.lose_answers()
+        with pytest.raises(TrackerUnavailable):
+            session.post("create project", "data/projects", {"name": "Lost", "code": "LOST"})
+    tracker = tracker_on(kitsu)
+    assert [p.code for p in tracker.list_projects()].count("LOST") == 1
+    assert tracker.ensure_project("LOST")[1] is False
