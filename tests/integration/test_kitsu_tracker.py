@@ -175,3 +175,14 @@ def test_a_create_whose_answer_is_lost_is_not_sent_twice(kitsu: KitsuServer) -> 
     tracker = tracker_on(kitsu)
     assert [p.code for p in tracker.list_projects()].count("LOST") == 1
     assert tracker.ensure_project("LOST")[1] is False
+
+
+def test_find_version_matches_the_code_exactly(kitsu: KitsuServer) -> None:
+    """zou's name filter is ILIKE: "_" matches any character, case is ignored."""
+    tracker = tracker_on(kitsu)
+    tracker.ensure_project("BT")
+    tracker.create_versions([Version("BT", "aXv001"), Version("BT", "B_V002")])
+    assert tracker.find_version("BT", "a_v001") is None
+    assert tracker.find_version("BT", "b_v002") is None
+    found = tracker.find_version("BT", "B_V002")
+    assert found is not None and found.code == "B_V002"

@@ -75,7 +75,8 @@ def find_version(tracker: KitsuTracker, project: str, code: str) -> Version | No
     """One version by code: a name lookup, then its task's project."""
     project_id = tracker.project_id(project)
     for row in tracker.session.get("find version", "data/preview-files", {"name": code}):
-        if tracker.task_project(str(row["task_id"])) == project_id:
+        # zou filters names with ILIKE (any case, "_" a wildcard): compare exactly.
+        if row.get("name") == code and tracker.task_project(str(row["task_id"])) == project_id:
             return fields.version_from(project, row)
     return None
 
