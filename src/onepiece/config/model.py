@@ -35,7 +35,7 @@ def _refuse_placeholder(value: SecretStr | None) -> SecretStr | None:
 
 
 class TrackerSettings(Section):
-    # "auto" picks ShotGrid when its URL is configured, else the local tracker.
+    # "auto" picks ShotGrid, else Kitsu, when its URL is configured, else the local tracker.
     backend: Literal["auto", "local", "shotgrid", "kitsu"] = "auto"
     path: Path | None = None  # local SQLite file; default <data_dir>/tracker.db
     create_missing_hierarchy: bool = True
@@ -201,7 +201,9 @@ class Settings(BaseSettings):
     @property
     def tracker_backend(self) -> Literal["local", "shotgrid", "kitsu"]:
         if self.tracker.backend == "auto":
-            return "shotgrid" if self.shotgrid.url else "local"
+            if self.shotgrid.url:
+                return "shotgrid"
+            return "kitsu" if self.kitsu.url else "local"
         return self.tracker.backend
 
     @property
