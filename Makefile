@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit integration e2e demo bench browser clean
+.PHONY: install test lint typecheck unit integration e2e demo bench browser zou clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,24 @@ browser:
 	  else echo "chromium missing: install Debian's chromium (sudo apt-get install chromium)"; fi; \
 	fi
 
+# A real Kitsu API server (zou) for the Kitsu adapter tests, in its own
+# virtual environment: zou pins its own dependency versions (constraints-zou.txt).
+ZOU_VENV := .venv-zou
+ZOU_STAMP := $(ZOU_VENV)/.installed
+
+$(ZOU_STAMP): constraints-zou.txt
+	$(PYTHON) -m venv $(ZOU_VENV)
+	$(ZOU_VENV)/bin/pip install --quiet --upgrade "pip<26"
+	$(ZOU_VENV)/bin/pip install --quiet -c constraints-zou.txt zou gunicorn
+	touch $(ZOU_STAMP)
+
+# zou encodes uploaded review movies with Debian's ffmpeg (as for chromium: root installs it).
+zou: $(ZOU_STAMP)
+	@if ! command -v ffmpeg >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	  else echo "ffmpeg missing: install Debian's ffmpeg (sudo apt-get install ffmpeg)"; fi; \
+	fi
+
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
@@ -39,7 +57,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install browser lint typecheck
+test: install browser zou lint typecheck
 	$(BIN)/pytest tests/unit tests/integration tests/e2e -q
 
 unit: install
@@ -52,4 +70,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) $(ASCMHL_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(ASCMHL_VENV) $(ZOU_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

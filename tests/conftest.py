@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from onepiece.config import Settings, load_config
+from tests.kitsu_server import kitsu, kitsu_server  # noqa: F401 - one zou per test session
 
 _PREFIXES = ("ONEPIECE_", "TRAFALGAR_", "OPENCUE_", "CUEBOT_", "SHOTGUN_", "AWS_")
 

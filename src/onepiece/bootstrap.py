@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 TRACKERS = {
     "local": "onepiece.adapters.trackers.local.tracker:create",
     "shotgrid": "onepiece.adapters.trackers.shotgrid.tracker:create",
+    "kitsu": "onepiece.adapters.trackers.kitsu.tracker:create",
 }
 STORAGES = {
     "local": "onepiece.adapters.storage.local.storage:create",

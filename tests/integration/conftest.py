@@ -13,6 +13,7 @@ from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.adapters.trackers.shotgrid.retry import RetryPolicy
 from onepiece.adapters.trackers.shotgrid.tracker import ShotGridTracker
 from tests.ingest_support import clean_delivery, sample_delivery, stores  # noqa: F401 - fixtures
+from tests.kitsu_server import KitsuServer
 from tests.s3_endpoint import s3_endpoint_url, s3_server  # noqa: F401 - fixtures
 from tests.shotgrid_schema import mockgun_site
 
@@ -30,6 +31,16 @@ def _shotgrid_tracker(folder: Path) -> Tracker:
     return ShotGridTracker(mockgun_site(folder / "sg-schema"), policy=FAST_RETRIES, batch_size=2)
 
 
+def kitsu_tracker(server: KitsuServer) -> Tracker:
+    """The Kitsu adapter on the session's real zou, with the fast retry policy."""
+    from onepiece.adapters.trackers.kitsu.session import KitsuSession
+    from onepiece.adapters.trackers.kitsu.tracker import KitsuTracker
+
+    return KitsuTracker(
+        KitsuSession(server.url, server.email, server.password, policy=FAST_RETRIES)
+    )
+
+
 # Adapter name -> factory building a fresh, empty tracker in a scratch folder.
 # tests/integration/test_tracker_contract.py runs against every entry; an
 # adapter joins the contract by adding itself here.
@@ -37,14 +48,19 @@ TRACKER_FACTORIES: dict[str, Callable[[Path], Tracker]] = {
     "local": _local_tracker,
     "shotgrid": _shotgrid_tracker,
 }
+# Trackers on a server the session starts: emptied per test, skipped without it.
+SERVER_TRACKERS = ("kitsu",)
 
 
-@pytest.fixture(params=sorted(TRACKER_FACTORIES))
+@pytest.fixture(params=sorted([*TRACKER_FACTORIES, *SERVER_TRACKERS]))
 def tracker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Tracker]:
     """A fresh tracker of each registered adapter, closed afterwards."""
     folder = tmp_path / f"tracker-{request.param}"
     folder.mkdir()
-    instance = TRACKER_FACTORIES[request.param](folder)
+    if request.param == "kitsu":
+        instance = kitsu_tracker(request.getfixturevalue("kitsu"))
+    else:
+        instance = TRACKER_FACTORIES[request.param](folder)
     try:
         yield instance
     finally:

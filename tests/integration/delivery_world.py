@@ -96,7 +96,10 @@ class World:
         return version
 
 
-def make_world(tmp: Path, backend: str, endpoint_url: str | None = None) -> World:
+def make_world(
+    tmp: Path, backend: str, endpoint_url: str | None = None, **sections: object
+) -> World:
+    """``sections``: more settings, e.g. tracker/kitsu for a world on another tracker."""
     storage: dict[str, object] = {"backend": backend, "root": str(tmp / "storage")}
     delivery: dict[str, object] = {}
     if backend == "s3":
@@ -111,6 +114,7 @@ def make_world(tmp: Path, backend: str, endpoint_url: str | None = None) -> Worl
         storage=storage,  # type: ignore[arg-type]
         delivery=delivery,  # type: ignore[arg-type]
         ingest={"vendor_bucket": bucket},  # type: ignore[arg-type]
+        **sections,  # type: ignore[arg-type]
     )
     services = bootstrap(settings)
     services.storage.ensure_bucket(bucket)

@@ -150,3 +150,20 @@ def test_other_tools_variables_sharing_our_prefixes_are_ignored() -> None:
     )
     assert resolved.warnings == []
     assert resolved.settings.opencue.hosts == "cue:8443"
+
+
+def test_kitsu_settings_come_from_the_environment_and_auto_selects_kitsu() -> None:
+    env = {
+        "ONEPIECE_KITSU_URL": "https://kitsu.studio.example/api",
+        "ONEPIECE_KITSU_EMAIL": "pipeline@studio.example",
+        "ONEPIECE_KITSU_PASSWORD": "s3cr3t-pass-value",
+        "ONEPIECE_KITSU_SHOT_TASK_TYPE": "Lighting",
+    }
+    s = load_config(environ=env).settings
+    assert s.tracker_backend == "kitsu"
+    assert s.kitsu.password is not None and "s3cr3t" not in repr(s.kitsu)
+    assert s.kitsu.shot_task_type == "Lighting"
+    both = {**env, "ONEPIECE_SHOTGRID_URL": "https://studio.shotgrid.autodesk.com"}
+    assert load_config(environ=both).settings.tracker_backend == "shotgrid"
+    with pytest.raises(ConfigError):
+        load_config(environ={**env, "ONEPIECE_KITSU_PASSWORD": "password"})

@@ -82,6 +82,9 @@ def info(
             "shotgrid_url": settings.shotgrid.url,
             "shotgrid_script": settings.shotgrid.script,
             "shotgrid_key": "**********" if shotgrid_key else None,
+            "kitsu_url": settings.kitsu.url,
+            "kitsu_email": settings.kitsu.email,
+            "kitsu_password": "**********" if settings.kitsu.password else None,
         },
         "storage": {
             "backend": settings.storage.backend,
@@ -114,6 +117,9 @@ def _print_text(data: dict[str, Any]) -> None:
     if tracker["backend"] == "shotgrid":
         line += f" {tracker['shotgrid_url']} (script {tracker['shotgrid_script']}, key "
         line += f"{tracker['shotgrid_key'] or 'not set'})"
+    elif tracker["backend"] == "kitsu":
+        line += f" {tracker['kitsu_url']} (as {tracker['kitsu_email']}, password "
+        line += f"{tracker['kitsu_password'] or 'not set'})"
     else:
         line += f" {tracker['path']}"
     echo(line)

@@ -35,8 +35,8 @@ def _refuse_placeholder(value: SecretStr | None) -> SecretStr | None:
 
 
 class TrackerSettings(Section):
-    # "auto" picks ShotGrid when its URL is configured, else the local tracker.
-    backend: Literal["auto", "local", "shotgrid"] = "auto"
+    # "auto" picks ShotGrid, else Kitsu, when its URL is configured, else the local tracker.
+    backend: Literal["auto", "local", "shotgrid", "kitsu"] = "auto"
     path: Path | None = None  # local SQLite file; default <data_dir>/tracker.db
     create_missing_hierarchy: bool = True
     # Status given to the shots ingest creates (show setup uses its CSV's column).
@@ -53,6 +53,22 @@ class ShotGridSettings(Section):
     timeout_seconds: float = Field(30.0, gt=0)
 
     _check_key = field_validator("key")(_refuse_placeholder)
+
+
+class KitsuSettings(Section):
+    """Kitsu (zou) API: ONEPIECE_KITSU_URL ends in /api, as gazu.set_host takes it."""
+
+    url: str | None = None
+    email: str | None = None
+    password: SecretStr | None = None
+    # Task types a Version is published on: shots, assets, and versions linked to neither.
+    shot_task_type: str = "Compositing"
+    asset_task_type: str = "Modeling"
+    max_attempts: int = Field(5, ge=1, le=20)
+    deadline_seconds: float = Field(60.0, gt=0)
+    timeout_seconds: float = Field(30.0, gt=0)
+
+    _check_password = field_validator("password")(_refuse_placeholder)
 
 
 class StorageSettings(Section):
@@ -174,6 +190,7 @@ class Settings(BaseSettings):
 
     tracker: TrackerSettings = Field(default_factory=TrackerSettings)
     shotgrid: ShotGridSettings = Field(default_factory=ShotGridSettings)
+    kitsu: KitsuSettings = Field(default_factory=KitsuSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
@@ -200,9 +217,11 @@ class Settings(BaseSettings):
         return (init_settings,)
 
     @property
-    def tracker_backend(self) -> Literal["local", "shotgrid"]:
+    def tracker_backend(self) -> Literal["local", "shotgrid", "kitsu"]:
         if self.tracker.backend == "auto":
-            return "shotgrid" if self.shotgrid.url else "local"
+            if self.shotgrid.url:
+                return "shotgrid"
+            return "kitsu" if self.kitsu.url else "local"
         return self.tracker.backend
 
     @property

@@ -38,6 +38,10 @@ TRACKER_HINTS = {
         "Check ONEPIECE_SHOTGRID_URL, ONEPIECE_SHOTGRID_SCRIPT and ONEPIECE_SHOTGRID_KEY, "
         "and that the ShotGrid site is reachable from this server"
     ),
+    "kitsu": (
+        "Check ONEPIECE_KITSU_URL (ending in /api), ONEPIECE_KITSU_EMAIL and "
+        "ONEPIECE_KITSU_PASSWORD, and that zou is reachable from this server"
+    ),
     "local": (
         "Check ONEPIECE_TRACKER_PATH (default <data dir>/tracker.db) points at a readable "
         "tracker database"

@@ -1,0 +1,1 @@
+"""The Kitsu tracker (CGWire's zou API through ``gazu``); ``tracker.create`` builds it."""
