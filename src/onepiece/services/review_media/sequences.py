@@ -1,0 +1,106 @@
+"""A frame sequence Version to a thumbnail and an H.264 review proxy.
+
+Frames are read with OpenImageIO and converted to display with OCIO
+(``stills``). The proxy has one frame per frame number from first to last
+(``plan_frames``): a gap, or a frame that cannot be read, holds the picture
+before it and is listed in the details. Its timecode is the first frame's
+header timecode, else the first frame number at the sequence's rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from onepiece.domain.review_media import (
+    fit_width,
+    frame_ranges,
+    frame_timecode,
+    plan_frames,
+    thumbnail_frame,
+)
+from onepiece.services.review_media.colour import ColourError, describe
+from onepiece.services.review_media.derivatives import Derivatives
+from onepiece.services.review_media.encode import ProxyWriter, write_thumbnail
+from onepiece.services.review_media.options import ReviewOptions
+from onepiece.services.review_media.stills import StillError, display_still, probe
+
+_READ_ERRORS = (StillError, ColourError, OSError, ValueError)
+
+
+def make_sequence(
+    frames: Mapping[int, Path],
+    workdir: Path,
+    stem: str,
+    fps: Fraction,
+    options: ReviewOptions,
+) -> Derivatives:
+    made = Derivatives()
+    try:
+        planned = plan_frames({number: str(path) for number, path in frames.items()})
+    except ValueError as exc:
+        made.problems.append(str(exc))
+        return made
+    shown = frames[thumbnail_frame(frames)]
+    thumb_path = workdir / f"{stem}.thumb.{options.thumbnail_format}"
+    try:
+        picture, _ = display_still(shown, options.thumbnail_width, options)
+        write_thumbnail(thumb_path, picture)
+        made.thumbnail = thumb_path
+    except _READ_ERRORS as exc:
+        made.problems.append(f"thumbnail: {exc}")
+
+    first = frames[planned[0].frame]
+    try:
+        info = probe(first)
+    except _READ_ERRORS as exc:
+        made.problems.append(f"proxy: {exc}")
+        return made
+    size = fit_width(info.width, info.height, options.proxy_max_width, info.pixel_aspect)
+    timecode = info.timecode or frame_timecode(planned[0].frame, fps)
+    colorspace = options.colorspace_for(first.suffix)
+    unreadable: list[int] = []
+    proxy_path = workdir / f"{stem}.proxy.mp4"
+    with ProxyWriter(proxy_path, *size, fps, timecode, options.proxy_crf) as proxy:
+        shown_source: str | None = None
+        picture_rgb: NDArray[np.uint8] = np.zeros((size[1], size[0], 3), dtype=np.uint8)
+        for item in planned:
+            if item.source != shown_source:
+                shown_source = item.source
+                try:
+                    picture_rgb, _ = display_still(Path(item.source), size[0], options, size)
+                except _READ_ERRORS as exc:
+                    unreadable.append(item.frame)
+                    made.details.setdefault("first_unreadable", str(exc))
+            proxy.add_rgb(picture_rgb)
+    if len(unreadable) == len(frames):
+        proxy_path.unlink(missing_ok=True)
+        made.problems.append(f"proxy: no frame could be read ({made.details['first_unreadable']})")
+    else:
+        made.proxy = proxy_path
+    if unreadable:
+        made.problems.append(f"frames {frame_ranges(unreadable)} unreadable: previous frame held")
+    held = [item.frame for item in planned if item.held]
+    made.details.update(
+        {
+            "fps": str(fps),
+            "frames": len(planned),
+            "first_frame": planned[0].frame,
+            "held_frames": frame_ranges(held) if held else None,
+            "timecode": timecode,
+            "channels": info.channels.description,
+            "colour": _describe(options, colorspace),
+        }
+    )
+    return made
+
+
+def _describe(options: ReviewOptions, colorspace: str) -> str:
+    try:
+        return describe(options, colorspace)
+    except ColourError as exc:
+        return str(exc)
