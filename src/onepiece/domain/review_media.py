@@ -179,3 +179,20 @@ def review_keys(version_key: str, code: str, thumbnail_format: str = "jpg") -> R
         proxy=posixpath.join(folder, f"{code}.proxy.mp4"),
         record=posixpath.join(folder, f"{code}.review.json"),
     )
+
+
+@dataclass(frozen=True)
+class ReviewAttachment:
+    """A Version's stored review media, as handed to a tracker.
+
+    ``*_file`` are local copies (what ShotGrid uploads); ``*_uri`` are where
+    storage keeps them (what the local tracker records); ``record`` is the
+    stored JSON record (checksums, sizes, rate, timecode, colour).
+    """
+
+    thumbnail_file: str | None
+    proxy_file: str | None
+    thumbnail_uri: str | None
+    proxy_uri: str | None
+    record_uri: str
+    record: Mapping[str, object]

@@ -17,6 +17,7 @@ from typing import Any
 from onepiece.adapters.trackers import local_rows as rows
 from onepiece.adapters.trackers.local_db import DEFAULT_BUSY_TIMEOUT, SqliteDatabase
 from onepiece.adapters.trackers.local_hierarchy import ProjectsAndHierarchy
+from onepiece.adapters.trackers.local_review import LocalReviewMedia
 from onepiece.adapters.trackers.local_schema import SCHEMA_VERSION
 from onepiece.adapters.trackers.local_store import PlaylistsAndFiles
 from onepiece.config import Settings
@@ -25,7 +26,7 @@ from onepiece.domain.status import matches_status_filter
 from onepiece.errors import EntityNotFound, ValidationError, VersionConflict
 
 
-class LocalTracker(ProjectsAndHierarchy, PlaylistsAndFiles):
+class LocalTracker(ProjectsAndHierarchy, PlaylistsAndFiles, LocalReviewMedia):
     """Tracker port on a SQLite file (created, with its folder, on first use)."""
 
     name = "local"

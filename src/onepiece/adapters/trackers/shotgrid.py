@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from onepiece.adapters.trackers import shotgrid_hierarchy as hierarchy
 from onepiece.adapters.trackers import shotgrid_playlists as playlists
+from onepiece.adapters.trackers import shotgrid_review_media as review_media
 from onepiece.adapters.trackers import shotgrid_schema as sgs
 from onepiece.adapters.trackers import shotgrid_versions as versions
 from onepiece.adapters.trackers.base import HierarchyProgress
@@ -33,6 +34,7 @@ from onepiece.domain.entities import (
     Version,
 )
 from onepiece.domain.entities import Sequence as SequenceEntity
+from onepiece.domain.review_media import ReviewAttachment
 from onepiece.errors import EntityNotFound, TrackerRejected
 
 if TYPE_CHECKING:
@@ -242,6 +244,9 @@ class ShotGridTracker:
         limit: int | None = None,
     ) -> list[Version]:
         return versions.list_versions(self, project, status=status, episodes=episodes, limit=limit)
+
+    def attach_review_media(self, project: str, code: str, media: ReviewAttachment) -> None:
+        review_media.attach(self, project, code, media)
 
     def create_playlist(
         self, project: str, code: str, description: str | None = None
