@@ -77,7 +77,8 @@ def thumbnail_frame(frames: Mapping[int, object]) -> int:
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2.0)) * 2)
+    # Down to even: never larger than the source, and yuv420p needs even sizes.
+    return max(2, int(value + 1e-9) // 2 * 2)
 
 
 def fit_width(width: int, height: int, target: int, pixel_aspect: float = 1.0) -> tuple[int, int]:
@@ -126,8 +127,8 @@ def pick_channels(names: Sequence[str]) -> ChannelChoice:
             r, g, b = (int(index) for index in found if index is not None)
             original = names[r].rpartition(".")[0]
             return ChannelChoice((r, g, b), f"{original}.RGB" if original else "RGB")
-    for index, name in enumerate(lowered):
-        if name == "y" or name.endswith(".y"):
+    for index, name in enumerate(names):  # EXR luminance is "Y"; "N.y" is a vector's y
+        if name == "Y" or name.endswith(".Y"):
             return ChannelChoice((index, index, index), f"{names[index]} (luminance)")
     if len(names) >= 3:
         return ChannelChoice((0, 1, 2), f"{names[0]},{names[1]},{names[2]}")
