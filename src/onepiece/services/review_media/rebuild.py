@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from urllib.parse import unquote
 
 from onepiece.adapters.storage.base import Storage
 from onepiece.adapters.trackers.base import Tracker
@@ -43,12 +44,15 @@ def locate(version: Version, storage: Storage) -> RebuildTarget:
     bucket = str(version.metadata.get("bucket") or "")
     if not bucket or not version.path:
         raise ValidationError(f"version {version.code} has no stored media to rebuild from")
-    prefix = storage.uri(bucket, "")
+    probe = "onepiece-key"  # uri() refuses an empty key: cut a known one off instead
+    prefix = storage.uri(bucket, probe)[: -len(probe)]
     if not version.path.startswith(prefix):
         raise ValidationError(
             f"version {version.code}: {version.path} is not in bucket {bucket} of this storage"
         )
     key = version.path[len(prefix) :]
+    if storage.uri(bucket, "a%b") != f"{prefix}a%b":  # this storage's URIs are %-encoded
+        key = unquote(key)
     ext = key.rpartition(".")[2].lower()
     if _PRINTF.search(key.rpartition("/")[2]) and ext in STILL_EXTENSIONS:
         kind = "sequence"
