@@ -119,3 +119,25 @@ def test_review_rebuild_remakes_them_from_storage(
     missing = onepiece("review", "rebuild", "FG_nope_v001", "--project", "demo")
     assert missing.returncode != 0
     assert missing.stderr.startswith("error: version FG_nope_v001 not found")
+
+
+def test_dcc_publish_makes_review_media_of_its_preview(
+    onepiece: Run, tmp_path: Path, stores: Stores
+) -> None:
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples" / "dcc"
+    preview = write_movie(tmp_path / "seq010_sh010_lighting_v002.mov", frames=10)
+    result = onepiece(
+        "dcc", "publish", "--dcc", "maya", "--scene-name", "seq010_sh010_lighting_v002",
+        "--renders", str(examples / "renders"), "--previews", str(preview),
+        "--otio", str(examples / "seq010_sh010_lighting_v002.otio"),
+        "--metadata", str(examples / "metadata.json"),
+        "--destination", str(tmp_path / "publish"), "--bucket", "fg-publish",
+        "--show-type", "vfx", "-s", "FG", "--project", "demo", "--format", "json",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (outcome,) = json.loads(result.stdout)["review_media"]
+    assert outcome["status"] == "made", outcome["problems"]
+    assert "/FG/seq010/sh010/lighting/v002/" in outcome["proxy"]
+    tracker, _ = stores
+    attached = tracker.review_media("demo", "seq010_sh010_lighting_v002")
+    assert attached is not None and attached["record"]["frames"] == 10

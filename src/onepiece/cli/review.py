@@ -128,3 +128,17 @@ def after_ingest(services: Any, settings: Any, result: Any) -> list[dict[str, An
         jobs, services.storage, services.tracker, options, progress_printer(len(jobs))
     )
     return [outcome.to_dict() for outcome in outcomes]
+
+
+def after_publish(services: Any, settings: Any, result: Any) -> list[dict[str, Any]]:
+    """Review media of a ``dcc publish``'s preview (the reviewable), from its package."""
+    from onepiece.services.review_media.ingest import publish_job
+    from onepiece.services.review_media.options import options_from_settings
+    from onepiece.services.review_media.worker import run_jobs
+
+    options = options_from_settings(settings)
+    job = publish_job(result, options)
+    if job is None:
+        return []
+    outcomes = run_jobs([job], services.storage, services.tracker, options, progress_printer(1))
+    return [outcome.to_dict() for outcome in outcomes]

@@ -4,7 +4,8 @@ Only Versions whose files are all stored and verified get review media:
 those registered by this run, and those already registered whose record is
 not in storage yet (a run stopped after registering them). The delivery is
 only read. The frame rate is the manifest's ``fps`` column when given, else
-the movie's own, else ``review_media`` defaults (24).
+the movie's own, else ``review_media`` defaults (24). A ``dcc publish`` makes
+them from its preview movie, read from the package it built.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from onepiece.adapters.trackers.base import Tracker
 from onepiece.domain.ingest_plan import PlannedVersion, VersionStatus
 from onepiece.domain.review_media import parse_fps, review_keys
 from onepiece.errors import ObjectNotFound, StorageError
+from onepiece.services.dcc_publish import PublishResult
 from onepiece.services.ingest import IngestResult
 from onepiece.services.review_media.movies import MOVIE_EXTENSIONS
 from onepiece.services.review_media.options import ReviewOptions
@@ -80,3 +82,18 @@ def review_ingest(
     progress: Progress | None = None,
 ) -> list[ReviewOutcome]:
     return run_jobs(jobs_for_ingest(result, storage, options), storage, tracker, options, progress)
+
+
+def publish_job(result: PublishResult, options: ReviewOptions) -> ReviewJob | None:
+    """The job for a ``dcc publish``: its preview movie, read from the built package."""
+    preview = next((f for f in result.files if f.get("kind") == "preview"), None)
+    if preview is None or not (result.project and result.bucket and result.key_prefix):
+        return None
+    path = result.package / preview["path"]
+    key = f"{result.key_prefix}/{preview['path']}"
+    ext = path.suffix.lower().lstrip(".")
+    if ext in MOVIE_EXTENSIONS:
+        return ReviewJob(result.project, result.version, result.bucket, key, path)
+    if ext in STILL_EXTENSIONS:
+        return ReviewJob(result.project, result.version, result.bucket, key, None, {1: path})
+    return None
