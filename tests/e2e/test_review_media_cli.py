@@ -117,7 +117,7 @@ def test_review_rebuild_remakes_them_from_storage(
     assert f"{TRUNCATED}: failed" in bad.stdout and "Traceback" not in bad.stderr
 
     missing = onepiece("review", "rebuild", "FG_nope_v001", "--project", "demo")
-    assert missing.returncode != 0
+    assert missing.returncode == 6  # TRACKER: not in the tracker
     assert missing.stderr.startswith("error: version FG_nope_v001 not found")
 
 
