@@ -46,14 +46,18 @@ def report_line(outcome: ReviewOutcome, done: int, total: int) -> str:
 
 
 def progress_printer(total: int, *, quiet: bool = False) -> Any:
-    """A progress callback printing one stderr line per Version as it ends."""
+    """A progress callback printing one stderr line per Version as it ends (any thread)."""
+    import threading
+
+    lock = threading.Lock()
     done = 0
 
     def show(outcome: ReviewOutcome) -> None:
         nonlocal done
-        done += 1
-        if not quiet:
-            typer.echo(report_line(outcome, done, total), err=True)
+        with lock:
+            done += 1
+            if not quiet:
+                typer.echo(report_line(outcome, done, total), err=True)
 
     return show
 
