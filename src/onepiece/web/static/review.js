@@ -41,8 +41,10 @@
     if (!current) return;
     player.pause();
     const rate = fps(current.row);
-    const frame = Math.round(player.currentTime * rate) + delta;
-    player.currentTime = Math.max(0, Math.min(frame, Math.round(player.duration * rate) - 1)) / rate + 0.5 / rate;
+    // Frame i spans [i / rate, (i + 1) / rate): land in the middle of the next one.
+    const frame = Math.floor(player.currentTime * rate + 1e-3) + delta;
+    const last = Math.max(0, Math.round(player.duration * rate) - 1);
+    player.currentTime = (Math.max(0, Math.min(frame, last)) + 0.5) / rate;
   }
 
   function card(project, row) {
@@ -121,6 +123,9 @@
     }
   }
 
+  // No live stream here: the list is read on demand ("Last updated" says when).
+  const live = document.getElementById("live-state");
+  if (live) live.hidden = true;
   form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
   player.addEventListener("timeupdate", showTime);
   player.addEventListener("seeked", showTime);
