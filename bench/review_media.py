@@ -53,7 +53,7 @@ def make_inputs(folder: Path, frames: int, seconds: int) -> tuple[Path, Path]:
         stream = container.add_stream("prores_ks", rate=FPS)
         stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv422p10le"
         stream.options = {"profile": "3"}
-        base = np.linspace(0, 255, 1920, dtype=np.uint8)[None, :, None]
+        base = np.linspace(0, 255, 1920).astype(np.int64)[None, :, None]
         for index in range(seconds * FPS):
             rgb = np.broadcast_to((base + index) % 256, (1080, 1920, 3)).astype(np.uint8)
             frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
