@@ -9,8 +9,11 @@ header timecode, else the first frame number at the sequence's rate.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Generator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +30,16 @@ from onepiece.services.review_media.colour import ColourError, describe
 from onepiece.services.review_media.derivatives import Derivatives
 from onepiece.services.review_media.encode import ProxyWriter, write_thumbnail
 from onepiece.services.review_media.options import ReviewOptions
-from onepiece.services.review_media.stills import StillError, display_still, probe
+from onepiece.services.review_media.stills import (
+    StillError,
+    display_frame,
+    display_still,
+    probe,
+)
 
 _READ_ERRORS = (StillError, ColourError, OSError, ValueError)
+READERS = 2  # frames read and converted at once, beside the encoder's own threads
+PREFETCH = 4
 
 
 def make_sequence(
@@ -65,18 +75,22 @@ def make_sequence(
     colorspace = options.colorspace_for(first.suffix)
     unreadable: list[int] = []
     proxy_path = workdir / f"{stem}.proxy.mp4"
+    delivered = [Path(item.source) for item in planned if not item.held]
     with ProxyWriter(proxy_path, *size, fps, timecode, options.proxy_crf) as proxy:
-        shown_source: str | None = None
+        pictures = _prefetched(delivered, options)
         picture_rgb: NDArray[np.uint8] = np.zeros((size[1], size[0], 3), dtype=np.uint8)
-        for item in planned:
-            if item.source != shown_source:
-                shown_source = item.source
-                try:
-                    picture_rgb, _ = display_still(Path(item.source), size[0], options, size)
-                except _READ_ERRORS as exc:
-                    unreadable.append(item.frame)
-                    made.details.setdefault("first_unreadable", str(exc))
-            proxy.add_rgb(picture_rgb)
+        try:
+            for item in planned:
+                if not item.held:  # held frames show the picture already in hand
+                    outcome = next(pictures)
+                    if isinstance(outcome, Exception):
+                        unreadable.append(item.frame)
+                        made.details.setdefault("first_unreadable", str(outcome))
+                    else:
+                        picture_rgb = outcome
+                proxy.add_rgb(picture_rgb)
+        finally:
+            pictures.close()  # stops the readers when encoding fails part-way
     if len(unreadable) == len(frames):
         proxy_path.unlink(missing_ok=True)
         made.problems.append(f"proxy: no frame could be read ({made.details['first_unreadable']})")
@@ -97,6 +111,26 @@ def make_sequence(
         }
     )
     return made
+
+
+def _prefetched(
+    paths: list[Path], options: ReviewOptions
+) -> Generator[NDArray[np.uint8] | Exception, None, None]:
+    """Display pictures of ``paths`` in order, read ahead in threads while the caller
+    encodes (OIIO and OCIO release the GIL); at most PREFETCH frames in memory."""
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="review-read") as pool:
+        pending: deque[Future[tuple[NDArray[np.uint8], object]]] = deque()
+        upcoming = iter(paths)
+        for path in islice(upcoming, PREFETCH):
+            pending.append(pool.submit(display_frame, path, options))
+        while pending:
+            future = pending.popleft()
+            for path in islice(upcoming, 1):
+                pending.append(pool.submit(display_frame, path, options))
+            try:
+                yield future.result()[0]
+            except _READ_ERRORS as exc:
+                yield exc
 
 
 def _describe(options: ReviewOptions, colorspace: str) -> str:
