@@ -166,3 +166,19 @@ def test_a_movie_gets_a_browser_playable_proxy_with_its_rate_and_timecode(
     thumb = read_thumbnail(made.thumbnail).astype(int)
     assert thumb.shape == (180, 320, 3)
     assert abs(thumb.mean() - (14 * 7)) <= 6  # frame 14 of 30 is the middle: grey 98
+
+
+@pytest.mark.parametrize("colour", [(0.18, 0.18, 0.18), (0.9, 0.3, 0.05), (0.02, 0.05, 0.4)])
+def test_proxy_frames_match_a_direct_ocio_conversion(
+    tmp_path: Path, colour: tuple[float, float, float]
+) -> None:
+    """The movie's frames go through the baked LUT: still the OCIO picture, within what
+    H.264 (BT.709 limited range) changes."""
+    linear = np.empty((72, 128, 3), dtype=np.float32)
+    linear[:] = colour
+    path = write_exr(tmp_path / "flat.1.exr", linear)
+    made = make_sequence({1: path}, tmp_path, "flat", Fraction(24), ReviewOptions())
+    assert made.proxy is not None
+    (frame,) = decoded_frames(made.proxy)
+    expected = reference_display(linear[:1, :1])[0, 0].astype(int)
+    assert np.abs(frame[20:50, 30:100].mean(axis=(0, 1)) - expected).max() <= 4
