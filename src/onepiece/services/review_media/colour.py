@@ -96,14 +96,15 @@ def _baked(source: str, colorspace: str, display: str | None, view: str | None) 
 
 @functools.lru_cache(maxsize=32)
 def _to_8bit(
-    source: str, colorspace: str, display: str | None, view: str | None, fast: bool
+    source: str, colorspace: str, display: str | None, view: str | None, fast: bool, half: bool
 ) -> Any:
     """A CPU processor from float RGB straight to 8-bit (OCIO rounds, clamps, zeroes NaN)."""
     import PyOpenColorIO as OCIO  # noqa: TID251 - heavy, only when pixels are converted
 
     processor = (_baked if fast else _processor)(source, colorspace, display, view)
+    depth = OCIO.BIT_DEPTH_F16 if half else OCIO.BIT_DEPTH_F32
     return processor.getOptimizedCPUProcessor(
-        OCIO.BIT_DEPTH_F32, OCIO.BIT_DEPTH_UINT8, OCIO.OPTIMIZATION_DEFAULT
+        depth, OCIO.BIT_DEPTH_UINT8, OCIO.OPTIMIZATION_DEFAULT
     )
 
 
@@ -119,21 +120,33 @@ def describe(options: ReviewOptions, colorspace: str) -> str:
 
 
 def to_display(
-    rgb: NDArray[np.float32], colorspace: str, options: ReviewOptions, *, fast: bool = False
+    rgb: NDArray[Any], colorspace: str, options: ReviewOptions, *, fast: bool = False
 ) -> NDArray[np.uint8]:
-    """Float RGB (h, w, 3) in ``colorspace`` to 8-bit display RGB (``fast``: the baked LUT)."""
+    """Float RGB (h, w, 3; float32 or float16) in ``colorspace`` to 8-bit display RGB
+    (``fast``: the baked LUT)."""
     if colorspace == DISPLAY_REFERRED:
         clean = np.nan_to_num(rgb, nan=0.0, posinf=1.0, neginf=0.0)
         return np.asarray(np.clip(clean * 255.0 + 0.5, 0.0, 255.0), dtype=np.uint8)
     import PyOpenColorIO as OCIO  # noqa: TID251 - heavy, only when pixels are converted
 
-    pixels = np.ascontiguousarray(rgb, dtype=np.float32)
+    half = rgb.dtype == np.float16
+    pixels = np.ascontiguousarray(rgb, dtype=np.float16 if half else np.float32)
     height, width = pixels.shape[:2]
     out = np.empty((height, width, 3), dtype=np.uint8)
     with _lock:  # building a processor is not thread-safe; applying one is
-        cpu = _to_8bit(options.ocio_config, colorspace, options.display, options.view, fast)
+        cpu = _to_8bit(options.ocio_config, colorspace, options.display, options.view, fast, half)
+    depth = OCIO.BIT_DEPTH_F16 if half else OCIO.BIT_DEPTH_F32
     cpu.apply(
-        OCIO.PackedImageDesc(pixels, width, height, 3),
+        OCIO.PackedImageDesc(
+            pixels,
+            width,
+            height,
+            3,
+            depth,
+            pixels.itemsize,
+            3 * pixels.itemsize,
+            width * 3 * pixels.itemsize,
+        ),
         OCIO.PackedImageDesc(out, width, height, 3, OCIO.BIT_DEPTH_UINT8, 1, 3, width * 3),
     )
     return out

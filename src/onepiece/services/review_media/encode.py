@@ -74,26 +74,37 @@ class ProxyWriter:
     def size(self) -> tuple[int, int]:
         return int(self._stream.width), int(self._stream.height)
 
-    def add_rgb(self, rgb: NDArray[np.uint8]) -> None:
+    def prepare_rgb(self, rgb: NDArray[np.uint8]) -> Any:
+        """8-bit RGB as a frame ready for ``add_prepared`` (any thread: no shared state)."""
         import av  # noqa: TID251 - heavy, only when a movie is written
 
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-        self.add_frame(frame)
+        return self.prepare(frame)
 
-    def add_frame(self, frame: Any) -> None:
-        """Any decoded frame: scaled and converted to BT.709 yuv420p here."""
+    def prepare(self, frame: Any) -> Any:
+        """Any frame scaled to the movie's size and converted to BT.709 yuv420p."""
         width, height = self.size
-        converted = frame.reformat(
+        return frame.reformat(
             width=width,
             height=height,
             format="yuv420p",
             dst_colorspace="ITU709",
             interpolation="BICUBIC",
         )
+
+    def add_rgb(self, rgb: NDArray[np.uint8]) -> None:
+        self.add_prepared(self.prepare_rgb(rgb))
+
+    def add_frame(self, frame: Any) -> None:
+        """Any decoded frame, scaled and converted here."""
+        self.add_prepared(self.prepare(frame))
+
+    def add_prepared(self, frame: Any) -> None:
+        """A frame from ``prepare``; each is encoded once (prepare again to repeat one)."""
         # Constant rate whatever the source's timestamps: frame i at i / fps.
-        converted.pts = self.frames
-        converted.time_base = self._frame_time
-        self._container.mux(self._stream.encode(converted))
+        frame.pts = self.frames
+        frame.time_base = self._frame_time
+        self._container.mux(self._stream.encode(frame))
         self.frames += 1
 
     def __enter__(self) -> ProxyWriter:

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -77,18 +78,21 @@ def make_sequence(
     proxy_path = workdir / f"{stem}.proxy.mp4"
     delivered = [Path(item.source) for item in planned if not item.held]
     with ProxyWriter(proxy_path, *size, fps, timecode, options.proxy_crf) as proxy:
-        pictures = _prefetched(delivered, options)
+        pictures = _prefetched(delivered, options, proxy)
         picture_rgb: NDArray[np.uint8] = np.zeros((size[1], size[0], 3), dtype=np.uint8)
         try:
             for item in planned:
-                if not item.held:  # held frames show the picture already in hand
-                    outcome = next(pictures)
-                    if isinstance(outcome, Exception):
-                        unreadable.append(item.frame)
-                        made.details.setdefault("first_unreadable", str(outcome))
-                    else:
-                        picture_rgb = outcome
-                proxy.add_rgb(picture_rgb)
+                if item.held:  # shows the picture already in hand again
+                    proxy.add_rgb(picture_rgb)
+                    continue
+                outcome = next(pictures)
+                if isinstance(outcome, Exception):
+                    unreadable.append(item.frame)
+                    made.details.setdefault("first_unreadable", str(outcome))
+                    proxy.add_rgb(picture_rgb)
+                else:
+                    picture_rgb, prepared = outcome
+                    proxy.add_prepared(prepared)
         finally:
             pictures.close()  # stops the readers when encoding fails part-way
     if len(unreadable) == len(frames):
@@ -114,21 +118,27 @@ def make_sequence(
 
 
 def _prefetched(
-    paths: list[Path], options: ReviewOptions
-) -> Generator[NDArray[np.uint8] | Exception, None, None]:
-    """Display pictures of ``paths`` in order, read ahead in threads while the caller
-    encodes (OIIO and OCIO release the GIL); at most PREFETCH frames in memory."""
+    paths: list[Path], options: ReviewOptions, proxy: ProxyWriter
+) -> Generator[tuple[NDArray[np.uint8], Any] | Exception, None, None]:
+    """(display picture, frame ready to encode) of ``paths`` in order, read, converted and
+    scaled ahead in threads while the caller encodes (OIIO, OCIO and swscale release
+    the GIL); at most PREFETCH frames in memory."""
+
+    def work(path: Path) -> tuple[NDArray[np.uint8], Any]:
+        picture, _ = display_frame(path, options)
+        return picture, proxy.prepare_rgb(picture)
+
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="review-read") as pool:
-        pending: deque[Future[tuple[NDArray[np.uint8], object]]] = deque()
+        pending: deque[Future[tuple[NDArray[np.uint8], Any]]] = deque()
         upcoming = iter(paths)
         for path in islice(upcoming, PREFETCH):
-            pending.append(pool.submit(display_frame, path, options))
+            pending.append(pool.submit(work, path))
         while pending:
             future = pending.popleft()
             for path in islice(upcoming, 1):
-                pending.append(pool.submit(display_frame, path, options))
+                pending.append(pool.submit(work, path))
             try:
-                yield future.result()[0]
+                yield future.result()
             except _READ_ERRORS as exc:
                 yield exc
 

@@ -71,8 +71,12 @@ def probe(path: Path) -> StillInfo:
         image.close()
 
 
-def read_rgb(path: Path, options: ReviewOptions) -> tuple[NDArray[np.float32], StillInfo]:
-    """Full-resolution float RGB of the display window, in the file's colour space."""
+def read_rgb(
+    path: Path, options: ReviewOptions, *, keep_half: bool = False
+) -> tuple[NDArray[Any], StillInfo]:
+    """Full-resolution float RGB of the display window, in the file's colour space.
+
+    ``keep_half``: a half-float file stays half (float16), half the bytes to convert."""
     import OpenImageIO as oiio  # noqa: TID251 - heavy, only when pixels are read
 
     image = _open(path)
@@ -87,12 +91,14 @@ def read_rgb(path: Path, options: ReviewOptions) -> tuple[NDArray[np.float32], S
             )
         # Only the channels shown are decoded (a multi-layer EXR may hold dozens).
         first, last = min(info.channels.indices), max(info.channels.indices) + 1
-        data = image.read_image(0, 0, first, last, oiio.FLOAT)
+        half = keep_half and spec.format == oiio.HALF
+        data = image.read_image(0, 0, first, last, oiio.HALF if half else oiio.FLOAT)
         if data is None:
             raise StillError(f"{path.name}: cannot decode: {image.geterror() or 'truncated?'}")
     finally:
         image.close()
-    array = np.asarray(data, dtype=np.float32).reshape(spec.height, spec.width, last - first)
+    dtype = np.float16 if half else np.float32
+    array = np.asarray(data, dtype=dtype).reshape(spec.height, spec.width, last - first)
     wanted = [index - first for index in info.channels.indices]
     rgb = array if wanted == [0, 1, 2] else array[:, :, wanted]
     if (spec.x, spec.y, spec.width, spec.height) != (
@@ -105,8 +111,8 @@ def read_rgb(path: Path, options: ReviewOptions) -> tuple[NDArray[np.float32], S
     return np.ascontiguousarray(rgb), info
 
 
-def _place_in_display_window(rgb: NDArray[np.float32], spec: Any, info: StillInfo) -> Any:
-    canvas = np.zeros((info.height, info.width, 3), dtype=np.float32)
+def _place_in_display_window(rgb: NDArray[Any], spec: Any, info: StillInfo) -> Any:
+    canvas = np.zeros((info.height, info.width, 3), dtype=rgb.dtype)
     left, top = spec.x - spec.full_x, spec.y - spec.full_y
     src_x0, src_y0 = max(0, -left), max(0, -top)
     dst_x0, dst_y0 = max(0, left), max(0, top)
@@ -140,7 +146,7 @@ def resize(rgb: NDArray[np.float32], width: int, height: int) -> NDArray[np.floa
 
 def display_frame(path: Path, options: ReviewOptions) -> tuple[NDArray[np.uint8], StillInfo]:
     """8-bit display RGB of ``path`` at full size, for a movie (the encoder scales it)."""
-    rgb, info = read_rgb(path, options)
+    rgb, info = read_rgb(path, options, keep_half=True)
     return to_display(rgb, options.colorspace_for(path.suffix), options, fast=True), info
 
 
