@@ -182,3 +182,12 @@ def test_proxy_frames_match_a_direct_ocio_conversion(
     (frame,) = decoded_frames(made.proxy)
     expected = reference_display(linear[:1, :1])[0, 0].astype(int)
     assert np.abs(frame[20:50, 30:100].mean(axis=(0, 1)) - expected).max() <= 4
+
+
+def test_a_broken_first_frame_is_reported_and_the_movie_still_made(tmp_path: Path) -> None:
+    frames = exr_sequence(tmp_path / "src", "plate", [1001, 1002, 1003])
+    frames[1001].write_bytes(b"not an exr at all")
+    made = make_sequence(frames, tmp_path, "plate", Fraction(24), ReviewOptions())
+    assert made.proxy is not None and made.thumbnail is not None
+    assert probe_movie(made.proxy)["frames"] == 3
+    assert any("frames 1001 unreadable" in problem for problem in made.problems)

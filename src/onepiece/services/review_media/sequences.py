@@ -65,11 +65,18 @@ def make_sequence(
     except _READ_ERRORS as exc:
         made.problems.append(f"thumbnail: {exc}")
 
+    # The movie's size comes from the first frame whose header reads (a broken first
+    # frame must not cost the whole movie: it is shown black and reported).
     first = frames[planned[0].frame]
-    try:
-        info = probe(first)
-    except _READ_ERRORS as exc:
-        made.problems.append(f"proxy: {exc}")
+    info = None
+    for number in sorted(frames):
+        try:
+            info = probe(frames[number])
+            break
+        except _READ_ERRORS as exc:
+            made.details.setdefault("first_unreadable", str(exc))
+    if info is None:
+        made.problems.append(f"proxy: no frame could be read ({made.details['first_unreadable']})")
         return made
     size = fit_width(info.width, info.height, options.proxy_max_width, info.pixel_aspect)
     timecode = info.timecode or frame_timecode(planned[0].frame, fps)
