@@ -191,3 +191,16 @@ def test_a_broken_first_frame_is_reported_and_the_movie_still_made(tmp_path: Pat
     assert made.proxy is not None and made.thumbnail is not None
     assert probe_movie(made.proxy)["frames"] == 3
     assert any("frames 1001 unreadable" in problem for problem in made.problems)
+
+
+def test_a_broken_middle_frame_gives_the_thumbnail_to_its_neighbour(tmp_path: Path) -> None:
+    frames = exr_sequence(tmp_path / "src", "plate", [1001, 1002, 1003])
+    frames[1002].write_bytes(b"")
+    made = make_sequence(
+        frames, tmp_path, "plate", Fraction(24), ReviewOptions(thumbnail_format="png")
+    )
+    assert made.thumbnail is not None
+    thumb = read_thumbnail(made.thumbnail)
+    expected = reference_display(linear_frame(64, 36, 1001))  # nearest readable, lower first
+    assert np.abs(thumb.astype(int) - expected.astype(int)).max() <= 1
+    assert not any(problem.startswith("thumbnail") for problem in made.problems)

@@ -41,6 +41,7 @@ from onepiece.services.review_media.stills import (
 _READ_ERRORS = (StillError, ColourError, OSError, ValueError)
 READERS = 2  # frames read and converted at once, beside the encoder's own threads
 PREFETCH = 4
+THUMBNAIL_TRIES = 3
 
 
 def make_sequence(
@@ -56,14 +57,21 @@ def make_sequence(
     except ValueError as exc:
         made.problems.append(str(exc))
         return made
-    shown = frames[thumbnail_frame(frames)]
+    # The middle frame, else the nearest readable one (a few tries: bad media stay cheap).
+    middle = thumbnail_frame(frames)
+    candidates = sorted(frames, key=lambda number: (abs(number - middle), number))
     thumb_path = workdir / f"{stem}.thumb.{options.thumbnail_format}"
-    try:
-        picture, _ = display_still(shown, options.thumbnail_width, options)
-        write_thumbnail(thumb_path, picture)
-        made.thumbnail = thumb_path
-    except _READ_ERRORS as exc:
-        made.problems.append(f"thumbnail: {exc}")
+    failure: Exception | None = None
+    for number in candidates[:THUMBNAIL_TRIES]:
+        try:
+            picture, _ = display_still(frames[number], options.thumbnail_width, options)
+            write_thumbnail(thumb_path, picture)
+            made.thumbnail = thumb_path
+            break
+        except _READ_ERRORS as exc:
+            failure = failure or exc
+    if made.thumbnail is None:
+        made.problems.append(f"thumbnail: {failure}")
 
     # The movie's size comes from the first frame whose header reads (a broken first
     # frame must not cost the whole movie: it is shown black and reported).
