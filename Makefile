@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit integration e2e demo bench browser zou clean
+.PHONY: install test lint typecheck unit integration e2e demo bench browser zou ffmpeg clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,10 +63,17 @@ test: install browser zou lint typecheck
 unit: install
 	$(BIN)/pytest tests/unit -q
 
+# ffmpeg (Debian's) is the peer of the review-media benchmark; OnePiece never runs it.
+ffmpeg:
+	@if ! command -v ffmpeg >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null; \
+	  else echo "ffmpeg missing: install Debian's ffmpeg (sudo apt-get install ffmpeg)"; fi; \
+	fi
+
 demo: install
 	$(BIN)/python -m onepiece.demo
 
-bench: install
+bench: install ffmpeg
 	$(BIN)/python -m bench
 
 clean:

@@ -8,6 +8,9 @@ the next requests instead: an HTTP status (503, 429 with Retry-After, 500),
 a connection dropped before or after the work is done, or a hang until the
 client's socket times out. Every
 request is recorded in ``hits`` (the RPC method name) so tests can count them.
+File uploads (``upload_thumbnail``, ``upload``: multipart forms POSTed to
+``/upload/publish_thumbnail`` and ``/upload/upload_file`` on a site without
+S3 uploads) are recorded in ``uploads`` with their form fields and bytes.
 """
 
 from __future__ import annotations
@@ -23,6 +26,35 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _DATE_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass(frozen=True)
+class Upload:
+    endpoint: str  # "publish_thumbnail" or "upload_file"
+    fields: dict[str, str]  # entity_type, entity_id, field_name, display_name...
+    filename: str
+    data: bytes
+    authorised: bool
+
+
+def _parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], str, bytes]:
+    """The text fields and the one file of a multipart/form-data body."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"content-type: {content_type}\r\n\r\n".encode() + body
+    )
+    fields: dict[str, str] = {}
+    filename, data = "", b""
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename():
+            filename, data = part.get_filename(), payload
+        elif name:
+            fields[str(name)] = payload.decode()
+    return fields, filename, data
 
 
 @dataclass(frozen=True)
@@ -52,6 +84,7 @@ class ShotGridWire:
         self.script = script
         self.key = key
         self.hits: list[str] = []
+        self.uploads: list[Upload] = []
         self._faults: deque[Fault] = deque()
         self._release = threading.Event()
         self._lock = threading.Lock()
@@ -98,6 +131,9 @@ class ShotGridWire:
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if self.path.startswith("/upload/"):
+                    self._upload(body)
+                    return
                 payload = json.loads(body or b"{}")
                 method = payload.get("method_name", "?")
                 with wire._lock:
@@ -125,6 +161,22 @@ class ShotGridWire:
                 except Exception as exc:  # noqa: BLE001 - becomes the API's error reply
                     result = {"exception": True, "error_code": 104, "message": str(exc)}
                 self._reply(200, result)
+
+            def _upload(self, body: bytes) -> None:
+                endpoint = self.path.removeprefix("/upload/").partition("?")[0]
+                fields, filename, data = _parse_form(self.headers["content-type"], body)
+                ok = wire._authorised(fields)
+                with wire._lock:
+                    wire.hits.append(f"upload/{endpoint}")
+                    wire.uploads.append(Upload(endpoint, fields, filename, data, ok))
+                    attachment = len(wire.uploads)
+                # The site's answer is text: "1:<attachment id>" on success.
+                raw = (f"1:{attachment}\n" if ok else "0:authentication failed\n").encode()
+                self.send_response(200)
+                self.send_header("content-type", "text/plain")
+                self.send_header("content-length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
 
             def _reply(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
                 raw = json.dumps(_encode(data)).encode()

@@ -18,6 +18,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # holds built Farm objects and imports no adapter (bootstrap hands it factories).
 PORTS = (
     "onepiece.adapters.trackers.base",
+    "onepiece.adapters.trackers.review_media",  # an optional capability beside the port
     "onepiece.adapters.storage.base",
     "onepiece.adapters.farms.base",
     "onepiece.adapters.farms.registry",

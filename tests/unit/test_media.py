@@ -71,3 +71,19 @@ def test_separate_shots_stay_separate_items() -> None:
         "FG_ep010_sc02_0010_comp_v004",
         "FG_ep010_sc02_0020_comp_v004",
     ]
+
+
+def test_unpadded_frames_crossing_999_to_1000_are_one_sequence() -> None:
+    files = frames([998, 999], width=3) + frames([1000, 1002], width=4)
+    items, problems = group_media(files)
+    assert problems == {}
+    [item] = items
+    assert item.frames == (998, 999, 1000, 1002)
+    assert item.filename == "FG_ep010_sc02_0010_comp_v004.%03d.exr"
+    assert item.missing_frames == "1001"
+
+
+def test_frames_written_with_two_paddings_are_still_a_problem() -> None:
+    items, problems = group_media(frames([999], width=3) + frames([1000], width=5))
+    assert items == []
+    assert all("mixes frame paddings [3, 5]" in reason for reason in problems.values())

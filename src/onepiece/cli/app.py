@@ -43,6 +43,10 @@ LazyGroup.groups = {
     "render": GroupSpec(
         ("onepiece.cli.render",), "Submit, list, follow and cancel render jobs; list farms."
     ),
+    "review": GroupSpec(
+        ("onepiece.cli.review",),
+        "Review media: rebuild the thumbnails and review movies of Versions.",
+    ),
     "opencue": GroupSpec(
         ("onepiece.cli.opencue",),
         "OpenCue render farm: queue status (submit with the render commands).",

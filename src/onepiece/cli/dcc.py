@@ -54,6 +54,11 @@ def publish(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate and plan, write nothing."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+    review_media: bool | None = typer.Option(
+        None,
+        "--review-media/--no-review-media",
+        help="Make a thumbnail and review movie of the preview (default: review_media.enabled).",
+    ),
 ) -> None:
     """Validate, package, upload and register a DCC publish; prints the package path."""
     from onepiece.errors import ValidationError
@@ -82,8 +87,14 @@ def publish(
     result = run(
         container(ctx), request, on_file=lambda name: typer.echo(f"package: {name}", err=True)
     )
+    settings = config(ctx).settings
+    review: list[dict[str, object]] | None = None
+    if not dry_run and (settings.review_media.enabled if review_media is None else review_media):
+        from onepiece.cli.review import after_publish
+
+        review = after_publish(container(ctx), settings, result)
     if output is OutputFormat.json:
-        emit_json(result.to_dict())
+        emit_json({**result.to_dict(), **({"review_media": review} if review is not None else {})})
         return
     if dry_run:
         typer.echo(f"dry run: would package {len(result.files)} files", err=True)

@@ -108,6 +108,11 @@ def ingest(
     output: OutputFormat = typer.Option(
         OutputFormat.text, "--format", help="Summary as text or json."
     ),
+    review_media: bool | None = typer.Option(
+        None,
+        "--review-media/--no-review-media",
+        help="Make thumbnails and review movies once stored (default: review_media.enabled).",
+    ),
 ) -> None:
     """Validate a delivery, checksum every file, upload it and register its Versions.
 
@@ -145,8 +150,15 @@ def ingest(
     services = container(ctx)
     with _display(quiet=dry_run) as events, _sigterm_interrupts():
         result = run_ingest(options, services, services.ingest_runs, events)
+    if review_media is None:
+        review_media = settings.review_media.enabled
+    if review_media and not dry_run and not result.interrupted:
+        from onepiece.cli.review import after_ingest
+
+        # Only after the run is recorded: review media never change its outcome.
+        result.extra["review_media"] = after_ingest(container(ctx), settings, result)
     if output is OutputFormat.json:
-        emit_json(result.summary())
+        emit_json({**result.summary(), **result.extra})
     else:
         _print_summary(result)
     if result.interrupted:
@@ -206,6 +218,10 @@ def _print_summary(result: IngestResult) -> None:
         echo(f"  {problem['status']}: {problem['path']}: {problem['reason']}")
     if data["report_path"]:
         echo(f"  report: {data['report_path']}")
+    for outcome in result.extra.get("review_media", []):
+        if outcome["status"] != "made":
+            problems = "; ".join(outcome["problems"]) or "not made"
+            echo(f"  review media {outcome['status']}: {outcome['version']}: {problems}")
 
 
 def _size(count: int) -> str:

@@ -177,6 +177,34 @@ class DatabaseSettings(Section):
     url: SecretStr | None = None  # may carry a password: never printed
 
 
+class ReviewMediaSettings(Section):
+    """Thumbnails and review movies made at ingest and publish (docs/review_media.md)."""
+
+    enabled: bool = True
+    workers: int = Field(2, ge=1, le=32)
+    ocio_config: str = "ocio://studio-config-latest"  # a file path or an ocio:// built-in
+    display: str | None = None  # default: the config's default display
+    view: str | None = None  # default: the display's default view
+    # Colour space of each still format; "display" means already display-referred.
+    input_colorspaces: dict[str, str] = Field(
+        default_factory=lambda: {
+            "exr": "scene_linear",
+            "hdr": "scene_linear",
+            "dpx": "display",
+            "tif": "display",
+            "tiff": "display",
+            "png": "display",
+            "jpg": "display",
+            "jpeg": "display",
+        }
+    )
+    thumbnail_width: int = Field(480, ge=16, le=4096)
+    thumbnail_format: Literal["jpg", "png"] = "jpg"
+    proxy_max_width: int = Field(1920, ge=16, le=8192)
+    proxy_crf: int = Field(20, ge=0, le=51)
+    max_pixels: int = Field(8192 * 8192, ge=1)  # larger stills are reported, not decoded
+
+
 class Settings(BaseSettings):
     """Resolved OnePiece settings. Build with ``onepiece.config.load_settings``."""
 
@@ -201,6 +229,7 @@ class Settings(BaseSettings):
     opencue: OpenCueSettings = Field(default_factory=OpenCueSettings)
     dcc: DCCSettings = Field(default_factory=DCCSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    review_media: ReviewMediaSettings = Field(default_factory=ReviewMediaSettings)
     # Raw status code -> canonical bucket overrides (see domain.status).
     status_map: dict[str, str] = Field(default_factory=dict)
 

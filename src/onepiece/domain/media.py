@@ -78,6 +78,16 @@ def sequence_pattern(name: ParsedName) -> str:
     return printf_pattern(prefix, name.frame_width, suffix)
 
 
+def _one_padding(members: Sequence[tuple[str, ParsedName]]) -> bool:
+    """Whether every frame is written with one padding: ``.998 .999 .1000`` are (%03d:
+    1000 is simply longer), ``.0999 .1000`` are (%04d), ``.999 .01000`` are not."""
+    pad = min(name.frame_width for _, name in members)
+    return all(
+        name.frame is not None and name.frame_width == len(f"{name.frame:0{pad}d}")
+        for _, name in members
+    )
+
+
 def group_media(
     files: Sequence[tuple[str, ParsedName]],
 ) -> tuple[list[MediaItem], dict[str, str]]:
@@ -107,10 +117,10 @@ def group_media(
                 problems[path] = f"frame {name.frame} is delivered twice (also {seen[name.frame]})"
                 problems[seen[name.frame]] = f"frame {name.frame} is delivered twice (also {path})"
             seen.setdefault(name.frame, path)
-        widths = {name.frame_width for _, name in members}
-        if len(widths) > 1:
+        if not _one_padding(members):
+            widths = sorted({name.frame_width for _, name in members})
             for path, _ in members:
-                problems.setdefault(path, f"sequence {code} mixes frame paddings {sorted(widths)}")
+                problems.setdefault(path, f"sequence {code} mixes frame paddings {widths}")
         paths = tuple(path for path, _ in members)
         if any(path in problems for path in paths):
             for path in paths:

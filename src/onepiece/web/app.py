@@ -52,6 +52,7 @@ ROUTER_MODULES = [
     "onepiece.web.routers.opencue",
     "onepiece.web.routers.summary",
     "onepiece.web.routers.pages",
+    "onepiece.web.routers.review",  # after pages: it renders with their templates
 ]
 
 Hook = Callable[[FastAPI], Awaitable[None] | None]

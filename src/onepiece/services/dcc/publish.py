@@ -54,6 +54,9 @@ class PublishResult:
     frame_range: str | None = None
     uploaded: list[str] = field(default_factory=list)
     dry_run: bool = False
+    project: str | None = None  # where the Version is registered, and its storage
+    bucket: str | None = None
+    key_prefix: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +102,7 @@ def publish(
         package, scene.name, frame_range=inputs.frame_range, dry_run=request.dry_run
     )
     key_prefix = f"{show}/{scene.sequence}/{scene.shot}/{scene.task}/v{scene.version:03d}"
+    result.project, result.bucket, result.key_prefix = project, bucket, key_prefix
     if request.dry_run:
         result.files = [{"path": f.relative, "size": f.source.stat().st_size} for f in inputs.files]
         return result

@@ -127,6 +127,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX published_files_version ON published_files (project, version)",
         "CREATE INDEX playlist_versions_version ON playlist_versions (version_id)",
     ),
+    # v3: review media (thumbnail and movie URIs, the stored record) per Version;
+    # deleting a Version drops its row.
+    (
+        """CREATE TABLE review_media (
+            project TEXT NOT NULL,
+            code TEXT NOT NULL,
+            thumbnail TEXT,
+            movie TEXT,
+            record_uri TEXT NOT NULL,
+            record TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (project, code),
+            FOREIGN KEY (project, code) REFERENCES versions (project, code) ON DELETE CASCADE
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,13 +19,14 @@ from onepiece.adapters.trackers.local.db import DEFAULT_BUSY_TIMEOUT, SqliteData
 from onepiece.adapters.trackers.local.hierarchy import ProjectsAndHierarchy
 from onepiece.adapters.trackers.local.migrations import SCHEMA_VERSION
 from onepiece.adapters.trackers.local.playlists import PlaylistsAndFiles
+from onepiece.adapters.trackers.local.review import LocalReviewMedia
 from onepiece.config import Settings
 from onepiece.domain.entities import TrackerCounts, Version
 from onepiece.domain.status import matches_status_filter
 from onepiece.errors import EntityNotFound, ValidationError, VersionConflict
 
 
-class LocalTracker(ProjectsAndHierarchy, PlaylistsAndFiles):
+class LocalTracker(ProjectsAndHierarchy, PlaylistsAndFiles, LocalReviewMedia):
     """Tracker port on a SQLite file (created, with its folder, on first use)."""
 
     name = "local"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from onepiece.adapters.trackers.base import HierarchyProgress
 from onepiece.adapters.trackers.shotgrid import fields as sgs
-from onepiece.adapters.trackers.shotgrid import hierarchy, playlists, versions
+from onepiece.adapters.trackers.shotgrid import hierarchy, playlists, review_media, versions
 from onepiece.adapters.trackers.shotgrid.counts import tracker_counts
 from onepiece.adapters.trackers.shotgrid.retry import RetryPolicy
 from onepiece.adapters.trackers.shotgrid.session import ShotGridSession, connect
@@ -33,6 +33,7 @@ from onepiece.domain.entities import (
     Version,
 )
 from onepiece.domain.entities import Sequence as SequenceEntity
+from onepiece.domain.review_media import ReviewAttachment
 from onepiece.errors import EntityNotFound, TrackerRejected
 
 if TYPE_CHECKING:
@@ -256,6 +257,9 @@ class ShotGridTracker:
         return versions.list_versions(
             self.session, project, project_id, statuses=statuses, episodes=episodes, limit=limit
         )
+
+    def attach_review_media(self, project: str, code: str, media: ReviewAttachment) -> None:
+        review_media.attach(self.session, self.project_id(project), project, code, media)
 
     def create_playlist(
         self, project: str, code: str, description: str | None = None
