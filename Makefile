@@ -46,7 +46,7 @@ unit: install
 	$(BIN)/pytest tests/unit -q
 
 demo: install
-	$(BIN)/python -m onepiece.demo
+	$(BIN)/onepiece demo
 
 bench: install
 	$(BIN)/python -m bench
