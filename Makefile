@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit integration e2e demo bench browser clean
+.PHONY: install test lint typecheck unit integration e2e demo screenshots bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ unit: install
 
 demo: install
 	$(BIN)/onepiece demo
+
+# The README's pictures of both pages, taken by the browser test from the demo's data.
+screenshots: install browser
+	REFRESH_DOC_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_demo_pages.py -q -p no:cacheprovider
 
 bench: install
 	$(BIN)/python -m bench
