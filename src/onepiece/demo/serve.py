@@ -148,4 +148,3 @@ def serve(ws: Workspace, *, foreground: bool, port: int, expected: tuple[int, in
                 raise StepFailed(f"{STEP}: `onepiece serve` exited {server.returncode}")
     finally:
         stop(server)
-    say("Trafalgar stopped.")
