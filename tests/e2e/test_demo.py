@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import av
+import pytest
 
 
 def run_demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -111,3 +112,15 @@ def test_demo_refuses_a_workspace_that_is_not_empty(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "is not empty" in result.stderr
     assert (workspace / "keep.txt").read_text() == "mine\n"
+
+
+def test_a_step_whose_command_fails_or_says_otherwise_stops_the_demo(tmp_path: Path) -> None:
+    from onepiece.cli import exit_codes
+    from onepiece.demo.runner import StepFailed, Workspace, onepiece
+
+    workspace = Workspace.create(tmp_path / "ws")
+    # An unknown project: the tracker refuses (exit 6) where the step expects 0.
+    with pytest.raises(StepFailed, match=rf"^step 2 \(review\): .* exited {exit_codes.TRACKER},"):
+        onepiece(workspace, "step 2 (review)", "shotgrid", "versions", "list", "-p", "nope")
+    with pytest.raises(StepFailed, match=r"step 4 \(render\): .* did not print 'succeeded'"):
+        onepiece(workspace, "step 4 (render)", "render", "list", shows=("succeeded",))
