@@ -65,6 +65,10 @@ def test_demo_runs_every_step_and_the_pages_answer_with_its_data(tmp_path: Path)
     assert isinstance(versions["versions"], list)
     statuses = {v["code"]: v["status"] for v in versions["versions"]}
     assert len(statuses) == 4
+    storage = workspace / "home" / ".local" / "share" / "onepiece" / "storage" / "vendor-in"
+    stored = sorted(path.name for path in storage.rglob("*.mov"))
+    assert stored == [f"FG_ep010_sc02_00{n}0_comp_v00{n}.mov" for n in (1, 2, 3)]
+    assert len(list(storage.rglob("*.exr"))) == 9
     # 2. review: two approved, a playlist of two.
     assert "$ onepiece shotgrid versions set-status" in out
     assert statuses["FG_ep010_sc02_0020_comp_v002"] == "apr"

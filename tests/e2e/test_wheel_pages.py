@@ -99,14 +99,14 @@ def test_the_installed_wheel_runs_the_demo_without_the_source_tree(
          "--target", str(target), str(wheel)],
         check=True, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(target)}
+    env = {**os.environ, "PYTHONPATH": str(target), "CI": "true"}  # CI: check, do not serve
     where = subprocess.run(
         [sys.executable, "-c", "import onepiece.demo; print(onepiece.demo.__file__)"],
         capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path, check=True,
     )  # fmt: skip
     assert Path(where.stdout.strip()).is_relative_to(target)
     result = subprocess.run(
-        [sys.executable, "-m", "onepiece", "demo", str(tmp_path / "demo"), "--no-serve"],
+        [sys.executable, "-m", "onepiece", "demo", str(tmp_path / "demo")],
         capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
