@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit integration e2e demo bench browser zou ffmpeg clean
+.PHONY: install test lint typecheck unit integration e2e demo screenshots bench browser zou ffmpeg clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,7 +71,11 @@ ffmpeg:
 	fi
 
 demo: install
-	$(BIN)/python -m onepiece.demo
+	$(BIN)/onepiece demo
+
+# The README's pictures of both pages, taken by the browser test from the demo's data.
+screenshots: install browser
+	REFRESH_DOC_SCREENSHOTS=1 $(BIN)/pytest tests/e2e/test_demo_pages.py -q -p no:cacheprovider
 
 bench: install ffmpeg
 	$(BIN)/python -m bench

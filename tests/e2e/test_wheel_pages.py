@@ -87,3 +87,27 @@ def test_the_installed_wheel_serves_the_pages(wheel: Path, tmp_path: Path) -> No
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "served from the wheel" in result.stdout
+
+
+def test_the_installed_wheel_runs_the_demo_without_the_source_tree(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """`onepiece demo` for a user who installed the package: no Makefile, no docs/ folder."""
+    target = tmp_path / "installed"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
+         "--target", str(target), str(wheel)],
+        check=True, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(target), "CI": "true"}  # CI: check, do not serve
+    where = subprocess.run(
+        [sys.executable, "-c", "import onepiece.demo; print(onepiece.demo.__file__)"],
+        capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path, check=True,
+    )  # fmt: skip
+    assert Path(where.stdout.strip()).is_relative_to(target)
+    result = subprocess.run(
+        [sys.executable, "-m", "onepiece", "demo", str(tmp_path / "demo")],
+        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "demo OK" in result.stdout

@@ -26,5 +26,5 @@ def test_each_group_answers_help_with_its_commands(name: str) -> None:
 def test_root_help_lists_every_group() -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
-    for name in ["info", "profile", "ingest", "serve", *LazyGroup.groups]:
+    for name in ["info", "profile", "ingest", "serve", "demo", *LazyGroup.groups]:
         assert f"  {name} " in result.output

@@ -62,6 +62,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "onepiece.config",
         "onepiece.web.server",  # `onepiece serve` starts the web service
         "onepiece.web.client",  # `onepiece render --server` talks to one
+        "onepiece.demo",  # `onepiece demo` runs the demo
         "onepiece",
     ),
     "onepiece.web": (
@@ -99,7 +100,7 @@ RULES: dict[str, tuple[str, ...]] = {
     # The built-in renderer, run as its own process.
     "onepiece.render_builtin": (*KERNEL, "onepiece.domain"),
     "onepiece.samples": (*KERNEL, "onepiece.domain"),  # sample deliveries for the demo
-    "onepiece.demo": ("onepiece.cli", "onepiece.samples"),
+    "onepiece.demo": ("onepiece.cli", "onepiece.samples"),  # runs the CLI as subprocesses
     "onepiece.__main__": ("onepiece.cli",),
     "onepiece": (),
 }

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "onepiece.cli.profile",
     "onepiece.cli.ingest",
     "onepiece.cli.serve",
+    "onepiece.cli.demo",
 ]
 
 # Command groups, built only when used (see lazy_group.py); summaries are
