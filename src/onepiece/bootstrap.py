@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from onepiece.services.ingest.run_feed import RunFeed
     from onepiece.services.render.jobs import RenderJobService
     from onepiece.services.render.opencue_status import OpenCueStatusService, QueueSource
-    from onepiece.state.deliveries import DeliveryRegistry
-    from onepiece.state.ingest_runs import IngestRunRegistry
-    from onepiece.state.reconcile_results import ReconcileResults
+    from onepiece.state.db.ports import DeliveryStore, ReconcileStore
+    from onepiece.state.db.service import StateDatabase
+    from onepiece.state.ingest_runs import RunRegistry
     from onepiece.state.runs_view import RunRegistryView
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,7 @@ class Container:
         return DashboardSources(
             render=render_summary,
             reconcile=self.reconcile_results.total,
+            ingest_runs=self.ingest_runs.runs if self.uses_state_db else None,
         )
 
     @cached_property
@@ -179,15 +180,26 @@ class Container:
         )
         for warning in warnings:
             log.warning(warning)
+        projects_store, facts_store = None, None
+        if self.uses_state_db:
+            from onepiece.state.db.caches import SqlMediaFactsStore, SqlProjectRegistryStore
+
+            projects_store = SqlProjectRegistryStore(self.state_db.engine)
+            facts_store = SqlMediaFactsStore(self.state_db.engine)
         registry = ProjectRegistry(
-            lambda: self.tracker, settings.dashboard.projects, settings.dashboard_projects_path
+            lambda: self.tracker,
+            settings.dashboard.projects,
+            settings.dashboard_projects_path,
+            store=projects_store,
         )
         return DashboardService(
             settings=settings,
             tracker=lambda: self.tracker,
             cache=DashboardCache(limits),
             registry=registry,
-            durations=MediaDurations(settings.data_dir / "cache" / "media-durations.json"),
+            durations=MediaDurations(
+                settings.data_dir / "cache" / "media-durations.json", store=facts_store
+            ),
             sources=self.dashboard_sources,
         )
 
@@ -211,6 +223,11 @@ class Container:
     def runs_view(self) -> RunRegistryView:
         from onepiece.state.runs_view import RunRegistryView
 
+        if self.uses_state_db:
+            from onepiece.state.db.adapters import DbRunRegistryView
+            from onepiece.state.db.records import SqlIngestRunStore
+
+            return DbRunRegistryView(SqlIngestRunStore(self.state_db.engine))
         return RunRegistryView(self.settings.ingest_registry_path)
 
     @cached_property
@@ -220,8 +237,31 @@ class Container:
 
         return RunFeed(self.runs_view, self.broker)
 
+    @property
+    def uses_state_db(self) -> bool:
+        """Records live in the state database once a database URL is configured
+        (``ONEPIECE_DATABASE_URL`` / ``[database] url``); until then in the JSON
+        files of earlier versions (docs/decisions.md, "State database wiring")."""
+        url = self.settings.database.url
+        return url is not None and bool(url.get_secret_value().strip())
+
+    @cached_property
+    def state_db(self) -> StateDatabase:
+        """The state database; prepared (checked, migrated, old files imported) on
+        first use of ``engine``, or up front by ``start()``."""
+        from onepiece.state.db.engine import database_url
+        from onepiece.state.db.legacy import LegacySources
+        from onepiece.state.db.service import StateDatabase
+
+        return StateDatabase(
+            database_url(self.settings), LegacySources.from_settings(self.settings)
+        )
+
     def start(self) -> None:
-        """Background work of a long-running process: the project list and the run feed."""
+        """Background work of a long-running process: the state database (refused
+        when damaged or too new), the project list and the run feed."""
+        if self.uses_state_db:
+            self.state_db.prepare()
         self.dashboard.registry.hydrate()
         self.run_feed.start()
 
@@ -237,19 +277,34 @@ class Container:
         self.__dict__.pop("dashboard", None)
 
     @cached_property
-    def ingest_runs(self) -> IngestRunRegistry:
+    def ingest_runs(self) -> RunRegistry:
+        if self.uses_state_db:
+            from onepiece.state.db.adapters import DbIngestRunRegistry
+            from onepiece.state.db.records import SqlIngestRunStore
+
+            return DbIngestRunRegistry(
+                SqlIngestRunStore(self.state_db.engine), self.settings.ingest_registry_path
+            )
         from onepiece.state.ingest_runs import IngestRunRegistry
 
         return IngestRunRegistry(self.settings.ingest_registry_path)
 
     @cached_property
-    def deliveries(self) -> DeliveryRegistry:
+    def deliveries(self) -> DeliveryStore:
+        if self.uses_state_db:
+            from onepiece.state.db.records import SqlDeliveryStore
+
+            return SqlDeliveryStore(self.state_db.engine)
         from onepiece.state.deliveries import DeliveryRegistry
 
         return DeliveryRegistry(self.settings.delivery_registry_path)
 
     @cached_property
-    def reconcile_results(self) -> ReconcileResults:
+    def reconcile_results(self) -> ReconcileStore:
+        if self.uses_state_db:
+            from onepiece.state.db.records import SqlReconcileStore
+
+            return SqlReconcileStore(self.state_db.engine)
         from onepiece.state.reconcile_results import ReconcileResults
 
         return ReconcileResults(self.settings.reconcile_results_path)
@@ -264,6 +319,8 @@ class Container:
             self.farms.close()
         if "tracker" in self.__dict__:
             self.tracker.close()
+        if "state_db" in self.__dict__:
+            self.state_db.dispose()
 
 
 def bootstrap(settings: Settings) -> Container:
