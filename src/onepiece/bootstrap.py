@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from onepiece.services.ingest.run_feed import RunFeed
     from onepiece.services.render.jobs import RenderJobService
     from onepiece.services.render.opencue_status import OpenCueStatusService, QueueSource
-    from onepiece.state.db.ports import DeliveryStore, ReconcileStore
+    from onepiece.state.db.ports import DeliveryStore, IdempotencyStore, ReconcileStore
     from onepiece.state.db.service import StateDatabase
     from onepiece.state.ingest_runs import RunRegistry
     from onepiece.state.runs_view import RunRegistryView
@@ -253,9 +253,16 @@ class Container:
         from onepiece.state.db.legacy import LegacySources
         from onepiece.state.db.service import StateDatabase
 
-        return StateDatabase(
-            database_url(self.settings), LegacySources.from_settings(self.settings)
-        )
+        sources = LegacySources.from_settings(self.settings) if self.uses_state_db else None
+        return StateDatabase(database_url(self.settings), sources)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyStore:
+        """``Idempotency-Key`` claims of ``POST /jobs``: always in the state database
+        (the default SQLite file when no URL is set), whatever holds the records."""
+        from onepiece.state.db.idempotency import SqlIdempotencyStore
+
+        return SqlIdempotencyStore(self.state_db.engine)
 
     def start(self) -> None:
         """Background work of a long-running process: the state database (refused

@@ -138,3 +138,21 @@ def test_a_damaged_state_database_is_refused_on_first_use(tmp_path: Path, damage
         assert path.read_bytes() == damage
     finally:
         container.close()
+
+
+def test_without_a_url_idempotency_keys_use_the_default_file_and_nothing_is_imported(
+    tmp_path: Path,
+) -> None:
+    from onepiece.state.db.legacy import imports_done
+
+    container = _container(tmp_path, None)
+    settings = container.settings
+    settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.ingest_registry_path.write_text(json.dumps({"format": 1, "runs": []}))
+    try:
+        assert container.idempotency.claim("key-1", "hash") is None
+        assert settings.state_db_path.exists()
+        # The files are still the live store: importing them now would mark them done.
+        assert imports_done(container.state_db.engine) == []
+    finally:
+        container.close()

@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 
 
 class StateDatabase:
-    def __init__(self, url: str, sources: LegacySources) -> None:
+    def __init__(self, url: str, sources: LegacySources | None) -> None:
+        """``sources``: the old files to import once; None while they are still the
+        live store (only idempotency keys use the database then)."""
         from onepiece.state.db.engine import create_state_engine
 
         self._raw = create_state_engine(url)
