@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from onepiece.services.ingest.run_feed import RunFeed
     from onepiece.services.render.jobs import RenderJobService
     from onepiece.services.render.opencue_status import OpenCueStatusService, QueueSource
+    from onepiece.state.db.leases import Lease
     from onepiece.state.db.ports import DeliveryStore, IdempotencyStore, ReconcileStore
     from onepiece.state.db.service import StateDatabase
     from onepiece.state.ingest_runs import RunRegistry
@@ -147,7 +148,20 @@ class Container:
             retention_hours=trafalgar.render_jobs_retention_hours,
             sync=trafalgar.render_jobs_sync,
         )
-        return RenderJobService(store, self.farms, self.broker, self.settings.render)
+        return RenderJobService(
+            store, self.farms, self.broker, self.settings.render, lease=self.poller_lease
+        )
+
+    @cached_property
+    def poller_lease(self) -> Lease:
+        """Only one process polls the farms for one render history: on PostgreSQL an
+        advisory lock, else a file lock beside the history (state.db.leases)."""
+        from onepiece.state.db.leases import FileLease, PgAdvisoryLease
+
+        history = self.settings.render_jobs_path.resolve()
+        if self.uses_state_db and self.state_db.engine.dialect.name == "postgresql":
+            return PgAdvisoryLease(self.state_db.engine, f"render-poller:{history}")
+        return FileLease(history.with_name(history.name + ".poller.lock"))
 
     @cached_property
     def dashboard_sources(self) -> DashboardSources:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from onepiece.adapters.farms.registry import FarmRegistry
     from onepiece.config.model import RenderSettings
     from onepiece.events import Broker
+    from onepiece.state.db.leases import Lease
     from onepiece.state.render_jobs import RenderJobStore
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,12 @@ class RenderJobService:
         farms: FarmRegistry,
         broker: Broker | None,
         settings: RenderSettings,
+        lease: Lease | None = None,
     ) -> None:
+        # With a lease, only its holder polls the farms; the others still publish
+        # what changed in the history (state.db.leases).
+        self.lease = lease
+        self.polling = False
         self.store = store
         self.farms = farms
         self.broker = broker
@@ -225,13 +231,23 @@ class RenderJobService:
     def _loop(self) -> None:
         while not self._stop.wait(self.poll_seconds):
             try:
-                self.poll_once()
+                if self._holds_lease():
+                    self.poll_once()
+                else:
+                    self.publish_changes()
                 self.last_poll_error = None
             except (OnePieceError, sqlite3.Error, OSError, ValueError) as exc:
                 # Keep polling: one bad round (history locked, farm hiccup) is not fatal.
                 if str(exc) != self.last_poll_error:  # once per distinct error, not per round
                     log.warning("render job poller: %s", exc)
                 self.last_poll_error = str(exc)
+
+    def _holds_lease(self) -> bool:
+        holds = self.lease is None or self.lease.try_acquire()
+        if holds != self.polling and self.lease is not None:
+            log.warning("render poller: %s", "polling the farms" if holds else "standing by")
+        self.polling = holds
+        return holds
 
     def adopt_farm_jobs(self) -> int:
         """Record the unfinished jobs farms hold that the history does not know (a
@@ -280,6 +296,9 @@ class RenderJobService:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self.lease is not None:
+            self.lease.release()
+        self.polling = False
 
     def close(self) -> None:
         self.stop()
@@ -301,6 +320,8 @@ class RenderJobService:
             "history": self.store.stats().to_dict(),
             "poller": {
                 "running": self._thread is not None and self._thread.is_alive(),
+                # "polling" the farms, or "standby" while another process holds the lease
+                "role": "polling" if self.polling else "standby",
                 "interval_seconds": self.poll_seconds,
                 "last_poll_at": self.last_poll_at.isoformat() if self.last_poll_at else None,
                 "last_error": self.last_poll_error,
