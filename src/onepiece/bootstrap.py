@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from onepiece.services.render.jobs import RenderJobService
     from onepiece.services.render.opencue_status import OpenCueStatusService, QueueSource
     from onepiece.state.db.leases import Lease
+    from onepiece.state.db.notify import PgListener
     from onepiece.state.db.ports import DeliveryStore, IdempotencyStore, ReconcileStore
     from onepiece.state.db.service import StateDatabase
     from onepiece.state.ingest_runs import RunRegistry
@@ -148,9 +149,26 @@ class Container:
             retention_hours=trafalgar.render_jobs_retention_hours,
             sync=trafalgar.render_jobs_sync,
         )
-        return RenderJobService(
+        service = RenderJobService(
             store, self.farms, self.broker, self.settings.render, lease=self.poller_lease
         )
+        if self.uses_postgresql:
+            from onepiece.state.db.notify import PgNotifier
+
+            notifier = PgNotifier(self.state_db.engine)
+            service.announce = lambda: notifier.notify("jobs")
+        return service
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return self.uses_state_db and self.state_db.engine.dialect.name == "postgresql"
+
+    @cached_property
+    def listener(self) -> PgListener:
+        """Wakes this process when another wrote (PostgreSQL only, state.db.notify)."""
+        from onepiece.state.db.notify import PgListener
+
+        return PgListener(self.state_db.engine, {"jobs": self.render_jobs.publish_changes})
 
     @cached_property
     def poller_lease(self) -> Lease:
@@ -159,7 +177,7 @@ class Container:
         from onepiece.state.db.leases import FileLease, PgAdvisoryLease
 
         history = self.settings.render_jobs_path.resolve()
-        if self.uses_state_db and self.state_db.engine.dialect.name == "postgresql":
+        if self.uses_postgresql:
             return PgAdvisoryLease(self.state_db.engine, f"render-poller:{history}")
         return FileLease(history.with_name(history.name + ".poller.lock"))
 
@@ -283,6 +301,8 @@ class Container:
         when damaged or too new), the project list and the run feed."""
         if self.uses_state_db:
             self.state_db.prepare()
+        if self.uses_postgresql:
+            self.listener.start()
         self.dashboard.registry.hydrate()
         self.run_feed.start()
 
@@ -292,6 +312,9 @@ class Container:
         What belongs to one run of the service (the run feed, the dashboard's
         cache and project list) is dropped, so a restart starts fresh.
         """
+        listener = self.__dict__.pop("listener", None)
+        if listener is not None:
+            listener.stop()
         feed = self.__dict__.pop("run_feed", None)
         if feed is not None:
             feed.stop()

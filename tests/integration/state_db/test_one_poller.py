@@ -23,10 +23,11 @@ WAIT_SECONDS = 60  # a ceiling for slow machines, not a timing assertion
 
 
 class Serve:
-    def __init__(self, tmp_path: Path, name: str, url: str | None) -> None:
+    def __init__(self, tmp_path: Path, name: str, url: str | None, **extra: str) -> None:
         env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / name)}
         env["TRAFALGAR_RENDER_JOBS_PATH"] = str(tmp_path / "shared" / "render-jobs.db")
         env["ONEPIECE_RENDER_POLL_SECONDS"] = "0.2"
+        env.update(extra)
         env.pop("ONEPIECE_DATABASE_URL", None)
         env.pop("TRAFALGAR_READ_TOKEN", None)
         if url is not None:

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,8 @@ class RenderJobService:
         # what changed in the history (state.db.leases).
         self.lease = lease
         self.polling = False
+        # Called after this process wrote to the history (other workers wake up).
+        self.announce: Callable[[], None] | None = None
         self.store = store
         self.farms = farms
         self.broker = broker
@@ -122,7 +125,7 @@ class RenderJobService:
         self.store.add(job)
         if isinstance(farm, QueuesJobs):  # recorded first: no runner works on an unknown job
             farm.start(farm_job_id)
-        self.publish_changes()
+        self._wrote()
         return job
 
     def plan(self, request: JobRequest) -> dict[str, Any]:
@@ -208,7 +211,7 @@ class RenderJobService:
             new = job.apply(state, _now())
         if new is not job:
             self.store.update(new)
-            self.publish_changes()
+            self._wrote()
         return new
 
     def poll_once(self) -> None:
@@ -223,7 +226,7 @@ class RenderJobService:
                 log.warning("refreshing render job %s: %s", job.id, exc.message)
         if time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
             self.store.prune()
-            self.publish_changes()
+            self._wrote()
             self.store.compact()
             self._last_compaction = time.monotonic()
         self.last_poll_at = _now()
@@ -330,6 +333,11 @@ class RenderJobService:
 
     def snapshot(self, limit: int = 500) -> list[dict[str, Any]]:
         return [job.to_dict() for job in self.store.recent(limit=limit)]
+
+    def _wrote(self) -> None:
+        self.publish_changes()
+        if self.announce is not None:
+            self.announce()
 
     def publish_changes(self) -> None:
         """Publish every change in the history's log since the last one published."""
