@@ -153,10 +153,7 @@ class Container:
             store, self.farms, self.broker, self.settings.render, lease=self.poller_lease
         )
         if self.uses_postgresql:
-            from onepiece.state.db.notify import PgNotifier
-
-            notifier = PgNotifier(self.state_db.engine)
-            service.announce = lambda: notifier.notify("jobs")
+            service.announce = lambda: self.announce("jobs")
         return service
 
     @property
@@ -168,7 +165,18 @@ class Container:
         """Wakes this process when another wrote (PostgreSQL only, state.db.notify)."""
         from onepiece.state.db.notify import PgListener
 
-        return PgListener(self.state_db.engine, {"jobs": self.render_jobs.publish_changes})
+        handlers = {
+            "jobs": self.render_jobs.publish_changes,
+            "cache": lambda: self.dashboard.cache.flush(),
+        }
+        return PgListener(self.state_db.engine, handlers)
+
+    def announce(self, topic: str) -> None:
+        """Tell the other processes on this database (PostgreSQL) that ``topic`` changed."""
+        if self.uses_postgresql:
+            from onepiece.state.db.notify import PgNotifier
+
+            PgNotifier(self.state_db.engine).notify(topic)
 
     @cached_property
     def poller_lease(self) -> Lease:

@@ -90,3 +90,25 @@ def test_a_job_submitted_on_one_worker_reaches_the_other_workers_stream(
     finally:
         for server in servers:
             server.stop()
+
+
+def _entries(server: Serve) -> int:
+    stats = httpx.get(f"{server.url}/admin/cache", headers=ADMIN, timeout=30).json()
+    return sum(bucket["entries"] for bucket in stats["buckets"].values())
+
+
+def test_an_admin_cache_flush_reaches_every_worker(tmp_path: Path, pg_url: str) -> None:
+    _empty_pg(pg_url)
+    first = Serve(tmp_path, "a", pg_url, **SETTINGS)
+    servers = [first]
+    try:
+        second = Serve(tmp_path, "b", pg_url, **SETTINGS)
+        servers.append(second)
+        assert httpx.get(f"{second.url}/metrics", headers=ADMIN, timeout=60).status_code == 200
+        assert _entries(second) > 0
+        flushed = httpx.post(f"{first.url}/admin/cache", headers=ADMIN, timeout=30)
+        assert flushed.status_code == 200
+        _until(lambda: _entries(second) == 0, "worker B's cache is flushed too")
+    finally:
+        for server in servers:
+            server.stop()
