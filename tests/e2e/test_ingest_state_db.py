@@ -12,11 +12,11 @@ import httpx
 
 from onepiece.samples import SampleDelivery
 from tests.e2e.conftest import Run
+from tests.ingest_support import data_dir
 from tests.integration.render.sse_client import sse_messages
 from tests.integration.state_db.conftest import _empty_pg, pg_url  # noqa: F401 - fixture
 from tests.integration.state_db.test_events_between_workers import _until
 from tests.integration.state_db.test_one_poller import WAIT_SECONDS, Serve
-from tests.ingest_support import data_dir
 
 
 class RunWatcher(threading.Thread):
