@@ -73,3 +73,17 @@ def test_a_cli_ingest_streams_live_on_a_service_sharing_the_database(
         assert not (data_dir(isolated_env) / "ingest-runs.json").exists()
     finally:
         server.stop()
+
+
+def test_a_cli_ingest_refuses_a_damaged_state_database_before_any_work(
+    onepiece: Run, clean_delivery: SampleDelivery, isolated_env: Path, tmp_path: Path
+) -> None:
+    damaged = tmp_path / "state.db"
+    damaged.write_bytes(b"SQLite format 3\x00" + bytes(84) + b"scribbled over")
+    args = ["ingest", "--project", "demo", "--show-code", "FG", str(clean_delivery.folder)]
+    result = onepiece(*args, env={"ONEPIECE_DATABASE_URL": f"sqlite:///{damaged}"})
+    assert result.returncode == 3, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(damaged) in lines[0] and "Traceback" not in result.stderr
+    assert damaged.read_bytes().endswith(b"scribbled over")
+    assert not (data_dir(isolated_env) / "ingest-runs.json").exists()
