@@ -156,3 +156,25 @@ def test_without_a_url_idempotency_keys_use_the_default_file_and_nothing_is_impo
         assert imports_done(container.state_db.engine) == []
     finally:
         container.close()
+
+
+def test_runs_stay_served_as_stale_while_the_database_cannot_be_read(
+    tmp_path: Path, db_url: str
+) -> None:
+    import sqlalchemy as sa
+
+    container = _container(tmp_path, db_url)
+    try:
+        registry = container.ingest_runs
+        registry.save({"id": "ingest-1", "status": "completed", "started_at": "2026-12-06"})
+        view = container.runs_view
+        assert [run["id"] for run in view.list()] == ["ingest-1"]
+        other = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with other.begin() as connection:  # someone breaks the database under the service
+            connection.exec_driver_sql("DROP TABLE ingest_runs")
+            connection.exec_driver_sql("DELETE FROM state_meta")
+        other.dispose()
+        snapshot = view.snapshot()  # no exception: the run feed thread keeps running
+        assert snapshot.stale and [run["id"] for run in snapshot.runs] == ["ingest-1"]
+    finally:
+        container.close()

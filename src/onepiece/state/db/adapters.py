@@ -15,6 +15,7 @@ recorder skips failed progress writes and reports a failed final one.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from onepiece.state.db.records import SqlIngestRunStore
 from onepiece.state.runs_view import RunRegistryView, RunsSnapshot
 
 _UNREAD = object()
+log = logging.getLogger(__name__)
 
 
 class DbIngestRunRegistry:
@@ -65,6 +67,19 @@ class DbRunRegistryView(RunRegistryView):
         self._revision: object = _UNREAD
 
     def snapshot(self) -> RunsSnapshot:
+        """The runs; the last ones read (``stale``) while the database cannot be read."""
+        try:
+            return self._read()
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            log.warning("reading ingest runs from the state database: %s", reason)
+            with self._lock:
+                current = self._snapshot
+                self._snapshot = RunsSnapshot(current.runs, current.by_id, stale=True)
+                self._revision = _UNREAD  # read again once it answers
+                return self._snapshot
+
+    def _read(self) -> RunsSnapshot:
         revision = self.store.revision()
         with self._lock:
             if revision == self._revision:
