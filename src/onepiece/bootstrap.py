@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
@@ -293,7 +294,11 @@ class Container:
         from onepiece.state.db.legacy import LegacySources
         from onepiece.state.db.service import StateDatabase
 
-        sources = LegacySources.from_settings(self.settings) if self.uses_state_db else None
+        sources = None  # while the files are the live store, nothing is imported
+        if self.uses_state_db:
+            # The render history stays its own file: importing it now would mark it
+            # done and leave the jobs recorded after today behind when it moves.
+            sources = replace(LegacySources.from_settings(self.settings), render_jobs=None)
         return StateDatabase(database_url(self.settings), sources)
 
     @cached_property

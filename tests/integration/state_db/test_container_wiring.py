@@ -86,6 +86,11 @@ def test_records_go_to_the_state_database_and_old_files_carry_over(
         assert container.dashboard.sources.ingest_runs is not None
         assert container.dashboard.metrics().value.ingest.total == 2
 
+        from onepiece.state.db.legacy import imports_done
+
+        imported = {entry["name"] for entry in imports_done(container.state_db.engine)}
+        assert "ingest_runs" in imported
+        assert "render_jobs" not in imported  # its file is still the live history
         # The files are import sources only: nothing new was written to them.
         assert json.loads(settings.ingest_registry_path.read_text())["runs"] == [old_run]
         assert not settings.delivery_registry_path.exists()
