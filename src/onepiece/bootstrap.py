@@ -159,7 +159,7 @@ class Container:
 
     @property
     def uses_postgresql(self) -> bool:
-        return self.uses_state_db and self.state_db.engine.dialect.name == "postgresql"
+        return self.uses_state_db and self.state_db.backend == "postgresql"
 
     @cached_property
     def listener(self) -> PgListener:

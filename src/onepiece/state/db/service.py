@@ -33,6 +33,11 @@ class StateDatabase:
         self._prepared = False
 
     @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``, known without connecting."""
+        return str(self._raw.dialect.name)
+
+    @property
     def engine(self) -> Engine:
         """The engine, prepared first (migrated, old files imported) on first use."""
         self.prepare()
