@@ -91,3 +91,11 @@ def test_serve_refuses_a_schema_newer_than_it_knows(tmp_path: Path) -> None:
     engine.dispose()
     stderr = _refused(tmp_path, f"sqlite:///{path}")
     assert "newer" in stderr.lower()
+
+
+def test_serve_refuses_an_unreachable_database_server_in_one_line(tmp_path: Path) -> None:
+    from tests.unreachable import unreachable
+
+    with unreachable("refused") as address:
+        stderr = _refused(tmp_path, f"postgresql://onepiece:s3cret-pw@{address}/onepiece")
+    assert "cannot be opened" in stderr and "s3cret-pw" not in stderr
