@@ -183,3 +183,24 @@ def test_runs_stay_served_as_stale_while_the_database_cannot_be_read(
         assert snapshot.stale and [run["id"] for run in snapshot.runs] == ["ingest-1"]
     finally:
         container.close()
+
+
+def test_a_run_write_the_database_refuses_is_a_storage_error_naming_it(
+    tmp_path: Path, db_url: str
+) -> None:
+    import sqlalchemy as sa
+
+    from onepiece.errors import StorageError
+
+    container = _container(tmp_path, db_url)
+    try:
+        recorder = RunRecorder.start(container.ingest_runs, interval=0.0, project="demo")
+        other = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with other.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE ingest_runs")
+        other.dispose()
+        recorder.progress({"files": 1})  # skipped with a warning: the run goes on
+        with pytest.raises(StorageError, match="state database"):
+            recorder.finish("completed", {"files": 1}, {})
+    finally:
+        container.close()
