@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
@@ -29,10 +28,10 @@ if TYPE_CHECKING:
     from onepiece.services.ingest.run_feed import RunFeed
     from onepiece.services.render.jobs import RenderJobService
     from onepiece.services.render.opencue_status import OpenCueStatusService, QueueSource
-    from onepiece.state.db.leases import Lease
     from onepiece.state.db.notify import PgListener
     from onepiece.state.db.ports import DeliveryStore, IdempotencyStore, ReconcileStore
     from onepiece.state.db.service import StateDatabase
+    from onepiece.state.db.wiring import StateStores
     from onepiece.state.ingest_runs import RunRegistry
     from onepiece.state.runs_view import RunRegistryView
 
@@ -150,16 +149,11 @@ class Container:
             retention_hours=trafalgar.render_jobs_retention_hours,
             sync=trafalgar.render_jobs_sync,
         )
-        service = RenderJobService(
-            store, self.farms, self.broker, self.settings.render, lease=self.poller_lease
-        )
-        if self.uses_postgresql:
-            service.announce = lambda: self.announce("jobs")
+        lease = self.stores.poller_lease()
+        service = RenderJobService(store, self.farms, self.broker, self.settings.render, lease)
+        if self.stores.on_postgresql:
+            service.announce = lambda: self.stores.announce("jobs")
         return service
-
-    @property
-    def uses_postgresql(self) -> bool:
-        return self.uses_state_db and self.state_db.backend == "postgresql"
 
     @cached_property
     def listener(self) -> PgListener:
@@ -170,25 +164,11 @@ class Container:
             "jobs": self.render_jobs.publish_changes,
             "cache": lambda: self.dashboard.cache.flush(),
         }
-        return PgListener(self.state_db.engine, handlers)
+        return PgListener(self.stores.database.engine, handlers)
 
     def announce(self, topic: str) -> None:
         """Tell the other processes on this database (PostgreSQL) that ``topic`` changed."""
-        if self.uses_postgresql:
-            from onepiece.state.db.notify import PgNotifier
-
-            PgNotifier(self.state_db.engine).notify(topic)
-
-    @cached_property
-    def poller_lease(self) -> Lease:
-        """Only one process polls the farms for one render history: on PostgreSQL an
-        advisory lock, else a file lock beside the history (state.db.leases)."""
-        from onepiece.state.db.leases import FileLease, PgAdvisoryLease
-
-        history = self.settings.render_jobs_path.resolve()
-        if self.uses_postgresql:
-            return PgAdvisoryLease(self.state_db.engine, f"render-poller:{history}")
-        return FileLease(history.with_name(history.name + ".poller.lock"))
+        self.stores.announce(topic)
 
     @cached_property
     def dashboard_sources(self) -> DashboardSources:
@@ -221,12 +201,7 @@ class Container:
         )
         for warning in warnings:
             log.warning(warning)
-        projects_store, facts_store = None, None
-        if self.uses_state_db:
-            from onepiece.state.db.caches import SqlMediaFactsStore, SqlProjectRegistryStore
-
-            projects_store = SqlProjectRegistryStore(self.state_db.engine)
-            facts_store = SqlMediaFactsStore(self.state_db.engine)
+        projects_store, facts_store = self.stores.dashboard_stores()
         registry = ProjectRegistry(
             lambda: self.tracker,
             settings.dashboard.projects,
@@ -262,14 +237,7 @@ class Container:
 
     @cached_property
     def runs_view(self) -> RunRegistryView:
-        from onepiece.state.runs_view import RunRegistryView
-
-        if self.uses_state_db:
-            from onepiece.state.db.adapters import DbRunRegistryView
-            from onepiece.state.db.records import SqlIngestRunStore
-
-            return DbRunRegistryView(SqlIngestRunStore(self.state_db.engine))
-        return RunRegistryView(self.settings.ingest_registry_path)
+        return self.stores.runs_view()
 
     @cached_property
     def run_feed(self) -> RunFeed:
@@ -278,43 +246,34 @@ class Container:
 
         return RunFeed(self.runs_view, self.broker)
 
+    @cached_property
+    def stores(self) -> StateStores:
+        """Which store keeps each record (state.db.wiring)."""
+        from onepiece.state.db.wiring import StateStores
+
+        return StateStores(self.settings)
+
     @property
     def uses_state_db(self) -> bool:
-        """Records live in the state database once a database URL is configured
-        (``ONEPIECE_DATABASE_URL`` / ``[database] url``); until then in the JSON
-        files of earlier versions (docs/decisions.md, "State database wiring")."""
-        url = self.settings.database.url
-        return url is not None and bool(url.get_secret_value().strip())
+        """Records live in the state database (a database URL is set)."""
+        return self.stores.in_database
 
-    @cached_property
+    @property
     def state_db(self) -> StateDatabase:
-        """The state database; prepared (checked, migrated, old files imported) on
-        first use of ``engine``, or up front by ``start()``."""
-        from onepiece.state.db.engine import database_url
-        from onepiece.state.db.legacy import LegacySources
-        from onepiece.state.db.service import StateDatabase
-
-        sources = None  # while the files are the live store, nothing is imported
-        if self.uses_state_db:
-            # The render history stays its own file: importing it now would mark it
-            # done and leave the jobs recorded after today behind when it moves.
-            sources = replace(LegacySources.from_settings(self.settings), render_jobs=None)
-        return StateDatabase(database_url(self.settings), sources)
+        """The state database; prepared on first use of ``engine`` or by ``start()``."""
+        return self.stores.database
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:
-        """``Idempotency-Key`` claims of ``POST /jobs``: always in the state database
-        (the default SQLite file when no URL is set), whatever holds the records."""
-        from onepiece.state.db.idempotency import SqlIdempotencyStore
-
-        return SqlIdempotencyStore(self.state_db.engine)
+        """``Idempotency-Key`` claims of ``POST /jobs``, whatever holds the records."""
+        return self.stores.idempotency()
 
     def start(self) -> None:
         """Background work of a long-running process: the state database (refused
         when damaged or too new), the project list and the run feed."""
         if self.uses_state_db:
             self.state_db.prepare()
-        if self.uses_postgresql:
+        if self.stores.on_postgresql:
             self.listener.start()
         self.dashboard.registry.hydrate()
         self.run_feed.start()
@@ -335,36 +294,15 @@ class Container:
 
     @cached_property
     def ingest_runs(self) -> RunRegistry:
-        if self.uses_state_db:
-            from onepiece.state.db.adapters import DbIngestRunRegistry
-            from onepiece.state.db.records import SqlIngestRunStore
-
-            return DbIngestRunRegistry(
-                SqlIngestRunStore(self.state_db.engine), self.settings.ingest_registry_path
-            )
-        from onepiece.state.ingest_runs import IngestRunRegistry
-
-        return IngestRunRegistry(self.settings.ingest_registry_path)
+        return self.stores.run_registry()
 
     @cached_property
     def deliveries(self) -> DeliveryStore:
-        if self.uses_state_db:
-            from onepiece.state.db.records import SqlDeliveryStore
-
-            return SqlDeliveryStore(self.state_db.engine)
-        from onepiece.state.deliveries import DeliveryRegistry
-
-        return DeliveryRegistry(self.settings.delivery_registry_path)
+        return self.stores.deliveries()
 
     @cached_property
     def reconcile_results(self) -> ReconcileStore:
-        if self.uses_state_db:
-            from onepiece.state.db.records import SqlReconcileStore
-
-            return SqlReconcileStore(self.state_db.engine)
-        from onepiece.state.reconcile_results import ReconcileResults
-
-        return ReconcileResults(self.settings.reconcile_results_path)
+        return self.stores.reconcile_results()
 
     def close(self) -> None:
         self.stop()
@@ -376,8 +314,8 @@ class Container:
             self.farms.close()
         if "tracker" in self.__dict__:
             self.tracker.close()
-        if "state_db" in self.__dict__:
-            self.state_db.dispose()
+        if "stores" in self.__dict__:
+            self.stores.close()
 
 
 def bootstrap(settings: Settings) -> Container:
