@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from onepiece.services.ingest.run_feed import RunFeed
     from onepiece.services.render.jobs import RenderJobService
     from onepiece.services.render.opencue_status import OpenCueStatusService, QueueSource
-    from onepiece.state.deliveries import DeliveryRegistry
-    from onepiece.state.ingest_runs import IngestRunRegistry
-    from onepiece.state.reconcile_results import ReconcileResults
+    from onepiece.state.db.notify import PgListener
+    from onepiece.state.db.ports import DeliveryStore, IdempotencyStore, ReconcileStore
+    from onepiece.state.db.service import StateDatabase
+    from onepiece.state.db.wiring import StateStores
+    from onepiece.state.ingest_runs import RunRegistry
     from onepiece.state.runs_view import RunRegistryView
 
 log = logging.getLogger(__name__)
@@ -148,7 +150,26 @@ class Container:
             retention_hours=trafalgar.render_jobs_retention_hours,
             sync=trafalgar.render_jobs_sync,
         )
-        return RenderJobService(store, self.farms, self.broker, self.settings.render)
+        lease = self.stores.poller_lease()
+        service = RenderJobService(store, self.farms, self.broker, self.settings.render, lease)
+        if self.stores.on_postgresql:
+            service.announce = lambda: self.stores.announce("jobs")
+        return service
+
+    @cached_property
+    def listener(self) -> PgListener:
+        """Wakes this process when another wrote (PostgreSQL only, state.db.notify)."""
+        from onepiece.state.db.notify import PgListener
+
+        handlers = {
+            "jobs": self.render_jobs.publish_changes,
+            "cache": lambda: self.dashboard.cache.flush(),
+        }
+        return PgListener(self.stores.database.engine, handlers)
+
+    def announce(self, topic: str) -> None:
+        """Tell the other processes on this database (PostgreSQL) that ``topic`` changed."""
+        self.stores.announce(topic)
 
     @cached_property
     def dashboard_sources(self) -> DashboardSources:
@@ -162,6 +183,7 @@ class Container:
         return DashboardSources(
             render=render_summary,
             reconcile=self.reconcile_results.total,
+            ingest_runs=self.ingest_runs.runs if self.uses_state_db else None,
         )
 
     @cached_property
@@ -180,15 +202,21 @@ class Container:
         )
         for warning in warnings:
             log.warning(warning)
+        projects_store, facts_store = self.stores.dashboard_stores()
         registry = ProjectRegistry(
-            lambda: self.tracker, settings.dashboard.projects, settings.dashboard_projects_path
+            lambda: self.tracker,
+            settings.dashboard.projects,
+            settings.dashboard_projects_path,
+            store=projects_store,
         )
         return DashboardService(
             settings=settings,
             tracker=lambda: self.tracker,
             cache=DashboardCache(limits),
             registry=registry,
-            durations=MediaDurations(settings.data_dir / "cache" / "media-durations.json"),
+            durations=MediaDurations(
+                settings.data_dir / "cache" / "media-durations.json", store=facts_store
+            ),
             sources=self.dashboard_sources,
         )
 
@@ -210,9 +238,7 @@ class Container:
 
     @cached_property
     def runs_view(self) -> RunRegistryView:
-        from onepiece.state.runs_view import RunRegistryView
-
-        return RunRegistryView(self.settings.ingest_registry_path)
+        return self.stores.runs_view()
 
     @cached_property
     def run_feed(self) -> RunFeed:
@@ -221,8 +247,35 @@ class Container:
 
         return RunFeed(self.runs_view, self.broker)
 
+    @cached_property
+    def stores(self) -> StateStores:
+        """Which store keeps each record (state.db.wiring)."""
+        from onepiece.state.db.wiring import StateStores
+
+        return StateStores(self.settings)
+
+    @property
+    def uses_state_db(self) -> bool:
+        """Records live in the state database (a database URL is set)."""
+        return self.stores.in_database
+
+    @property
+    def state_db(self) -> StateDatabase:
+        """The state database; prepared on first use of ``engine`` or by ``start()``."""
+        return self.stores.database
+
+    @cached_property
+    def idempotency(self) -> IdempotencyStore:
+        """``Idempotency-Key`` claims of ``POST /jobs``, whatever holds the records."""
+        return self.stores.idempotency()
+
     def start(self) -> None:
-        """Background work of a long-running process: the project list and the run feed."""
+        """Background work of a long-running process: the state database (refused
+        when damaged or too new), the project list and the run feed."""
+        if self.uses_state_db:
+            self.state_db.prepare()
+        if self.stores.on_postgresql:
+            self.listener.start()
         self.dashboard.registry.hydrate()
         self.run_feed.start()
 
@@ -232,28 +285,25 @@ class Container:
         What belongs to one run of the service (the run feed, the dashboard's
         cache and project list) is dropped, so a restart starts fresh.
         """
+        listener = self.__dict__.pop("listener", None)
+        if listener is not None:
+            listener.stop()
         feed = self.__dict__.pop("run_feed", None)
         if feed is not None:
             feed.stop()
         self.__dict__.pop("dashboard", None)
 
     @cached_property
-    def ingest_runs(self) -> IngestRunRegistry:
-        from onepiece.state.ingest_runs import IngestRunRegistry
-
-        return IngestRunRegistry(self.settings.ingest_registry_path)
+    def ingest_runs(self) -> RunRegistry:
+        return self.stores.run_registry()
 
     @cached_property
-    def deliveries(self) -> DeliveryRegistry:
-        from onepiece.state.deliveries import DeliveryRegistry
-
-        return DeliveryRegistry(self.settings.delivery_registry_path)
+    def deliveries(self) -> DeliveryStore:
+        return self.stores.deliveries()
 
     @cached_property
-    def reconcile_results(self) -> ReconcileResults:
-        from onepiece.state.reconcile_results import ReconcileResults
-
-        return ReconcileResults(self.settings.reconcile_results_path)
+    def reconcile_results(self) -> ReconcileStore:
+        return self.stores.reconcile_results()
 
     def close(self) -> None:
         self.stop()
@@ -265,6 +315,8 @@ class Container:
             self.farms.close()
         if "tracker" in self.__dict__:
             self.tracker.close()
+        if "stores" in self.__dict__:
+            self.stores.close()
 
 
 def bootstrap(settings: Settings) -> Container:

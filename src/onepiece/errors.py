@@ -62,6 +62,14 @@ class ValidationError(OnePieceError):
     """User input is invalid (names, manifests, CSV rows, frame ranges)."""
 
 
+class IdempotencyConflict(ValidationError):
+    """An idempotency key is in use for another request, or still in flight."""
+
+
+class IdempotencyInFlight(IdempotencyConflict):
+    """The request that claimed this idempotency key has not recorded its job yet."""
+
+
 class IntegrityError(OnePieceError):
     """Data does not match its recorded checksum or is incomplete."""
 

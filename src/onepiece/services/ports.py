@@ -12,7 +12,7 @@ from typing import Protocol
 from onepiece.adapters.storage.base import Storage
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.config import Settings
-from onepiece.state.deliveries import DeliveryRegistry
+from onepiece.state.db.ports import DeliveryStore
 
 
 class Backends(Protocol):
@@ -30,4 +30,4 @@ class DeliveryBackends(Backends, Protocol):
     """Backends plus the registry that records what each delivery sent."""
 
     @property
-    def deliveries(self) -> DeliveryRegistry: ...
+    def deliveries(self) -> DeliveryStore: ...

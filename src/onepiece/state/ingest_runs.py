@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from onepiece.atomicio import exclusive_lock, write_json
 from onepiece.errors import StorageError
@@ -51,6 +51,20 @@ def utc_now() -> str:
 
 def new_run_id() -> str:
     return f"ingest-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{secrets.token_hex(3)}"
+
+
+class RunRegistry(Protocol):
+    """Where runs are recorded: this file, or the state database (state.db.adapters).
+
+    ``path``'s folder holds this host's ingest locks (state.ingest_locks) either way."""
+
+    path: Path
+
+    def runs(self) -> list[dict[str, Any]]: ...
+    def get(self, run_id: str) -> dict[str, Any] | None: ...
+    def save(self, run: dict[str, Any], *, use_reserve: bool = False) -> None: ...
+    def reserve(self, run_id: str) -> None: ...
+    def release(self, run_id: str) -> bool: ...
 
 
 class IngestRunRegistry:
@@ -194,7 +208,7 @@ class RunRecorder:
 
     def __init__(
         self,
-        registry: IngestRunRegistry,
+        registry: RunRegistry,
         run: dict[str, Any],
         *,
         interval: float = 0.5,
@@ -207,9 +221,7 @@ class RunRecorder:
         self._last = float("-inf")
 
     @classmethod
-    def start(
-        cls, registry: IngestRunRegistry, *, interval: float = 0.5, **fields: Any
-    ) -> RunRecorder:
+    def start(cls, registry: RunRegistry, *, interval: float = 0.5, **fields: Any) -> RunRecorder:
         now = utc_now()
         run: dict[str, Any] = {
             "id": new_run_id(),

@@ -43,6 +43,8 @@ ERROR_TABLE: dict[type[BaseException], tuple[str, int]] = {
     AuthError: ("auth.invalid_token", 401),
     NotFound: ("resource.not_found", 404),
     errors.ConfigError: ("config.invalid", 500),
+    errors.IdempotencyInFlight: ("request.idempotency_in_flight", 409),
+    errors.IdempotencyConflict: ("request.idempotency_key_reused", 422),
     errors.ValidationError: ("validation.invalid", 422),
     errors.HistoryDamaged: ("render.history_damaged", 503),
     errors.IntegrityError: ("integrity.mismatch", 409),

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlparse
 from onepiece.atomicio import write_json
 from onepiece.domain.entities import Version
 from onepiece.domain.sequences import is_file_pattern
+from onepiece.state.db.ports import MediaFact, MediaFactsStore
 
 log = logging.getLogger("onepiece.dashboard")
 
@@ -76,7 +77,9 @@ def probe_duration(path: Path) -> float | None:
 class MediaDurations:
     """Durations per version code, probing each media file at most once."""
 
-    def __init__(self, cache_path: Path) -> None:
+    def __init__(self, cache_path: Path, store: MediaFactsStore | None = None) -> None:
+        # With a store (the state database) facts are read and kept there, per file.
+        self._store = store
         self._path = cache_path
         self._lock = threading.Lock()
         self._entries: dict[str, dict[str, Any]] | None = None
@@ -104,6 +107,8 @@ class MediaDurations:
             return None, False
         key = str(path)
         fingerprint = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        if self._store is not None:
+            return self._stored_duration(path, stat.st_size, stat.st_mtime_ns)
         with self._lock:
             entries = self._load()
             known = entries.get(key)
@@ -113,6 +118,15 @@ class MediaDurations:
         with self._lock:
             self._load()[key] = {**fingerprint, "seconds": seconds}
         return seconds, True
+
+    def _stored_duration(self, path: Path, size: int, mtime_ns: int) -> tuple[float | None, bool]:
+        assert self._store is not None
+        known = self._store.get(str(path))
+        if known is not None and (known.size, known.mtime_ns) == (size, mtime_ns):
+            return known.seconds, False
+        seconds = probe_duration(path)
+        self._store.put(str(path), MediaFact(size, mtime_ns, seconds))
+        return seconds, False  # already kept: nothing for _save to write
 
     def _load(self) -> dict[str, dict[str, Any]]:
         # Caller holds the lock.

@@ -19,11 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from onepiece.adapters.trackers.base import Tracker
 from onepiece.atomicio import write_json
 from onepiece.errors import TrackerError
+from onepiece.state.db.ports import ProjectRegistryStore, ProjectSnapshot
 
 log = logging.getLogger("onepiece.dashboard")
 
@@ -76,7 +77,10 @@ class ProjectRegistry:
         path: Path,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        store: ProjectRegistryStore | None = None,
     ) -> None:
+        # With a store (the state database) the list is kept there, not in ``path``.
+        self._store = store
         self._tracker = tracker
         self._configured = list(dict.fromkeys(configured))
         self._path = path
@@ -140,7 +144,7 @@ class ProjectRegistry:
     def load_file(self, *, error: str | None = None) -> RegistryState:
         """Fill the in-memory list from the file (plus configuration)."""
         try:
-            data = json.loads(self._path.read_text(encoding="utf-8"))
+            data = self._read_saved()
             rows = data["projects"]
             projects = [RegisteredProject(**_known_fields(row)) for row in rows]
             synced = data.get("synced_at")
@@ -159,7 +163,23 @@ class ProjectRegistry:
             self._state = state
         return state
 
+    def _read_saved(self) -> dict[str, Any]:
+        if self._store is None:
+            return cast(dict[str, Any], json.loads(self._path.read_text(encoding="utf-8")))
+        snapshot = self._store.load()
+        if snapshot is None:
+            raise FileNotFoundError(self._path)
+        return {"projects": snapshot.projects, "synced_at": snapshot.synced_at}
+
     def _write(self, state: RegistryState) -> None:
+        if self._store is not None:
+            rows = [asdict(p) for p in state.projects]
+            synced = state.synced_at.isoformat() if state.synced_at else None
+            try:
+                self._store.save(ProjectSnapshot(rows, synced))
+            except Exception as exc:  # noqa: BLE001 - any store error: keep serving
+                log.warning("cannot save the project list (%s); serving from memory", exc)
+            return
         payload = {
             "version": FILE_VERSION,
             "synced_at": state.synced_at.isoformat() if state.synced_at else None,

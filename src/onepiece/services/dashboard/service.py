@@ -40,7 +40,7 @@ from onepiece.services.dashboard.media_durations import MediaDurations
 from onepiece.services.dashboard.notes import DashboardNotes
 from onepiece.services.dashboard.project_registry import ProjectRegistry, RegisteredProject
 from onepiece.services.dashboard.sources import DashboardSources
-from onepiece.state.ingest_runs_reader import read_ingest_runs
+from onepiece.state.ingest_runs_reader import parse_runs, read_ingest_runs
 
 T = TypeVar("T")
 
@@ -62,6 +62,14 @@ class ProjectsOverview:
     message: str | None = None
     notes: tuple[str, ...] = ()  # sources other than the tracker, each once
     tracker_fallback: str | None = None  # what stands in for the tracker while it is down
+
+
+def ingest_summary(dashboard: DashboardService) -> IngestSummary:
+    """From the state database when runs live there, else the registry file."""
+    source = dashboard.sources.ingest_runs
+    if source is not None:
+        return summarise_ingest(parse_runs({"runs": source()}, source="state database"))
+    return summarise_ingest(read_ingest_runs(dashboard.settings.ingest_registry_path))
 
 
 class DashboardService:
@@ -181,7 +189,7 @@ class DashboardService:
         return self._tracker().counts(project)
 
     def _ingest(self) -> IngestSummary:
-        return summarise_ingest(read_ingest_runs(self.settings.ingest_registry_path))
+        return ingest_summary(self)
 
     def _load_review(self, project: str) -> ReviewProject:
         tracker = self._tracker()

@@ -8,6 +8,8 @@ They plug in here instead of the dashboard importing them:
   render job store registers itself, the summary is empty: never an error.
 - ``reconcile``: returns the number of differences the last reconciliation
   between the tracker and storage found. Until one registers, 0.
+- ``ingest_runs``: the ingest runs (as ``docs/ingest_runs.md`` records) when
+  they live in the state database; None reads the registry file.
 
 The container (``bootstrap.Container.dashboard_sources``) fills them from the
 render job service and the reconcile results. They run in a worker thread,
@@ -19,11 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from onepiece.domain.dashboard import RenderSummary
 
 RenderSource = Callable[[], RenderSummary]
 ReconcileSource = Callable[[], int]
+IngestRunsSource = Callable[[], list[dict[str, Any]]]
 
 
 def no_render_jobs() -> RenderSummary:
@@ -38,3 +42,4 @@ def no_reconcile_differences() -> int:
 class DashboardSources:
     render: RenderSource = no_render_jobs
     reconcile: ReconcileSource = no_reconcile_differences
+    ingest_runs: IngestRunsSource | None = None

@@ -30,7 +30,7 @@ from onepiece.domain.dashboard import (
 )
 from onepiece.domain.project_dashboard import StatusTotals
 from onepiece.errors import OnePieceError
-from onepiece.services.dashboard.service import DashboardService
+from onepiece.services.dashboard.service import DashboardService, ingest_summary
 from onepiece.state.ingest_runs_reader import read_ingest_runs
 
 TRACKER_HINTS = {
@@ -127,7 +127,10 @@ def workload_summary(
     # The tracker speaks once, in the tracker section; the message holds the rest.
     notes = [*metrics.notes, *overview.notes]
     try:
-        ingest = _ingest_memo.summary(dashboard.settings.ingest_registry_path)
+        if dashboard.sources.ingest_runs is not None:
+            ingest = ingest_summary(dashboard)
+        else:
+            ingest = _ingest_memo.summary(dashboard.settings.ingest_registry_path)
     except OnePieceError as exc:
         ingest = metrics.ingest
         notes.append(f"ingest registry: {exc.message}")

@@ -21,11 +21,12 @@ from onepiece.atomicio import write_json
 from onepiece.domain.media_paths import parse_storage_uri
 from onepiece.errors import OnePieceError, ValidationError
 from onepiece.services.delivery.upstream import load_upstream
-from onepiece.state.deliveries import DeliveryRecord, DeliveryRegistry
+from onepiece.state.db.ports import DeliveryStore
+from onepiece.state.deliveries import DeliveryRecord
 
 
 class DeliveryManifests:
-    def __init__(self, registry: DeliveryRegistry, storage: Storage, cache_dir: Path) -> None:
+    def __init__(self, registry: DeliveryStore, storage: Storage, cache_dir: Path) -> None:
         self.registry = registry
         self.storage = storage
         self.cache_dir = cache_dir

@@ -57,7 +57,7 @@ from onepiece.services.ingest.scan import ScanResult, check_folder, scan_folder
 from onepiece.services.ingest.transfer import FileJob, FileOutcome, transfer
 from onepiece.services.input_files import read_text
 from onepiece.state.ingest_locks import delivery_digest, delivery_lock
-from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
+from onepiece.state.ingest_runs import RunRecorder, RunRegistry
 
 
 class Services(Protocol):
@@ -184,7 +184,7 @@ def verdict(plan: IngestPlan) -> OnePieceError | None:
 def run_ingest(
     options: IngestOptions,
     services: Services,
-    registry: IngestRunRegistry | None = None,
+    registry: RunRegistry | None = None,
     events: IngestEvents | None = None,
 ) -> IngestResult:
     events = events or NoEvents()
@@ -239,7 +239,7 @@ def _write_mhl(result: IngestResult, storage: Storage) -> None:
 
 
 def _one_run_per_delivery(
-    plan: IngestPlan, storage: Storage, registry: IngestRunRegistry | None
+    plan: IngestPlan, storage: Storage, registry: RunRegistry | None
 ) -> contextlib.AbstractContextManager[None]:
     """A second run of the same files waits for the first, then skips what it stored."""
     if registry is None:

@@ -26,7 +26,7 @@ from onepiece.domain.sequences import expand_frames, frame_token
 from onepiece.errors import ObjectNotFound, ValidationError
 from onepiece.services.delivery.upstream import load_upstream
 from onepiece.services.reconcile.storage import Progress, list_stored, rehash
-from onepiece.state.reconcile_results import ReconcileResults
+from onepiece.state.db.ports import ReconcileStore
 
 SCOPES = ("versions", "shots")
 
@@ -147,7 +147,7 @@ def count_differences(
     settings: Settings,
     project: str,
     *,
-    results: ReconcileResults | None = None,
+    results: ReconcileStore | None = None,
 ) -> int:
     """How many ways tracker and storage disagree for a project.
 
@@ -161,6 +161,6 @@ def count_differences(
 
 
 def record_result(
-    results: ReconcileResults, project: str, scope: str, differences: Sequence[Difference]
+    results: ReconcileStore, project: str, scope: str, differences: Sequence[Difference]
 ) -> None:
     results.record(project, scope, summarise(differences))

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from onepiece.adapters.farms.registry import FarmRegistry
     from onepiece.config.model import RenderSettings
     from onepiece.events import Broker
+    from onepiece.state.db.leases import Lease
     from onepiece.state.render_jobs import RenderJobStore
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,14 @@ class RenderJobService:
         farms: FarmRegistry,
         broker: Broker | None,
         settings: RenderSettings,
+        lease: Lease | None = None,
     ) -> None:
+        # With a lease, only its holder polls the farms; the others still publish
+        # what changed in the history (state.db.leases).
+        self.lease = lease
+        self.polling = False
+        # Called after this process wrote to the history (other workers wake up).
+        self.announce: Callable[[], None] | None = None
         self.store = store
         self.farms = farms
         self.broker = broker
@@ -116,7 +125,7 @@ class RenderJobService:
         self.store.add(job)
         if isinstance(farm, QueuesJobs):  # recorded first: no runner works on an unknown job
             farm.start(farm_job_id)
-        self.publish_changes()
+        self._wrote()
         return job
 
     def plan(self, request: JobRequest) -> dict[str, Any]:
@@ -202,7 +211,7 @@ class RenderJobService:
             new = job.apply(state, _now())
         if new is not job:
             self.store.update(new)
-            self.publish_changes()
+            self._wrote()
         return new
 
     def poll_once(self) -> None:
@@ -217,7 +226,7 @@ class RenderJobService:
                 log.warning("refreshing render job %s: %s", job.id, exc.message)
         if time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
             self.store.prune()
-            self.publish_changes()
+            self._wrote()
             self.store.compact()
             self._last_compaction = time.monotonic()
         self.last_poll_at = _now()
@@ -225,13 +234,23 @@ class RenderJobService:
     def _loop(self) -> None:
         while not self._stop.wait(self.poll_seconds):
             try:
-                self.poll_once()
+                if self._holds_lease():
+                    self.poll_once()
+                else:
+                    self.publish_changes()
                 self.last_poll_error = None
             except (OnePieceError, sqlite3.Error, OSError, ValueError) as exc:
                 # Keep polling: one bad round (history locked, farm hiccup) is not fatal.
                 if str(exc) != self.last_poll_error:  # once per distinct error, not per round
                     log.warning("render job poller: %s", exc)
                 self.last_poll_error = str(exc)
+
+    def _holds_lease(self) -> bool:
+        holds = self.lease is None or self.lease.try_acquire()
+        if holds != self.polling and self.lease is not None:
+            log.warning("render poller: %s", "polling the farms" if holds else "standing by")
+        self.polling = holds
+        return holds
 
     def adopt_farm_jobs(self) -> int:
         """Record the unfinished jobs farms hold that the history does not know (a
@@ -280,6 +299,9 @@ class RenderJobService:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self.lease is not None:
+            self.lease.release()
+        self.polling = False
 
     def close(self) -> None:
         self.stop()
@@ -301,6 +323,8 @@ class RenderJobService:
             "history": self.store.stats().to_dict(),
             "poller": {
                 "running": self._thread is not None and self._thread.is_alive(),
+                # "polling" the farms, or "standby" while another process holds the lease
+                "role": "polling" if self.polling else "standby",
                 "interval_seconds": self.poll_seconds,
                 "last_poll_at": self.last_poll_at.isoformat() if self.last_poll_at else None,
                 "last_error": self.last_poll_error,
@@ -309,6 +333,11 @@ class RenderJobService:
 
     def snapshot(self, limit: int = 500) -> list[dict[str, Any]]:
         return [job.to_dict() for job in self.store.recent(limit=limit)]
+
+    def _wrote(self) -> None:
+        self.publish_changes()
+        if self.announce is not None:
+            self.announce()
 
     def publish_changes(self) -> None:
         """Publish every change in the history's log since the last one published."""

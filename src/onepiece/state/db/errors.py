@@ -6,7 +6,7 @@ other configuration problem without a new entry in their tables.
 
 from __future__ import annotations
 
-from onepiece.errors import ConfigError, ValidationError
+from onepiece.errors import ConfigError, IdempotencyConflict, IdempotencyInFlight
 
 
 class DatabaseUnavailable(ConfigError):
@@ -25,5 +25,11 @@ class SchemaOutdated(ConfigError):
     """The database schema is older than this code: ``onepiece db upgrade``."""
 
 
-class IdempotencyConflict(ValidationError):
-    """An idempotency key is in use for another request, or still in flight."""
+__all__ = [
+    "DatabaseDamaged",
+    "DatabaseUnavailable",
+    "IdempotencyConflict",  # defined with the other errors: the web maps them
+    "IdempotencyInFlight",
+    "SchemaOutdated",
+    "SchemaTooNew",
+]

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 
 from onepiece.state.db import schema
-from onepiece.state.db.errors import IdempotencyConflict
+from onepiece.state.db.errors import IdempotencyConflict, IdempotencyInFlight
 from onepiece.state.db.sql import insert_new
 
 STALE_AFTER_SECONDS = 60.0
@@ -69,7 +69,7 @@ class SqlIdempotencyStore:
                 ).first()
                 if taken is not None:
                     return None
-        raise IdempotencyConflict(
+        raise IdempotencyInFlight(
             "a request with this Idempotency-Key is still being processed",
             hint="retry in a moment: the same key then returns its job",
         )

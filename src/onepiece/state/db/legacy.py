@@ -43,7 +43,7 @@ class LegacySources:
     reconcile_results: Path
     projects: Path
     media_durations: Path
-    render_jobs: Path
+    render_jobs: Path | None  # None: not imported (the history file is still the live store)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LegacySources:
@@ -176,7 +176,9 @@ def import_legacy(engine: Engine, sources: LegacySources) -> list[ImportReport]:
     """Import every source not imported before into this database."""
     reports = []
     for name, (reader, importer) in IMPORTERS.items():
-        path: Path = getattr(sources, name)
+        path: Path | None = getattr(sources, name)
+        if path is None:
+            continue
         with locked_transaction(engine) as connection:
             done = connection.scalar(
                 select(schema.imports.c.name).where(schema.imports.c.name == name)

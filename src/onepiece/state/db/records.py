@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,8 @@ from onepiece.state.db.sql import upsert
 from onepiece.state.deliveries import DeliveryRecord
 
 MAX_RUNS = 1000  # as the run registry file: oldest finished runs are dropped beyond this
+# state_meta key changed by every run write: readers re-read the runs only when it moved.
+RUNS_REVISION = "ingest_runs.revision"
 
 
 def _utc_now() -> str:
@@ -58,6 +61,15 @@ class SqlIngestRunStore:
             self._expire_dead(connection)
             upsert(connection, schema.ingest_runs, run_row(run), ["id"])
             self._prune(connection)
+            revision = {"key": RUNS_REVISION, "value": uuid.uuid4().hex}
+            upsert(connection, schema.state_meta, revision, ["key"])
+
+    def revision(self) -> str | None:
+        """Changes with every write (None before the first): a cheap "anything new?"."""
+        meta = schema.state_meta
+        with reading(self.engine) as connection:
+            value = connection.scalar(select(meta.c.value).where(meta.c.key == RUNS_REVISION))
+        return str(value) if value is not None else None
 
     def _expire_dead(self, connection: Connection) -> None:
         """Runs left ``running`` by a dead process on this host become ``failed``."""

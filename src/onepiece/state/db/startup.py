@@ -26,10 +26,11 @@ class Prepared:
     imports: list[ImportReport]
 
 
-def prepare(engine: Engine, sources: LegacySources) -> Prepared:
+def prepare(engine: Engine, sources: LegacySources | None) -> Prepared:
+    """``sources`` None: no import (the files are still the live store)."""
     from onepiece.state.db.legacy import import_legacy
 
     ensure_healthy(engine)
     check_schema(engine)
     applied = upgrade(engine)
-    return Prepared(applied, import_legacy(engine, sources))
+    return Prepared(applied, import_legacy(engine, sources) if sources is not None else [])

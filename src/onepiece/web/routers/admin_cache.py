@@ -1,7 +1,8 @@
 """``GET /admin/cache`` and ``POST /admin/cache``: inspect, flush and tune the dashboard cache.
 
-Admin token. POST flushes every bucket; an optional JSON body sets new limits
-(validated: out-of-range values answer 422 ``request.invalid``).
+Admin token. POST flushes every bucket, on every worker sharing a PostgreSQL
+state database (a ``NOTIFY``); an optional JSON body sets new limits on this
+worker (validated: out-of-range values answer 422 ``request.invalid``).
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+import anyio
 from fastapi import APIRouter, Body
 
-from onepiece.web.deps import AdminAuth, DashboardDep
+from onepiece.web.deps import AdminAuth, ContainerDep, DashboardDep
 from onepiece.web.schemas import CacheStatsResponse, CacheTuning
 
 log = logging.getLogger("onepiece.web")
@@ -28,6 +30,7 @@ async def cache_stats(dashboard: DashboardDep, _auth: AdminAuth) -> CacheStatsRe
 @router.post("/cache", response_model=CacheStatsResponse)
 async def flush_cache(
     dashboard: DashboardDep,
+    container: ContainerDep,
     _auth: AdminAuth,
     tuning: CacheTuning | None = Body(None),
 ) -> CacheStatsResponse:
@@ -39,4 +42,5 @@ async def flush_cache(
             cache.configure(replace(cache.limits, **changes))
             log.info("dashboard cache limits changed: %s", changes)
     cache.flush()
+    await anyio.to_thread.run_sync(container.announce, "cache")
     return CacheStatsResponse.model_validate(dashboard.cache.stats())

@@ -4,7 +4,9 @@ Read policy (open unless TRAFALGAR_READ_TOKEN is set). It never calls the
 tracker: a health check must answer while the tracker is down. Services add
 their own section by registering a contributor on ``app.state.hooks.health``;
 a contributor that raises one of our errors, or whose section says
-``"status": "unavailable"``, marks the service ``degraded``.
+``"status": "unavailable"`` or ``"degraded"``, marks the service ``degraded``.
+The ``database`` section is the state database's (``ok``, or ``degraded``
+with the reason); ``"backend": "files"`` while records live in JSON files.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, ConfigDict
 
 from onepiece import __version__
@@ -23,6 +25,7 @@ from onepiece.web.redaction import is_anonymous, scrub
 log = logging.getLogger("onepiece.web")
 
 router = APIRouter(tags=["health"])
+DEGRADING = ("unavailable", "degraded")
 
 
 class HealthResponse(BaseModel):
@@ -49,6 +52,17 @@ def health(request: Request, settings: SettingsDep, role: ReadAuth) -> dict[str,
         except OnePieceError as exc:
             log.warning("health contributor %s failed: %s", name, exc.message)
             body[name] = {"status": "unavailable", "message": exc.message}
-        if isinstance(body[name], dict) and body[name].get("status") == "unavailable":
+        if isinstance(body[name], dict) and body[name].get("status") in DEGRADING:
             body["status"] = "degraded"
     return body
+
+
+def setup(app: FastAPI) -> None:
+    container = app.state.container
+
+    def database() -> dict[str, Any]:
+        if not container.uses_state_db:
+            return {"status": "ok", "backend": "files"}
+        return dict(container.state_db.health())
+
+    app.state.hooks.health["database"] = database

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Body, FastAPI, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from onepiece.domain.render import JobStatus
@@ -99,10 +99,28 @@ class FarmList(BaseModel):
 
 
 @router.post("/jobs", status_code=201, response_model=JobOut)
-def submit_job(body: JobSubmission, container: ContainerDep, _auth: AdminAuth) -> dict[str, Any]:
-    """Submit a render job (dashboard token). 201 with the job once it is recorded."""
+def submit_job(
+    body: JobSubmission,
+    response: Response,
+    container: ContainerDep,
+    _auth: AdminAuth,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description="retrying with the same key and body returns the job already created",
+    ),
+) -> dict[str, Any]:
+    """Submit a render job (dashboard token). 201 with the job once it is recorded;
+    200 with the same job for a retry carrying the same ``Idempotency-Key``."""
     service = container.render_jobs
-    job = service.submit(service.request(**body.model_dump()))
+    if idempotency_key is None:
+        return service.submit(service.request(**body.model_dump())).to_dict()
+    from onepiece.services.render.idempotent import submit_once
+
+    job, replayed = submit_once(service, container.idempotency, idempotency_key, body.model_dump())
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     return job.to_dict()
 
 

@@ -1,0 +1,67 @@
+"""``POST /jobs`` with an ``Idempotency-Key``: one render per key, whoever retries.
+
+The key is claimed in the state database before the job is submitted and
+bound to the job once it is recorded. A retry with the same key and body gets
+that job back (``replayed``); a retry that arrives while the first request is
+still submitting waits for it (up to ``wait`` seconds) instead of failing; the
+same key with another body is refused (``IdempotencyConflict``). A submit that
+fails gives its key back, so a retry may try again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from onepiece.domain.render import RenderJob
+from onepiece.errors import ValidationError
+from onepiece.services.render.jobs import RenderJobService
+from onepiece.state.db.errors import IdempotencyInFlight
+from onepiece.state.db.idempotency import request_hash
+from onepiece.state.db.ports import IdempotencyStore
+
+MAX_KEY_LENGTH = 255
+WAIT_SECONDS = 10.0
+POLL_SECONDS = 0.05
+
+
+def check_key(key: str) -> str:
+    if not 0 < len(key) <= MAX_KEY_LENGTH or not all(" " < c <= "~" for c in key):
+        raise ValidationError(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} visible ASCII characters",
+            hint="send a fresh random key (a UUID, say) with each new submission",
+        )
+    return key
+
+
+def submit_once(
+    service: RenderJobService,
+    store: IdempotencyStore,
+    key: str,
+    body: dict[str, Any],
+    *,
+    wait: float = WAIT_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[RenderJob, bool]:
+    """(the job, True when an earlier request with this key created it)."""
+    digest = request_hash(body)
+    deadline = clock() + wait
+    while True:
+        try:
+            existing = store.claim(check_key(key), digest)
+            break
+        except IdempotencyInFlight:
+            if clock() >= deadline:
+                raise
+            sleep(POLL_SECONDS)
+    if existing is not None:
+        return service.get(existing), True
+    try:
+        job = service.submit(service.request(**body))
+    except BaseException:
+        store.release(key)
+        raise
+    store.complete(key, job.id)
+    return job, False

@@ -1,0 +1,78 @@
+"""One process's state database: the engine built once, prepared once, its health.
+
+The web service prepares it at start-up (before it says it is listening), so
+a damaged database or a newer schema stops ``onepiece serve`` in one line; a
+CLI command prepares it on first use of a store. Preparing is idempotent and
+race-safe across processes (migrations and imports run in transactions).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from onepiece.state.db.legacy import LegacySources
+    from onepiece.state.db.startup import Prepared
+
+log = logging.getLogger(__name__)
+
+
+class StateDatabase:
+    def __init__(self, url: str, sources: LegacySources | None) -> None:
+        """``sources``: the old files to import once; None while they are still the
+        live store (only idempotency keys use the database then)."""
+        from onepiece.state.db.engine import create_state_engine
+
+        self._raw = create_state_engine(url)
+        self._sources = sources
+        self._lock = threading.Lock()
+        self._prepared = False
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``, known without connecting."""
+        return str(self._raw.dialect.name)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, prepared first (migrated, old files imported) on first use."""
+        self.prepare()
+        return self._raw
+
+    def prepare(self) -> Prepared | None:
+        """Check, migrate and import once; None when this process already did."""
+        from onepiece.state.db.engine import describe
+        from onepiece.state.db.startup import prepare
+
+        with self._lock:
+            if self._prepared:
+                return None
+            prepared = prepare(self._raw, self._sources)
+            self._prepared = True
+        where = describe(self._raw.url)
+        for revision in prepared.applied:
+            log.warning("state database %s: applied migration %s", where, revision)
+        for report in prepared.imports:
+            if report.imported:
+                log.warning(
+                    "state database %s: imported %d %s from %s",
+                    where, report.imported, report.name, report.source,
+                )  # fmt: skip
+        return prepared
+
+    def health(self) -> dict[str, str]:
+        """``{"status": "ok", "backend": ...}`` or ``{"status": "degraded", "reason": ...}``."""
+        from onepiece.state.db.health import check_health
+
+        ok, reason = check_health(self._raw, integrity=False)  # asked often: no page walk
+        body = {"status": "ok" if ok else "degraded", "backend": self._raw.dialect.name}
+        if not ok:
+            body["reason"] = reason
+        return body
+
+    def dispose(self) -> None:
+        self._raw.dispose()

@@ -1,0 +1,206 @@
+"""Issue 15: the container keeps its records in the state database once a
+database URL is set (both backends), and in the JSON files until then."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from onepiece.bootstrap import Container
+from onepiece.config import load_config
+from onepiece.state.db.adapters import DbIngestRunRegistry, DbRunRegistryView
+from onepiece.state.deliveries import DeliveryRecord, DeliveryRegistry
+from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
+
+
+def _container(tmp_path: Path, url: str | None) -> Container:
+    environ = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    if url is not None:
+        environ["ONEPIECE_DATABASE_URL"] = url
+    old = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = environ["XDG_DATA_HOME"]
+    try:
+        return Container(load_config(environ=environ).settings)
+    finally:
+        if old is None:
+            os.environ.pop("XDG_DATA_HOME", None)
+        else:
+            os.environ["XDG_DATA_HOME"] = old
+
+
+def _delivery(delivery_id: str) -> DeliveryRecord:
+    return DeliveryRecord(
+        id=delivery_id,
+        project="demo",
+        context="client",
+        created_at="2026-12-06T04:00:00+00:00",
+        entry_count=0,
+        total_bytes=0,
+        package="pkg",
+    )
+
+
+def test_without_a_database_url_records_stay_in_the_files(tmp_path: Path) -> None:
+    container = _container(tmp_path, None)
+    try:
+        assert not container.uses_state_db
+        assert isinstance(container.ingest_runs, IngestRunRegistry)
+        assert isinstance(container.deliveries, DeliveryRegistry)
+        assert not (container.settings.state_db_path).exists()
+    finally:
+        container.close()
+
+
+def test_records_go_to_the_state_database_and_old_files_carry_over(
+    tmp_path: Path, db_url: str
+) -> None:
+    container = _container(tmp_path, db_url)
+    settings = container.settings
+    settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
+    old_run = {"id": "ingest-old", "status": "completed", "started_at": "2026-01-01T00:00:00"}
+    settings.ingest_registry_path.write_text(json.dumps({"format": 1, "runs": [old_run]}))
+    try:
+        registry = container.ingest_runs
+        assert isinstance(registry, DbIngestRunRegistry)
+        view = container.runs_view
+        assert isinstance(view, DbRunRegistryView)
+        assert [run["id"] for run in view.list()] == ["ingest-old"]  # imported on first use
+
+        recorder = RunRecorder.start(registry, interval=0.0, project="demo")
+        assert view.get(recorder.run_id)["status"] == "running"
+        recorder.progress({"files": 3})  # same second as the start: still seen
+        assert view.get(recorder.run_id)["counts"] == {"files": 3}
+        recorder.finish("completed", {"files": 3}, {})
+        assert view.get(recorder.run_id)["status"] == "completed"
+        reads = view.reads
+        view.list()
+        assert view.reads == reads  # nothing changed: nothing re-read
+
+        container.deliveries.add(_delivery("dlv-1"))
+        assert [d.id for d in container.deliveries.list("demo")] == ["dlv-1"]
+        container.reconcile_results.record("demo", "versions", {"total": 4})
+        assert container.reconcile_results.total() == 4
+        assert container.dashboard.sources.ingest_runs is not None
+        assert container.dashboard.metrics().value.ingest.total == 2
+
+        from onepiece.state.db.legacy import imports_done
+
+        imported = {entry["name"] for entry in imports_done(container.state_db.engine)}
+        assert "ingest_runs" in imported
+        assert "render_jobs" not in imported  # its file is still the live history
+        # The files are import sources only: nothing new was written to them.
+        assert json.loads(settings.ingest_registry_path.read_text())["runs"] == [old_run]
+        assert not settings.delivery_registry_path.exists()
+    finally:
+        container.close()
+
+    again = _container(tmp_path, db_url)  # another process: the same records
+    try:
+        assert {run["id"] for run in again.ingest_runs.runs()} == {"ingest-old", recorder.run_id}
+        assert again.reconcile_results.total() == 4
+    finally:
+        again.close()
+
+
+def test_the_project_list_and_media_facts_live_in_the_database(tmp_path: Path, db_url: str) -> None:
+    from onepiece.domain.entities import Version
+
+    container = _container(tmp_path, db_url)
+    try:
+        registry = container.dashboard.registry
+        state = registry.sync()  # the local tracker: whatever it lists, saved
+        loaded = registry.load_file()
+        assert [p.code for p in loaded.projects] == [p.code for p in state.projects]
+        assert loaded.source == "file" and loaded.synced_at == state.synced_at
+        assert not container.settings.dashboard_projects_path.exists()
+
+        clip = tmp_path / "clip.mov"
+        clip.write_bytes(b"not really a movie")
+        version = Version(project="demo", code="v001", path=str(clip))
+        container.dashboard._durations.durations([version])
+        from onepiece.state.db.caches import SqlMediaFactsStore
+
+        fact = SqlMediaFactsStore(container.state_db.engine).get(str(clip))
+        assert fact is not None and fact.size == clip.stat().st_size
+        assert not (container.settings.data_dir / "cache" / "media-durations.json").exists()
+    finally:
+        container.close()
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage, not a database" * 10])
+def test_a_damaged_state_database_is_refused_on_first_use(tmp_path: Path, damage: bytes) -> None:
+    from onepiece.state.db.errors import DatabaseDamaged
+
+    path = tmp_path / "state.db"
+    path.write_bytes(damage)
+    container = _container(tmp_path, f"sqlite:///{path}")
+    try:
+        with pytest.raises(DatabaseDamaged, match=str(path)):
+            container.ingest_runs.runs()
+        assert path.read_bytes() == damage
+    finally:
+        container.close()
+
+
+def test_without_a_url_idempotency_keys_use_the_default_file_and_nothing_is_imported(
+    tmp_path: Path,
+) -> None:
+    from onepiece.state.db.legacy import imports_done
+
+    container = _container(tmp_path, None)
+    settings = container.settings
+    settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.ingest_registry_path.write_text(json.dumps({"format": 1, "runs": []}))
+    try:
+        assert container.idempotency.claim("key-1", "hash") is None
+        assert settings.state_db_path.exists()
+        # The files are still the live store: importing them now would mark them done.
+        assert imports_done(container.state_db.engine) == []
+    finally:
+        container.close()
+
+
+def test_runs_stay_served_as_stale_while_the_database_cannot_be_read(
+    tmp_path: Path, db_url: str
+) -> None:
+    import sqlalchemy as sa
+
+    container = _container(tmp_path, db_url)
+    try:
+        registry = container.ingest_runs
+        registry.save({"id": "ingest-1", "status": "completed", "started_at": "2026-12-06"})
+        view = container.runs_view
+        assert [run["id"] for run in view.list()] == ["ingest-1"]
+        other = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with other.begin() as connection:  # someone breaks the database under the service
+            connection.exec_driver_sql("DROP TABLE ingest_runs")
+            connection.exec_driver_sql("DELETE FROM state_meta")
+        other.dispose()
+        snapshot = view.snapshot()  # no exception: the run feed thread keeps running
+        assert snapshot.stale and [run["id"] for run in snapshot.runs] == ["ingest-1"]
+    finally:
+        container.close()
+
+
+def test_a_run_write_the_database_refuses_is_a_storage_error_naming_it(
+    tmp_path: Path, db_url: str
+) -> None:
+    import sqlalchemy as sa
+
+    from onepiece.errors import StorageError
+
+    container = _container(tmp_path, db_url)
+    try:
+        recorder = RunRecorder.start(container.ingest_runs, interval=0.0, project="demo")
+        other = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with other.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE ingest_runs")
+        other.dispose()
+        recorder.progress({"files": 1})  # skipped with a warning: the run goes on
+        with pytest.raises(StorageError, match="state database"):
+            recorder.finish("completed", {"files": 1}, {})
+    finally:
+        container.close()
