@@ -44,7 +44,10 @@ ERROR_TABLE: dict[type[BaseException], tuple[str, int]] = {
     NotFound: ("resource.not_found", 404),
     errors.ConfigError: ("config.invalid", 500),
     errors.IdempotencyInFlight: ("request.idempotency_in_flight", 409),
-    errors.IdempotencyConflict: ("request.idempotency_key_reused", 422),
+    # 409 like a key in flight: the key is taken. (The IETF draft suggests 422;
+    # 409 is what a client retrying blindly is told to stop at, and what the
+    # OpenAPI document lists for every POST /jobs.)
+    errors.IdempotencyConflict: ("request.idempotency_key_reused", 409),
     errors.ValidationError: ("validation.invalid", 422),
     errors.HistoryDamaged: ("render.history_damaged", 503),
     errors.IntegrityError: ("integrity.mismatch", 409),

@@ -73,6 +73,14 @@ def _adjust(operation: dict[str, Any], path: str, settings: Settings) -> None:
         responses.setdefault("404", _error("no such resource"))
     if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
         responses.setdefault("404", _error("no page at this cursor (resource.not_found)"))
+    if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+        responses.setdefault(
+            "409", _error("the Idempotency-Key is in flight or was used for another body")
+        )
+        created = responses.get("201")
+        if created is not None:  # a replay answers the job it already created
+            replay = {k: v for k, v in created.items() if k != "links"}
+            responses.setdefault("200", {**replay, "description": "a retry with the same key"})
     if "requestBody" in operation:
         responses["413"] = _error("body larger than trafalgar.max_body_bytes (request.too_large)")
     responses["422"] = _error("invalid request: path, query or body (request.invalid)")

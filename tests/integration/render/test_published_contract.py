@@ -36,7 +36,8 @@ def test_job_events_carry_the_documented_job_id_farm_type_and_request(
     output = str(tmp_path / "o" / "f.####.png")
     body = {"dcc": "builtin", "scene": str(make_scene()), "frames": "1-2", "farm": farm,
             "output": output, "priority": 40, "user": "ana"}  # fmt: skip
-    with httpx.stream("GET", f"{server.url}/jobs/stream", timeout=30.0) as response:
+    # With the token: anonymous subscribers see no scene, output or user (docs/api.md).
+    with httpx.stream("GET", f"{server.url}/jobs/stream", headers=ADMIN, timeout=30.0) as response:
         messages = sse_messages(response)
         assert next_event(messages).event == "jobs.snapshot"
         created = httpx.post(f"{server.url}/jobs", json=body, headers=ADMIN)
@@ -60,7 +61,8 @@ def test_metrics_count_succeeded_jobs_as_completed(
     body = {"dcc": "builtin", "scene": str(make_scene()), "frames": "1",
             "output": str(tmp_path / "o" / "f.####.png")}  # fmt: skip
     job_id = httpx.post(f"{server.url}/jobs", json=body, headers=ADMIN).json()["id"]
-    with httpx.stream("GET", f"{server.url}/jobs/stream", timeout=30.0) as response:
+    # With the token: anonymous subscribers see no scene, output or user (docs/api.md).
+    with httpx.stream("GET", f"{server.url}/jobs/stream", headers=ADMIN, timeout=30.0) as response:
         messages = sse_messages(response)
         state = next_event(messages).json()["jobs"][0]["status"]
         while state != "succeeded":

@@ -108,6 +108,8 @@ def submit_job(
         None,
         alias="Idempotency-Key",
         description="retrying with the same key and body returns the job already created",
+        # The document says what the service accepts (services/render/idempotent.check_key).
+        pattern=r"^[!-~]{1,255}$",
     ),
 ) -> dict[str, Any]:
     """Submit a render job (dashboard token). 201 with the job once it is recorded;

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from onepiece.bootstrap import Container
 from onepiece.services.review import versions as review_service
 from onepiece.services.review_media.catalog import media_object, review_list
 from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth
@@ -74,11 +75,21 @@ def list_review(
     return {"project": project, "versions": rows}
 
 
-@router.get("/review/{project}/{code}/{kind}", include_in_schema=False)
-def review_media(
-    project: str, code: str, kind: Literal["thumbnail", "proxy"], container: ContainerDep,
-    _auth: ReadAuth,
-) -> Response:  # fmt: skip
+# Two fixed paths, not one ``{kind}`` pattern: a pattern would also match
+# ``/status`` and make a GET answer there (and its 405 ``Allow``) lie.
+@router.get("/review/{project}/{code}/thumbnail", include_in_schema=False)
+def review_thumbnail(project: str, code: str, container: ContainerDep, _auth: ReadAuth) -> Response:
+    return _media(container, project, code, "thumbnail")
+
+
+@router.get("/review/{project}/{code}/proxy", include_in_schema=False)
+def review_proxy(project: str, code: str, container: ContainerDep, _auth: ReadAuth) -> Response:
+    return _media(container, project, code, "proxy")
+
+
+def _media(
+    container: Container, project: str, code: str, kind: Literal["thumbnail", "proxy"]
+) -> Response:
     found = media_object(
         container.tracker,
         container.storage,
