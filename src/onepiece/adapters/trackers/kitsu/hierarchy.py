@@ -7,13 +7,13 @@ bulk create, so each missing entity is one POST; existing ones cost nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from onepiece.adapters.trackers.base import HierarchyProgress
 from onepiece.adapters.trackers.kitsu import fields
 from onepiece.domain.entities import HierarchyResult, ShotSpec
-from onepiece.errors import TrackerRejected
+from onepiece.errors import EntityNotFound, TrackerRejected, ValidationError
 
 if TYPE_CHECKING:
     from onepiece.adapters.trackers.kitsu.session import KitsuSession
@@ -207,3 +207,36 @@ def asset_shots(session: KitsuSession, project_id: str) -> dict[str, list[str]]:
         str(a["name"]): sorted(linked.get(str(a["id"]), []))
         for a in rows(session, project_id, "Asset")
     }
+
+
+# What show-setup --update may change on an existing shot (Tracker.update_shots).
+SHOT_UPDATABLE = frozenset({"cut_in", "cut_out", "status", "description"})
+
+
+def update_shots(
+    session: KitsuSession, project_id: str, changes: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Set fields of existing shots: frames and status in the shot's ``data``, one PUT each."""
+    if not changes:
+        return
+    by_name = {str(r["name"]): r for r in rows(session, project_id, "Shot")}
+    for code, values in changes.items():
+        unknown = set(values) - SHOT_UPDATABLE
+        if unknown:
+            raise ValidationError(f"shot fields cannot be updated: {sorted(unknown)}")
+        row = by_name.get(code)
+        if row is None:
+            raise EntityNotFound(f"shot {code!r} not found", hint="run show-setup without --update")
+        if not values:
+            continue
+        data = dict(row.get("data") or {})
+        data.update(
+            fields.shot_data(values.get("cut_in"), values.get("cut_out"), values.get("status"))
+        )
+        body: dict[str, Any] = {"data": data}
+        if "description" in values:
+            body["description"] = values["description"]
+        cut_in, cut_out = data.get("frame_in"), data.get("frame_out")
+        if isinstance(cut_in, int) and isinstance(cut_out, int):
+            body["nb_frames"] = cut_out - cut_in + 1
+        session.put(f"update shot {code}", f"data/entities/{row['id']}", body)

@@ -180,6 +180,9 @@ class KitsuTracker:
         items = [SequenceEntity(project, code, episode) for code, episode in parents.values()]
         return sorted(items, key=lambda s: s.code)
 
+    def update_shots(self, project: str, changes: Mapping[str, Mapping[str, Any]]) -> None:
+        hierarchy.update_shots(self.session, self.project_id(project), changes)
+
     def list_shots(self, project: str) -> list[Shot]:
         parents = self._sequence_parents(project)
         rows = hierarchy.rows(self.session, self.project_id(project), "Shot")
