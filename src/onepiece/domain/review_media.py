@@ -28,6 +28,9 @@ PROXY_MAX_WIDTH = 1920
 MAX_PROXY_FRAMES = 100_000  # a 1 -> 10,000,000 typo is not a 115-hour movie
 DEFAULT_FPS = Fraction(24)
 REVIEW_FOLDER = "review"
+# Derived files beside a Version (made after its media is verified): a hash list
+# of the stored tree ignores them, as they are not part of the delivery.
+DERIVED_PATTERNS = ("*.thumb.jpg", "*.thumb.png", "*.proxy.mp4", "*.review.json")
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from onepiece.domain.mhl import (
     MhlEntry,
     parse_chain,
 )
+from onepiece.domain.review_media import DERIVED_PATTERNS
 from onepiece.errors import ObjectNotFound
 from onepiece.services.ingest.scan import ScanResult
 from onepiece.services.mhl.history import (
@@ -136,8 +137,9 @@ def write_stored_generation(storage: Storage, bucket: str, plan: IngestPlan) -> 
         return None
     chain_key = f"{HISTORY_FOLDER}/{CHAIN_FILE}"
     existing = _existing_chain(storage, bucket, chain_key)
-    # Local storage keeps its own files (sidecars, locks) beside the data: not media.
-    ignore = [*DEFAULT_IGNORE, f"{RESERVED_MARKER}*"]
+    # Local storage keeps its own files (sidecars, locks) beside the data, and
+    # review media are derived after the fact: neither is part of the delivery.
+    ignore = [*DEFAULT_IGNORE, f"{RESERVED_MARKER}*", *DERIVED_PATTERNS]
     name, data, chain = new_generation(
         existing, bucket, entries, creator("onepiece ingest"), ignore
     )
