@@ -162,6 +162,7 @@ class Container:
         return DashboardSources(
             render=render_summary,
             reconcile=self.reconcile_results.total,
+            render_daily=lambda since: self.render_jobs.daily(since),
         )
 
     @cached_property
