@@ -10,13 +10,15 @@ from fastapi.testclient import TestClient
 
 from onepiece.atomicio import write_json
 from onepiece.bootstrap import Container, bootstrap
+from onepiece.config import Settings
 from onepiece.domain.entities import ShotSpec, Version
 from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob
 from onepiece.services.review_media.options import ReviewOptions
 from onepiece.services.review_media.worker import ReviewJob, run_jobs
 from onepiece.web.app import create_app
-from tests.integration.web.conftest import READ_TOKEN, make_settings
+from tests.integration.web.conftest import READ_TOKEN, admin, make_settings
 from tests.review_media_support import write_movie
+from tests.tracker_double import RecordingTracker
 
 BUCKET = "vendor-in"
 SHOT = "ep010_sc02_0010"
@@ -144,3 +146,34 @@ def test_trends_follow_the_read_policy_and_bound_days(tmp_path: Path) -> None:
                 headers={"Authorization": f"Bearer {READ_TOKEN}"},
             )
             assert refused.status_code == 422, days
+
+
+def test_trends_keep_the_last_tracker_figures_and_say_so_while_it_is_down(
+    client: TestClient, tracker: RecordingTracker
+) -> None:
+    assert client.post("/admin/cache", headers=admin(), json={"ttl": 0}).status_code == 200
+    healthy = client.get("/summary/trends").json()
+    assert [row["code"] for row in healthy["latest"]][0] == "ep020_sh010_comp_v001"
+    assert healthy["message"] is None
+    tracker.available = False
+
+    answer = client.get("/summary/trends")
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert "tracker double is down" in body["message"]
+    assert body["latest"] == healthy["latest"]
+    assert body["ingest_runs"] == healthy["ingest_runs"]
+
+
+def test_a_damaged_run_registry_is_named_without_its_path(
+    client: TestClient, settings: Settings
+) -> None:
+    settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.ingest_registry_path.write_text("{not json")
+
+    body = client.get("/summary/trends").json()
+
+    assert "ingest registry: the ingest run registry is not valid JSON" in body["message"]
+    assert str(settings.data_dir) not in body["message"]
+    assert sum(sum(v) for v in body["ingest_runs"]["series"].values()) == 0
