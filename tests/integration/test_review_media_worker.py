@@ -24,6 +24,7 @@ from onepiece.adapters.trackers.shotgrid.tracker import ShotGridTracker
 from onepiece.config import Settings
 from onepiece.domain.checksums import format_checksum, new_hasher
 from onepiece.domain.entities import ShotSpec, Version
+from onepiece.domain.review_media import ReviewAttachment
 from onepiece.services.review_media.options import ReviewOptions
 from onepiece.services.review_media.worker import ReviewJob, run_jobs
 from tests.integration.conftest import FAST_RETRIES
@@ -228,3 +229,28 @@ def test_kitsu_says_which_version_it_does_not_know(
 
     assert outcome.status == "partial"
     assert any("tracker: version clip_v002 not found in project FG" in p for p in outcome.problems)
+
+
+def test_kitsu_shows_the_thumbnail_when_there_is_no_movie(
+    tmp_path: Path, kitsu: KitsuServer
+) -> None:
+    import gazu
+
+    tracker = _kitsu_tracker(kitsu)
+    _register(tracker, "still_v001")
+    thumb = tmp_path / "still_v001.thumb.jpg"
+    output = oiio.ImageOutput.create(str(thumb))
+    assert output is not None and output.open(str(thumb), oiio.ImageSpec(64, 36, 3, oiio.UINT8))
+    assert output.write_image(np.full((36, 64, 3), 200, dtype=np.uint8))
+    output.close()
+    media = ReviewAttachment(str(thumb), None, "file:///t.jpg", None, "file:///r.json", {})
+
+    tracker.attach_review_media("FG", "still_v001", media)
+
+    client = gazu.client.create_client(kitsu.url)
+    gazu.log_in(kitsu.email, kitsu.password, client=client)
+    [preview] = gazu.client.fetch_all("preview-files", {"name": "still_v001"}, client=client)
+    assert (preview["extension"], preview["status"]) == ("png", "ready")
+    picture = tmp_path / "shown.png"
+    gazu.files.download_preview_file_thumbnail(preview, str(picture), client=client)
+    assert picture.stat().st_size > 0
