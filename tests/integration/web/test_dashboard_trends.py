@@ -177,3 +177,18 @@ def test_a_damaged_run_registry_is_named_without_its_path(
     assert "ingest registry: the ingest run registry is not valid JSON" in body["message"]
     assert str(settings.data_dir) not in body["message"]
     assert sum(sum(v) for v in body["ingest_runs"]["series"].values()) == 0
+
+
+def test_a_verdict_on_the_review_page_shows_in_the_trends_at_once(tmp_path: Path) -> None:
+    container = _container(tmp_path)
+    with TestClient(create_app(container=container)) as client:
+        before = client.get("/summary/trends", params={"days": 7}).json()
+        assert before["versions"]["series"]["in_progress"][-1] == 1
+        verdict = client.post(
+            "/review/FG/FG_comp_v003/status", headers=admin(), json={"verdict": "approve"}
+        )
+        assert verdict.status_code == 200, verdict.text
+        after = client.get("/summary/trends", params={"days": 7}).json()
+    assert after["versions"]["series"]["in_progress"][-1] == 0
+    assert after["versions"]["series"]["approved"][-1] == 1
+    assert after["latest"][0]["bucket"] == "approved"

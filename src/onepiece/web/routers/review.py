@@ -104,5 +104,6 @@ def set_review_status(
         container.tracker, project, [code], status, container.settings.status_map
     )
     row = review_service.version_row(version, container.settings.status_map)
+    container.dashboard.cache.forget("trends", project)  # the dashboard's charts see it next
     container.broker.publish(TOPIC, "version.status", {"project": project, "version": row})
     return {"project": project, "version": row}
