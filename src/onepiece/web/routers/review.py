@@ -21,6 +21,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from onepiece.bootstrap import Container
 from onepiece.services.review import versions as review_service
 from onepiece.services.review_media.catalog import media_object, review_list
 from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth
@@ -74,11 +75,19 @@ def list_review(
     return {"project": project, "versions": rows}
 
 
-@router.get("/review/{project}/{code}/{kind}", include_in_schema=False)
-def review_media(
-    project: str, code: str, kind: Literal["thumbnail", "proxy"], container: ContainerDep,
-    _auth: ReadAuth,
-) -> Response:  # fmt: skip
+# One literal route per kind: a ``{kind}`` parameter would also match
+# ``.../status`` and answer its OPTIONS with ``Allow: GET`` instead of POST.
+@router.get("/review/{project}/{code}/thumbnail", include_in_schema=False)
+def review_thumbnail(project: str, code: str, container: ContainerDep, _auth: ReadAuth) -> Response:
+    return _media(project, code, "thumbnail", container)
+
+
+@router.get("/review/{project}/{code}/proxy", include_in_schema=False)
+def review_proxy(project: str, code: str, container: ContainerDep, _auth: ReadAuth) -> Response:
+    return _media(project, code, "proxy", container)
+
+
+def _media(project: str, code: str, kind: str, container: Container) -> Response:
     found = media_object(
         container.tracker,
         container.storage,
