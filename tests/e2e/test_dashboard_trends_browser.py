@@ -19,7 +19,9 @@ from onepiece.domain.entities import ShotSpec, Version
 from onepiece.services.review_media.options import ReviewOptions
 from onepiece.services.review_media.worker import ReviewJob, run_jobs
 from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
+from onepiece.web.app import create_app
 from tests.e2e.browser_support import (  # noqa: F401 - fixtures
+    READ_TOKEN,
     WAIT_MS,
     PagesServer,
     Tab,
@@ -27,8 +29,10 @@ from tests.e2e.browser_support import (  # noqa: F401 - fixtures
     make_scene,
     open_tab,
     pages_server,
+    pages_settings,
 )
 from tests.review_media_support import write_movie
+from tests.web_server import serve_app
 
 pytestmark = pytest.mark.browser
 BUCKET = "vendor-in"
@@ -119,3 +123,26 @@ def test_charts_draw_thumbnails_load_and_a_new_run_shows_live(
     )
     assert tab.errors == []
     tab.close(screenshot="dashboard-trends")
+
+
+def test_under_a_read_token_the_thumbnails_and_charts_load_with_it(
+    isolated_env: Path,
+    open_tab: Callable[..., Tab],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    settings = pages_settings(read_token=READ_TOKEN)
+    with serve_app(create_app(settings)) as live:
+        _publish(PagesServer(live.url, settings), tmp_path)
+        tab = open_tab(f"{live.url}/?token={READ_TOKEN}")
+        page = tab.page
+        page.wait_for_function("() => document.body.dataset.trends === 'ready'", timeout=WAIT_MS)
+        page.wait_for_function(
+            "() => { const imgs = [...document.querySelectorAll('#latest img')];"
+            " return imgs.length === 2 && imgs.every(i => i.complete && i.naturalWidth > 0) }",
+            timeout=WAIT_MS,
+        )
+        assert page.locator(".charts .uplot canvas").count() == len(CHARTS)
+        link = page.locator("#latest a").first.get_attribute("href")
+        assert link is not None and f"token={READ_TOKEN}" in link and "project=FG" in link
+        assert tab.errors == []
+        tab.close(screenshot="dashboard-trends-read-token")
