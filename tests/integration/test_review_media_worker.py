@@ -254,3 +254,34 @@ def test_kitsu_shows_the_thumbnail_when_there_is_no_movie(
     picture = tmp_path / "shown.png"
     gazu.files.download_preview_file_thumbnail(preview, str(picture), client=client)
     assert picture.stat().st_size > 0
+
+
+def test_kitsu_keeps_the_first_preview_when_the_proxy_is_rebuilt(
+    tmp_path: Path, storage: LocalStorage, kitsu: KitsuServer
+) -> None:
+    """zou refuses a second file in a preview revision: the rebuild is still made (in
+    storage, on /review) and Kitsu keeps playing the first proxy."""
+    import gazu
+
+    tracker = _kitsu_tracker(kitsu)
+    _register(tracker, "clip_v001")
+    first = write_movie(tmp_path / "first.mov", frames=4, fps=Fraction(25))
+    second = write_movie(tmp_path / "second.mov", frames=10, fps=Fraction(25))
+
+    for clip in (first, second):
+        (outcome,) = run_jobs([_job("clip_v001", movie=clip)], storage, tracker, ReviewOptions())
+        assert outcome.status == "made", outcome.problems
+
+    client = gazu.client.create_client(kitsu.url)
+    gazu.log_in(kitsu.email, kitsu.password, client=client)
+    [preview] = gazu.client.fetch_all("preview-files", {"name": "clip_v001"}, client=client)
+    deadline = time.monotonic() + 120
+    while preview["status"] == "processing" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        preview = gazu.files.get_preview_file(preview["id"], client=client)
+    assert preview["status"] == "ready"
+    played = tmp_path / "played.mp4"
+    gazu.files.download_preview_movie(preview, str(played), client=client)
+    assert probe_movie(played)["frames"] == 4
+    stored = storage.root / BUCKET / "FG/ep010/clip_v001/review/clip_v001.proxy.mp4"
+    assert probe_movie(stored)["frames"] == 10
