@@ -9,7 +9,6 @@
   const enc = encodeURIComponent;
   const DAYS = 14;
   const HEIGHT = 220;
-  const GIB = 1024 ** 3;
   const COLOURS = {
     completed: "#1d7a3e", failed: "#b42318", running: "#1f5fbf", queued: "#8a5a00",
     cancelled: "#7d8590", other: "#a05cc0", bytes: "#1f5fbf", files: "#8a5a00",
@@ -36,31 +35,42 @@
       .filter(([name, values]) => (keep && keep.includes(name)) || values.some((n) => n > 0));
   }
 
+  /* Counts are drawn as stacked bars (a day's bar is its total, split by series):
+     each series is drawn at its running sum, the tallest first, so the segments
+     below stay visible; the legend shows each series' own value. */
   function draw(id, trend, options) {
     const box = $(id);
     if (!box || !window.uPlot) return;
     const entries = shown(trend, options.keep);
     const scale = options.scale || 1;
-    const data = [trend.days.map(epoch), ...entries.map(([, values]) => values.map((n) => n / scale))];
+    const own = entries.map(([, values]) => values.map((n) => n / scale));
+    const running = [];
+    own.forEach((values, i) => running.push(values.map((n, d) => n + (i ? running[i - 1][d] : 0))));
+    const order = entries.map((_, i) => i).reverse();  // tallest (the running total) first
+    const data = [trend.days.map(epoch), ...order.map((i) => running[i])];
     const key = entries.map(([name]) => name).join(",");
-    const totals = entries.map(([name, values]) =>
-      `${label(name)} ${T.number(Math.round(values.reduce((a, b) => a + b, 0) / scale * 100) / 100)}`);
+    const totals = entries.map(([name], i) =>
+      `${label(name)} ${T.number(Math.round(own[i].reduce((a, b) => a + b, 0) * 100) / 100)}`);
     box.setAttribute("aria-label", totals.length ? `Totals: ${totals.join(", ")}` : "Nothing in this period");
     box.dataset.series = key;
     box.dataset.total = String(entries.reduce((sum, [, values]) => sum + values.reduce((a, b) => a + b, 0), 0));
     const current = charts[id];
     if (current && current.key === key) {
+      current.own = own;
       current.plot.setData(data);
       return;
     }
     if (current) current.plot.destroy();
+    const chart = { key, own };
     const stroke = ink();
     const grid = { stroke: "rgba(127,127,127,.25)", width: 1 };
     const bars = window.uPlot.paths.bars({ size: [0.7, 40] });
-    const plot = new window.uPlot({
+    chart.plot = new window.uPlot({
       width: width(box),
       height: HEIGHT,
-      scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } },
+      // Half a day either side, so the first and last days' bars are whole.
+      scales: { x: { time: true, range: (u, min, max) => [min - 43200, max + 43200] },
+        y: { range: (u, min, max) => [0, Math.max(1, max)] } },
       axes: [
         { stroke, grid, values: "{MMM} {D}" },
         { stroke, grid, size: 56, values: (u, ticks) => ticks.map((v) => T.number(v)),
@@ -68,17 +78,29 @@
       ],
       series: [
         { value: "{YYYY}-{MM}-{DD}" },
-        ...entries.map(([name]) => ({
-          label: label(name),
-          stroke: COLOURS[name] || "#59626f",
-          fill: options.bars ? (COLOURS[name] || "#59626f") + "99" : undefined,
-          width: 2,
-          paths: options.bars ? bars : undefined,
-          points: { show: !options.bars, size: 5 },
-        })),
+        ...order.map((i) => {
+          const colour = COLOURS[entries[i][0]] || "#59626f";
+          return {
+            label: label(entries[i][0]),
+            stroke: colour,
+            fill: colour + "cc",
+            width: 1,
+            paths: bars,
+            points: { show: false },
+            value: (u, v, si, idx) => (idx === null || idx === undefined ? "--" : T.number(chart.own[i][idx])),
+          };
+        }),
       ],
     }, data, box);
-    charts[id] = { plot, key };
+    charts[id] = chart;
+  }
+
+  /* Bytes in the largest unit the busiest day reaches. */
+  function byteUnit(values) {
+    const most = Math.max(0, ...values);
+    const units = [["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]];
+    for (const [name, size] of units) if (most >= size) return [name, size];
+    return ["bytes", 1];
   }
 
   function thumbnail(row) {
@@ -114,8 +136,10 @@
     note.hidden = !t.message;
     note.textContent = t.message || "";
     draw("chart-ingest-runs", t.ingest_runs, { keep: ["completed", "failed"] });
+    const [unit, size] = byteUnit(t.ingest_volume.series.bytes);
+    $("volume-unit").textContent = unit;
     const volume = { days: t.ingest_volume.days, series: { bytes: t.ingest_volume.series.bytes } };
-    draw("chart-ingest-volume", volume, { keep: ["bytes"], bars: true, scale: GIB });
+    draw("chart-ingest-volume", volume, { keep: ["bytes"], scale: size });
     draw("chart-render", t.render, { keep: ["completed", "failed"] });
     draw("chart-versions", t.versions, { keep: [] });
     fillLatest(t.latest);
