@@ -184,6 +184,7 @@ class Container:
             render=render_summary,
             reconcile=self.reconcile_results.total,
             ingest_runs=self.ingest_runs.runs if self.uses_state_db else None,
+            render_daily=lambda since: self.render_jobs.daily(since),
         )
 
     @cached_property

@@ -5,6 +5,7 @@ media reported per Version without stopping the others.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -15,15 +16,19 @@ import OpenImageIO as oiio
 import pytest
 
 from onepiece.adapters.storage.local.storage import LocalStorage
+from onepiece.adapters.trackers.kitsu.session import KitsuSession
+from onepiece.adapters.trackers.kitsu.tracker import KitsuTracker
 from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.adapters.trackers.shotgrid.session import connect
 from onepiece.adapters.trackers.shotgrid.tracker import ShotGridTracker
 from onepiece.config import Settings
 from onepiece.domain.checksums import format_checksum, new_hasher
 from onepiece.domain.entities import ShotSpec, Version
+from onepiece.domain.review_media import ReviewAttachment
 from onepiece.services.review_media.options import ReviewOptions
 from onepiece.services.review_media.worker import ReviewJob, run_jobs
 from tests.integration.conftest import FAST_RETRIES
+from tests.kitsu_server import KitsuServer
 from tests.review_media_support import exr_sequence, probe_movie, write_exr, write_movie
 from tests.shotgrid_wire import ShotGridWire
 
@@ -179,3 +184,104 @@ def test_shotgrid_receives_the_thumbnail_and_the_movie_on_the_wire(
     stored = storage.root / BUCKET / "FG/ep010/clip_v001/review"
     assert movie.data == (stored / "clip_v001.proxy.mp4").read_bytes()
     assert thumb.data == (stored / "clip_v001.thumb.jpg").read_bytes()
+
+
+def _kitsu_tracker(server: KitsuServer) -> KitsuTracker:
+    return KitsuTracker(
+        KitsuSession(server.url, server.email, server.password, policy=FAST_RETRIES)
+    )
+
+
+def test_kitsu_plays_the_proxy_as_the_versions_preview(
+    tmp_path: Path, storage: LocalStorage, kitsu: KitsuServer
+) -> None:
+    import gazu
+
+    tracker = _kitsu_tracker(kitsu)
+    _register(tracker, "clip_v001")
+    clip = write_movie(tmp_path / "clip.mov", frames=8, fps=Fraction(25))
+
+    (outcome,) = run_jobs([_job("clip_v001", movie=clip)], storage, tracker, ReviewOptions())
+
+    assert outcome.status == "made", outcome.problems
+    client = gazu.client.create_client(kitsu.url)
+    gazu.log_in(kitsu.email, kitsu.password, client=client)
+    [preview] = gazu.client.fetch_all("preview-files", {"name": "clip_v001"}, client=client)
+    deadline = time.monotonic() + 120
+    while preview["status"] == "processing" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        preview = gazu.files.get_preview_file(preview["id"], client=client)
+    assert (preview["extension"], preview["status"]) == ("mp4", "ready")
+    played = tmp_path / "played.mp4"
+    gazu.files.download_preview_movie(preview, str(played), client=client)
+    assert probe_movie(played)["frames"] == 8  # zou's encode of our proxy, every frame
+    assert tracker.find_version("FG", "clip_v001") is not None  # the fields survive the encode
+
+
+def test_kitsu_says_which_version_it_does_not_know(
+    tmp_path: Path, storage: LocalStorage, kitsu: KitsuServer
+) -> None:
+    tracker = _kitsu_tracker(kitsu)
+    _register(tracker, "clip_v001")
+    clip = write_movie(tmp_path / "clip.mov", frames=4, fps=Fraction(25))
+
+    (outcome,) = run_jobs([_job("clip_v002", movie=clip)], storage, tracker, ReviewOptions())
+
+    assert outcome.status == "partial"
+    assert any("tracker: version clip_v002 not found in project FG" in p for p in outcome.problems)
+
+
+def test_kitsu_shows_the_thumbnail_when_there_is_no_movie(
+    tmp_path: Path, kitsu: KitsuServer
+) -> None:
+    import gazu
+
+    tracker = _kitsu_tracker(kitsu)
+    _register(tracker, "still_v001")
+    thumb = tmp_path / "still_v001.thumb.jpg"
+    output = oiio.ImageOutput.create(str(thumb))
+    assert output is not None and output.open(str(thumb), oiio.ImageSpec(64, 36, 3, oiio.UINT8))
+    assert output.write_image(np.full((36, 64, 3), 200, dtype=np.uint8))
+    output.close()
+    media = ReviewAttachment(str(thumb), None, "file:///t.jpg", None, "file:///r.json", {})
+
+    tracker.attach_review_media("FG", "still_v001", media)
+
+    client = gazu.client.create_client(kitsu.url)
+    gazu.log_in(kitsu.email, kitsu.password, client=client)
+    [preview] = gazu.client.fetch_all("preview-files", {"name": "still_v001"}, client=client)
+    assert (preview["extension"], preview["status"]) == ("png", "ready")
+    picture = tmp_path / "shown.png"
+    gazu.files.download_preview_file_thumbnail(preview, str(picture), client=client)
+    assert picture.stat().st_size > 0
+
+
+def test_kitsu_keeps_the_first_preview_when_the_proxy_is_rebuilt(
+    tmp_path: Path, storage: LocalStorage, kitsu: KitsuServer
+) -> None:
+    """zou refuses a second file in a preview revision: the rebuild is still made (in
+    storage, on /review) and Kitsu keeps playing the first proxy."""
+    import gazu
+
+    tracker = _kitsu_tracker(kitsu)
+    _register(tracker, "clip_v001")
+    first = write_movie(tmp_path / "first.mov", frames=4, fps=Fraction(25))
+    second = write_movie(tmp_path / "second.mov", frames=10, fps=Fraction(25))
+
+    for clip in (first, second):
+        (outcome,) = run_jobs([_job("clip_v001", movie=clip)], storage, tracker, ReviewOptions())
+        assert outcome.status == "made", outcome.problems
+
+    client = gazu.client.create_client(kitsu.url)
+    gazu.log_in(kitsu.email, kitsu.password, client=client)
+    [preview] = gazu.client.fetch_all("preview-files", {"name": "clip_v001"}, client=client)
+    deadline = time.monotonic() + 120
+    while preview["status"] == "processing" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        preview = gazu.files.get_preview_file(preview["id"], client=client)
+    assert preview["status"] == "ready"
+    played = tmp_path / "played.mp4"
+    gazu.files.download_preview_movie(preview, str(played), client=client)
+    assert probe_movie(played)["frames"] == 4
+    stored = storage.root / BUCKET / "FG/ep010/clip_v001/review/clip_v001.proxy.mp4"
+    assert probe_movie(stored)["frames"] == 10

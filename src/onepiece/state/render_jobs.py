@@ -377,6 +377,15 @@ class RenderJobStore:
         }
         return {"jobs": sum(by_status.values()), "by_status": by_status, "by_farm": by_farm}
 
+    def daily_counts(self, since: float) -> list[tuple[str, str, int]]:
+        """(UTC day, status, jobs) submitted since ``since`` (epoch seconds), one SQL pass."""
+        rows = self._select(
+            "SELECT date(submitted_at, 'unixepoch'), status, count(*) FROM jobs "
+            "WHERE submitted_at >= ? GROUP BY 1, 2",
+            (since,),
+        )
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
     def compact(self) -> None:
         """Reclaim pruned pages and fold the WAL back into the database file; a
         quick check first, so damage done while running stops writes too."""

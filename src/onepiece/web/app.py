@@ -51,6 +51,7 @@ ROUTER_MODULES = [
     "onepiece.web.routers.deliveries",
     "onepiece.web.routers.opencue",
     "onepiece.web.routers.summary",
+    "onepiece.web.routers.trends",
     "onepiece.web.routers.pages",
     "onepiece.web.routers.review",  # after pages: it renders with their templates
 ]

@@ -86,3 +86,24 @@ def test_a_file_that_is_not_a_database_is_a_clear_config_error(tmp_path: Path) -
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ConfigError, match="not a readable SQLite database"):
         _store(path)
+
+
+def test_daily_counts_group_jobs_by_utc_day_and_status_since_a_time(tmp_path: Path) -> None:
+    store = _store(tmp_path / "jobs.db", retention=24 * 30)
+    jobs = [
+        _job("today-ok"),
+        _job("today-failed", JobStatus.failed),
+        _job("old-ok", age_hours=24 * 3),
+        _job("older-ok", age_hours=24 * 10),
+    ]
+    for job in jobs:
+        store.add(job)
+    since = (jobs[0].submitted_at - timedelta(days=5)).timestamp()
+
+    rows = store.daily_counts(since)
+
+    expected: dict[tuple[str, str], int] = {}
+    for job in jobs[:3]:
+        key = (job.submitted_at.date().isoformat(), job.status.value)
+        expected[key] = expected.get(key, 0) + 1
+    assert sorted(rows) == sorted((day, status, n) for (day, status), n in expected.items())

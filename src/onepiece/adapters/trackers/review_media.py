@@ -3,7 +3,7 @@
 Not part of the ``Tracker`` port: a tracker that lacks it still takes
 ingests, and review media then stay in storage only. The local tracker
 records them (schema v3); ShotGrid uploads the thumbnail and the movie
-(``sg_uploaded_movie``).
+(``sg_uploaded_movie``); Kitsu takes the movie as the Version's preview.
 """
 
 from __future__ import annotations

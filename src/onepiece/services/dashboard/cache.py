@@ -253,6 +253,11 @@ class DashboardCache:
             for key in [k for k, e in entries.items() if e.project == project]:
                 self._drop(bucket, key)
 
+    def forget(self, bucket: str, key: str) -> None:
+        """Drop one entry (a write through OnePiece made it stale); the next read reloads."""
+        with self._lock:
+            self._drop(bucket, key)
+
     def flush(self) -> None:
         """Forget every entry (statistics and in-flight fetches are kept)."""
         with self._lock:

@@ -126,6 +126,8 @@ class DashboardService:
             notes.add(f"{what} unavailable", found.error, found.fetched_at)
         return found.value
 
+    fetch_cached = _fetch  # for the other dashboard views (trends)
+
     # -- /metrics ---------------------------------------------------------------------
 
     def metrics(self) -> Lookup[DashboardMetrics]:

@@ -318,6 +318,12 @@ class RenderJobService:
             by_status[name] = by_status.get(name, 0) + count
         return {**counts, "by_status": by_status}
 
+    def daily(self, since: float) -> list[tuple[str, str, int]]:
+        """Jobs submitted per UTC day and status since ``since``, statuses as ``/metrics``
+        names them."""
+        rows = self.store.daily_counts(since)
+        return [(day, metric_status(status), count) for day, status, count in rows]
+
     def health(self) -> dict[str, Any]:
         return {
             "history": self.store.stats().to_dict(),

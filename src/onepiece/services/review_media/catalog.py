@@ -104,5 +104,11 @@ def media_object(
     return MediaObject(content_type, path if path and path.is_file() else None, target.bucket, key)
 
 
+def has_thumbnail(version: Version, storage: Storage, thumbnail_format: str) -> bool:
+    """Does Version ``version`` have a stored review thumbnail (its record says so)?"""
+    record = _record(version, storage, thumbnail_format)
+    return record is not None and isinstance(record.get("thumbnail"), dict)
+
+
 def _image_type(key: str) -> str:
     return "image/png" if key.lower().endswith(".png") else "image/jpeg"

@@ -1,7 +1,8 @@
 """The HTML pages: ``/`` (workload dashboard) and ``/operations``.
 
 Server-rendered with Jinja2 from templates shipped inside the package, plus a
-little plain JavaScript from ``/static`` (no build step, nothing from a CDN)
+little plain JavaScript from ``/static`` (no build step, nothing from a CDN;
+the dashboard's charts use uPlot, vendored under ``/static/vendor/uplot``)
 that keeps them live from the ``/jobs/stream`` and ``/runs/stream`` feeds and
 the read-only JSON routes.
 

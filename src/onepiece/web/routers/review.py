@@ -75,21 +75,19 @@ def list_review(
     return {"project": project, "versions": rows}
 
 
-# Two fixed paths, not one ``{kind}`` pattern: a pattern would also match
-# ``/status`` and make a GET answer there (and its 405 ``Allow``) lie.
+# One literal route per kind: a ``{kind}`` parameter would also match
+# ``.../status`` and answer its OPTIONS with ``Allow: GET`` instead of POST.
 @router.get("/review/{project}/{code}/thumbnail", include_in_schema=False)
 def review_thumbnail(project: str, code: str, container: ContainerDep, _auth: ReadAuth) -> Response:
-    return _media(container, project, code, "thumbnail")
+    return _media(project, code, "thumbnail", container)
 
 
 @router.get("/review/{project}/{code}/proxy", include_in_schema=False)
 def review_proxy(project: str, code: str, container: ContainerDep, _auth: ReadAuth) -> Response:
-    return _media(container, project, code, "proxy")
+    return _media(project, code, "proxy", container)
 
 
-def _media(
-    container: Container, project: str, code: str, kind: Literal["thumbnail", "proxy"]
-) -> Response:
+def _media(project: str, code: str, kind: str, container: Container) -> Response:
     found = media_object(
         container.tracker,
         container.storage,
@@ -115,5 +113,6 @@ def set_review_status(
         container.tracker, project, [code], status, container.settings.status_map
     )
     row = review_service.version_row(version, container.settings.status_map)
+    container.dashboard.cache.forget("trends", project)  # the dashboard's charts see it next
     container.broker.publish(TOPIC, "version.status", {"project": project, "version": row})
     return {"project": project, "version": row}

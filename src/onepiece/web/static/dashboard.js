@@ -96,11 +96,14 @@
     else openCueAlert("good", "");
   });
 
+  // trends.js re-reads its charts on the same events, without a stream of its own.
+  const changed = () => document.dispatchEvent(new CustomEvent("onepiece:changed"));
   T.subscribe("jobs", (event) => {
     refresh();
+    changed();
     if (event.job && event.job.farm === "opencue") loadOpenCue();
   }, () => { refresh(); loadOpenCue(); });
-  T.subscribe("runs", () => refresh(), () => refresh());
+  T.subscribe("runs", () => { refresh(); changed(); }, () => refresh());
   loadOpenCue();
   setInterval(loadOpenCue, 30000);
 })();

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from onepiece.adapters.trackers.base import HierarchyProgress
-from onepiece.adapters.trackers.kitsu import fields, hierarchy, playlists, versions
+from onepiece.adapters.trackers.kitsu import fields, hierarchy, playlists, review_media, versions
 from onepiece.adapters.trackers.kitsu.session import KitsuSession, connect
 from onepiece.adapters.trackers.kitsu.tasks import KitsuTasks
 from onepiece.domain.entities import (
@@ -29,6 +29,7 @@ from onepiece.domain.entities import (
     Version,
 )
 from onepiece.domain.entities import Sequence as SequenceEntity
+from onepiece.domain.review_media import ReviewAttachment
 from onepiece.errors import EntityNotFound
 
 if TYPE_CHECKING:
@@ -237,6 +238,10 @@ class KitsuTracker:
         limit: int | None = None,
     ) -> list[Version]:
         return versions.list_versions(self, project, status=status, episodes=episodes, limit=limit)
+
+    def attach_review_media(self, project: str, code: str, media: ReviewAttachment) -> None:
+        """The proxy movie (else the thumbnail) as the Version's Kitsu preview."""
+        review_media.attach(self, project, code, media)
 
     def create_playlist(
         self, project: str, code: str, description: str | None = None
