@@ -3,7 +3,7 @@
 Runs the demo's steps, serves the workspace with the real ``onepiece serve``
 (as the demo does) and opens both pages in headless Chromium. With
 ``REFRESH_DOC_SCREENSHOTS=1`` (``make screenshots``) the pictures the
-README shows are written to docs/img/; otherwise to tests/artifacts/.
+README shows are written to docs/images/; otherwise to tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from tests.e2e.browser_support import ARTIFACTS, WAIT_MS, Tab, chromium, open_ta
 pytestmark = pytest.mark.browser
 __all__ = ["chromium", "open_tab"]  # fixtures, used by name
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "images"
 TOKEN = "demo-pages-test-6b0e94"
 # Read at import: the suite's fixtures clear the environment of each test.
 REFRESH_DOCS = os.environ.get("REFRESH_DOC_SCREENSHOTS") == "1"
