@@ -248,7 +248,7 @@ class RenderJobService:
     def _holds_lease(self) -> bool:
         holds = self.lease is None or self.lease.try_acquire()
         if holds != self.polling and self.lease is not None:
-            log.warning("render poller: %s", "polling the farms" if holds else "standing by")
+            log.info("render poller: %s", "polling the farms" if holds else "standing by")
         self.polling = holds
         return holds
 
