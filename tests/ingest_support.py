@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,6 +37,36 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
 def data_dir(home: Path) -> Path:
     """Where the isolated environment's XDG_DATA_HOME puts OnePiece's data."""
     return home / "data" / "onepiece"
+
+
+def recorded_runs(onepiece_data: Path) -> list[dict[str, Any]]:
+    """The ingest runs in the default state database of a data directory, oldest first."""
+    from onepiece.state.db.engine import create_state_engine
+    from onepiece.state.db.records import SqlIngestRunStore
+
+    assert (onepiece_data / "state.db").exists(), f"no state.db in {onepiece_data}"
+    engine = create_state_engine(f"sqlite:///{onepiece_data / 'state.db'}")
+    try:
+        return SqlIngestRunStore(engine).runs()
+    finally:
+        engine.dispose()
+
+
+def record_runs(onepiece_data: Path, runs: list[dict[str, Any]]) -> None:
+    """Write ``runs`` as another process would: into the data directory's state.db."""
+    from onepiece.state.db.engine import create_state_engine
+    from onepiece.state.db.migrate import upgrade
+    from onepiece.state.db.records import SqlIngestRunStore
+
+    onepiece_data.mkdir(parents=True, exist_ok=True)
+    engine = create_state_engine(f"sqlite:///{onepiece_data / 'state.db'}")
+    try:
+        upgrade(engine)
+        store = SqlIngestRunStore(engine)
+        for run in runs:
+            store.save(run)
+    finally:
+        engine.dispose()
 
 
 def local_stores(home: Path) -> tuple[LocalTracker, LocalStorage]:

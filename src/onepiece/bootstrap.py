@@ -183,7 +183,7 @@ class Container:
         return DashboardSources(
             render=render_summary,
             reconcile=self.reconcile_results.total,
-            ingest_runs=self.ingest_runs.runs if self.uses_state_db else None,
+            ingest_runs=self.ingest_runs.runs,
             render_daily=lambda since: self.render_jobs.daily(since),
         )
 
@@ -256,11 +256,6 @@ class Container:
         return StateStores(self.settings)
 
     @property
-    def uses_state_db(self) -> bool:
-        """Records live in the state database (a database URL is set)."""
-        return self.stores.in_database
-
-    @property
     def state_db(self) -> StateDatabase:
         """The state database; prepared on first use of ``engine`` or by ``start()``."""
         return self.stores.database
@@ -273,8 +268,7 @@ class Container:
     def start(self) -> None:
         """Background work of a long-running process: the state database (refused
         when damaged or too new), the project list and the run feed."""
-        if self.uses_state_db:
-            self.state_db.prepare()
+        self.state_db.prepare()
         if self.stores.on_postgresql:
             self.listener.start()
         self.dashboard.registry.hydrate()

@@ -19,6 +19,7 @@ from tests.ingest_support import (
     data_dir,
     expected_key,
     local_stores,
+    recorded_runs,
     snapshot,
     versions_by_code,
 )
@@ -113,8 +114,7 @@ def test_json_summary_is_pure_json_and_the_run_is_registered(
     summary = json.loads(result.stdout)
     assert summary["status"] == "completed"
     assert summary["counts"]["uploaded"] == len(clean_delivery.files)
-    registry = json.loads((data_dir(isolated_env) / "ingest-runs.json").read_text())
-    [run] = registry["runs"]
+    [run] = recorded_runs(data_dir(isolated_env))
     assert run["id"] == summary["run_id"]
     assert run["status"] == "completed"
     assert run["folder"] == str(clean_delivery.folder)

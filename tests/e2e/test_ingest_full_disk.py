@@ -6,7 +6,6 @@ holding everything OnePiece writes: storage, tracker and run registry.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ import pytest
 
 from onepiece.samples import filler_delivery
 from tests.e2e.conftest import Run
+from tests.ingest_support import recorded_runs
 
 BASE = ("ingest", "--project", "demo", "--show-code", "FG", "--workers", "2")
 
@@ -58,8 +58,7 @@ def test_full_disk_exits_7_names_the_path_and_records_the_run(
     (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert "No space left on device" in error
     assert str(data / "onepiece" / "storage") in error
-    registry = json.loads((data / "onepiece" / "ingest-runs.json").read_text())
-    (run,) = registry["runs"]
+    (run,) = recorded_runs(data / "onepiece")
     assert run["status"] == "failed"
     assert run["counts"]["failed"] > 0
     assert run["error"].startswith(error.removeprefix("error: ").split(" (first:")[0])

@@ -15,7 +15,12 @@ from onepiece.adapters.storage.local.storage import LocalStorage
 from onepiece.adapters.trackers.local.tracker import LocalTracker
 from onepiece.samples import filler_delivery
 from tests.e2e.conftest import Run
-from tests.ingest_support import assert_all_stored_and_verified, data_dir, versions_by_code
+from tests.ingest_support import (
+    assert_all_stored_and_verified,
+    data_dir,
+    recorded_runs,
+    versions_by_code,
+)
 
 BASE = ("ingest", "--project", "demo", "--show-code", "FG", "--workers", "1")
 
@@ -55,7 +60,7 @@ def test_killed_ingest_resumes_with_the_same_command(
     )
     proc = start(delivery)
     wait_for_uploads(proc, 5)
-    running = json.loads((data_dir(isolated_env) / "ingest-runs.json").read_text())["runs"]
+    running = recorded_runs(data_dir(isolated_env))
     assert [(run["status"], run["pid"]) for run in running] == [("running", proc.pid)]
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -74,8 +79,7 @@ def test_killed_ingest_resumes_with_the_same_command(
         tracker.close()
     storage = LocalStorage(data_dir(isolated_env) / "storage")
     assert_all_stored_and_verified(storage, "vendor-in", files)
-    registry = json.loads((data_dir(isolated_env) / "ingest-runs.json").read_text())
-    killed, resumed = registry["runs"]
+    killed, resumed = recorded_runs(data_dir(isolated_env))
     assert killed["status"] == "failed"
     assert "ended without finishing" in killed["error"]
     assert resumed["status"] == "completed"
@@ -108,8 +112,7 @@ def test_interrupt_marks_the_run_cancelled_and_writes_the_report(
     assert summary["counts"]["cancelled"] > 0
     written = json.loads(report.read_text())
     assert {"uploaded", "cancelled"} <= {row["status"] for row in written["files"]}
-    registry = json.loads((data_dir(isolated_env) / "ingest-runs.json").read_text())
-    assert registry["runs"][0]["status"] == "cancelled"
+    assert recorded_runs(data_dir(isolated_env))[0]["status"] == "cancelled"
 
     result = onepiece(*BASE, str(delivery), "--format", "json")
     assert result.returncode == 0, result.stderr

@@ -14,7 +14,6 @@ import xxhash
 
 from onepiece.errors import NothingToDo, ValidationError
 from onepiece.services.delivery.deliver import DeliveryRequest, deliver
-from onepiece.state.deliveries import DeliveryRegistry
 from tests.integration.delivery_world import PROJECT, World, make_world
 
 
@@ -74,7 +73,7 @@ def test_delivered_zip_members_match_the_manifest_checksums(world: World) -> Non
     assert json.loads((prefix.parent / "FG_client.json").read_text())["entries"] == entries
     assert (prefix.parent / "FG_client.csv").read_text().startswith("name,version,")
 
-    record = DeliveryRegistry(world.settings.delivery_registry_path).get(PROJECT, result.record.id)
+    record = world.services.deliveries.get(PROJECT, result.record.id)
     assert record.entry_count == 4 and record.total_bytes == sum(e["size"] for e in entries)
     bucket = world.settings.delivery.client_out_bucket
     listed = {o.key for o in world.services.storage.list(bucket)}
@@ -161,7 +160,7 @@ def test_dry_run_plans_without_writing(world: World) -> None:
     result = deliver(world.services, request_for(world, dry_run=True))
     assert [p.version for p in result.planned] == ["FG_ep010_sc02_0010_comp_v004"]
     assert not (world.tmp / "out").exists()
-    assert not world.settings.delivery_registry_path.exists()
+    assert not world.settings.state_db_path.exists()  # nothing recorded
 
 
 def test_output_inside_the_local_storage_tree_is_refused(tmp_path: Path) -> None:
@@ -217,6 +216,6 @@ def test_a_version_is_delivered_whole_or_not_at_all(world: World) -> None:
         ("FG_ep010_sc02_0020_comp_v002", "missing_media"),
         ("FG_ep010_sc02_0020_comp_v003", "checksum_mismatch"),
     }
-    record = DeliveryRegistry(world.settings.delivery_registry_path).get(PROJECT, result.record.id)
+    record = world.services.deliveries.get(PROJECT, result.record.id)
     assert record.versions == ["FG_ep010_sc02_0010_comp_v004"]
     assert record.entry_count == 1 and record.total_bytes == 400

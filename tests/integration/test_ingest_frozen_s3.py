@@ -23,6 +23,7 @@ from onepiece.services.ingest.options import IngestOptions
 from onepiece.services.ingest.service import IngestResult, run_ingest
 from onepiece.state.ingest_runs import IngestRunRegistry
 from tests.freezable_proxy import FreezableProxy
+from tests.ingest_support import recorded_runs
 from tests.s3_endpoint import S3Endpoint, unique_bucket
 
 FILES = 40
@@ -125,7 +126,6 @@ def test_files_stored_although_their_answer_was_lost_count_as_stored(
 def test_cli_on_a_frozen_endpoint_exits_7_in_one_line(
     tmp_path: Path, proxy: FreezableProxy, s3_server: S3Endpoint, when: str
 ) -> None:
-    import json
     import os
     import subprocess
     import sys
@@ -164,6 +164,5 @@ def test_cli_on_a_frozen_endpoint_exits_7_in_one_line(
     assert "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "S3 endpoint" in errors[0]
-    registry = Path(os.environ["XDG_DATA_HOME"]) / "onepiece" / "ingest-runs.json"
-    (run,) = json.loads(registry.read_text())["runs"]
+    (run,) = recorded_runs(Path(os.environ["XDG_DATA_HOME"]) / "onepiece")
     assert run["status"] == "failed"

@@ -29,9 +29,10 @@ def export(
 ) -> None:
     """Export every ingest run, oldest first, as docs/ingest_runs.md describes.
 
-    Reads the state database (run `onepiece db upgrade` first). Exit codes: 0
-    on success, 3 when the state database is damaged, unreachable or not at
-    this OnePiece's schema.
+    Reads the state database, preparing it first like any command (runs kept
+    in an earlier version's ingest-runs.json are imported once). Exit codes: 0
+    on success, 3 when the state database is damaged, unreachable or newer
+    than this OnePiece.
     """
     from onepiece.services.database import export_runs, write_export
 

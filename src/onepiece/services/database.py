@@ -95,26 +95,20 @@ def upgrade(settings: Settings, *, dry_run: bool = False) -> dict[str, Any]:
 
 
 def export_runs(settings: Settings) -> dict[str, Any]:
-    """Every ingest run, oldest first, in the documented file format (docs/ingest_runs.md)."""
-    from onepiece.state.db.engine import database_absent, describe, engine_for
-    from onepiece.state.db.errors import SchemaOutdated
-    from onepiece.state.db.health import ensure_healthy
-    from onepiece.state.db.migrate import check_schema
-    from onepiece.state.db.records import SqlIngestRunStore
+    """Every ingest run, oldest first, in the documented file format (docs/ingest_runs.md).
+
+    The database is prepared as any command's first use of it prepares it
+    (checked, migrated, earlier files imported once), so an export right after
+    an upgrade from the JSON files already holds their runs.
+    """
+    from onepiece.state.db.wiring import StateStores
     from onepiece.state.ingest_runs import FORMAT
 
-    engine = engine_for(settings)
+    stores = StateStores(settings)
     try:
-        if database_absent(engine.url):  # not created by an export
-            raise SchemaOutdated(
-                f"no state database at {describe(engine.url)} yet",
-                hint="run: onepiece db upgrade",
-            )
-        ensure_healthy(engine)
-        check_schema(engine, require_current=True)
-        runs = SqlIngestRunStore(engine).runs()
+        runs = stores.run_registry().runs()
     finally:
-        engine.dispose()
+        stores.close()
     return {"format": FORMAT, "runs": runs}
 
 

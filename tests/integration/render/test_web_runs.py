@@ -34,15 +34,21 @@ def test_runs_are_listed_newest_first_filtered_and_fetched_by_id(tmp_path: Path)
         assert missing.json()["error"]["code"] == "resource.not_found"
 
 
-def test_a_registry_caught_mid_write_serves_the_last_good_runs(tmp_path: Path) -> None:
+def test_runs_of_an_earlier_file_carry_over_and_stay_served_when_unreadable(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
     settings = Settings(data_dir=tmp_path / "data")
     registry = settings.ingest_registry_path
     write_json(registry, {"runs": [_run("a", "running", "2026-01-01T10:00:00")]})
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings)) as client:  # imported into state.db at start
         assert client.get("/runs").json() == {
             "runs": [_run("a", "running", "2026-01-01T10:00:00")], "stale": False,
         }  # fmt: skip
-        registry.write_text('{"runs": [{"id": "a", "status": "comp')  # torn write
+        with sqlite3.connect(settings.state_db_path) as connection:
+            connection.execute("DROP TABLE ingest_runs")  # broken under the service
+            connection.execute("DROP TABLE state_meta")
         answer = client.get("/runs")
         assert answer.status_code == 200
         assert answer.json()["stale"] is True

@@ -143,28 +143,33 @@ def test_streams_follow_the_read_token_policy(tmp_path: Path) -> None:
                 assert json.loads(ws.recv(timeout=30))["event"].endswith(".snapshot")
 
 
-# A CLI process writing the run registry with ingest's own writer (save = insert or
-# replace one run, under its lock, atomically); "replace" rewrites the whole file,
-# as the writer's pruning does.
+# A CLI process writing the runs with ingest's own store (save = insert or replace
+# one run, in one transaction); "replace" also drops the runs not given, as the
+# store's pruning does.
 WRITER = """
 import json, sys
-from pathlib import Path
-from onepiece.atomicio import write_json
-from onepiece.state.ingest_runs import IngestRunRegistry
-path, mode, runs = Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3])
-if mode == "save":
-    for run in runs:
-        IngestRunRegistry(path).save(run)
-else:
-    write_json(path, {"format": 1, "runs": runs})
+from sqlalchemy import delete
+from onepiece.state.db import schema
+from onepiece.state.db.engine import create_state_engine
+from onepiece.state.db.migrate import upgrade
+from onepiece.state.db.records import SqlIngestRunStore
+url, mode, runs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+engine = create_state_engine(url)
+upgrade(engine)
+if mode == "replace":
+    keep = [run["id"] for run in runs]
+    with engine.begin() as connection:
+        connection.execute(delete(schema.ingest_runs).where(schema.ingest_runs.c.id.not_in(keep)))
+for run in runs:
+    SqlIngestRunStore(engine).save(run)
+engine.dispose()
 """
 
 
 def _write_registry(path: Path, runs: list[dict[str, Any]], mode: str = "save") -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    subprocess.run(
-        [sys.executable, "-c", WRITER, str(path), mode, json.dumps(runs)], check=True, env=env
-    )
+    url = f"sqlite:///{path}"
+    subprocess.run([sys.executable, "-c", WRITER, url, mode, json.dumps(runs)], check=True, env=env)
 
 
 def _run(run_id: str, status: str, files: int) -> dict[str, Any]:
@@ -176,7 +181,7 @@ def test_runs_written_by_another_process_stream_live_without_duplicates(
     tmp_path: Path,
 ) -> None:
     settings = _settings(tmp_path)
-    registry = settings.ingest_registry_path
+    registry = settings.state_db_path
     _write_registry(registry, [_run("old", "completed", 3)])
     with (
         serve_app(create_app(settings)) as live,

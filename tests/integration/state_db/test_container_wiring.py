@@ -1,5 +1,5 @@
-"""Issue 15: the container keeps its records in the state database once a
-database URL is set (both backends), and in the JSON files until then."""
+"""Issue 15: the container keeps its records in the state database: the
+default ``state.db`` without a URL, else the URL's (both backends)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from onepiece.bootstrap import Container
 from onepiece.config import load_config
 from onepiece.state.db.adapters import DbIngestRunRegistry, DbRunRegistryView
-from onepiece.state.deliveries import DeliveryRecord, DeliveryRegistry
-from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
+from onepiece.state.deliveries import DeliveryRecord
+from onepiece.state.ingest_runs import RunRecorder
 
 
 def _container(tmp_path: Path, url: str | None) -> Container:
@@ -43,13 +43,25 @@ def _delivery(delivery_id: str) -> DeliveryRecord:
     )
 
 
-def test_without_a_database_url_records_stay_in_the_files(tmp_path: Path) -> None:
+def test_without_a_database_url_records_live_in_the_default_state_db(tmp_path: Path) -> None:
     container = _container(tmp_path, None)
+    settings = container.settings
+    settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
+    old_run = {"id": "ingest-old", "status": "completed", "started_at": "2026-01-01T00:00:00"}
+    settings.ingest_registry_path.write_text(json.dumps({"format": 1, "runs": [old_run]}))
     try:
-        assert not container.uses_state_db
-        assert isinstance(container.ingest_runs, IngestRunRegistry)
-        assert isinstance(container.deliveries, DeliveryRegistry)
-        assert not (container.settings.state_db_path).exists()
+        assert isinstance(container.ingest_runs, DbIngestRunRegistry)
+        assert not settings.state_db_path.exists()  # nothing opened until first use
+        recorder = RunRecorder.start(container.ingest_runs, interval=0.0, project="demo")
+        recorder.finish("completed", {"files": 1}, {})
+        container.deliveries.add(_delivery("dlv-1"))
+        assert settings.state_db_path.exists()
+        assert container.state_db.backend == "sqlite"
+        ids = [run["id"] for run in container.ingest_runs.runs()]
+        assert ids == ["ingest-old", recorder.run_id]  # the earlier file, imported once
+        # The files are import sources only: nothing new was written to them.
+        assert json.loads(settings.ingest_registry_path.read_text())["runs"] == [old_run]
+        assert not settings.delivery_registry_path.exists()
     finally:
         container.close()
 
@@ -141,24 +153,6 @@ def test_a_damaged_state_database_is_refused_on_first_use(tmp_path: Path, damage
         with pytest.raises(DatabaseDamaged, match=str(path)):
             container.ingest_runs.runs()
         assert path.read_bytes() == damage
-    finally:
-        container.close()
-
-
-def test_without_a_url_idempotency_keys_use_the_default_file_and_nothing_is_imported(
-    tmp_path: Path,
-) -> None:
-    from onepiece.state.db.legacy import imports_done
-
-    container = _container(tmp_path, None)
-    settings = container.settings
-    settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
-    settings.ingest_registry_path.write_text(json.dumps({"format": 1, "runs": []}))
-    try:
-        assert container.idempotency.claim("key-1", "hash") is None
-        assert settings.state_db_path.exists()
-        # The files are still the live store: importing them now would mark them done.
-        assert imports_done(container.state_db.engine) == []
     finally:
         container.close()
 

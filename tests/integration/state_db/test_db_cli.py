@@ -118,16 +118,17 @@ def _runs_cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_runs_export_writes_the_documented_format(tmp_path: Path) -> None:
-    missing = _runs_cli(tmp_path)
-    assert missing.returncode == 3 and "onepiece db upgrade" in missing.stderr
-    assert not (tmp_path / "data" / "onepiece" / "state.db").exists()
     registry = tmp_path / "data" / "onepiece" / "ingest-runs.json"
+    registry.parent.mkdir(parents=True)
     runs = [{"id": f"ingest-{n}", "status": "completed", "counts": {"files": n}} for n in range(3)]
     registry.write_text(json.dumps({"format": 1, "runs": runs}))
-    assert _onepiece(tmp_path, "upgrade").returncode == 0
+    # No upgrade first: the export prepares the default state.db, importing the file once.
     exported = _runs_cli(tmp_path)
     assert exported.returncode == 0, exported.stderr
     assert json.loads(exported.stdout) == {"format": 1, "runs": runs}
+    assert "imported 3 ingest_runs" in exported.stderr
+    again = _runs_cli(tmp_path)
+    assert json.loads(again.stdout) == {"format": 1, "runs": runs}  # not imported twice
     target = tmp_path / "export.json"
     written = _runs_cli(tmp_path, "--output", str(target))
     assert written.returncode == 0 and written.stdout == ""

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from onepiece.bootstrap import Container
 from onepiece.config import Settings
 from onepiece.domain.entities import Episode, Shot, Version
+from onepiece.state.db.ports import ProjectSnapshot
 from onepiece.web.app import create_app
 from tests.tracker_double import RecordingTracker
 from tests.web_server import live_server  # noqa: F401 - fixture re-exported for web tests
@@ -119,3 +120,15 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 def admin(token: str = ADMIN_TOKEN) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def saved_projects(settings: Settings) -> ProjectSnapshot | None:
+    """The dashboard's project list as the state database keeps it."""
+    from onepiece.state.db.caches import SqlProjectRegistryStore
+    from onepiece.state.db.engine import engine_for
+
+    engine = engine_for(settings)
+    try:
+        return SqlProjectRegistryStore(engine).load()
+    finally:
+        engine.dispose()

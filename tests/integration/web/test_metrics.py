@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -100,11 +99,14 @@ def test_metrics_reads_the_ingest_run_registry(settings: Settings, make_app) -> 
     }
 
 
-def test_a_corrupt_ingest_registry_is_reported_in_message_not_as_an_error(
+def test_unreadable_ingest_runs_are_reported_in_message_not_as_an_error(
     settings: Settings, client: TestClient
 ) -> None:
-    settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
-    settings.ingest_registry_path.write_text("{not json")
+    import sqlite3
+
+    assert settings.state_db_path.exists()  # prepared when the service started
+    with sqlite3.connect(settings.state_db_path) as connection:
+        connection.execute("DROP TABLE ingest_runs")  # someone breaks it under the service
     response = client.get("/metrics", headers=admin())
     assert response.status_code == 200
     body = response.json()
@@ -152,15 +154,15 @@ def test_warm_metrics_do_not_reach_the_tracker_again(
 def test_configured_projects_join_the_tracker_list(
     data_dir: Path, make_app, tracker: RecordingTracker
 ) -> None:
-    from tests.integration.web.conftest import make_settings
+    from tests.integration.web.conftest import make_settings, saved_projects
 
     settings = make_settings(data_dir, dashboard={"projects": "NEWSHOW, FG"})
     with TestClient(make_app(settings)) as client:
         body = client.get("/metrics", headers=admin()).json()
     assert body["status"]["projects"] == 2
     assert [p["project"] for p in body["review"]["projects"]] == ["FG", "NEWSHOW"]
-    saved = json.loads(settings.dashboard_projects_path.read_text())
-    assert [p["code"] for p in saved["projects"]] == ["FG", "NEWSHOW"]
+    saved = saved_projects(settings)
+    assert saved is not None and [p["code"] for p in saved.projects] == ["FG", "NEWSHOW"]
 
 
 def test_review_duration_is_probed_from_media_when_the_tracker_has_none(
@@ -179,10 +181,22 @@ def test_review_duration_is_probed_from_media_when_the_tracker_has_none(
     with TestClient(make_app(settings)) as client:
         review = client.get("/metrics", headers=admin()).json()["review"]["projects"][0]
     assert review["duration_seconds"] == pytest.approx(3.0 + 2.5, abs=0.1)
-    assert (settings.data_dir / "cache" / "media-durations.json").is_file()
+    assert _probed_duration(settings, clip) == pytest.approx(3.0, abs=0.1)  # kept for next time
 
 
 def test_the_tracker_double_satisfies_the_tracker_port(tracker: RecordingTracker) -> None:
     from onepiece.adapters.trackers.base import Tracker
 
     assert isinstance(tracker, Tracker)
+
+
+def _probed_duration(settings: Settings, clip: Path) -> float | None:
+    from onepiece.state.db.caches import SqlMediaFactsStore
+    from onepiece.state.db.engine import engine_for
+
+    engine = engine_for(settings)
+    try:
+        fact = SqlMediaFactsStore(engine).get(str(clip))
+    finally:
+        engine.dispose()
+    return None if fact is None else fact.seconds

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from onepiece.atomicio import write_json
 from onepiece.config import Settings
 from onepiece.web.routers.pages import STATIC_DIR
+from tests.ingest_support import record_runs
 from tests.integration.web.conftest import READ_TOKEN, AppFactory, make_settings
 from tests.tracker_double import RecordingTracker
 
@@ -98,14 +99,12 @@ def test_tables_have_captions_and_column_headers_and_inputs_have_labels(
 def test_dashboard_first_paint_shows_the_figures_and_per_project_rows(
     client: TestClient, settings: Settings
 ) -> None:
-    write_json(
-        settings.ingest_registry_path,
-        {
-            "runs": [
-                {"id": "r1", "status": "completed", "started_at": "2024-05-01T10:00:00Z"},
-                {"id": "r2", "status": "failed", "started_at": "2024-05-01T11:00:00Z"},
-            ]
-        },
+    record_runs(
+        settings.state_db_path.parent,
+        [
+            {"id": "r1", "status": "completed", "started_at": "2024-05-01T10:00:00Z"},
+            {"id": "r2", "status": "failed", "started_at": "2024-05-01T11:00:00Z"},
+        ],
     )
     html = client.get("/").text
     assert re.search(r'data-field="ingest.counts.total">2<', html)
@@ -123,9 +122,9 @@ def test_summary_reads_ingest_runs_fresh_not_from_the_metrics_cache(
     client: TestClient, settings: Settings
 ) -> None:
     assert client.get("/summary").json()["ingest"]["counts"]["total"] == 0
-    write_json(
-        settings.ingest_registry_path,
-        {"runs": [{"id": "r1", "status": "running", "started_at": "2024-05-01T10:00:00Z"}]},
+    record_runs(  # as a CLI ingest in another process would
+        settings.state_db_path.parent,
+        [{"id": "r1", "status": "running", "started_at": "2024-05-01T10:00:00Z"}],
     )
     body = client.get("/summary").json()
     assert body["ingest"]["counts"] == {"total": 1, "successful": 0, "failed": 0, "running": 1}

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi.testclient import TestClient
 
 from onepiece.config import Settings
-from tests.integration.web.conftest import admin
+from tests.integration.web.conftest import admin, saved_projects
 from tests.tracker_double import RecordingTracker
 
 
@@ -38,7 +36,8 @@ def test_metrics_answer_from_the_registry_file_when_the_tracker_is_down_at_start
 ) -> None:
     with TestClient(make_app(settings)) as client:
         client.get("/metrics", headers=admin())
-    assert json.loads(settings.dashboard_projects_path.read_text())["projects"][0]["code"] == "FG"
+    saved = saved_projects(settings)
+    assert saved is not None and saved.projects[0]["code"] == "FG"
 
     tracker.available = False
     with TestClient(make_app(settings)) as client:  # a restart with the tracker down

@@ -1,6 +1,8 @@
-"""Which store keeps each record: the state database once a URL is set, else
-the JSON files of earlier versions (docs/decisions.md). The container asks
-this module; services see only the ports.
+"""Which store keeps each record: always the state database (the default
+SQLite ``state.db`` in the data directory, or the ``ONEPIECE_DATABASE_URL``
+one). The JSON files of earlier versions are import sources only: they are
+read once when the database is first prepared (docs/decisions.md). The
+container asks this module; services see only the ports.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ class StateStores:
         self.settings = settings
 
     @property
-    def in_database(self) -> bool:
-        """Records live in the state database once ``ONEPIECE_DATABASE_URL`` /
-        ``[database] url`` is set; until then in the data directory's files."""
+    def url_configured(self) -> bool:
+        """A database URL is set (``ONEPIECE_DATABASE_URL`` / ``[database] url``);
+        without one the default ``state.db`` in the data directory is used."""
         url = self.settings.database.url
         return url is not None and bool(url.get_secret_value().strip())
 
@@ -42,60 +44,44 @@ class StateStores:
         from onepiece.state.db.legacy import LegacySources
         from onepiece.state.db.service import StateDatabase
 
-        sources = None  # while the files are the live store, nothing is imported
-        if self.in_database:
-            # The render history stays its own file: importing it now would mark it
-            # done and leave the jobs recorded after today behind when it moves.
-            sources = replace(LegacySources.from_settings(self.settings), render_jobs=None)
+        # The render history stays its own file: importing it now would mark it
+        # done and leave the jobs recorded after today behind when it moves.
+        sources = replace(LegacySources.from_settings(self.settings), render_jobs=None)
         return StateDatabase(database_url(self.settings), sources)
 
     @property
     def on_postgresql(self) -> bool:
-        return self.in_database and self.database.backend == "postgresql"
+        return self.database.backend == "postgresql"
 
     def run_registry(self) -> RunRegistry:
-        path = self.settings.ingest_registry_path
-        if self.in_database:
-            from onepiece.state.db.adapters import DbIngestRunRegistry
-            from onepiece.state.db.records import SqlIngestRunStore
+        from onepiece.state.db.adapters import DbIngestRunRegistry
+        from onepiece.state.db.records import SqlIngestRunStore
 
-            return DbIngestRunRegistry(SqlIngestRunStore(self.database.engine), path)
-        from onepiece.state.ingest_runs import IngestRunRegistry
-
-        return IngestRunRegistry(path)
+        # The store is built on first use, so a command that never records a run
+        # (a dry run) never creates or prepares the database.
+        return DbIngestRunRegistry(
+            lambda: SqlIngestRunStore(self.database.engine),
+            self.settings.ingest_registry_path,
+        )
 
     def runs_view(self) -> RunRegistryView:
-        if self.in_database:
-            from onepiece.state.db.adapters import DbRunRegistryView
-            from onepiece.state.db.records import SqlIngestRunStore
+        from onepiece.state.db.adapters import DbRunRegistryView
+        from onepiece.state.db.records import SqlIngestRunStore
 
-            return DbRunRegistryView(SqlIngestRunStore(self.database.engine))
-        from onepiece.state.runs_view import RunRegistryView
-
-        return RunRegistryView(self.settings.ingest_registry_path)
+        return DbRunRegistryView(SqlIngestRunStore(self.database.engine))
 
     def deliveries(self) -> DeliveryStore:
-        if self.in_database:
-            from onepiece.state.db.records import SqlDeliveryStore
+        from onepiece.state.db.records import SqlDeliveryStore
 
-            return SqlDeliveryStore(self.database.engine)
-        from onepiece.state.deliveries import DeliveryRegistry
-
-        return DeliveryRegistry(self.settings.delivery_registry_path)
+        return SqlDeliveryStore(self.database.engine)
 
     def reconcile_results(self) -> ReconcileStore:
-        if self.in_database:
-            from onepiece.state.db.records import SqlReconcileStore
+        from onepiece.state.db.records import SqlReconcileStore
 
-            return SqlReconcileStore(self.database.engine)
-        from onepiece.state.reconcile_results import ReconcileResults
+        return SqlReconcileStore(self.database.engine)
 
-        return ReconcileResults(self.settings.reconcile_results_path)
-
-    def dashboard_stores(self) -> tuple[ProjectRegistryStore | None, MediaFactsStore | None]:
-        """The project list's and media facts' stores; None: their files."""
-        if not self.in_database:
-            return None, None
+    def dashboard_stores(self) -> tuple[ProjectRegistryStore, MediaFactsStore]:
+        """The project list's and media facts' stores."""
         from onepiece.state.db.caches import SqlMediaFactsStore, SqlProjectRegistryStore
 
         engine = self.database.engine

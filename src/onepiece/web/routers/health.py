@@ -5,8 +5,8 @@ tracker: a health check must answer while the tracker is down. Services add
 their own section by registering a contributor on ``app.state.hooks.health``;
 a contributor that raises one of our errors, or whose section says
 ``"status": "unavailable"`` or ``"degraded"``, marks the service ``degraded``.
-The ``database`` section is the state database's (``ok``, or ``degraded``
-with the reason); ``"backend": "files"`` while records live in JSON files.
+The ``database`` section is the state database's: ``ok`` with its backend
+(``sqlite`` or ``postgresql``), or ``degraded`` with the reason.
 """
 
 from __future__ import annotations
@@ -61,8 +61,6 @@ def setup(app: FastAPI) -> None:
     container = app.state.container
 
     def database() -> dict[str, Any]:
-        if not container.uses_state_db:
-            return {"status": "ok", "backend": "files"}
         return dict(container.state_db.health())
 
     app.state.hooks.health["database"] = database
