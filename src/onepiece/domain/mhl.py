@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from onepiece.domain.checksums import is_c4
+from onepiece.domain.mhl_ignore import is_ignored
 from onepiece.domain.mhl_xml import Node, escape, parse_xml
 from onepiece.domain.safe_paths import safe_relative_path
 from onepiece.errors import ValidationError
@@ -165,8 +166,10 @@ def expected_files(lists: Iterable[HashList]) -> dict[str, MhlEntry]:
 
     A generation of the whole folder (one with a root hash) says what it held
     then: files it no longer lists were deleted by the vendor and are not
-    expected any more (hashes already known for listed files are kept).
+    expected any more (hashes already known for listed files are kept). A
+    renamed file keeps the hashes recorded under its previous name.
     """
+    lists = list(lists)
     current: dict[str, MhlEntry] = {}
     for hashlist in lists:
         if hashlist.snapshot:
@@ -175,15 +178,19 @@ def expected_files(lists: Iterable[HashList]) -> dict[str, MhlEntry]:
             }
             current = {path: entry for path, entry in current.items() if path in listed}
         for entry in hashlist.entries:
+            moved = None
             if entry.previous_path and entry.previous_path != entry.path:
-                current.pop(entry.previous_path, None)
-            known = current.get(entry.path)
+                moved = current.pop(entry.previous_path, None)  # same bytes, new name
+            known = current.get(entry.path) or moved
             if known is not None:  # a later generation may add formats: keep both
                 entry = MhlEntry(
                     entry.path, {**known.hashes, **entry.hashes}, entry.size, None, entry.where
                 )
             current[entry.path] = entry
-    return current
+    # The latest generation's ignore patterns take files out of the folder (a
+    # history continued elsewhere ignores what was not delivered), as in ascmhl.
+    latest = lists[-1].ignore if lists else []
+    return {path: e for path, e in current.items() if not is_ignored(path, latest)}
 
 
 def generation_filename(number: int, folder_name: str, when: datetime) -> str:

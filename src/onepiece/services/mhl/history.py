@@ -9,7 +9,6 @@ folder. Writing adds a generation and rewrites the chain, each atomically.
 
 from __future__ import annotations
 
-import fnmatch
 import getpass
 import os
 import socket
@@ -37,6 +36,7 @@ from onepiece.domain.mhl import (
     render_chain,
     render_generation,
 )
+from onepiece.domain.mhl_ignore import is_ignored
 from onepiece.domain.mhl_xml import MAX_XML_BYTES
 from onepiece.errors import IntegrityError, ValidationError
 
@@ -71,9 +71,7 @@ class MhlSource:
 
     def ignores(self, path: str) -> bool:
         """Does an ignore pattern of the lists cover ``path`` (the vendor chose not to hash it)?"""
-        name = path.rsplit("/", 1)[-1]
-        patterns = {p.rstrip("/") for hashlist in self.lists for p in hashlist.ignore}
-        return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(path, p) for p in patterns)
+        return is_ignored(path, {p for hashlist in self.lists for p in hashlist.ignore})
 
     @property
     def name(self) -> str:

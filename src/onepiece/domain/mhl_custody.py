@@ -1,0 +1,61 @@
+"""Continuing a vendor's ASC MHL history in a folder laid out differently (pure).
+
+A delivery is laid out by OnePiece (``ep010/sc02/0010/<version>/...``), not
+as the vendor delivered it, and holds only some of the vendor's files. The
+vendor's generations are copied unchanged; our generation lists every
+delivered file, with a ``previousPath`` where the vendor's path differs (the
+reference tool then checks the file against the vendor's original hash), and
+ignore patterns for the vendor's files that are not in the delivery, so the
+history is complete for ``ascmhl verify``. The completeness check is the
+reference tool's: every path any generation lists, each followed one rename.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from onepiece.domain.mhl import DEFAULT_IGNORE, HashList, MhlEntry
+from onepiece.domain.mhl_ignore import ignore_exactly
+
+
+@dataclass(frozen=True)
+class CustodyRow:
+    path: str  # inside the delivered folder
+    hashes: dict[str, str]  # what OnePiece computed, MHL format -> digest
+    size: int | None
+    vendor_path: str | None = None  # the same file in the vendor's history
+
+
+@dataclass
+class Continuation:
+    entries: list[MhlEntry]
+    ignore: list[str]
+    # Vendor files left out whose ignore pattern would also hide a delivered file:
+    # the reference tool reports them missing.
+    unresolved: list[str] = field(default_factory=list)
+
+
+def continuation(vendor: Sequence[HashList], rows: Iterable[CustodyRow]) -> Continuation:
+    entries = [
+        MhlEntry(
+            row.path,
+            row.hashes,
+            row.size,
+            row.vendor_path if row.vendor_path and row.vendor_path != row.path else None,
+        )
+        for row in rows
+    ]
+    delivered = {entry.path for entry in entries}
+    listed: set[str] = set()
+    renamed: dict[str, str] = {}
+    for hashlist in [*vendor, HashList("ours", entries)]:  # later renames win, as in the tool
+        for entry in hashlist.entries:
+            listed.add(entry.path)
+            if entry.previous_path:
+                renamed[entry.previous_path] = entry.path
+    left_out = sorted({renamed.get(path, path) for path in listed} - delivered)
+    # "**/a/b" matches a delivered path ending in "/a/b" too: never hide a delivered file.
+    tails = {"/".join(p.split("/")[i:]) for p in delivered for i in range(p.count("/") + 1)}
+    ignore = [*DEFAULT_IGNORE, *(ignore_exactly(p) for p in left_out if p not in tails)]
+    return Continuation(entries, ignore, [p for p in left_out if p in tails])
