@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from onepiece.domain.mhl import DEFAULT_IGNORE, HashList, MhlEntry
 from onepiece.domain.mhl_ignore import ignore_exactly
 
+# Version metadata naming the vendor history kept with the media ("<bucket>/<prefix>")
+# and the folder the Version's files had in the vendor's tree.
+HISTORY_KEY = "mhl_history"
+FOLDER_KEY = "mhl_folder"
+
 
 @dataclass(frozen=True)
 class CustodyRow:
@@ -37,12 +42,18 @@ class Continuation:
 
 
 def continuation(vendor: Sequence[HashList], rows: Iterable[CustodyRow]) -> Continuation:
+    """Our generation's entries and ignore patterns on top of ``vendor``'s generations.
+
+    A row's vendor path becomes a ``previousPath`` only when the vendor listed
+    it: the reference tool checks the file against that path's original hash.
+    """
+    vendor_paths = {entry.path for hashlist in vendor for entry in hashlist.entries}
     entries = [
         MhlEntry(
             row.path,
             row.hashes,
             row.size,
-            row.vendor_path if row.vendor_path and row.vendor_path != row.path else None,
+            row.vendor_path if row.vendor_path in vendor_paths - {row.path} else None,
         )
         for row in rows
     ]

@@ -41,6 +41,17 @@ from onepiece.domain.mhl_xml import MAX_XML_BYTES
 from onepiece.errors import IntegrityError, ValidationError
 
 
+@dataclass(frozen=True)
+class HistoryRoot:
+    """One ``ascmhl/`` history of the delivery: where, its chain's C4 ID, what it lists."""
+
+    prefix: str  # its folder from the delivery's root: "" or "A001/"
+    folder: Path  # the ``ascmhl/`` folder
+    chain_c4: str
+    links: tuple[ChainLink, ...]
+    paths: frozenset[str]  # the files it expects, from the delivery's root
+
+
 @dataclass
 class MhlSource:
     """The hash lists a delivery came with, and which files of the delivery they are."""
@@ -49,6 +60,7 @@ class MhlSource:
     files: list[Path]  # the hash list files themselves (never ingested as media)
     chain: list[ChainLink]
     expected: dict[str, MhlEntry] = field(default_factory=dict)  # by path from the root
+    histories: list[HistoryRoot] = field(default_factory=list)  # the v2 histories among them
 
     @classmethod
     def of(
@@ -67,7 +79,8 @@ class MhlSource:
         files = [path for source in sources for path in source.files]
         expected = {path: e for source in sources for path, e in source.expected.items()}
         chain = sources[0].chain if len(sources) == 1 else []
-        return cls(lists, files, chain, expected)
+        histories = [history for source in sources for history in source.histories]
+        return cls(lists, files, chain, expected, histories)
 
     def ignores(self, path: str) -> bool:
         """Does an ignore pattern of the lists cover ``path`` (the vendor chose not to hash it)?"""
@@ -114,7 +127,8 @@ def read_history(folder: Path, prefix: str = "") -> MhlSource | None:
             hint="ask the vendor for the complete ascmhl folder",
         )
     where = f"{prefix}{HISTORY_FOLDER}"
-    chain = parse_chain(read_bounded(chain_path), f"{where}/{CHAIN_FILE}")
+    chain_bytes = read_bounded(chain_path)
+    chain = parse_chain(chain_bytes, f"{where}/{CHAIN_FILE}")
     present = sorted(p.name for p in history.iterdir() if p.name.endswith(".mhl"))
     listed = {link.filename for link in chain}
     for name in present:
@@ -139,7 +153,12 @@ def read_history(folder: Path, prefix: str = "") -> MhlSource | None:
             )
         lists.append(hashlist)
     files = [chain_path, *(history / name for name in present)]
-    return MhlSource.of(lists, files, chain, prefix)
+    source = MhlSource.of(lists, files, chain, prefix)
+    root = HistoryRoot(
+        prefix, history, c4_of(chain_bytes), tuple(chain), frozenset(source.expected)
+    )
+    source.histories.append(root)
+    return source
 
 
 def read_mhl_file(path: Path, folder: Path) -> MhlSource:
