@@ -50,6 +50,7 @@ class HashList:
     ignore: list[str] = field(default_factory=list)
     version: int = 2
     snapshot: bool = False  # lists the whole folder (it has a root hash), not single files
+    directories: list[str] = field(default_factory=list)  # folders with a directory hash
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,9 @@ def _parse_v2(root: Node, name: str, base: str) -> HashList:
         result.ignore = [p.text.strip() for p in ignore.all("pattern")]
     result.snapshot = process is not None and process.find("roothash") is not None
     hashes = root.find("hashes")
+    for node in hashes.all("directoryhash") if hashes is not None else []:
+        where = f"{name} line {node.line}"
+        result.directories.append(_located(base, node.child_text("path"), where))
     for node in hashes.all("hash") if hashes is not None else []:
         where = f"{name} line {node.line}"
         path = _located(base, node.child_text("path"), where)

@@ -61,12 +61,22 @@ def continuation(vendor: Sequence[HashList], rows: Iterable[CustodyRow]) -> Cont
     listed: set[str] = set()
     renamed: dict[str, str] = {}
     for hashlist in [*vendor, HashList("ours", entries)]:  # later renames win, as in the tool
+        listed.update(hashlist.directories)  # the tool expects the vendor's folders too
         for entry in hashlist.entries:
             listed.add(entry.path)
             if entry.previous_path:
                 renamed[entry.previous_path] = entry.path
     left_out = sorted({renamed.get(path, path) for path in listed} - delivered)
-    # "**/a/b" matches a delivered path ending in "/a/b" too: never hide a delivered file.
-    tails = {"/".join(p.split("/")[i:]) for p in delivered for i in range(p.count("/") + 1)}
-    ignore = [*DEFAULT_IGNORE, *(ignore_exactly(p) for p in left_out if p not in tails)]
-    return Continuation(entries, ignore, [p for p in left_out if p in tails])
+    # "**/a/b" covers any delivered path holding "a/b" (as a file or a folder):
+    # such a pattern would hide a delivered file, so it is not written.
+    spans = {"/".join(parts[i:j]) for parts in map(_parts, delivered) for i, j in _pairs(parts)}
+    ignore = [*DEFAULT_IGNORE, *(ignore_exactly(p) for p in left_out if p not in spans)]
+    return Continuation(entries, ignore, [p for p in left_out if p in spans])
+
+
+def _parts(path: str) -> list[str]:
+    return path.split("/")
+
+
+def _pairs(parts: list[str]) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)]
