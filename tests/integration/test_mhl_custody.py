@@ -22,8 +22,8 @@ from onepiece.services.ingest.service import run_ingest
 from onepiece.services.mhl.custody import CUSTODY_FOLDER
 from onepiece.services.review.versions import create_playlist
 from tests.ascmhl_tool import XSD, tool
-from tests.integration.delivery_world import PROJECT, World, make_world
 from tests.ingest_support import CLIP, SEQUENCE
+from tests.integration.delivery_world import PROJECT, World, make_world
 
 NOT_APPROVED = "FG_ep010_sc02_0030_comp_v003"
 
