@@ -46,15 +46,19 @@ def ingest_and_approve(world: World, delivery: SampleDelivery) -> None:
     world.services.tracker.update_versions(PROJECT, {code: {"status": "apr"} for code in codes})
 
 
-def assert_reference_tool_accepts(folder: Path, vendor: dict[str, bytes]) -> None:
+def assert_reference_tool_accepts(
+    folder: Path, vendor: dict[str, bytes], renamed: str = CLIP
+) -> None:
+    """``vendor``'s generations unchanged, ours on top (``renamed`` moved), and the tool agrees."""
     history = folder / "ascmhl"
-    for name, data in vendor.items():  # the vendor's generations, unchanged
-        if name.endswith(".mhl"):
-            assert (history / name).read_bytes() == data, name
+    theirs = sorted(name for name in vendor if name.endswith(".mhl"))
+    for name in theirs:
+        assert (history / name).read_bytes() == vendor[name], name
     generations = sorted(history.glob("*.mhl"))
-    assert [g.name[:4] for g in generations] == ["0001", "0002", "0003"]
+    assert [g.name for g in generations[:-1]] == theirs
+    assert generations[-1].name.startswith(f"{len(theirs) + 1:04d}_")
     ours = generations[-1].read_text()
-    assert ">onepiece</tool>" in ours and f"<previousPath>{CLIP}</previousPath>" in ours
+    assert ">onepiece</tool>" in ours and f"<previousPath>{renamed}</previousPath>" in ours
     checks = [
         tool("ascmhl-debug", "xsd-schema-check", g, "-xsd", XSD / "ASCMHL.xsd") for g in generations
     ]

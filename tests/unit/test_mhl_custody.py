@@ -96,3 +96,14 @@ def test_a_vendor_file_whose_pattern_would_hide_a_delivered_one_is_named() -> No
 
     assert result.unresolved == ["clip.mov"]  # "**/clip.mov" would hide ep/v4/clip.mov
     assert result.ignore == list(DEFAULT_IGNORE)
+
+
+def test_a_file_of_ours_where_the_vendor_listed_another_is_ignored_not_listed() -> None:
+    vendor = [HashList("0001", [MhlEntry("manifest.json", XXH64), MhlEntry("a.mov", XXH64)])]
+    rows = [CustodyRow("manifest.json", XXH3, 2), CustodyRow("ep/a.mov", XXH3, 8, "a.mov")]
+
+    result = continuation(vendor, rows)
+
+    assert [e.path for e in result.entries] == ["ep/a.mov"]
+    assert result.clashes == ["manifest.json"]
+    assert result.ignore == [*DEFAULT_IGNORE, "**/manifest.json"]

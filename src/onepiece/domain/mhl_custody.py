@@ -12,7 +12,7 @@ reference tool's: every path any generation lists, each followed one rename.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from onepiece.domain.mhl import DEFAULT_IGNORE, HashList, MhlEntry
@@ -39,15 +39,21 @@ class Continuation:
     # Vendor files left out whose ignore pattern would also hide a delivered file:
     # the reference tool reports them missing.
     unresolved: list[str] = field(default_factory=list)
+    # Files of ours where the vendor listed other bytes: ignored, not listed.
+    clashes: list[str] = field(default_factory=list)
 
 
-def continuation(vendor: Sequence[HashList], rows: Iterable[CustodyRow]) -> Continuation:
+def continuation(vendor: Sequence[HashList], rows: Sequence[CustodyRow]) -> Continuation:
     """Our generation's entries and ignore patterns on top of ``vendor``'s generations.
 
     A row's vendor path becomes a ``previousPath`` only when the vendor listed
     it: the reference tool checks the file against that path's original hash.
+    The tool checks a path against the first hash any generation recorded for
+    it, so a file of ours where the vendor listed another one (our
+    ``manifest.json`` over the vendor's) cannot be listed: it is ignored.
     """
     vendor_paths = {entry.path for hashlist in vendor for entry in hashlist.entries}
+    clashes = sorted(r.path for r in rows if r.path in vendor_paths and r.vendor_path != r.path)
     entries = [
         MhlEntry(
             row.path,
@@ -56,8 +62,9 @@ def continuation(vendor: Sequence[HashList], rows: Iterable[CustodyRow]) -> Cont
             row.vendor_path if row.vendor_path in vendor_paths - {row.path} else None,
         )
         for row in rows
+        if row.path not in clashes
     ]
-    delivered = {entry.path for entry in entries}
+    listed_now = {entry.path for entry in entries}
     listed: set[str] = set()
     renamed: dict[str, str] = {}
     for hashlist in [*vendor, HashList("ours", entries)]:  # later renames win, as in the tool
@@ -66,12 +73,12 @@ def continuation(vendor: Sequence[HashList], rows: Iterable[CustodyRow]) -> Cont
             listed.add(entry.path)
             if entry.previous_path:
                 renamed[entry.previous_path] = entry.path
-    left_out = sorted({renamed.get(path, path) for path in listed} - delivered)
-    # "**/a/b" covers any delivered path holding "a/b" (as a file or a folder):
-    # such a pattern would hide a delivered file, so it is not written.
-    spans = {"/".join(parts[i:j]) for parts in map(_parts, delivered) for i, j in _pairs(parts)}
+    left_out = sorted({renamed.get(path, path) for path in listed} - listed_now)
+    # "**/a/b" covers any path holding "a/b" (as a file or a folder): such a
+    # pattern would hide a file we list, so it is not written.
+    spans = {"/".join(parts[i:j]) for parts in map(_parts, listed_now) for i, j in _pairs(parts)}
     ignore = [*DEFAULT_IGNORE, *(ignore_exactly(p) for p in left_out if p not in spans)]
-    return Continuation(entries, ignore, [p for p in left_out if p in spans])
+    return Continuation(entries, ignore, [p for p in left_out if p in spans], clashes)
 
 
 def _parts(path: str) -> list[str]:
