@@ -19,6 +19,7 @@ from onepiece.services.delivery.deliver import DeliveryRequest, deliver
 from onepiece.services.delivery.playlist_package import PackageRequest, package_playlist
 from onepiece.services.ingest.options import IngestOptions
 from onepiece.services.ingest.service import run_ingest
+from onepiece.services.mhl import verify as mhl_verify
 from onepiece.services.mhl.custody import CUSTODY_FOLDER
 from onepiece.services.review.versions import create_playlist
 from tests.ascmhl_tool import XSD, tool
@@ -59,6 +60,8 @@ def assert_reference_tool_accepts(
     assert generations[-1].name.startswith(f"{len(theirs) + 1:04d}_")
     ours = generations[-1].read_text()
     assert ">onepiece</tool>" in ours and f"<previousPath>{renamed}</previousPath>" in ours
+    root, source = mhl_verify.plan(folder)  # and `onepiece validate mhl` agrees
+    assert mhl_verify.verify(root, source).differences == []
     checks = [
         tool("ascmhl-debug", "xsd-schema-check", g, "-xsd", XSD / "ASCMHL.xsd") for g in generations
     ]
