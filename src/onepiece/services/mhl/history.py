@@ -121,12 +121,18 @@ def read_history(folder: Path, prefix: str = "") -> MhlSource | None:
     if not history.is_dir() or history.is_symlink():
         return None
     chain_path = history / CHAIN_FILE
+    where = f"{prefix}{HISTORY_FOLDER}"
+    for path in [chain_path, *(p for p in history.iterdir() if p.name.endswith(".mhl"))]:
+        if path.is_symlink():  # never read outside the delivery, even the vendor's own file
+            raise ValidationError(
+                f"{where}/{path.name} is a symbolic link; a history is read only as delivered",
+                hint="copy the history's files into the delivery",
+            )
     if not chain_path.is_file():
         raise IntegrityError(
             f"{history} has no {CHAIN_FILE}: the history cannot be trusted",
             hint="ask the vendor for the complete ascmhl folder",
         )
-    where = f"{prefix}{HISTORY_FOLDER}"
     chain_bytes = read_bounded(chain_path)
     chain = parse_chain(chain_bytes, f"{where}/{CHAIN_FILE}")
     present = sorted(p.name for p in history.iterdir() if p.name.endswith(".mhl"))
