@@ -107,3 +107,9 @@ def test_a_file_of_ours_where_the_vendor_listed_another_is_ignored_not_listed() 
     assert [e.path for e in result.entries] == ["ep/a.mov"]
     assert result.clashes == ["manifest.json"]
     assert result.ignore == [*DEFAULT_IGNORE, "**/manifest.json"]
+
+
+def test_a_folder_is_asked_about_with_a_trailing_slash() -> None:
+    assert is_ignored("mhl-custody/", ["mhl-custody/"])
+    assert is_ignored("plates/", [ignore_exactly("plates")])
+    assert not is_ignored("mhl-custody", ["mhl-custody/"])

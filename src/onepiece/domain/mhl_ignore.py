@@ -20,7 +20,10 @@ _SPECIAL = "*?["
 
 
 def is_ignored(path: str, patterns: Iterable[str]) -> bool:
-    """Does any pattern cover ``path`` (relative, '/'-separated) or one of its folders?"""
+    """Does any pattern cover ``path`` (relative, '/'-separated) or one of its folders?
+
+    A folder itself is asked about with a trailing slash (``"plates/"``).
+    """
     return _compile(tuple(patterns)).covers(path)
 
 

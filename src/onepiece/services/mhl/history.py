@@ -182,6 +182,14 @@ def find_mhl(folder: Path, explicit: Path | None = None) -> MhlSource | None:
     if explicit is not None:
         return read_mhl_file(explicit, folder)
     sources: list[MhlSource] = []
+    scopes: list[tuple[str, list[str]]] = []  # (history's folder, its latest ignore patterns)
+
+    def ignored(path: str) -> bool:  # by a history above it (a folder ends with "/")
+        return any(
+            path.startswith(root) and is_ignored(path.removeprefix(root), patterns)
+            for root, patterns in scopes
+        )
+
     for current, dirs, files in os.walk(folder):
         dirs.sort()
         base = relative_to(folder, Path(current))
@@ -191,9 +199,12 @@ def find_mhl(folder: Path, explicit: Path | None = None) -> MhlSource | None:
             found = read_history(Path(current), prefix)
             if found is not None:
                 sources.append(found)
+                scopes.append((prefix, found.lists[-1].ignore if found.lists else []))
+        # What a history ignores is not the delivery's (a bucket's kept vendor histories).
+        dirs[:] = [d for d in dirs if not ignored(f"{prefix}{d}/")]
         for name in sorted(n for n in files if n.endswith(".mhl")):
             path = Path(current) / name
-            if path.is_symlink():
+            if path.is_symlink() or ignored(f"{prefix}{name}"):
                 continue
             hashlist = parse_hashlist(read_bounded(path), f"{prefix}{name}", prefix.rstrip("/"))
             sources.append(MhlSource.of([hashlist], [path], []))
