@@ -133,3 +133,27 @@ def test_a_vendor_history_altered_in_storage_stops_the_delivery(
         deliver(world.services, DeliveryRequest(PROJECT, "client_out", output))
     world.services.close()
     assert not output.exists()  # stopped before any media was read
+
+
+def test_a_cards_own_history_is_continued_from_the_card_folder(
+    tmp_path: Path, clean_delivery: SampleDelivery
+) -> None:
+    world = make_world(tmp_path, "local")
+    plates = clean_delivery.folder / "plates"
+    for clip in clean_delivery.folder.glob("*.mov"):  # a delivery of one card
+        clip.unlink()
+    created = tool("ascmhl", "create", plates, "-h", "xxh128")  # the card's own history only
+    assert created.returncode == 0, created.stdout + created.stderr
+    vendor = {p.name: p.read_bytes() for p in (plates / "ascmhl").iterdir()}
+    options = IngestOptions(
+        folder=clean_delivery.folder, project=PROJECT, show="FG", bucket=world.media_bucket
+    )
+    assert run_ingest(options, world.services).error is None
+    create_playlist(world.services.tracker, PROJECT, "plates", None, [SEQUENCE])
+
+    package_playlist(world.services, PackageRequest(PROJECT, "plates", tmp_path / "out"))
+    world.services.close()
+
+    assert_reference_tool_accepts(
+        tmp_path / "out" / "FG_plates_client", vendor, renamed=f"{SEQUENCE}.1001.exr"
+    )
