@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from onepiece.domain.checksums import is_c4
-from onepiece.domain.mhl_ignore import is_ignored
+from onepiece.domain.mhl_ignore import ignore_spec
 from onepiece.domain.mhl_xml import Node, escape, parse_xml
 from onepiece.domain.safe_paths import safe_relative_path
 from onepiece.errors import ValidationError
@@ -193,8 +193,8 @@ def expected_files(lists: Iterable[HashList]) -> dict[str, MhlEntry]:
             current[entry.path] = entry
     # The latest generation's ignore patterns take files out of the folder (a
     # history continued elsewhere ignores what was not delivered), as in ascmhl.
-    latest = lists[-1].ignore if lists else []
-    return {path: e for path, e in current.items() if not is_ignored(path, latest)}
+    latest = ignore_spec(lists[-1].ignore if lists else [])
+    return {path: e for path, e in current.items() if not latest.covers(path)}
 
 
 def generation_filename(number: int, folder_name: str, when: datetime) -> str:

@@ -54,15 +54,18 @@ def continuation(vendor: Sequence[HashList], rows: Sequence[CustodyRow]) -> Cont
     """
     vendor_paths = {entry.path for hashlist in vendor for entry in hashlist.entries}
     clashes = sorted(r.path for r in rows if r.path in vendor_paths and r.vendor_path != r.path)
+    clashing = set(clashes)
     entries = [
         MhlEntry(
             row.path,
             row.hashes,
             row.size,
-            row.vendor_path if row.vendor_path in vendor_paths - {row.path} else None,
+            row.vendor_path
+            if row.vendor_path != row.path and row.vendor_path in vendor_paths
+            else None,
         )
         for row in rows
-        if row.path not in clashes
+        if row.path not in clashing
     ]
     listed_now = {entry.path for entry in entries}
     listed: set[str] = set()

@@ -24,11 +24,16 @@ def is_ignored(path: str, patterns: Iterable[str]) -> bool:
 
     A folder itself is asked about with a trailing slash (``"plates/"``).
     """
-    return _compile(tuple(patterns)).covers(path)
+    return ignore_spec(patterns).covers(path)
+
+
+def ignore_spec(patterns: Iterable[str]) -> IgnoreSpec:
+    """The patterns compiled once, for many paths (a history of thousands of files)."""
+    return _compile(tuple(patterns))
 
 
 @dataclass(frozen=True)
-class _Spec:
+class IgnoreSpec:
     # "**/a/b" patterns with no wildcard: a set lookup (a continued history holds
     # one per vendor file left out, thousands of them).
     exact_tails: frozenset[str]
@@ -57,7 +62,7 @@ class _Spec:
 
 
 @lru_cache(maxsize=16)
-def _compile(patterns: tuple[str, ...]) -> _Spec:
+def _compile(patterns: tuple[str, ...]) -> IgnoreSpec:
     exact: set[str] = set()
     exact_folders: set[str] = set()
     globs: list[tuple[str, bool]] = []
@@ -69,7 +74,7 @@ def _compile(patterns: tuple[str, ...]) -> _Spec:
             (exact_folders if folder_only else exact).add(literal)
         elif body:
             globs.append((body, folder_only))
-    return _Spec(frozenset(exact), frozenset(exact_folders), tuple(globs))
+    return IgnoreSpec(frozenset(exact), frozenset(exact_folders), tuple(globs))
 
 
 def _literal(body: str) -> str | None:

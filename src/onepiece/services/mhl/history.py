@@ -36,7 +36,7 @@ from onepiece.domain.mhl import (
     render_chain,
     render_generation,
 )
-from onepiece.domain.mhl_ignore import is_ignored
+from onepiece.domain.mhl_ignore import IgnoreSpec, ignore_spec, is_ignored
 from onepiece.domain.mhl_xml import MAX_XML_BYTES
 from onepiece.errors import IntegrityError, ValidationError
 
@@ -61,6 +61,7 @@ class MhlSource:
     chain: list[ChainLink]
     expected: dict[str, MhlEntry] = field(default_factory=dict)  # by path from the root
     histories: list[HistoryRoot] = field(default_factory=list)  # the v2 histories among them
+    _ignore: IgnoreSpec | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -84,7 +85,9 @@ class MhlSource:
 
     def ignores(self, path: str) -> bool:
         """Does an ignore pattern of the lists cover ``path`` (the vendor chose not to hash it)?"""
-        return is_ignored(path, {p for hashlist in self.lists for p in hashlist.ignore})
+        if self._ignore is None:  # asked once per file: compile the patterns once
+            self._ignore = ignore_spec(dict.fromkeys(p for h in self.lists for p in h.ignore))
+        return self._ignore.covers(path)
 
     @property
     def name(self) -> str:
