@@ -157,3 +157,26 @@ def test_a_cards_own_history_is_continued_from_the_card_folder(
     assert_reference_tool_accepts(
         tmp_path / "out" / "FG_plates_client", vendor, renamed=f"{SEQUENCE}.1001.exr"
     )
+
+
+def test_media_from_two_vendor_histories_continue_the_larger_one(
+    tmp_path: Path, clean_delivery: SampleDelivery, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = make_world(tmp_path, "local")
+    vendor = vendor_history(clean_delivery.folder)
+    ingest_and_approve(world, clean_delivery)
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "FG_ep010_sc02_0040_comp_v001.mov").write_bytes(b"another vendor" * 100)
+    created = tool("ascmhl", "create", second, "-h", "md5")
+    assert created.returncode == 0, created.stdout + created.stderr
+    ingest_and_approve(world, SampleDelivery(second))
+
+    result = deliver(world.services, DeliveryRequest(PROJECT, "client_out", tmp_path / "o.zip"))
+    world.services.close()
+
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(result.record.zip_path or "") as archive:
+        archive.extractall(unpacked)
+    assert_reference_tool_accepts(unpacked / result.record.package, vendor)
+    assert "1 file(s) came with another vendor MHL history" in caplog.text

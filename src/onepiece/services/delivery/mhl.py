@@ -15,6 +15,7 @@ define (sha256) cannot be listed: those files are named in the result.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -31,6 +32,8 @@ from onepiece.domain.mhl import (
 from onepiece.domain.mhl_custody import CustodyRow, continuation
 from onepiece.services.mhl.custody import KeptHistory
 from onepiece.services.mhl.history import creator, new_generation
+
+log = logging.getLogger(__name__)
 
 Row = tuple[str, str | None, int, Custody | None]  # path in the folder, checksum, size, custody
 
@@ -93,6 +96,7 @@ def history_for(
     else:
         continued = continuation(base.lists, rows)
         entries, ignore, existing = continued.entries, continued.ignore, base.links
+        _warn(base, files, kept or {}, continued.unresolved, continued.clashes)
         members = {
             f"{HISTORY_FOLDER}/{name}": data
             for name, data in base.files.items()
@@ -124,3 +128,37 @@ def _vendor_path(
         return None
     # The same vendor folder at an earlier state is the same tree: its paths hold.
     return custody.path if base.same_folder_as(kept[custody.history]) else None
+
+
+def _warn(
+    base: KeptHistory,
+    files: list[Row],
+    kept: Mapping[str, KeptHistory],
+    unresolved: list[str],
+    clashes: list[str],
+) -> None:
+    """Say where the continued history is weaker than the vendor's (stderr, not an error)."""
+    others = [
+        row[0]
+        for row in files
+        if row[3] is not None
+        and row[3].history in kept
+        and _vendor_path(row[3], base, kept) is None
+    ]
+    if others:
+        log.warning(
+            "%d file(s) came with another vendor MHL history than %s: listed as ours only "
+            "(first: %s)",
+            len(others),
+            base.ref,
+            others[0],
+        )
+    if unresolved:
+        log.warning(
+            "%d vendor file(s) not delivered could not be ignored without hiding a delivered "
+            "file: `ascmhl verify` reports them missing (first: %s)",
+            len(unresolved),
+            unresolved[0],
+        )
+    if clashes:
+        log.info("ignored in the MHL, where the vendor listed other bytes: %s", ", ".join(clashes))
