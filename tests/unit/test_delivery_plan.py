@@ -138,3 +138,38 @@ def test_manifest_csv_has_a_header_and_one_row_per_entry() -> None:
     assert manifest_csv([]).decode().splitlines() == [
         "name,version,episode,sequence,shot,frame,size,checksum,source"
     ]
+
+
+def test_a_version_with_a_kept_vendor_history_plans_its_custody() -> None:
+    kept = "vendor-in/mhl-custody/c4abc"
+    frames = version(
+        "FG_ep010_sc02_0100_plate_v001",
+        path="s3://vendor-in/FG/FG_ep010_sc02_0100_plate_v001.%04d.exr",
+        frame_first=1001,
+        frame_last=1002,
+        metadata={"mhl_history": kept, "mhl_folder": "plates"},
+    )
+    clip = version(metadata={"mhl_history": kept, "mhl_folder": ""})
+
+    plan = plan_delivery([frames, clip], "pkg")
+
+    assert [(f.custody.history, f.custody.path) for f in plan.files if f.custody] == [
+        (kept, "FG_ep010_sc02_0010_comp_v004.mov"),
+        (kept, "plates/FG_ep010_sc02_0100_plate_v001.1001.exr"),
+        (kept, "plates/FG_ep010_sc02_0100_plate_v001.1002.exr"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {},
+        {"mhl_folder": "plates"},
+        {"mhl_history": "vendor-in/mhl-custody/c4abc", "mhl_folder": "../../etc"},
+        {"mhl_history": "vendor-in/mhl-custody/c4abc", "mhl_folder": "/abs"},
+        {"mhl_history": ["not", "text"]},
+    ],
+)
+def test_no_or_untrusted_custody_metadata_plans_none(metadata: dict[str, object]) -> None:
+    plan = plan_delivery([version(metadata=metadata)], "pkg")
+    assert plan.files[0].custody is None

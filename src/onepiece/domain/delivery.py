@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from onepiece.domain.entities import Version
 from onepiece.domain.media_paths import parse_storage_uri, with_name
+from onepiece.domain.mhl_custody import FOLDER_KEY, HISTORY_KEY
 from onepiece.domain.safe_paths import check_name, safe_component, safe_relative_path
 from onepiece.domain.sequences import expand_frames, frame_token
 from onepiece.errors import ValidationError
@@ -50,6 +52,14 @@ class UpstreamEntry:
 
 
 @dataclass(frozen=True)
+class Custody:
+    """The vendor's ASC MHL history kept with a Version's media (docs/mhl.md)."""
+
+    history: str  # "<bucket>/<prefix>" where it is kept
+    path: str  # this file's path in the vendor's tree
+
+
+@dataclass(frozen=True)
 class PlannedFile:
     version: str
     source: str  # storage URI
@@ -60,6 +70,7 @@ class PlannedFile:
     sequence: str | None = None
     shot: str | None = None
     frame: int | None = None
+    custody: Custody | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,7 @@ class DeliveredFile:
     sequence: str | None = None
     shot: str | None = None
     frame: int | None = None
+    custody: Custody | None = None
 
 
 @dataclass
@@ -182,9 +194,22 @@ def plan_delivery(
                     sequence=version.sequence,
                     shot=version.shot,
                     frame=frame,
+                    custody=_custody(version, file_name),
                 )
             )
     return plan
+
+
+def _custody(version: Version, file_name: str) -> Custody | None:
+    """Where the vendor's history put this file; tracker metadata is untrusted."""
+    history = version.metadata.get(HISTORY_KEY)
+    folder = version.metadata.get(FOLDER_KEY) or ""
+    if not history or not isinstance(history, str) or not isinstance(folder, str):
+        return None
+    try:
+        return Custody(history, safe_relative_path(posixpath.join(folder, file_name)))
+    except ValidationError:
+        return None
 
 
 def _entry_row(entry: DeliveredFile) -> dict[str, Any]:

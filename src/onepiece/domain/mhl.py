@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from onepiece.domain.checksums import is_c4
+from onepiece.domain.mhl_ignore import ignore_spec
 from onepiece.domain.mhl_xml import Node, escape, parse_xml
 from onepiece.domain.safe_paths import safe_relative_path
 from onepiece.errors import ValidationError
@@ -49,6 +50,7 @@ class HashList:
     ignore: list[str] = field(default_factory=list)
     version: int = 2
     snapshot: bool = False  # lists the whole folder (it has a root hash), not single files
+    directories: list[str] = field(default_factory=list)  # folders with a directory hash
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ def _parse_v2(root: Node, name: str, base: str) -> HashList:
         result.ignore = [p.text.strip() for p in ignore.all("pattern")]
     result.snapshot = process is not None and process.find("roothash") is not None
     hashes = root.find("hashes")
+    for node in hashes.all("directoryhash") if hashes is not None else []:
+        where = f"{name} line {node.line}"
+        result.directories.append(_located(base, node.child_text("path"), where))
     for node in hashes.all("hash") if hashes is not None else []:
         where = f"{name} line {node.line}"
         path = _located(base, node.child_text("path"), where)
@@ -165,8 +170,10 @@ def expected_files(lists: Iterable[HashList]) -> dict[str, MhlEntry]:
 
     A generation of the whole folder (one with a root hash) says what it held
     then: files it no longer lists were deleted by the vendor and are not
-    expected any more (hashes already known for listed files are kept).
+    expected any more (hashes already known for listed files are kept). A
+    renamed file keeps the hashes recorded under its previous name.
     """
+    lists = list(lists)
     current: dict[str, MhlEntry] = {}
     for hashlist in lists:
         if hashlist.snapshot:
@@ -175,15 +182,19 @@ def expected_files(lists: Iterable[HashList]) -> dict[str, MhlEntry]:
             }
             current = {path: entry for path, entry in current.items() if path in listed}
         for entry in hashlist.entries:
+            moved = None
             if entry.previous_path and entry.previous_path != entry.path:
-                current.pop(entry.previous_path, None)
-            known = current.get(entry.path)
+                moved = current.pop(entry.previous_path, None)  # same bytes, new name
+            known = current.get(entry.path) or moved
             if known is not None:  # a later generation may add formats: keep both
                 entry = MhlEntry(
                     entry.path, {**known.hashes, **entry.hashes}, entry.size, None, entry.where
                 )
             current[entry.path] = entry
-    return current
+    # The latest generation's ignore patterns take files out of the folder (a
+    # history continued elsewhere ignores what was not delivered), as in ascmhl.
+    latest = ignore_spec(lists[-1].ignore if lists else [])
+    return {path: e for path, e in current.items() if not latest.covers(path)}
 
 
 def generation_filename(number: int, folder_name: str, when: datetime) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from onepiece.domain.mhl import HISTORY_FOLDER
 from onepiece.domain.safe_paths import safe_component
 from onepiece.errors import ValidationError
 
@@ -47,7 +48,14 @@ def _renders(folder: Path, inputs: PublishInputs) -> None:
 
     if not folder.is_dir():
         raise ValidationError(f"renders folder {folder} does not exist")
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not p.name.startswith(".")
+        # An ASC MHL history of the renders is continued by the package's, never a render.
+        and HISTORY_FOLDER not in p.relative_to(folder).parts[:-1]
+    )
     if not files:
         raise ValidationError(f"renders folder {folder} holds no files")
     # Every folder's sequences; the longest one gives the Version's frame range.

@@ -9,6 +9,7 @@ upload is verified against that checksum.
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -20,11 +21,14 @@ from typing import Any
 from onepiece.atomicio import check_writable_folder, fsync_dir, write_bytes, write_json
 from onepiece.domain.dcc import SceneName, check_dcc, check_show_type, parse_scene_name
 from onepiece.domain.entities import PublishedFile, ShotSpec, Version
+from onepiece.domain.mhl import HISTORY_FOLDER
+from onepiece.domain.mhl_custody import FOLDER_KEY, HISTORY_KEY
 from onepiece.domain.safe_paths import check_name
 from onepiece.domain.structured_text import loads_json
-from onepiece.errors import ValidationError
+from onepiece.errors import IntegrityError, ValidationError
 from onepiece.services.dcc.inputs import PackageFile, collect_inputs
-from onepiece.services.delivery.file_copy import copy_with_hash
+from onepiece.services.dcc.renders_mhl import RendersHistory, renders_history
+from onepiece.services.delivery.file_copy import copy_with_hashes
 from onepiece.services.delivery.mhl import history_for
 from onepiece.services.input_files import read_text
 from onepiece.services.ports import Backends
@@ -109,8 +113,9 @@ def publish(
     # Before the package is built: a package left behind by a failed upload would
     # block publishing this version again.
     services.storage.ensure_bucket(bucket)
+    vendor = renders_history(request.renders.expanduser())  # its chain checked first
     staged = _build(
-        request.destination.expanduser().resolve(), scene, inputs.files, result, on_file
+        request.destination.expanduser().resolve(), scene, inputs.files, result, on_file, vendor
     )
     manifest = {
         "scene": scene.name,
@@ -126,9 +131,14 @@ def publish(
     try:
         write_json(staged / "manifest.json", manifest)
         manifest_bytes = {"manifest.json": (staged / "manifest.json").read_bytes()}
-        rows = [(f["path"], f["checksum"], f["size"]) for f in result.files]
-        # An ASC MHL history of the package (docs/mhl.md), uploaded beside it.
-        history, _ = history_for(scene.name, rows, manifest_bytes)
+        rows = [
+            (f["path"], f["checksum"], f["size"], vendor.custody(f["path"]) if vendor else None)
+            for f in result.files
+        ]
+        # An ASC MHL history of the package (docs/mhl.md), uploaded beside it; it
+        # continues the renders' own history when they came with one.
+        kept = {vendor.kept.ref: vendor.kept} if vendor else {}
+        history, _ = history_for(scene.name, rows, manifest_bytes, kept)
         for path, data in history.items():
             write_bytes(staged / path, data)
         staged.rename(package)
@@ -149,6 +159,7 @@ def _build(
     files: list[PackageFile],
     result: PublishResult,
     on_file: Callable[[str], None] | None,
+    vendor: RendersHistory | None,
 ) -> Path:
     destination.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{scene.name}.", suffix=".partial", dir=destination))
@@ -157,7 +168,18 @@ def _build(
         for item in files:
             if on_file is not None:
                 on_file(item.relative)
-            checksum, size = copy_with_hash(item.source, staged / item.relative, "xxh3")
+            wanted = vendor.expected(item.relative) if vendor else None
+            algorithms: list[tuple[str, int | None]] = [("xxh3", None)]
+            if wanted is not None:  # the renders' MHL hash, checked in the same read
+                algorithms.append((wanted[0], len(wanted[1])))
+            checksums, size = copy_with_hashes(item.source, staged / item.relative, algorithms)
+            checksum = checksums[0]
+            if wanted is not None and checksums[1] != f"{wanted[0]}:{wanted[1]}":
+                raise IntegrityError(
+                    f"render {item.source} does not match the renders' MHL: "
+                    f"expected {wanted[0]}:{wanted[1]}, got {checksums[1]}",
+                    hint="the file changed after its hash list was written",
+                )
             result.files.append(
                 {
                     "path": item.relative,
@@ -224,7 +246,14 @@ def _upload_and_register(
         size=preview["size"],
         user=str(metadata["user"]) if metadata.get("user") else None,
         description=str(metadata["description"]) if metadata.get("description") else None,
-        metadata={"package": str(result.package), "bucket": bucket, "key_prefix": key_prefix},
+        metadata={
+            "package": str(result.package),
+            "bucket": bucket,
+            "key_prefix": key_prefix,
+            # The package's history, uploaded beside it: a delivery of this Version continues it.
+            HISTORY_KEY: f"{bucket}/{key_prefix}/{HISTORY_FOLDER}",
+            FOLDER_KEY: posixpath.dirname(preview["path"]),
+        },
     )
     tracker.create_versions([version])
     tracker.create_published_files(published)

@@ -34,12 +34,14 @@ from onepiece.domain.delivery import (
 from onepiece.domain.safe_paths import check_name, slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound
 from onepiece.services.delivery.media_source import MediaSource
-from onepiece.services.delivery.mhl import history_files
+from onepiece.services.delivery.mhl import history_files, vendor_histories
 from onepiece.services.delivery.paths import check_episodes, check_output, manifest_paths
 from onepiece.services.delivery.upload import check_bucket, upload_delivery
 from onepiece.services.delivery.upstream import frame_checksums, load_upstream
 from onepiece.services.delivery.versions import by_version, left_out, missing_media
 from onepiece.services.delivery.zip_package import ZipPackage
+from onepiece.services.mhl import custody
+from onepiece.services.mhl.custody import KeptHistory
 from onepiece.services.ports import Backends, DeliveryBackends
 from onepiece.state.deliveries import DeliveryRecord, new_delivery_id
 
@@ -156,11 +158,15 @@ def deliver(
         )
         if request.upload:
             check_bucket(services, request.context, dry_run=request.dry_run)
+        # The vendors' histories, chains checked before any media is read.
+        kept = custody.load_all(media.storage, vendor_histories(delivery_plan.files))
         if request.dry_run:
             return _dry_run(record, delivery_plan, media)
         if not delivery_plan.files:
             raise _nothing(delivery_plan.problems)
-        result = _write_zip(services, record, delivery_plan, media, output, progress, on_file)
+        result = _write_zip(
+            services, record, delivery_plan, (media, kept), output, progress, on_file
+        )
     finally:
         media.close()
     doc = manifest_json(_document(result))
@@ -220,11 +226,12 @@ def _write_zip(
     services: Backends,
     record: DeliveryRecord,
     plan_: DeliveryPlan,
-    media: MediaSource,
+    sources: tuple[MediaSource, dict[str, KeptHistory]],
     output: Path,
     progress: Callable[[int], None] | None,
     on_file: Callable[[str], None] | None,
 ) -> DeliveryResult:
+    media, kept = sources
     result = DeliveryResult(record, problems=list(plan_.problems))
     default_algorithm = services.settings.ingest.checksum
     try:
@@ -263,8 +270,8 @@ def _write_zip(
                 manifests = {"manifest.json": doc, "manifest.csv": manifest_csv(result.entries)}
                 for member, data in manifests.items():
                     package.add_bytes(f"{record.package}/{member}", data)
-                # An ASC MHL history beside the manifests (docs/mhl.md).
-                history, _ = history_files(record.package, result.entries, manifests)
+                # An ASC MHL history beside the manifests, continuing the vendor's (docs/mhl.md).
+                history, _ = history_files(record.package, result.entries, manifests, kept)
                 for member, data in history.items():
                     package.add_bytes(f"{record.package}/{member}", data)
             finally:
@@ -327,4 +334,5 @@ def _add(
         sequence=planned.sequence,
         shot=planned.shot,
         frame=planned.frame,
+        custody=planned.custody,
     )

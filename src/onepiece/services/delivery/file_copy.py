@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -35,14 +36,28 @@ def hash_file(path: Path, algorithm: str, digest_length: int | None = None) -> t
 def copy_with_hash(
     source: Path, target: Path, algorithm: str, digest_length: int | None = None
 ) -> tuple[str, int]:
-    hasher = new_hasher(algorithm, digest_length)
+    checksums, size = copy_with_hashes(source, target, [(algorithm, digest_length)])
+    return checksums[0], size
+
+
+def copy_with_hashes(
+    source: Path, target: Path, algorithms: Sequence[tuple[str, int | None]]
+) -> tuple[list[str], int]:
+    """Copy once, hashing in every (algorithm, digest length) asked: our checksum and
+    the one a vendor's hash list recorded, from the same read."""
+    hashers = [new_hasher(algorithm, length) for algorithm, length in algorithms]
     size = 0
     with source.open("rb") as reader, atomic_writer(target, "wb") as writer:
         while chunk := reader.read(CHUNK):
-            hasher.update(chunk)
+            for hasher in hashers:
+                hasher.update(chunk)
             writer.write(chunk)
             size += len(chunk)
-    return format_checksum(algorithm, hasher.hexdigest()), size
+    checksums = [
+        format_checksum(algorithm, hasher.hexdigest())
+        for (algorithm, _), hasher in zip(algorithms, hashers, strict=True)
+    ]
+    return checksums, size
 
 
 def place_file(

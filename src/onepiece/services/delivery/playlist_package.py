@@ -35,9 +35,11 @@ from onepiece.domain.safe_paths import check_name, slug
 from onepiece.errors import IntegrityError, NothingToDo, ObjectNotFound, ValidationError
 from onepiece.services.delivery.file_copy import place_file
 from onepiece.services.delivery.media_source import MediaSource
-from onepiece.services.delivery.mhl import history_files
+from onepiece.services.delivery.mhl import history_files, vendor_histories
 from onepiece.services.delivery.upstream import frame_checksums
 from onepiece.services.delivery.versions import by_version, left_out, missing_media
+from onepiece.services.mhl import custody
+from onepiece.services.mhl.custody import KeptHistory
 from onepiece.services.ports import Backends
 
 RECIPIENTS = ("client", "vendor")
@@ -138,6 +140,8 @@ def package_playlist(
     )
     media = MediaSource(services.storage, root=root)
     try:
+        # The vendors' histories, chains checked before any media is read.
+        kept = custody.load_all(services.storage, vendor_histories(plan.files))
         if request.dry_run:
             for _version, files in by_version(plan.files):
                 missing = missing_media(files, media)
@@ -162,7 +166,7 @@ def package_playlist(
                     progress(sum(entry.size for entry in entries))
             if not result.entries:
                 raise NothingToDo("nothing to package: no file passed verification")
-            _finish(result, staging, name)
+            _finish(result, staging, name, kept)
             _swap(staging / name, folder)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -183,6 +187,7 @@ def _unverified(planned: PlannedFile) -> DeliveredFile:
         planned.sequence,
         planned.shot,
         planned.frame,
+        planned.custody,
     )
 
 
@@ -261,6 +266,7 @@ def _place(
         planned.sequence,
         planned.shot,
         planned.frame,
+        planned.custody,
     )
 
 
@@ -273,7 +279,7 @@ def _discard(target: Path, staging: Path) -> None:
         folder = folder.parent
 
 
-def _finish(result: PackageResult, staging: Path, name: str) -> None:
+def _finish(result: PackageResult, staging: Path, name: str, kept: dict[str, KeptHistory]) -> None:
     result.record["versions"] = sorted({e.version for e in result.entries})
     result.record["entry_count"] = len(result.entries)
     result.record["total_bytes"] = sum(e.size for e in result.entries)
@@ -282,8 +288,8 @@ def _finish(result: PackageResult, staging: Path, name: str) -> None:
         "manifest.json": manifest_json(document),
         "manifest.csv": manifest_csv(result.entries),
     }
-    # An ASC MHL history beside the manifests (docs/mhl.md).
-    history, _ = history_files(name, result.entries, manifests)
+    # An ASC MHL history beside the manifests, continuing the vendor's (docs/mhl.md).
+    history, _ = history_files(name, result.entries, manifests, kept)
     for path, data in {**manifests, **history}.items():
         write_bytes(staging / name / path, data)
 

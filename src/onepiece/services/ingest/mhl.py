@@ -5,12 +5,16 @@ files, or ``--mhl FILE`` say what the folder holds. Their own files are never
 ingested as media. Every delivered file must be listed (else invalid, like a
 manifest), every listed file must be delivered (a report row), and each
 listed file is checked in the list's own hash format during the single read
-that sends it (``FileJob.mhl``). With ``--mhl-out`` a generation recording
-the stored keys and OnePiece's hashes is written at the top of the bucket.
+that sends it (``FileJob.mhl``). Each v2 history is kept in storage with the
+Versions it lists (``services/mhl/custody.py``), so their deliveries continue
+it. With ``--mhl-out`` a generation recording the stored keys and
+OnePiece's hashes is written at the top of the bucket.
 """
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,7 +23,7 @@ from urllib.request import url2pathname
 from onepiece.adapters.storage.base import Storage
 from onepiece.domain.bucket_names import RESERVED_MARKER
 from onepiece.domain.checksums import parse_checksum
-from onepiece.domain.ingest_plan import FileStatus, IngestPlan, PlannedFile
+from onepiece.domain.ingest_plan import FileStatus, IngestPlan, PlannedFile, PlannedVersion
 from onepiece.domain.mhl import (
     CHAIN_FILE,
     DEFAULT_IGNORE,
@@ -29,9 +33,11 @@ from onepiece.domain.mhl import (
     MhlEntry,
     parse_chain,
 )
+from onepiece.domain.mhl_custody import FOLDER_KEY, HISTORY_KEY
 from onepiece.domain.review_media import DERIVED_PATTERNS
 from onepiece.errors import ObjectNotFound
 from onepiece.services.ingest.scan import ScanResult
+from onepiece.services.mhl.custody import CUSTODY_FOLDER, custody_ref, keep
 from onepiece.services.mhl.history import (
     MhlSource,
     creator,
@@ -98,6 +104,30 @@ def apply(plan: IngestPlan, mhl: MhlSource, root: Path, kept_out: frozenset[Path
     plan.files.sort(key=lambda r: r.path)
 
 
+def record_custody(plan: IngestPlan, mhl: MhlSource) -> None:
+    """Versions a vendor history lists remember it (kept in storage by ``keep_histories``)
+    and their folder in the vendor's tree, so a delivery continues that history."""
+    histories = sorted(mhl.histories, key=lambda history: len(history.prefix), reverse=True)
+    for version in plan.versions:
+        paths = version.media.paths
+        for history in histories:  # the innermost history holding the files
+            if paths[0].startswith(history.prefix) and any(p in history.paths for p in paths):
+                version.metadata[HISTORY_KEY] = custody_ref(plan.bucket, history.chain_c4)
+                folder = posixpath.dirname(paths[0].removeprefix(history.prefix))
+                version.metadata[FOLDER_KEY] = folder
+                break
+
+
+def keep_histories(
+    storage: Storage, bucket: str, mhl: MhlSource | None, versions: Iterable[PlannedVersion]
+) -> None:
+    """Store the vendor histories the Versions about to be registered refer to."""
+    used = {version.metadata.get(HISTORY_KEY) for version in versions}
+    for history in mhl.histories if mhl else []:
+        if custody_ref(bucket, history.chain_c4) in used:
+            keep(storage, bucket, history.folder, history.chain_c4)
+
+
 def stored_entries(plan: IngestPlan) -> list[MhlEntry]:
     """What this run stored, by key, with OnePiece's hash and the vendor's when checked."""
     entries = []
@@ -139,7 +169,8 @@ def write_stored_generation(storage: Storage, bucket: str, plan: IngestPlan) -> 
     existing = _existing_chain(storage, bucket, chain_key)
     # Local storage keeps its own files (sidecars, locks) beside the data, and
     # review media are derived after the fact: neither is part of the delivery.
-    ignore = [*DEFAULT_IGNORE, f"{RESERVED_MARKER}*", *DERIVED_PATTERNS]
+    # Vendor histories kept for the chain of custody are not media either.
+    ignore = [*DEFAULT_IGNORE, f"{RESERVED_MARKER}*", *DERIVED_PATTERNS, f"{CUSTODY_FOLDER}/"]
     name, data, chain = new_generation(
         existing, bucket, entries, creator("onepiece ingest"), ignore
     )

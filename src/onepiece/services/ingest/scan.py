@@ -17,12 +17,14 @@ from pathlib import Path
 
 from onepiece.domain.ingest_plan import ScannedFile
 from onepiece.errors import ValidationError
+from onepiece.services.mhl.history import MhlSource
 
 
 @dataclass
 class ScanResult:
     files: list[ScannedFile] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)  # relative path -> file to read
+    mhl: MhlSource | None = None  # the delivery's own hash lists, when it has any
 
 
 def check_folder(folder: Path) -> Path:

@@ -157,6 +157,8 @@ def plan_ingest(
     )
     if mhl is not None:
         ingest_mhl.apply(plan, mhl, root, exclude)
+        ingest_mhl.record_custody(plan, mhl)
+        scan.mhl = mhl
     return plan, scan
 
 
@@ -284,6 +286,8 @@ def _execute(
         return
     tracker, storage = services.tracker, services.storage
     storage.ensure_bucket(options.bucket)
+    # Before any Version names it: the vendor's history, kept for the chain of custody.
+    ingest_mhl.keep_histories(storage, options.bucket, scan.mhl, ready)
     prepare_hierarchy(
         tracker,
         options.project,

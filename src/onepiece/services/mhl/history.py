@@ -9,7 +9,6 @@ folder. Writing adds a generation and rewrites the chain, each atomically.
 
 from __future__ import annotations
 
-import fnmatch
 import getpass
 import os
 import socket
@@ -37,8 +36,20 @@ from onepiece.domain.mhl import (
     render_chain,
     render_generation,
 )
+from onepiece.domain.mhl_ignore import IgnoreSpec, ignore_spec, is_ignored
 from onepiece.domain.mhl_xml import MAX_XML_BYTES
 from onepiece.errors import IntegrityError, ValidationError
+
+
+@dataclass(frozen=True)
+class HistoryRoot:
+    """One ``ascmhl/`` history of the delivery: where, its chain's C4 ID, what it lists."""
+
+    prefix: str  # its folder from the delivery's root: "" or "A001/"
+    folder: Path  # the ``ascmhl/`` folder
+    chain_c4: str
+    links: tuple[ChainLink, ...]
+    paths: frozenset[str]  # the files it expects, from the delivery's root
 
 
 @dataclass
@@ -49,6 +60,8 @@ class MhlSource:
     files: list[Path]  # the hash list files themselves (never ingested as media)
     chain: list[ChainLink]
     expected: dict[str, MhlEntry] = field(default_factory=dict)  # by path from the root
+    histories: list[HistoryRoot] = field(default_factory=list)  # the v2 histories among them
+    _ignore: IgnoreSpec | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -67,13 +80,14 @@ class MhlSource:
         files = [path for source in sources for path in source.files]
         expected = {path: e for source in sources for path, e in source.expected.items()}
         chain = sources[0].chain if len(sources) == 1 else []
-        return cls(lists, files, chain, expected)
+        histories = [history for source in sources for history in source.histories]
+        return cls(lists, files, chain, expected, histories)
 
     def ignores(self, path: str) -> bool:
         """Does an ignore pattern of the lists cover ``path`` (the vendor chose not to hash it)?"""
-        name = path.rsplit("/", 1)[-1]
-        patterns = {p.rstrip("/") for hashlist in self.lists for p in hashlist.ignore}
-        return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(path, p) for p in patterns)
+        if self._ignore is None:  # asked once per file: compile the patterns once
+            self._ignore = ignore_spec(dict.fromkeys(p for h in self.lists for p in h.ignore))
+        return self._ignore.covers(path)
 
     @property
     def name(self) -> str:
@@ -110,13 +124,20 @@ def read_history(folder: Path, prefix: str = "") -> MhlSource | None:
     if not history.is_dir() or history.is_symlink():
         return None
     chain_path = history / CHAIN_FILE
+    where = f"{prefix}{HISTORY_FOLDER}"
+    for path in [chain_path, *(p for p in history.iterdir() if p.name.endswith(".mhl"))]:
+        if path.is_symlink():  # never read outside the delivery, even the vendor's own file
+            raise ValidationError(
+                f"{where}/{path.name} is a symbolic link; a history is read only as delivered",
+                hint="copy the history's files into the delivery",
+            )
     if not chain_path.is_file():
         raise IntegrityError(
             f"{history} has no {CHAIN_FILE}: the history cannot be trusted",
             hint="ask the vendor for the complete ascmhl folder",
         )
-    where = f"{prefix}{HISTORY_FOLDER}"
-    chain = parse_chain(read_bounded(chain_path), f"{where}/{CHAIN_FILE}")
+    chain_bytes = read_bounded(chain_path)
+    chain = parse_chain(chain_bytes, f"{where}/{CHAIN_FILE}")
     present = sorted(p.name for p in history.iterdir() if p.name.endswith(".mhl"))
     listed = {link.filename for link in chain}
     for name in present:
@@ -141,7 +162,12 @@ def read_history(folder: Path, prefix: str = "") -> MhlSource | None:
             )
         lists.append(hashlist)
     files = [chain_path, *(history / name for name in present)]
-    return MhlSource.of(lists, files, chain, prefix)
+    source = MhlSource.of(lists, files, chain, prefix)
+    root = HistoryRoot(
+        prefix, history, c4_of(chain_bytes), tuple(chain), frozenset(source.expected)
+    )
+    source.histories.append(root)
+    return source
 
 
 def read_mhl_file(path: Path, folder: Path) -> MhlSource:
@@ -159,6 +185,14 @@ def find_mhl(folder: Path, explicit: Path | None = None) -> MhlSource | None:
     if explicit is not None:
         return read_mhl_file(explicit, folder)
     sources: list[MhlSource] = []
+    scopes: list[tuple[str, list[str]]] = []  # (history's folder, its latest ignore patterns)
+
+    def ignored(path: str) -> bool:  # by a history above it (a folder ends with "/")
+        return any(
+            path.startswith(root) and is_ignored(path.removeprefix(root), patterns)
+            for root, patterns in scopes
+        )
+
     for current, dirs, files in os.walk(folder):
         dirs.sort()
         base = relative_to(folder, Path(current))
@@ -168,9 +202,12 @@ def find_mhl(folder: Path, explicit: Path | None = None) -> MhlSource | None:
             found = read_history(Path(current), prefix)
             if found is not None:
                 sources.append(found)
+                scopes.append((prefix, found.lists[-1].ignore if found.lists else []))
+        # What a history ignores is not the delivery's (a bucket's kept vendor histories).
+        dirs[:] = [d for d in dirs if not ignored(f"{prefix}{d}/")]
         for name in sorted(n for n in files if n.endswith(".mhl")):
             path = Path(current) / name
-            if path.is_symlink():
+            if path.is_symlink() or ignored(f"{prefix}{name}"):
                 continue
             hashlist = parse_hashlist(read_bounded(path), f"{prefix}{name}", prefix.rstrip("/"))
             sources.append(MhlSource.of([hashlist], [path], []))
