@@ -284,3 +284,7 @@ def report(
         "(other work shares this machine).",
     ]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
