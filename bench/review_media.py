@@ -6,9 +6,16 @@ OnePiece makes its thumbnail and H.264 proxy (``make_sequence``,
 ``make_movie``) in a child process; the peer is ffmpeg (Debian's package)
 making the same two files with the same encoder settings (libx264 veryfast,
 CRF 20, yuv420p, faststart, 1920 wide; a 480-wide JPEG of the middle frame).
-Wall time and the peak RSS of each child (``wait4``) are reported; goal:
-<= 1.3x ffmpeg's wall time, memory flat. ffmpeg applies no colour transform
-to the EXRs (OnePiece converts them with OCIO: more work, the right picture).
+Wall time, CPU time and the peak RSS of each child (``wait4``) are reported;
+goal: <= 1.3x ffmpeg's wall time, memory flat.
+
+Two ffmpeg peers for the EXRs, as plain ffmpeg does no colour management (it
+shows scene-linear values as if they were display values) while OnePiece
+applies the OCIO view (ACES 2.0 SDR by default): "plain" is that command;
+"colour-managed" makes ffmpeg do comparable colour work, a log shaper in the
+EXR decoder (``-apply_trc log_sqrt``) and a 65^3 tetrahedral ``lut3d`` baked
+from the same OCIO view. How far each peer's thumbnail is from OnePiece's
+(the exact OCIO picture) is reported beside it.
 
     python -m bench.review_media [--frames 1000] [--seconds 120] [--no-write]
 """
@@ -25,6 +32,7 @@ import tempfile
 import time
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from bench.report import update_section
 
@@ -78,8 +86,8 @@ def run_ours(kind: str, source: Path, out: Path) -> None:
         raise SystemExit(f"review media not made: {made.problems}")
 
 
-def measure(argv: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one child process."""
+def measure(argv: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MiB, CPU seconds) of one child process."""
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -88,14 +96,70 @@ def measure(argv: list[str]) -> tuple[float, float]:
     if process.returncode != 0:
         err = process.stderr.read().decode(errors="replace") if process.stderr else ""
         raise SystemExit(f"{argv[0]} failed: {err[-500:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def ffmpeg_commands(kind: str, source: Path, out: Path, frames: int) -> list[list[str]]:
+LOG_SQRT_TOP = 1.0 + 3.0103 / 2.5  # FFmpeg's log_sqrt (log316) of 1024, the shaper's top
+
+
+def bake_view_cube(path: Path, size: int = 65) -> Path:
+    """The default OCIO view of scene_linear as a .cube behind FFmpeg's log_sqrt curve
+    (0 below 10^-2.5, 1 + log10(x) / 2.5 above), so ffmpeg's lut3d does the same colour
+    work as OnePiece."""
+    import numpy as np
+    import PyOpenColorIO as OCIO
+
+    from onepiece.services.review_media.options import ReviewOptions
+
+    options = ReviewOptions()
+    config = OCIO.Config.CreateFromFile(options.ocio_config)
+    display = config.getDefaultDisplay()
+    view = config.getDefaultView(display)
+    cpu = config.getProcessor(
+        options.colorspace_for("exr"), display, view, OCIO.TRANSFORM_DIR_FORWARD
+    ).getDefaultCPUProcessor()
+    shaped = np.linspace(0.0, LOG_SQRT_TOP, size)
+    linear = np.where(shaped > 0, 10.0 ** ((shaped - 1.0) * 2.5), 0.0).astype(np.float32)
+    blue, green, red = np.meshgrid(linear, linear, linear, indexing="ij")  # red fastest
+    lattice = np.ascontiguousarray(np.stack([red, green, blue], axis=-1).reshape(-1, 3))
+    cpu.applyRGB(lattice)
+    top = f"{LOG_SQRT_TOP:.6f}"
+    lines = [f"LUT_3D_SIZE {size}", "DOMAIN_MIN 0 0 0", f"DOMAIN_MAX {top} {top} {top}"]
+    lines += [f"{r:.6f} {g:.6f} {b:.6f}" for r, g, b in np.clip(lattice, 0.0, 1.0)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def thumbnail_difference(ours: Path, peer: Path) -> float:
+    """Mean absolute difference (8-bit code values) of two thumbnails, over their common
+    size (ffmpeg's ``scale=480:-2`` and OnePiece may round the height to different even
+    numbers)."""
+    import numpy as np
+    import OpenImageIO as oiio
+
+    pictures = []
+    for path in (ours, peer):
+        image = oiio.ImageInput.open(str(path))
+        pictures.append(np.asarray(image.read_image(oiio.UINT8), dtype=np.float64))
+        image.close()
+    height = min(picture.shape[0] for picture in pictures)
+    width = min(picture.shape[1] for picture in pictures)
+    first, second = (picture[:height, :width] for picture in pictures)
+    return float(np.abs(first - second).mean())
+
+
+def ffmpeg_commands(
+    kind: str, source: Path, out: Path, frames: int, cube: Path | None = None
+) -> list[list[str]]:
+    """The peer's proxy and thumbnail commands (``cube``: the colour-managed EXR peer)."""
     x264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]
-    scale = ["-vf", "scale=1920:-2"]
+    colour = f"lut3d=file={cube}:interp=tetrahedral," if cube else ""
+    shaper = ["-apply_trc", "log_sqrt"] if cube else []
+    scale = ["-vf", f"{colour}scale=1920:-2"]
+    thumb_scale = ["-vf", f"{colour}scale=480:-2"]
     if kind == "sequence":
         seq = [
+            *shaper,
             "-framerate",
             str(FPS),
             "-start_number",
@@ -104,6 +168,7 @@ def ffmpeg_commands(kind: str, source: Path, out: Path, frames: int) -> list[lis
             str(source / "plate.%04d.exr"),
         ]
         middle = [
+            *shaper,
             "-start_number",
             str(1001 + (frames - 1) // 2),
             "-i",
@@ -117,8 +182,18 @@ def ffmpeg_commands(kind: str, source: Path, out: Path, frames: int) -> list[lis
         thumb = ["ffmpeg", "-v", "error", "-y", "-ss", middle_s, "-i", str(source)]
     return [
         [*movie, "-movflags", "+faststart", str(out / "peer.mp4")],
-        [*thumb, "-frames:v", "1", "-vf", "scale=480:-2", "-q:v", "3", str(out / "peer.jpg")],
+        [*thumb, "-frames:v", "1", *thumb_scale, "-q:v", "3", str(out / "peer.jpg")],
     ]
+
+
+def run_peers(
+    kind: str, source: Path, out: Path, count: int, cube: Path | None
+) -> tuple[float, float, float]:
+    wall = rss = cpu = 0.0
+    for command in ffmpeg_commands(kind, source, out, count, cube):
+        one = measure(command)
+        wall, rss, cpu = wall + one[0], max(rss, one[1]), cpu + one[2]
+    return wall, rss, cpu
 
 
 def main() -> None:
@@ -135,51 +210,80 @@ def main() -> None:
         return
     if shutil.which("ffmpeg") is None:
         raise SystemExit("ffmpeg is not installed: apt-get install ffmpeg (Debian's package)")
-    rows = []
+    rows: list[dict[str, object]] = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-review-") as scratch:
         root = Path(scratch)
         plates, movie = make_inputs(root, args.frames, args.seconds)
+        cube = bake_view_cube(root / "view.cube")
         for kind, source, count in (
             ("sequence", plates, args.frames),
             ("movie", movie, args.seconds * FPS),
         ):
             out = root / f"out-{kind}"
             out.mkdir()
-            ours = measure(
-                [sys.executable, "-m", "bench.review_media", "--child", kind, str(source), str(out)]
-            )
-            peer_wall, peer_rss = 0.0, 0.0
-            for command in ffmpeg_commands(kind, source, out, count):
-                wall, rss = measure(command)
-                peer_wall, peer_rss = peer_wall + wall, max(peer_rss, rss)
-            rows.append({"kind": kind, "count": count, "ours": ours, "peer": (peer_wall, peer_rss)})
+            child = [sys.executable, "-m", "bench.review_media", "--child", kind]
+            ours = measure([*child, str(source), str(out)])
+            ours_thumb = next(out.glob("*.thumb.jpg"))
+            peers = {"plain": None, "colour-managed": cube} if kind == "sequence" else {"": None}
+            for peer, peer_cube in peers.items():
+                peer_out = out / (peer or "peer")
+                peer_out.mkdir()
+                result = run_peers(kind, source, peer_out, count, peer_cube)
+                rows.append(
+                    {
+                        "kind": kind,
+                        "peer": peer,
+                        "ours": ours,
+                        "ffmpeg": result,
+                        "thumb_diff": thumbnail_difference(ours_thumb, peer_out / "peer.jpg"),
+                    }
+                )
     print(json.dumps(rows, indent=2))
+    table = report(rows, args.frames, args.seconds, load_before, os.getloadavg()[0])
+    print(table)
+    if not args.no_write:
+        update_section("review_media", table)
+
+
+def report(
+    rows: list[dict[str, Any]], frames: int, seconds: int, load_before: float, load_after: float
+) -> str:
     labels = {
-        "sequence": f"{args.frames} frames 2K EXR (half, ZIP) -> thumbnail + proxy",
-        "movie": f"{args.seconds} s ProRes 422 HQ 1080p24 -> thumbnail + proxy",
+        "sequence": f"{frames} frames 2K EXR (half, ZIP)",
+        "movie": f"{seconds} s ProRes 422 HQ 1080p24",
     }
     lines = [
         "## Review media (`bench/review_media.py`)",
         "",
-        "OnePiece (OIIO + OCIO + PyAV, one process) beside the `ffmpeg` command line "
+        "Thumbnail + proxy. OnePiece (one process) beside the `ffmpeg` command line "
         "(Debian's package: one process for the proxy, one for the thumbnail), same run, "
-        "same x264 settings (veryfast, CRF 20, yuv420p, 1920 wide, faststart). ffmpeg "
-        "applies no colour transform to the EXRs; OnePiece converts them with OCIO.",
+        "same x264 settings (veryfast, CRF 20, yuv420p, 1920 wide, faststart). For the EXRs "
+        "two peers: plain ffmpeg applies no colour management; the colour-managed one "
+        "applies the same OCIO view as OnePiece, baked (`-apply_trc log_sqrt` + a 65^3 "
+        "tetrahedral `lut3d`). *thumb diff*: mean absolute difference of the peer's "
+        "thumbnail from OnePiece's (the exact OCIO picture), in 8-bit code values.",
         "",
-        "| input | ffmpeg s | onepiece s | ratio | ffmpeg peak RSS | onepiece peak RSS |",
-        "|---|---|---|---|---|---|",
+        "| input | peer | ffmpeg s (CPU s) | onepiece s (CPU s) | ratio | "
+        "ffmpeg peak RSS | onepiece peak RSS | thumb diff |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        (ours_wall, ours_rss), (peer_wall, peer_rss) = row["ours"], row["peer"]
+        (ours_wall, ours_rss, ours_cpu) = row["ours"]
+        (peer_wall, peer_rss, peer_cpu) = row["ffmpeg"]
         lines.append(
-            f"| {labels[row['kind']]} | {peer_wall:.1f} | {ours_wall:.1f} | "
-            f"**{ours_wall / peer_wall:.2f}x** | {peer_rss:.0f} MiB | {ours_rss:.0f} MiB |"
+            f"| {labels[row['kind']]} | {row['peer'] or 'ffmpeg'} | "
+            f"{peer_wall:.1f} ({peer_cpu:.1f}) | {ours_wall:.1f} ({ours_cpu:.1f}) | "
+            f"**{ours_wall / peer_wall:.2f}x** | {peer_rss:.0f} MiB | {ours_rss:.0f} MiB | "
+            f"{row['thumb_diff']:.1f} |"
         )
-    lines += ["", "Goal: <= 1.3x ffmpeg's wall time, memory flat (frames are streamed)."]
-    table = "\n".join(lines)
-    print(table)
-    if not args.no_write:
-        update_section("review_media", table)
+    lines += [
+        "",
+        f"Goal: <= 1.3x ffmpeg's wall time, memory flat (frames are streamed). Load average "
+        f"{load_before:.1f} before and {load_after:.1f} after the run on {os.cpu_count()} CPUs "
+        "(other work shares this machine).",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

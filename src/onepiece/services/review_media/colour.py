@@ -150,3 +150,32 @@ def to_display(
         OCIO.PackedImageDesc(out, width, height, 3, OCIO.BIT_DEPTH_UINT8, 1, 3, width * 3),
     )
     return out
+
+
+def planes_to_display(
+    planes: tuple[NDArray[Any], NDArray[Any], NDArray[Any]],
+    width: int,
+    colorspace: str,
+    options: ReviewOptions,
+) -> NDArray[np.uint8]:
+    """Planar R, G, B (each (height, row) float16 or float32, rows ``width`` wide or
+    padded past it, as a decoder leaves them) to 8-bit packed display RGB with the baked
+    LUT, read in place: no interleaving copy first."""
+    red, green, blue = planes
+    height, row = red.shape
+    if colorspace == DISPLAY_REFERRED:
+        return to_display(np.stack([p[:, :width] for p in planes], axis=-1), colorspace, options)
+    import PyOpenColorIO as OCIO  # noqa: TID251 - heavy, only when pixels are converted
+
+    half = red.dtype == np.float16
+    out = np.empty((height, row, 3), dtype=np.uint8)
+    with _lock:  # building a processor is not thread-safe; applying one is
+        cpu = _to_8bit(options.ocio_config, colorspace, options.display, options.view, True, half)
+    depth = OCIO.BIT_DEPTH_F16 if half else OCIO.BIT_DEPTH_F32
+    # Whole rows, padding included (OCIO wants the buffers' exact size; the padding is a
+    # few pixels at most, and none at 2K or HD widths), then the picture is cut out.
+    cpu.apply(
+        OCIO.PlanarImageDesc(red, green, blue, row, height, depth, red.itemsize, red.strides[0]),
+        OCIO.PackedImageDesc(out, row, height, 3, OCIO.BIT_DEPTH_UINT8, 1, 3, row * 3),
+    )
+    return out if row == width else np.ascontiguousarray(out[:, :width])

@@ -63,6 +63,9 @@ class ProxyWriter:
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.options = {"crf": str(crf), "preset": "veryfast", "profile": "high"}
             context = stream.codec_context
+            # Frame threads, as the ffmpeg command line uses: PyAV's default (slice threads)
+            # makes x264 cut each picture into slices, some 10% larger at the same quality.
+            context.thread_type = "AUTO"
             context.color_primaries = context.color_trc = context.colorspace = BT709
             context.color_range = LIMITED_RANGE
             self._stream = stream

@@ -1,7 +1,8 @@
 """A frame sequence Version to a thumbnail and an H.264 review proxy.
 
 Frames are read with OpenImageIO and converted to display with OCIO
-(``stills``). The proxy has one frame per frame number from first to last
+(``stills``); a review movie's plain RGB(A) EXRs with FFmpeg's EXR decoder
+(``exr_frames``). The proxy has one frame per frame number from first to last
 (``plan_frames``): a gap, or a frame that cannot be read, holds the picture
 before it and is listed in the details. Its timecode is the first frame's
 header timecode, else the first frame number at the sequence's rate.
@@ -9,7 +10,7 @@ header timecode, else the first frame number at the sequence's rate.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Generator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from fractions import Fraction
@@ -30,6 +31,7 @@ from onepiece.domain.review_media import (
 from onepiece.services.review_media.colour import ColourError, describe
 from onepiece.services.review_media.derivatives import Derivatives
 from onepiece.services.review_media.encode import ProxyWriter, write_thumbnail
+from onepiece.services.review_media.exr_frames import display_frame_fast
 from onepiece.services.review_media.options import ReviewOptions
 from onepiece.services.review_media.stills import (
     StillError,
@@ -90,6 +92,7 @@ def make_sequence(
     timecode = info.timecode or frame_timecode(planned[0].frame, fps)
     colorspace = options.colorspace_for(first.suffix)
     unreadable: list[int] = []
+    readers: Counter[str] = Counter()  # which decoder read the frames (exr_frames)
     proxy_path = workdir / f"{stem}.proxy.mp4"
     delivered = [Path(item.source) for item in planned if not item.held]
     with ProxyWriter(proxy_path, *size, fps, timecode, options.proxy_crf) as proxy:
@@ -106,8 +109,9 @@ def make_sequence(
                     made.details.setdefault("first_unreadable", str(outcome))
                     proxy.add_rgb(picture_rgb)
                 else:
-                    picture_rgb, prepared = outcome
+                    picture_rgb, prepared, reader = outcome
                     proxy.add_prepared(prepared)
+                    readers[reader] += 1
         finally:
             pictures.close()  # stops the readers when encoding fails part-way
     if len(unreadable) == len(frames):
@@ -127,6 +131,7 @@ def make_sequence(
             "timecode": timecode,
             "channels": info.channels.description,
             "colour": _describe(options, colorspace),
+            "frames_read_by": dict(sorted(readers.items())),
         }
     )
     return made
@@ -134,17 +139,21 @@ def make_sequence(
 
 def _prefetched(
     paths: list[Path], options: ReviewOptions, proxy: ProxyWriter
-) -> Generator[tuple[NDArray[np.uint8], Any] | Exception, None, None]:
-    """(display picture, frame ready to encode) of ``paths`` in order, read, converted and
-    scaled ahead in threads while the caller encodes (OIIO, OCIO and swscale release
-    the GIL); at most PREFETCH frames in memory."""
+) -> Generator[tuple[NDArray[np.uint8], Any, str] | Exception, None, None]:
+    """(display picture, frame ready to encode, decoder) of ``paths`` in order, read,
+    converted and scaled ahead in threads while the caller encodes (the decoders, OCIO
+    and swscale release the GIL); at most PREFETCH frames in memory."""
 
-    def work(path: Path) -> tuple[NDArray[np.uint8], Any]:
-        picture, _ = display_frame(path, options)
-        return picture, proxy.prepare_rgb(picture)
+    def work(path: Path) -> tuple[NDArray[np.uint8], Any, str]:
+        picture = display_frame_fast(path, options)
+        reader = "ffmpeg"
+        if picture is None:
+            picture, _ = display_frame(path, options)
+            reader = "openimageio"
+        return picture, proxy.prepare_rgb(picture), reader
 
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="review-read") as pool:
-        pending: deque[Future[tuple[NDArray[np.uint8], Any]]] = deque()
+        pending: deque[Future[tuple[NDArray[np.uint8], Any, str]]] = deque()
         upcoming = iter(paths)
         for path in islice(upcoming, PREFETCH):
             pending.append(pool.submit(work, path))
