@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from onepiece.services.ingest.run_feed import RunFeed
     from onepiece.services.render.jobs import RenderJobService
     from onepiece.services.render.opencue_status import OpenCueStatusService, QueueSource
+    from onepiece.state.db.event_feed import EventFeed
     from onepiece.state.db.notify import PgListener
     from onepiece.state.db.ports import DeliveryStore, IdempotencyStore, ReconcileStore
     from onepiece.state.db.service import StateDatabase
@@ -141,28 +142,43 @@ class Container:
     @cached_property
     def render_jobs(self) -> RenderJobService:
         from onepiece.services.render.jobs import RenderJobService
-        from onepiece.state.render_jobs import RenderJobStore
 
-        trafalgar = self.settings.trafalgar
-        store = RenderJobStore(
-            self.settings.render_jobs_path,
-            history_limit=trafalgar.render_jobs_history_limit,
-            retention_hours=trafalgar.render_jobs_retention_hours,
-            sync=trafalgar.render_jobs_sync,
-        )
+        store = self.stores.render_jobs()
         lease = self.stores.poller_lease()
-        service = RenderJobService(store, self.farms, self.broker, self.settings.render, lease)
-        if self.stores.on_postgresql:
-            service.announce = lambda: self.stores.announce("jobs")
+        service = RenderJobService(store, self.farms, self.settings.render, lease)
+        service.announce = self._wake_feed  # other processes: the commit's NOTIFY
         return service
+
+    @cached_property
+    def event_feed(self) -> EventFeed:
+        """Publishes the state database's event log (any process's writes) on the broker."""
+        from onepiece.state.db import event_feed
+        from onepiece.state.db.event_log import SqlEventLog
+
+        interval = event_feed.SQLITE_POLL_SECONDS
+        if self.stores.database.backend == "postgresql":
+            interval = event_feed.PG_POLL_SECONDS
+        log_ = SqlEventLog(self.stores.database.engine)
+        return event_feed.EventFeed(log_, self.broker, self.event_topics, interval=interval)
+
+    def _wake_feed(self) -> None:
+        feed = self.__dict__.get("event_feed")  # only a started process has one
+        if feed is not None:
+            feed.wake()
+
+    @property
+    def event_topics(self) -> tuple[str, ...]:
+        """Topics published from the event log; the others by this process alone."""
+        return ("jobs",)
 
     @cached_property
     def listener(self) -> PgListener:
         """Wakes this process when another wrote (PostgreSQL only, state.db.notify)."""
+        from onepiece.state.db.event_log import EVENTS_TOPIC
         from onepiece.state.db.notify import PgListener
 
         handlers = {
-            "jobs": self.render_jobs.publish_changes,
+            EVENTS_TOPIC: self.event_feed.wake,
             "cache": lambda: self.dashboard.cache.flush(),
         }
         return PgListener(self.stores.database.engine, handlers)
@@ -272,11 +288,11 @@ class Container:
 
     def start(self) -> None:
         """Background work of a long-running process: the state database (refused
-        when damaged or too new), the project list and the run feed."""
-        if self.uses_state_db:
-            self.state_db.prepare()
+        when damaged or too new), the event feed, the project list and the run feed."""
+        self.state_db.prepare()  # the render history lives there whatever else does
         if self.stores.on_postgresql:
             self.listener.start()
+        self.event_feed.start()
         self.dashboard.registry.hydrate()
         self.run_feed.start()
 
@@ -289,6 +305,9 @@ class Container:
         listener = self.__dict__.pop("listener", None)
         if listener is not None:
             listener.stop()
+        feed = self.__dict__.pop("event_feed", None)
+        if feed is not None:
+            feed.stop()
         feed = self.__dict__.pop("run_feed", None)
         if feed is not None:
             feed.stop()

@@ -187,3 +187,13 @@ def validate_request(request: JobRequest, capabilities: FarmCapabilities) -> int
             context={"field": "chunk_size"},
         )
     return len(parse_frames(request.frames))
+
+
+def event_job(job: RenderJob) -> dict[str, Any]:
+    """A job as the stream events carry it: the REST fields plus the published
+    documents' names (``job_id``, ``farm_type``, ``request``)."""
+    data = job.to_dict()
+    data["job_id"] = job.id
+    data["farm_type"] = job.farm  # farm names are their adapter types (local, mock, opencue)
+    data["request"] = asdict(job.request)
+    return data

@@ -86,14 +86,14 @@ def inspect_history(path: Path) -> HistoryFile:
         return HistoryFile("damaged", problem) if problem else HistoryFile("sqlite")
     if head.lstrip()[:1] in (b"[", b"{"):
         try:
-            _load_json_jobs(path)
+            load_json_jobs(path)
         except (ValueError, UnicodeDecodeError) as exc:
             return HistoryFile("other", f"JSON, but not a render job history ({exc}); refused")
         return HistoryFile("json")
     return HistoryFile("other", "nor a JSON render history to import; refused")
 
 
-def _load_json_jobs(path: Path) -> list[dict[str, Any]]:
+def load_json_jobs(path: Path) -> list[dict[str, Any]]:
     data = json.loads(path.read_text("utf-8"))
     if isinstance(data, dict):
         data = data.get("jobs", list(data.values()))
@@ -149,7 +149,7 @@ def import_json_history(path: Path, create: Any) -> tuple[int, int, Path]:
     ``create(db_path)`` opens a store there (the caller's schema); returns
     (jobs imported, entries skipped, where the JSON was kept).
     """
-    entries = _load_json_jobs(path)
+    entries = load_json_jobs(path)
     kept = path.with_name(path.name + ".imported.json")
     building = path.with_name(path.name + ".importing")
     building.unlink(missing_ok=True)

@@ -38,12 +38,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LegacySources:
-    ingest_runs: Path
-    deliveries: Path
-    reconcile_results: Path
-    projects: Path
-    media_durations: Path
-    render_jobs: Path | None  # None: not imported (the history file is still the live store)
+    """The files to import; None: not imported (that file is still the live store)."""
+
+    ingest_runs: Path | None
+    deliveries: Path | None
+    reconcile_results: Path | None
+    projects: Path | None
+    media_durations: Path | None
+    render_jobs: Path | None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LegacySources:
@@ -55,6 +57,12 @@ class LegacySources:
             media_durations=settings.data_dir / "cache" / "media-durations.json",
             render_jobs=settings.render_jobs_path,
         )
+
+    @classmethod
+    def render_history_only(cls, settings: Settings) -> LegacySources:
+        """The render history always lives in the state database (even the default
+        SQLite one), so its old file is imported whatever keeps the other records."""
+        return cls(None, None, None, None, None, settings.render_jobs_path)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ this module; services see only the ports.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
         ProjectRegistryStore,
         ReconcileStore,
     )
+    from onepiece.state.db.render_history import SqlRenderJobStore
     from onepiece.state.db.service import StateDatabase
     from onepiece.state.ingest_runs import RunRegistry
     from onepiece.state.runs_view import RunRegistryView
@@ -42,11 +42,10 @@ class StateStores:
         from onepiece.state.db.legacy import LegacySources
         from onepiece.state.db.service import StateDatabase
 
-        sources = None  # while the files are the live store, nothing is imported
+        # The render history always lives here: its old file is imported either way.
+        sources = LegacySources.render_history_only(self.settings)
         if self.in_database:
-            # The render history stays its own file: importing it now would mark it
-            # done and leave the jobs recorded after today behind when it moves.
-            sources = replace(LegacySources.from_settings(self.settings), render_jobs=None)
+            sources = LegacySources.from_settings(self.settings)
         return StateDatabase(database_url(self.settings), sources)
 
     @property
@@ -107,15 +106,27 @@ class StateStores:
 
         return SqlIdempotencyStore(self.database.engine)
 
+    def render_jobs(self) -> SqlRenderJobStore:
+        """The render history: always in the state database (state.db.render_history)."""
+        from onepiece.state.db.render_history import SqlRenderJobStore
+
+        trafalgar = self.settings.trafalgar
+        return SqlRenderJobStore(
+            self.database.engine,
+            history_limit=trafalgar.render_jobs_history_limit,
+            retention_hours=trafalgar.render_jobs_retention_hours,
+        )
+
     def poller_lease(self) -> Lease:
-        """One poller per render history: a PostgreSQL advisory lock, else a file
-        lock beside the history (state.db.leases)."""
+        """One poller per state database (which holds the render history): a
+        PostgreSQL advisory lock, else a file lock beside the SQLite file."""
+        from onepiece.state.db.engine import sqlite_path
         from onepiece.state.db.leases import FileLease, PgAdvisoryLease
 
-        history = self.settings.render_jobs_path.resolve()
-        if self.on_postgresql:
-            return PgAdvisoryLease(self.database.engine, f"render-poller:{history}")
-        return FileLease(history.with_name(history.name + ".poller.lock"))
+        if self.database.backend == "postgresql":
+            return PgAdvisoryLease(self.database.engine, "render-poller")
+        path = sqlite_path(self.database.engine.url) or self.settings.state_db_path
+        return FileLease(path.resolve().with_name(path.name + ".poller.lock"))
 
     def announce(self, topic: str) -> None:
         """Tell the other processes on this PostgreSQL that ``topic`` changed."""
