@@ -168,8 +168,9 @@ class Container:
 
     @property
     def event_topics(self) -> tuple[str, ...]:
-        """Topics published from the event log; the others by this process alone."""
-        return ("jobs",)
+        """Topics published from the event log; the others by this process alone
+        (ingest runs kept in their file: the run feed watches it)."""
+        return ("jobs", "runs") if self.uses_state_db else ("jobs",)
 
     @cached_property
     def listener(self) -> PgListener:
@@ -294,7 +295,8 @@ class Container:
             self.listener.start()
         self.event_feed.start()
         self.dashboard.registry.hydrate()
-        self.run_feed.start()
+        if "runs" not in self.event_topics:
+            self.run_feed.start()
 
     def stop(self) -> None:
         """Stop the background work ``start()`` began; ``start()`` may run again after.
