@@ -141,11 +141,16 @@ class Container:
 
     @cached_property
     def render_jobs(self) -> RenderJobService:
+        from onepiece.adapters.farms.local.farm import host_identity
         from onepiece.services.render.jobs import RenderJobService
 
         store = self.stores.render_jobs()
         lease = self.stores.poller_lease()
-        service = RenderJobService(store, self.farms, self.settings.render, lease)
+        host = host_identity(self.settings)
+        local_lease = self.stores.local_poller_lease(host)
+        service = RenderJobService(
+            store, self.farms, self.settings.render, lease, host=host, local_lease=local_lease
+        )
         service.announce = self._wake_feed  # other processes: the commit's NOTIFY
         return service
 

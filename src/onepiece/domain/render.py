@@ -95,6 +95,11 @@ class RenderJob:
     message: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # The local farm that runs it (``<hostname>-<farm folder hash>``): only that
+    # host can check or stop it. None for farms every host reaches (OpenCue).
+    host: str | None = None
+    # A cancel asked through another host, with its reason: the owner carries it out.
+    cancel_requested: str | None = None
 
     @property
     def farm(self) -> str:
@@ -136,6 +141,8 @@ class RenderJob:
             "updated_at": _iso(self.updated_at),
             "started_at": _iso(self.started_at),
             "finished_at": _iso(self.finished_at),
+            **({"host": self.host} if self.host else {}),
+            **({"cancel_requested": self.cancel_requested} if self.cancel_requested else {}),
         }
 
     @classmethod
@@ -165,6 +172,8 @@ class RenderJob:
             message=data.get("message"),
             started_at=_parse_time(data.get("started_at")),
             finished_at=_parse_time(data.get("finished_at")),
+            host=data.get("host"),
+            cancel_requested=data.get("cancel_requested"),
         )
 
 

@@ -15,6 +15,7 @@ write of this process) only wakes the feed early.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 import uuid
@@ -68,9 +69,16 @@ class RenderJobService:
         farms: FarmRegistry,
         settings: RenderSettings,
         lease: Lease | None = None,
+        *,
+        host: str | None = None,
+        local_lease: Lease | None = None,
     ) -> None:
-        # With a lease, only its holder polls the farms (state.db.leases).
+        # With a lease, only its holder polls the farms every host reaches
+        # (state.db.leases); this host's local farm jobs are checked by the holder
+        # of this host's ``local_lease``: no other host's farm knows them.
         self.lease = lease
+        self.local_lease = local_lease
+        self.host = host or socket.gethostname()
         self.polling = False
         # Called after this process wrote to the history: wakes the event feeds.
         self.announce: Callable[[], None] | None = None
@@ -124,6 +132,7 @@ class RenderJobService:
             submitted_at=now,
             updated_at=now,
             frames=FrameCounts(total=count, waiting=count),
+            host=self._host_for(request.farm),
         )
         self.store.add(job)
         if isinstance(farm, QueuesJobs):  # recorded first: no runner works on an unknown job
@@ -181,6 +190,8 @@ class RenderJobService:
         job = self.get(job_id)
         if job.status.finished:
             return job
+        if not self._owned_here(job):
+            return self._forward_cancel(job, reason)
         farm = self.farms.get(job.farm)
         if not farm.capabilities().cancellation:
             raise AdapterNotImplemented(f"farm {job.farm!r} cannot cancel jobs")
@@ -217,16 +228,40 @@ class RenderJobService:
             self._wrote()
         return new
 
-    def poll_once(self) -> None:
-        """Refresh unfinished jobs from their farms; prune and compact now and then."""
+    def _host_for(self, farm: str) -> str | None:
+        """The host a farm's jobs belong to: this one for a farm whose queue lives here."""
+        return self.host if farm in LOCAL_QUEUE_FARMS else None
+
+    def _owned_here(self, job: RenderJob) -> bool:
+        return job.host is None or job.host == self.host
+
+    def _forward_cancel(self, job: RenderJob, reason: str | None) -> RenderJob:
+        """Another host's local job: recorded as asked; its host's poller stops it."""
+        asked = reason or "cancelled by user"
+        with self._refresh_lock:
+            current = self.store.get(job.id) or job
+            if current.status.finished or current.cancel_requested:
+                return current
+            new = replace(current, cancel_requested=asked, updated_at=_now())
+            self.store.update(new)
+        self._wrote()
+        return new
+
+    def poll_once(self, *, shared: bool = True, local: bool = True) -> None:
+        """Refresh unfinished jobs from their farms (``shared``: the farms every host
+        reaches; ``local``: this host's local farm jobs); prune and compact now and then."""
         for job in self.store.unfinished():
+            if not (local if job.host is not None else shared) or not self._owned_here(job):
+                continue  # another poller's, or another host's local farm job
             try:
+                if job.cancel_requested:  # asked through another host
+                    self.farms.get(job.farm).cancel(job.farm_job_id, job.cancel_requested)
                 self._refresh(job)
             except (AdapterUnavailable, FarmNotFound) as exc:  # every round: not a warning each
                 log.debug("farm %s unavailable for job %s: %s", job.farm, job.id, exc.message)
             except FarmError as exc:
                 log.warning("refreshing render job %s: %s", job.id, exc.message)
-        if time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
+        if shared and time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
             self.store.prune()
             self._wrote()
             self.store.compact()
@@ -236,8 +271,10 @@ class RenderJobService:
     def _loop(self) -> None:
         while not self._stop.wait(self.poll_seconds):
             try:
-                if self._holds_lease():
-                    self.poll_once()
+                shared = self._holds_lease()
+                local = shared if self.local_lease is None else self.local_lease.try_acquire()
+                if shared or local:
+                    self.poll_once(shared=shared, local=local)
                 self.last_poll_error = None
             except (OnePieceError, SQLAlchemyError, OSError, ValueError) as exc:
                 # Keep polling: one bad round (history locked, farm hiccup) is not fatal.
@@ -278,6 +315,7 @@ class RenderJobService:
                     id=uuid.uuid4().hex[:12], request=request, farm_job_id=farm_job_id,
                     status=JobStatus.queued, submitted_at=now, updated_at=now,
                     message="adopted at start: its submitter never recorded it",
+                    host=self._host_for(name),
                 ))  # fmt: skip
                 farm.start(farm_job_id)
                 adopted += 1
@@ -301,8 +339,9 @@ class RenderJobService:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-        if self.lease is not None:
-            self.lease.release()
+        for lease in (self.lease, self.local_lease):
+            if lease is not None:
+                lease.release()
         self.polling = False
 
     def close(self) -> None:

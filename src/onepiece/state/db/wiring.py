@@ -128,6 +128,15 @@ class StateStores:
         path = sqlite_path(self.database.engine.url) or self.settings.state_db_path
         return FileLease(path.resolve().with_name(path.name + ".poller.lock"))
 
+    def local_poller_lease(self, host: str) -> Lease | None:
+        """Who checks this host's local farm jobs, among its processes on a shared
+        PostgreSQL; None: the poller (one host's SQLite file)."""
+        from onepiece.state.db.leases import PgAdvisoryLease
+
+        if self.database.backend != "postgresql":
+            return None
+        return PgAdvisoryLease(self.database.engine, f"render-poller:local:{host}")
+
     def announce(self, topic: str) -> None:
         """Tell the other processes on this PostgreSQL that ``topic`` changed."""
         if self.on_postgresql:
