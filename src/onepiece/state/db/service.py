@@ -53,9 +53,18 @@ class StateDatabase:
                 return None
             prepared = prepare(self._raw, self._sources)
             self._prepared = True
+        from onepiece.state.db.migrate import upgrade_plan
+
         where = describe(self._raw.url)
+        # A new database (every migration from the first) is routine, not news: a
+        # laptop's first command creates its state.db. Upgrading an existing one is.
+        created = bool(prepared.applied) and prepared.applied == upgrade_plan()[1]
         for revision in prepared.applied:
-            log.warning("state database %s: applied migration %s", where, revision)
+            log.log(
+                logging.DEBUG if created else logging.WARNING,
+                "state database %s: applied migration %s",
+                where, revision,
+            )  # fmt: skip
         for report in prepared.imports:
             if report.imported:
                 log.warning(
