@@ -18,7 +18,6 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bench.report import update_section
 from onepiece.adapters.farms.mock import MockFarm
@@ -27,22 +26,16 @@ from onepiece.atomicio import write_json
 from onepiece.config.model import RenderSettings
 from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob
 from onepiece.services.render.jobs import RenderJobService
-from onepiece.state.db.engine import create_state_engine
+from onepiece.state.db.engine import create_state_engine, fsync_every_commit
 from onepiece.state.db.migrate import upgrade
 from onepiece.state.db.render_history import SqlRenderJobStore
 
 
 def _service(path: Path, limit: int, sync: str = "normal") -> RenderJobService:
     """The render history in a SQLite state database at ``path`` (as ``onepiece serve``)."""
-    from sqlalchemy import event
-
     engine = create_state_engine(f"sqlite:///{path}")
-    if sync == "full":  # after the engine's own PRAGMAs: fsync every commit
-
-        def full(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.execute("PRAGMA synchronous = FULL")
-
-        event.listen(engine, "connect", full)
+    if sync == "full":
+        fsync_every_commit(engine)
     upgrade(engine)
     store = SqlRenderJobStore(engine, history_limit=limit, retention_hours=24 * 365)
     farm = MockFarm()

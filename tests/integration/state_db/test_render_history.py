@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -91,3 +92,19 @@ def test_compaction_is_recorded_in_the_stats(engine: Engine) -> None:
     stats = store.stats()
     assert stats.last_compaction_at is not None and stats.size == 1
     assert stats.to_dict()["history_limit"] == 100
+
+
+def test_render_jobs_sync_full_fsyncs_every_commit_of_the_state_database(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from onepiece.config import Settings
+    from onepiece.state.db.wiring import StateStores
+
+    for sync, expected in (("normal", 1), ("full", 2)):  # SQLite: NORMAL=1, FULL=2
+        settings = Settings(data_dir=tmp_path / sync, trafalgar={"render_jobs_sync": sync})
+        stores = StateStores(settings)
+        try:
+            with stores.database.engine.connect() as connection:
+                assert connection.scalar(text("PRAGMA synchronous")) == expected
+        finally:
+            stores.close()

@@ -38,6 +38,11 @@ class StateDatabase:
         return str(self._raw.dialect.name)
 
     @property
+    def raw_engine(self) -> Engine:
+        """The engine before it is prepared (to configure it, never to use it)."""
+        return self._raw
+
+    @property
     def engine(self) -> Engine:
         """The engine, prepared first (migrated, old files imported) on first use."""
         self.prepare()

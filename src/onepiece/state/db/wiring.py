@@ -46,7 +46,12 @@ class StateStores:
         sources = LegacySources.render_history_only(self.settings)
         if self.in_database:
             sources = LegacySources.from_settings(self.settings)
-        return StateDatabase(database_url(self.settings), sources)
+        database = StateDatabase(database_url(self.settings), sources)
+        if self.settings.trafalgar.render_jobs_sync == "full":
+            from onepiece.state.db.engine import fsync_every_commit
+
+            fsync_every_commit(database.raw_engine)
+        return database
 
     @property
     def on_postgresql(self) -> bool:
