@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from onepiece.domain.render import JobRequest, JobStatus, RenderJob
-from onepiece.state.render_jobs import RenderJobStore
+from tests.legacy_render_history import RenderJobStore
 
 TOKEN = "history-admin-2f9e41"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}

@@ -1,4 +1,4 @@
-"""The render job history in the state database: the API of ``state.render_jobs``.
+"""The render job history in the state database.
 
 ``SqlRenderJobStore`` keeps the render service's history (add, update, get,
 recent, page, unfinished, farm_job_ids, counts, daily_counts, prune, compact,
@@ -19,6 +19,7 @@ process tails that table (``event_feed``) whatever process made the write.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,13 +31,31 @@ from onepiece.state.db import schema
 from onepiece.state.db.engine import describe, reading
 from onepiece.state.db.event_log import SqlEventLog, append_event
 from onepiece.state.db.sql import insert_new, upsert
-from onepiece.state.render_jobs import HistoryStats
 
 _UNFINISHED = [s.value for s in JobStatus if not s.finished]
 _COUNTERS = ("render_jobs.size", "render_jobs.pruned_by_retention", "render_jobs.pruned_by_limit")
 _COMPACTED_AT = "render_jobs.last_compaction_at"
 TOPIC = "jobs"
 EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at compaction)
+
+
+@dataclass(frozen=True)
+class HistoryStats:
+    """``/health`` ``render.history``."""
+
+    path: str
+    size: int
+    history_limit: int
+    retention_hours: float
+    pruned_by_retention: int
+    pruned_by_limit: int
+    last_compaction_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        at = self.last_compaction_at
+        data["last_compaction_at"] = at.isoformat() if at else None
+        return data
 
 
 def _event(connection: Connection, name: str, body: dict[str, Any]) -> None:
