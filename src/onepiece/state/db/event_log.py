@@ -21,6 +21,9 @@ from onepiece.state.db.engine import reading
 from onepiece.state.db.notify import CHANNEL
 from onepiece.state.db.ports import StoredEvent
 
+EVENTS_TOPIC = "events"  # the notification that wakes the event feeds
+_NOTIFIED = "onepiece.events_notified"  # connection.info: the transaction that sent it
+
 
 def append_event(connection: Connection, topic: str, type: str, data: dict[str, Any]) -> int:
     """Append an event inside the caller's transaction: it commits (or not) with
@@ -32,15 +35,15 @@ def append_event(connection: Connection, topic: str, type: str, data: dict[str, 
         .returning(table.c.id)
     )
     event_id = int(connection.execute(statement).scalar_one())
-    if connection.dialect.name == "postgresql":
-        # Delivered at commit (never for a rolled-back write), once per transaction:
-        # wakes every serve process's event feed at once.
+    transaction = connection.get_transaction()
+    on_postgresql = connection.dialect.name == "postgresql"
+    if on_postgresql and connection.info.get(_NOTIFIED) is not transaction:
+        # Delivered at commit (never for a rolled-back write): wakes every serve
+        # process's event feed at once. One per transaction is enough.
         notice = text("SELECT pg_notify(:channel, :topic)")
         connection.execute(notice, {"channel": CHANNEL, "topic": EVENTS_TOPIC})
+        connection.info[_NOTIFIED] = transaction
     return event_id
-
-
-EVENTS_TOPIC = "events"  # the notification that wakes the event feeds
 
 
 class SqlEventLog:
