@@ -138,3 +138,36 @@ def test_ingest_run_writes_reach_the_runs_stream_of_another_worker(engine: Engin
         ("run.updated", "completed"),
     ]
     assert all(event.id.isdigit() for event in seen)
+
+
+def test_on_postgresql_a_later_id_committed_first_waits_for_the_earlier_one(pg_url: str) -> None:
+    """A sequence value is taken before its transaction commits: the feed must not
+    publish id N+1 and then skip N when N's transaction commits a moment later."""
+    from onepiece.state.db.event_log import append_event
+    from onepiece.state.db.migrate import upgrade
+    from tests.integration.state_db.conftest import _empty_pg
+
+    _empty_pg(pg_url)
+    engine = create_state_engine(pg_url)
+    upgrade(engine)
+    try:
+        feed, broker = _feed(engine)
+
+        async def scenario() -> list[Event]:
+            sub, _ = broker.subscribe("jobs")
+            slow = engine.connect()
+            slow_transaction = slow.begin()
+            append_event(slow, "jobs", "job.created", {"event": "job.created", "n": 1})
+            with engine.begin() as fast:
+                append_event(fast, "jobs", "job.created", {"event": "job.created", "n": 2})
+            assert feed.check() == 0  # n=2 is visible, n=1 not yet: wait for it
+            slow_transaction.commit()
+            slow.close()
+            assert feed.check() == 2
+            return await _drain(sub)
+
+        seen = asyncio.run(scenario())
+        assert [event.data["n"] for event in seen] == [1, 2]
+        assert int(seen[0].id) < int(seen[1].id)
+    finally:
+        engine.dispose()
