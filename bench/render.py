@@ -26,19 +26,21 @@ from onepiece.atomicio import write_json
 from onepiece.config.model import RenderSettings
 from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob
 from onepiece.services.render.jobs import RenderJobService
-from onepiece.state.render_jobs import RenderJobStore
+from onepiece.state.db.engine import create_state_engine, fsync_every_commit
+from onepiece.state.db.migrate import upgrade
+from onepiece.state.db.render_history import SqlRenderJobStore
 
 
 def _service(path: Path, limit: int, sync: str = "normal") -> RenderJobService:
-    store = RenderJobStore(
-        path,
-        history_limit=limit,
-        retention_hours=24 * 365,
-        sync=sync,  # type: ignore[arg-type]
-    )
+    """The render history in a SQLite state database at ``path`` (as ``onepiece serve``)."""
+    engine = create_state_engine(f"sqlite:///{path}")
+    if sync == "full":
+        fsync_every_commit(engine)
+    upgrade(engine)
+    store = SqlRenderJobStore(engine, history_limit=limit, retention_hours=24 * 365)
     farm = MockFarm()
     farms = FarmRegistry([FarmEntry("mock", True, "")], {"mock": lambda: farm})
-    return RenderJobService(store, farms, None, RenderSettings(default_farm="mock"))
+    return RenderJobService(store, farms, RenderSettings(default_farm="mock"))
 
 
 def _prefill(service: RenderJobService, count: int) -> None:

@@ -23,7 +23,9 @@ from onepiece.adapters.farms.local.farm import LocalFarm
 from onepiece.adapters.farms.registry import FarmEntry, FarmRegistry
 from onepiece.config.model import RenderSettings
 from onepiece.services.render.jobs import RenderJobService
-from onepiece.state.render_jobs import RenderJobStore
+from onepiece.state.db.engine import create_state_engine
+from onepiece.state.db.migrate import upgrade
+from onepiece.state.db.render_history import SqlRenderJobStore
 
 RUNNER = "onepiece.adapters.farms.local.runner"
 
@@ -61,8 +63,10 @@ def run(jobs: int, concurrency: int) -> dict[str, float]:
         root = work / "farm"
         farm = LocalFarm(root, max_concurrency=concurrency)
         farms = FarmRegistry([FarmEntry("local", True, "")], {"local": lambda: farm})
-        store = RenderJobStore(work / "jobs.db", history_limit=100_000, retention_hours=24)
-        service = RenderJobService(store, farms, None, RenderSettings())
+        engine = create_state_engine(f"sqlite:///{work / 'state.db'}")
+        upgrade(engine)
+        store = SqlRenderJobStore(engine, history_limit=100_000, retention_hours=24)
+        service = RenderJobService(store, farms, RenderSettings())
         before = _rss_kib("self")
         started = time.perf_counter()
         ids = [

@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from onepiece.services.dashboard.service import DashboardService
     from onepiece.services.dashboard.sources import DashboardSources
     from onepiece.services.delivery.manifests import DeliveryManifests
-    from onepiece.services.ingest.run_feed import RunFeed
     from onepiece.services.render.jobs import RenderJobService
     from onepiece.services.render.opencue_status import OpenCueStatusService, QueueSource
+    from onepiece.state.db.event_feed import EventFeed
     from onepiece.state.db.notify import PgListener
     from onepiece.state.db.ports import DeliveryStore, IdempotencyStore, ReconcileStore
     from onepiece.state.db.service import StateDatabase
@@ -140,29 +140,49 @@ class Container:
 
     @cached_property
     def render_jobs(self) -> RenderJobService:
+        from onepiece.adapters.farms.local.farm import host_identity
         from onepiece.services.render.jobs import RenderJobService
-        from onepiece.state.render_jobs import RenderJobStore
 
-        trafalgar = self.settings.trafalgar
-        store = RenderJobStore(
-            self.settings.render_jobs_path,
-            history_limit=trafalgar.render_jobs_history_limit,
-            retention_hours=trafalgar.render_jobs_retention_hours,
-            sync=trafalgar.render_jobs_sync,
-        )
+        store = self.stores.render_jobs()
         lease = self.stores.poller_lease()
-        service = RenderJobService(store, self.farms, self.broker, self.settings.render, lease)
-        if self.stores.on_postgresql:
-            service.announce = lambda: self.stores.announce("jobs")
+        host = host_identity(self.settings)
+        local_lease = self.stores.local_poller_lease(host)
+        service = RenderJobService(
+            store, self.farms, self.settings.render, lease, host=host, local_lease=local_lease
+        )
+        service.announce = self._wake_feed  # other processes: the commit's NOTIFY
         return service
+
+    @cached_property
+    def event_feed(self) -> EventFeed:
+        """Publishes the state database's event log (any process's writes) on the broker."""
+        from onepiece.state.db import event_feed
+        from onepiece.state.db.event_log import SqlEventLog
+
+        interval = event_feed.SQLITE_POLL_SECONDS
+        if self.stores.database.backend == "postgresql":
+            interval = event_feed.PG_POLL_SECONDS
+        log_ = SqlEventLog(self.stores.database.engine)
+        return event_feed.EventFeed(log_, self.broker, self.event_topics, interval=interval)
+
+    def _wake_feed(self) -> None:
+        feed = self.__dict__.get("event_feed")  # only a started process has one
+        if feed is not None:
+            feed.wake()
+
+    @property
+    def event_topics(self) -> tuple[str, ...]:
+        """Topics published from the event log (every process's writes)."""
+        return ("jobs", "runs")
 
     @cached_property
     def listener(self) -> PgListener:
         """Wakes this process when another wrote (PostgreSQL only, state.db.notify)."""
+        from onepiece.state.db.event_log import EVENTS_TOPIC
         from onepiece.state.db.notify import PgListener
 
         handlers = {
-            "jobs": self.render_jobs.publish_changes,
+            EVENTS_TOPIC: self.event_feed.wake,
             "cache": lambda: self.dashboard.cache.flush(),
         }
         return PgListener(self.stores.database.engine, handlers)
@@ -242,13 +262,6 @@ class Container:
         return self.stores.runs_view()
 
     @cached_property
-    def run_feed(self) -> RunFeed:
-        """Turns ingest run registry changes into ``run.*`` events on the broker."""
-        from onepiece.services.ingest.run_feed import RunFeed
-
-        return RunFeed(self.runs_view, self.broker)
-
-    @cached_property
     def stores(self) -> StateStores:
         """Which store keeps each record (state.db.wiring)."""
         from onepiece.state.db.wiring import StateStores
@@ -267,23 +280,23 @@ class Container:
 
     def start(self) -> None:
         """Background work of a long-running process: the state database (refused
-        when damaged or too new), the project list and the run feed."""
+        when damaged or too new), the event feed and the project list."""
         self.state_db.prepare()
         if self.stores.on_postgresql:
             self.listener.start()
+        self.event_feed.start()
         self.dashboard.registry.hydrate()
-        self.run_feed.start()
 
     def stop(self) -> None:
         """Stop the background work ``start()`` began; ``start()`` may run again after.
 
-        What belongs to one run of the service (the run feed, the dashboard's
+        What belongs to one run of the service (the event feed, the dashboard's
         cache and project list) is dropped, so a restart starts fresh.
         """
         listener = self.__dict__.pop("listener", None)
         if listener is not None:
             listener.stop()
-        feed = self.__dict__.pop("run_feed", None)
+        feed = self.__dict__.pop("event_feed", None)
         if feed is not None:
             feed.stop()
         self.__dict__.pop("dashboard", None)

@@ -13,6 +13,13 @@ Event ids are ``<boot>-<seq>``: ``boot`` changes with every broker, so a client
 reconnecting with a ``Last-Event-ID`` from before a restart is recognised and
 sent a fresh snapshot instead of a wrong replay. A bounded replay buffer per
 topic serves reconnects within the same boot.
+
+Topics fed from the state database's event log (``jobs``, ``runs``: see
+state.db.event_feed) carry the database's decimal ids instead, the same on
+every worker and host and across restarts: such a topic is ``prime``d with the
+log's newest events, so a reconnect to any worker replays from the buffer,
+and a subscriber skips every event at or before its ``Last-Event-ID`` (none
+twice, even when the client saw an event this worker has yet to publish).
 """
 
 from __future__ import annotations
@@ -83,6 +90,7 @@ class Subscription:
         self.close_reason: str | None = None
         self.lagged_out = False  # closed by the broker for falling too far behind
         self.start_id = ""  # the broker's last event id when this subscription began
+        self.after: int | None = None  # database-numbered topics: skip ids up to this one
         self.keepalive = keepalive
         self._wake = asyncio.Event()
         self._last_activity = loop.time()  # last event queued or keep-alive due
@@ -91,8 +99,10 @@ class Subscription:
 
     def offer(self, event: Event) -> None:
         """Queue an event (on the subscriber's loop). Trims, never blocks."""
-        if self.closed:
+        if self.closed or (self.after is not None and event.seq <= self.after):
             return
+        if self.after is not None:
+            self.after = event.seq  # none twice, whichever path brought it
         if len(self.queue) >= self.max_queue:
             self.queue.popleft()
             self.dropped += 1
@@ -180,6 +190,8 @@ class Broker:
         self._seq = 0
         self._replay: dict[str, deque[Event]] = {}
         self._evicted: dict[str, int] = {}  # topic -> seq of the newest evicted event
+        self._db_topics: set[str] = set()  # topics numbered by the database's event log
+        self._db_seq = 0  # the newest database id published
         # (topic, loop) -> subscribers; tuples replaced on change (copy-on-write).
         self._subs: dict[tuple[str, asyncio.AbstractEventLoop], tuple[Subscription, ...]] = {}
 
@@ -187,13 +199,38 @@ class Broker:
     def last_id(self) -> str:
         return f"{self.boot}-{self._seq}"
 
-    def publish(self, topic: str, name: str, data: dict[str, Any]) -> Event:
-        """Record and deliver an event; callable from any thread, never blocks on consumers."""
+    def last_id_of(self, topic: str) -> str:
+        return str(self._db_seq) if topic in self._db_topics else self.last_id
+
+    def prime(self, topic: str, events: list[tuple[int, str, dict[str, Any]]], last: int) -> None:
+        """Number ``topic`` by the database: its replay buffer holds ``events`` (id,
+        name, payload; oldest first), ``last`` the newest id in the log."""
+        with self._lock:
+            self._db_topics.add(topic)
+            self._db_seq = max(self._db_seq, last)
+            buffer: deque[Event] = deque()
+            for seq, name, data in events[-self.replay_size :]:
+                frames = encode(str(seq), name, data)
+                buffer.append(Event(str(seq), seq, topic, name, data, *frames))
+            self._replay[topic] = buffer
+            # Replayable from just before the oldest buffered event (or from now).
+            self._evicted[topic] = buffer[0].seq - 1 if buffer else last
+
+    def publish(
+        self, topic: str, name: str, data: dict[str, Any], *, event_id: int | None = None
+    ) -> Event:
+        """Record and deliver an event; callable from any thread, never blocks on consumers.
+
+        ``event_id``: the database's id of an event from the event log."""
         closed = []
         with self._lock:
-            self._seq += 1
-            event_id = f"{self.boot}-{self._seq}"
-            event = Event(event_id, self._seq, topic, name, data, *encode(event_id, name, data))
+            if event_id is None:
+                self._seq += 1
+                seq, text_id = self._seq, f"{self.boot}-{self._seq}"
+            else:
+                self._db_seq = max(self._db_seq, event_id)
+                seq, text_id = event_id, str(event_id)
+            event = Event(text_id, seq, topic, name, data, *encode(text_id, name, data))
             buffer = self._replay.setdefault(topic, deque())
             if len(buffer) >= self.replay_size:
                 self._evicted[topic] = buffer.popleft().seq
@@ -223,20 +260,27 @@ class Broker:
         sub = Subscription(topic, loop, self.max_queue, self.disconnect_after, keepalive)
         with self._lock:
             replayed = False
-            after = self._parse(last_event_id)
+            after = self._parse(topic, last_event_id)
             if after is not None and after >= self._evicted.get(topic, 0):
                 for event in self._replay.get(topic, ()):
                     if event.seq > after:
                         sub.offer(event)
                 replayed = True
-            sub.start_id = self.last_id
+                if topic in self._db_topics:
+                    sub.after = after
+            sub.start_id = self.last_id_of(topic)
             key = (topic, loop)
             self._subs[key] = (*self._subs.get(key, ()), sub)
         return sub, replayed
 
-    def _parse(self, last_event_id: str | None) -> int | None:
+    def _parse(self, topic: str, last_event_id: str | None) -> int | None:
         if not last_event_id:
             return None
+        if topic in self._db_topics:
+            # Any worker's id: one ahead of this worker's feed replays nothing now,
+            # and the subscriber skips those events when they arrive.
+            text = last_event_id.strip()
+            return int(text) if text.isdigit() else None
         boot, _, seq = last_event_id.strip().partition("-")
         if boot != self.boot or not seq.isdigit() or int(seq) > self._seq:
             return None

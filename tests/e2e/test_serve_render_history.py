@@ -1,7 +1,8 @@
-"""Issue 21 items 5 and 6: what ``onepiece serve`` does with the file at
-``TRAFALGAR_RENDER_JOBS_PATH``: a JSON history is imported once, any other file
-is refused in one line, a damaged SQLite history is reported before the server
-listens, ``/health`` says degraded and nothing is written into the file."""
+"""Issue 21 items 5 and 6, issue 15 item 6: the render history lives in the
+state database; what ``onepiece serve`` does with an old history file at
+``TRAFALGAR_RENDER_JOBS_PATH``: a SQLite or JSON history is imported once and
+the import reported, a damaged one or any other file is refused in one line
+before the server listens, and nothing is ever written into the file."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import httpx
 import pytest
 
 from onepiece.domain.render import JobRequest, JobStatus, RenderJob
-from onepiece.state.render_jobs import RenderJobStore
+from tests.legacy_render_history import RenderJobStore
 
 TOKEN = "history-admin-2f9e41"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -80,27 +81,39 @@ def _scribble(path: Path) -> None:
         file.write(random.Random(7).randbytes(8192))
 
 
+def test_a_sqlite_history_is_imported_once_and_reported(isolated_env: Path, tmp_path: Path) -> None:
+    path = tmp_path / "render-jobs.db"
+    _history(path, jobs=30)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with _serve(path) as (url, before):
+        assert f"imported 30 render_jobs from {path}" in before and "Traceback" not in before
+        listed = httpx.get(f"{url}/jobs", params={"limit": 100}, timeout=10).json()["jobs"]
+        assert len(listed) == 30 and listed[0]["id"] == "job00029"  # newest first, as before
+        health = httpx.get(f"{url}/health", headers=ADMIN, timeout=10).json()
+        history = health["render"]["history"]
+        assert history["size"] == 30 and history["path"].endswith("state.db")
+    with _serve(path) as (url, before):  # once: the second start imports nothing
+        assert "imported" not in before
+        assert len(httpx.get(f"{url}/jobs", params={"limit": 100}, timeout=10).json()["jobs"]) == 30
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # only read
+
+
 @pytest.mark.parametrize("damage", [_empty, _truncate, _scribble])
-def test_a_damaged_history_is_reported_before_listening_and_never_written(
+def test_a_damaged_history_is_refused_in_one_line_and_never_written(
     isolated_env: Path, damage: Callable[[Path], None], tmp_path: Path
 ) -> None:
     path = tmp_path / "render-jobs.db"
     _history(path)
     damage(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    with _serve(path) as (url, before):
-        assert "damaged" in before and str(path) in before
-        assert "Traceback" not in before
-        health = httpx.get(f"{url}/health", timeout=10).json()
-        assert health["status"] == "degraded"
-        assert "damaged" in health["render"]["message"]
-        listed = httpx.get(f"{url}/jobs", timeout=10)
-        assert listed.status_code == 503
-        assert listed.json()["error"]["code"] == "render.history_damaged"
-        body = {"dcc": "builtin", "scene": str(path), "frames": "1", "farm": "local",
-                "output": str(tmp_path / "o.#.png")}  # fmt: skip
-        submitted = httpx.post(f"{url}/jobs", json=body, headers=ADMIN, timeout=10)
-        assert submitted.status_code == 503, submitted.text
+    result = subprocess.run(
+        [sys.executable, "-m", "onepiece", "serve", "--port", "0"],
+        env=_env(path), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert "damaged" in result.stderr or "truncated" in result.stderr or "empty" in result.stderr
+    assert str(path) in result.stderr and "listening" not in result.stderr
+    assert "Traceback" not in result.stderr
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest  # nothing written
 
 
@@ -117,7 +130,7 @@ def test_a_json_history_is_imported_once_and_reported(isolated_env: Path, tmp_pa
             "submitted_at": recent}  # fmt: skip
     path.write_text(json.dumps([documented, ours]))
     with _serve(path) as (url, before):
-        assert "imported 2 render jobs" in before and "Traceback" not in before
+        assert f"imported 2 render_jobs from {path}" in before and "Traceback" not in before
         # With the token: anonymous clients see no user names (docs/api.md).
         answer = httpx.get(f"{url}/jobs", headers=ADMIN, timeout=10).json()
         jobs = {j["id"]: j for j in answer["jobs"]}
@@ -125,9 +138,8 @@ def test_a_json_history_is_imported_once_and_reported(isolated_env: Path, tmp_pa
         assert jobs["stub-1"]["status"] == "succeeded" and jobs["stub-1"]["priority"] == 60
         assert jobs["a1b2c3"]["user"] == "ana"
         assert httpx.get(f"{url}/health", timeout=10).json()["status"] == "ok"
-    assert path.read_bytes().startswith(b"SQLite format 3\x00")
-    assert json.loads(path.with_name(path.name + ".imported.json").read_text())[0] == documented
-    with _serve(path) as (url, before):  # once: the second start finds SQLite
+    assert json.loads(path.read_text())[0] == documented  # only read, never rewritten
+    with _serve(path) as (url, before):  # once: the second start imports nothing
         assert "imported" not in before
         assert len(httpx.get(f"{url}/jobs", timeout=10).json()["jobs"]) == 2
 

@@ -95,6 +95,11 @@ class RenderJob:
     message: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # The local farm that runs it (``<hostname>-<farm folder hash>``): only that
+    # host can check or stop it. None for farms every host reaches (OpenCue).
+    host: str | None = None
+    # A cancel asked through another host, with its reason: the owner carries it out.
+    cancel_requested: str | None = None
 
     @property
     def farm(self) -> str:
@@ -136,6 +141,8 @@ class RenderJob:
             "updated_at": _iso(self.updated_at),
             "started_at": _iso(self.started_at),
             "finished_at": _iso(self.finished_at),
+            **({"host": self.host} if self.host else {}),
+            **({"cancel_requested": self.cancel_requested} if self.cancel_requested else {}),
         }
 
     @classmethod
@@ -165,6 +172,8 @@ class RenderJob:
             message=data.get("message"),
             started_at=_parse_time(data.get("started_at")),
             finished_at=_parse_time(data.get("finished_at")),
+            host=data.get("host"),
+            cancel_requested=data.get("cancel_requested"),
         )
 
 
@@ -187,3 +196,13 @@ def validate_request(request: JobRequest, capabilities: FarmCapabilities) -> int
             context={"field": "chunk_size"},
         )
     return len(parse_frames(request.frames))
+
+
+def event_job(job: RenderJob) -> dict[str, Any]:
+    """A job as the stream events carry it: the REST fields plus the published
+    documents' names (``job_id``, ``farm_type``, ``request``)."""
+    data = job.to_dict()
+    data["job_id"] = job.id
+    data["farm_type"] = job.farm  # farm names are their adapter types (local, mock, opencue)
+    data["request"] = asdict(job.request)
+    return data

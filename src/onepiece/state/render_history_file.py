@@ -2,18 +2,14 @@
 
 ``inspect_history`` tells a sound SQLite history from a damaged one (emptied,
 truncated, pages overwritten: header check plus ``PRAGMA quick_check``), from
-a JSON history (the format the published documents describe, imported once)
-and from any other file (refused). ``import_json_history`` turns a JSON
-history into a SQLite one beside it and swaps it in atomically, keeping the
-JSON as ``<name>.imported.json``; a crash before the swap leaves the JSON in
-place, to be imported again at the next start.
+a JSON history (the format the published documents describe) and from any
+other file (refused), before the one-time import into the state database
+(``state.db.legacy_render``) reads it; ``job_from_json`` reads a JSON entry.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sqlite3
 import struct
 from dataclasses import dataclass
@@ -86,14 +82,14 @@ def inspect_history(path: Path) -> HistoryFile:
         return HistoryFile("damaged", problem) if problem else HistoryFile("sqlite")
     if head.lstrip()[:1] in (b"[", b"{"):
         try:
-            _load_json_jobs(path)
+            load_json_jobs(path)
         except (ValueError, UnicodeDecodeError) as exc:
             return HistoryFile("other", f"JSON, but not a render job history ({exc}); refused")
         return HistoryFile("json")
     return HistoryFile("other", "nor a JSON render history to import; refused")
 
 
-def _load_json_jobs(path: Path) -> list[dict[str, Any]]:
+def load_json_jobs(path: Path) -> list[dict[str, Any]]:
     data = json.loads(path.read_text("utf-8"))
     if isinstance(data, dict):
         data = data.get("jobs", list(data.values()))
@@ -141,24 +137,3 @@ def job_from_json(data: dict[str, Any]) -> RenderJob | None:
         updated_at=submitted,
         message=data.get("message"),
     )
-
-
-def import_json_history(path: Path, create: Any) -> tuple[int, int, Path]:
-    """Replace the JSON history at ``path`` by a SQLite one holding its jobs.
-
-    ``create(db_path)`` opens a store there (the caller's schema); returns
-    (jobs imported, entries skipped, where the JSON was kept).
-    """
-    entries = _load_json_jobs(path)
-    kept = path.with_name(path.name + ".imported.json")
-    building = path.with_name(path.name + ".importing")
-    building.unlink(missing_ok=True)
-    jobs = [job for entry in entries if (job := job_from_json(entry)) is not None]
-    store = create(building)
-    try:
-        store.add_many(jobs)
-    finally:
-        store.close()
-    shutil.copy2(path, kept)
-    os.replace(building, path)
-    return len(jobs), len(entries) - len(jobs), kept

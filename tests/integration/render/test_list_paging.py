@@ -14,8 +14,8 @@ import pytest
 from onepiece.atomicio import write_json
 from onepiece.config import Settings
 from onepiece.domain.render import JobRequest, JobStatus, RenderJob
-from onepiece.state.render_jobs import RenderJobStore
 from onepiece.web.app import create_app
+from tests.legacy_render_history import RenderJobStore
 from tests.web_server import serve_app
 
 JOBS = 2_500

@@ -16,7 +16,6 @@ from onepiece.config.model import RenderSettings
 from onepiece.domain.render import JobStatus
 from onepiece.errors import AdapterUnavailable, FarmNotFound, JobNotFound, ValidationError
 from onepiece.services.render.jobs import RenderJobService
-from onepiece.state.render_jobs import RenderJobStore
 
 
 def _settings(tmp_path: Path, **render: object) -> Settings:
@@ -39,6 +38,9 @@ def test_submit_poll_and_events_from_queued_to_succeeded(
     container = bootstrap(_settings(tmp_path))
     service = container.render_jobs
 
+    feed = container.event_feed  # what serve runs: the event log onto the broker
+    feed.prime()
+
     async def scenario() -> list[tuple[str, dict]]:
         sub, _ = container.broker.subscribe("jobs")
         request = service.request(
@@ -50,6 +52,8 @@ def test_submit_poll_and_events_from_queued_to_succeeded(
         job = service.submit(request)
         assert job.status is JobStatus.queued and job.request.chunk_size == 10
         await asyncio.to_thread(_until, service, job.id, lambda s: s.finished)
+        await asyncio.to_thread(feed.check)
+        await asyncio.sleep(0.05)  # the fan-out runs on this loop
         events = []
         while sub.queue:
             event = await sub.get()
@@ -76,6 +80,8 @@ def test_jobs_submitted_by_another_process_are_announced_once(
     server = bootstrap(_settings(tmp_path))  # the web service's container
     cli = bootstrap(_settings(tmp_path))  # a CLI process sharing the history file
     watcher = server.render_jobs
+    feed = server.event_feed  # the server's tail of the state database's event log
+    feed.prime()
     published: list[tuple[str, str]] = []
 
     async def scenario() -> None:
@@ -86,8 +92,10 @@ def test_jobs_submitted_by_another_process_are_announced_once(
             )
         )
         watcher.poll_once()
+        feed.check()
         watcher.poll_once()
-        await asyncio.sleep(0)
+        feed.check()
+        await asyncio.sleep(0.05)  # the fan-out runs on this loop
         while sub.queue:
             event = await sub.get()
             published.append((event.name, event.data["job"]["id"]))
@@ -146,7 +154,7 @@ def test_a_farm_that_cannot_be_built_is_reported_unavailable_not_fatal(tmp_path:
     described = {f["name"]: f for f in farms.describe()}
     assert described["local"]["available"] is True
     assert described["opencue"]["available"] is False
-    store = RenderJobStore(tmp_path / "j.db", history_limit=10, retention_hours=1)
-    service = RenderJobService(store, farms, None, RenderSettings(default_farm="opencue"))
+    store = bootstrap(_settings(tmp_path)).stores.render_jobs()
+    service = RenderJobService(store, farms, RenderSettings(default_farm="opencue"))
     with pytest.raises(AdapterUnavailable):
         service.submit(service.request(dcc="builtin", scene="s", frames="1", output="o"))

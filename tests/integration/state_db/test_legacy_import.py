@@ -23,7 +23,7 @@ from onepiece.state.db.records import SqlDeliveryStore, SqlIngestRunStore, SqlRe
 from onepiece.state.deliveries import DeliveryRecord, DeliveryRegistry
 from onepiece.state.ingest_runs import IngestRunRegistry, RunRecorder
 from onepiece.state.reconcile_results import ReconcileResults
-from onepiece.state.render_jobs import RenderJobStore
+from tests.legacy_render_history import RenderJobStore
 from tests.tracker_double import RecordingTracker
 
 

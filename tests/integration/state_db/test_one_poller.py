@@ -1,7 +1,7 @@
 """Issue 15 item 4: of several ``onepiece serve`` processes on one render
 history, exactly one polls the farms; ``kill -9`` of the poller hands polling
 to another. On PostgreSQL (an advisory lock) and without a database URL (a
-file lock beside the history)."""
+file lock beside the default SQLite state.db)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ def test_one_process_polls_and_another_takes_over_after_kill_9(
     servers = [first]
     try:
         _until(lambda: first.role() == "polling", "the first server polls")
-        second = Serve(tmp_path, "b", database_url)
+        # Without a URL, two processes on one data directory (one state.db).
+        second = Serve(tmp_path, "a" if database_url is None else "b", database_url)
         servers.append(second)
         time.sleep(1)  # several poll rounds of the second: it must stay on standby
         assert second.role() == "standby"

@@ -1,8 +1,9 @@
-"""The render history in the state database keeps state/render_jobs.py's rules, on both backends."""
+"""The render history in the state database: the rules the history file had, on both backends."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -91,3 +92,63 @@ def test_compaction_is_recorded_in_the_stats(engine: Engine) -> None:
     stats = store.stats()
     assert stats.last_compaction_at is not None and stats.size == 1
     assert stats.to_dict()["history_limit"] == 100
+
+
+def test_render_jobs_sync_full_fsyncs_every_commit_of_the_state_database(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from onepiece.config import Settings
+    from onepiece.state.db.wiring import StateStores
+
+    for sync, expected in (("normal", 1), ("full", 2)):  # SQLite: NORMAL=1, FULL=2
+        settings = Settings(data_dir=tmp_path / sync, trafalgar={"render_jobs_sync": sync})
+        stores = StateStores(settings)
+        try:
+            with stores.database.engine.connect() as connection:
+                assert connection.scalar(text("PRAGMA synchronous")) == expected
+        finally:
+            stores.close()
+
+
+def test_pruning_writes_removed_events_and_moves_last_compaction_at(engine: Engine) -> None:
+    from onepiece.state.db.event_log import SqlEventLog
+
+    store = _store(engine, limit=1)
+    store.add(_job("first"))
+    assert store.stats().last_compaction_at is None
+    assert store.add(_job("second")) == ["first"]
+    assert store.stats().last_compaction_at is not None  # /health confirms the pruning
+    events = [(e.type, e.data["job"]["job_id"]) for e in SqlEventLog(engine).since(0)]
+    assert events == [("job.created", "first"), ("job.created", "second"), ("job.removed", "first")]
+
+
+def test_pages_and_farm_job_ids(engine: Engine) -> None:
+    store = _store(engine, limit=1000)
+    for n in range(5):
+        store.add(_job(f"p{n}", farm="mock" if n % 2 else "local"))
+    first, cursor = store.page(limit=2)
+    assert [j.id for j in first] == ["p4", "p3"] and cursor is not None
+    second, cursor = store.page(limit=2, before=cursor)
+    assert [j.id for j in second] == ["p2", "p1"]
+    last, cursor = store.page(limit=2, before=cursor)
+    assert [j.id for j in last] == ["p0"] and cursor is None
+    assert store.farm_job_ids("mock") == {"mock-p1", "mock-p3"}
+
+
+def test_daily_counts_group_jobs_by_utc_day_and_status_since_a_time(engine: Engine) -> None:
+    store = _store(engine, retention=24 * 30)
+    jobs = [
+        _job("today-ok"),
+        _job("today-failed", JobStatus.failed),
+        _job("old-ok", age_hours=24 * 3),
+        _job("older-ok", age_hours=24 * 10),
+    ]
+    for job in jobs:
+        store.add(job)
+    since = (jobs[0].submitted_at - timedelta(days=5)).timestamp()
+    expected: dict[tuple[str, str], int] = {}
+    for job in jobs[:3]:
+        key = (job.submitted_at.date().isoformat(), job.status.value)
+        expected[key] = expected.get(key, 0) + 1
+    rows = store.daily_counts(since)
+    assert sorted(rows) == sorted((day, status, n) for (day, status), n in expected.items())

@@ -2,5 +2,5 @@
 durably, register Versions, write the report.
 
 Entry points: ``service.run_ingest`` (with ``service.plan_ingest`` and
-``options.IngestOptions``); ``run_feed.RunFeed`` turns the run registry into live events.
+``options.IngestOptions``).
 """

@@ -4,28 +4,38 @@ The web service and the CLI share this. A submission is validated against the
 farm's capabilities, launched on the farm, then recorded in the history store;
 ``submit`` returns only once the record is durable. In the web service a
 poller thread (off the event loop) refreshes unfinished jobs from their farms.
-Events are never published from a write directly: every write lands in the
-history's change log, and ``publish_changes`` (after each write of this
-process and on every poll) publishes ``job.created`` / ``job.updated`` /
-``job.removed`` from that log, so changes other processes (CLI) make reach
-the subscribers too, once each and in order.
+Events are never published from a write directly: every write appends its
+``job.created`` / ``job.updated`` / ``job.removed`` event to the state
+database's event log in the same transaction, and each serve process's event
+feed (state.db.event_feed) publishes that log, so changes any process or host
+makes reach every subscriber, once each and in order. ``announce`` (after each
+write of this process) only wakes the feed early.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from onepiece.adapters.farms.base import PreviewsCommands, QueuesJobs
 from onepiece.domain.dashboard import metric_status
-from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob, validate_request
+from onepiece.domain.render import (
+    FrameCounts,
+    JobRequest,
+    JobStatus,
+    RenderJob,
+    event_job,
+    validate_request,
+)
 from onepiece.errors import (
     AdapterNotImplemented,
     AdapterUnavailable,
@@ -38,9 +48,8 @@ from onepiece.errors import (
 if TYPE_CHECKING:
     from onepiece.adapters.farms.registry import FarmRegistry
     from onepiece.config.model import RenderSettings
-    from onepiece.events import Broker
     from onepiece.state.db.leases import Lease
-    from onepiece.state.render_jobs import RenderJobStore
+    from onepiece.state.db.render_history import SqlRenderJobStore
 
 log = logging.getLogger(__name__)
 
@@ -56,26 +65,28 @@ def _now() -> datetime:
 class RenderJobService:
     def __init__(
         self,
-        store: RenderJobStore,
+        store: SqlRenderJobStore,
         farms: FarmRegistry,
-        broker: Broker | None,
         settings: RenderSettings,
         lease: Lease | None = None,
+        *,
+        host: str | None = None,
+        local_lease: Lease | None = None,
     ) -> None:
-        # With a lease, only its holder polls the farms; the others still publish
-        # what changed in the history (state.db.leases).
+        # With a lease, only its holder polls the farms every host reaches
+        # (state.db.leases); this host's local farm jobs are checked by the holder
+        # of this host's ``local_lease``: no other host's farm knows them.
         self.lease = lease
+        self.local_lease = local_lease
+        self.host = host or socket.gethostname()
         self.polling = False
-        # Called after this process wrote to the history (other workers wake up).
+        # Called after this process wrote to the history: wakes the event feeds.
         self.announce: Callable[[], None] | None = None
         self.store = store
         self.farms = farms
-        self.broker = broker
         self.default_farm = settings.default_farm
         self.default_chunk_size = settings.default_chunk_size
         self.poll_seconds = settings.poll_seconds
-        self._seen_change = store.last_change() if store.damage is None else 0
-        self._publish_lock = threading.Lock()
         self._refresh_lock = threading.Lock()  # poller and requests never interleave a job
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -121,6 +132,7 @@ class RenderJobService:
             submitted_at=now,
             updated_at=now,
             frames=FrameCounts(total=count, waiting=count),
+            host=self._host_for(request.farm),
         )
         self.store.add(job)
         if isinstance(farm, QueuesJobs):  # recorded first: no runner works on an unknown job
@@ -178,6 +190,8 @@ class RenderJobService:
         job = self.get(job_id)
         if job.status.finished:
             return job
+        if not self._owned_here(job):
+            return self._forward_cancel(job, reason)
         farm = self.farms.get(job.farm)
         if not farm.capabilities().cancellation:
             raise AdapterNotImplemented(f"farm {job.farm!r} cannot cancel jobs")
@@ -214,17 +228,40 @@ class RenderJobService:
             self._wrote()
         return new
 
-    def poll_once(self) -> None:
-        """Publish what other processes changed, refresh unfinished jobs from their farms."""
-        self.publish_changes()
+    def _host_for(self, farm: str) -> str | None:
+        """The host a farm's jobs belong to: this one for a farm whose queue lives here."""
+        return self.host if farm in LOCAL_QUEUE_FARMS else None
+
+    def _owned_here(self, job: RenderJob) -> bool:
+        return job.host is None or job.host == self.host
+
+    def _forward_cancel(self, job: RenderJob, reason: str | None) -> RenderJob:
+        """Another host's local job: recorded as asked; its host's poller stops it."""
+        asked = reason or "cancelled by user"
+        with self._refresh_lock:
+            current = self.store.get(job.id) or job
+            if current.status.finished or current.cancel_requested:
+                return current
+            new = replace(current, cancel_requested=asked, updated_at=_now())
+            self.store.update(new)
+        self._wrote()
+        return new
+
+    def poll_once(self, *, shared: bool = True, local: bool = True) -> None:
+        """Refresh unfinished jobs from their farms (``shared``: the farms every host
+        reaches; ``local``: this host's local farm jobs); prune and compact now and then."""
         for job in self.store.unfinished():
+            if not (local if job.host is not None else shared) or not self._owned_here(job):
+                continue  # another poller's, or another host's local farm job
             try:
+                if job.cancel_requested:  # asked through another host
+                    self.farms.get(job.farm).cancel(job.farm_job_id, job.cancel_requested)
                 self._refresh(job)
             except (AdapterUnavailable, FarmNotFound) as exc:  # every round: not a warning each
                 log.debug("farm %s unavailable for job %s: %s", job.farm, job.id, exc.message)
             except FarmError as exc:
                 log.warning("refreshing render job %s: %s", job.id, exc.message)
-        if time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
+        if shared and time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
             self.store.prune()
             self._wrote()
             self.store.compact()
@@ -234,12 +271,12 @@ class RenderJobService:
     def _loop(self) -> None:
         while not self._stop.wait(self.poll_seconds):
             try:
-                if self._holds_lease():
-                    self.poll_once()
-                else:
-                    self.publish_changes()
+                shared = self._holds_lease()
+                local = shared if self.local_lease is None else self.local_lease.try_acquire()
+                if shared or local:
+                    self.poll_once(shared=shared, local=local)
                 self.last_poll_error = None
-            except (OnePieceError, sqlite3.Error, OSError, ValueError) as exc:
+            except (OnePieceError, SQLAlchemyError, OSError, ValueError) as exc:
                 # Keep polling: one bad round (history locked, farm hiccup) is not fatal.
                 if str(exc) != self.last_poll_error:  # once per distinct error, not per round
                     log.warning("render job poller: %s", exc)
@@ -278,6 +315,7 @@ class RenderJobService:
                     id=uuid.uuid4().hex[:12], request=request, farm_job_id=farm_job_id,
                     status=JobStatus.queued, submitted_at=now, updated_at=now,
                     message="adopted at start: its submitter never recorded it",
+                    host=self._host_for(name),
                 ))  # fmt: skip
                 farm.start(farm_job_id)
                 adopted += 1
@@ -290,6 +328,8 @@ class RenderJobService:
         """Start the background poller (the web service does; CLI commands do not)."""
         if self._thread is not None or self.store.damage is not None:
             return  # a damaged history is neither read nor written by a poller
+        self.store.compact()  # as the maintenance tick does: /health shows when
+        self._last_compaction = time.monotonic()
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="render-poller", daemon=True)
         self._thread.start()
@@ -299,8 +339,9 @@ class RenderJobService:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-        if self.lease is not None:
-            self.lease.release()
+        for lease in (self.lease, self.local_lease):
+            if lease is not None:
+                lease.release()
         self.polling = False
 
     def close(self) -> None:
@@ -341,29 +382,8 @@ class RenderJobService:
         return [job.to_dict() for job in self.store.recent(limit=limit)]
 
     def _wrote(self) -> None:
-        self.publish_changes()
         if self.announce is not None:
             self.announce()
 
-    def publish_changes(self) -> None:
-        """Publish every change in the history's log since the last one published."""
-        if self.broker is None:
-            return
-        with self._publish_lock:
-            while changes := self.store.changes_since(self._seen_change):
-                for change in changes:
-                    name = f"job.{change.kind}"
-                    body = event_job(change.job) if change.job else {"id": change.job_id}
-                    body.setdefault("job_id", change.job_id)
-                    self.broker.publish(TOPIC, name, {"event": name, "job": body})
-                    self._seen_change = change.seq
 
-
-def event_job(job: RenderJob) -> dict[str, Any]:
-    """A job as the stream events carry it: the REST fields plus the published
-    documents' names (``job_id``, ``farm_type``, ``request``)."""
-    data = job.to_dict()
-    data["job_id"] = job.id
-    data["farm_type"] = job.farm  # farm names are their adapter types (local, mock, opencue)
-    data["request"] = asdict(job.request)
-    return data
+__all__ = ["RenderJobService", "event_job"]

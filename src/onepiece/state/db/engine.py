@@ -87,6 +87,18 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def fsync_every_commit(engine: Engine) -> None:
+    """SQLite ``synchronous=FULL``: a commit also survives power loss, at the disk's
+    fsync rate (``trafalgar.render_jobs_sync = "full"``). PostgreSQL: its own setting."""
+    from sqlalchemy import event
+
+    def full(dbapi_connection: Any, _record: Any) -> None:  # after _on_sqlite_connect
+        dbapi_connection.execute("PRAGMA synchronous = FULL")
+
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", full)
+
+
 def _on_sqlite_begin(connection: Any) -> None:
     # Readers (``reading``) never write: a deferred BEGIN lets them run beside
     # a writer in WAL mode instead of queueing for the write lock.

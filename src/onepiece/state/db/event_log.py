@@ -5,7 +5,7 @@ a client reconnecting to another worker with ``Last-Event-ID`` resumes from
 the same numbering. On PostgreSQL a sequence value is taken before its
 transaction commits, so ids can become visible out of order under concurrent
 appends; a reader that must never skip one re-reads a short window behind its
-last id (the cross-worker broker of issue 15 item 3 decides that).
+last id (``event_feed.EventFeed`` waits briefly for such a gap to fill).
 """
 
 from __future__ import annotations
@@ -13,12 +13,37 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.engine import Connection, Engine
 
 from onepiece.state.db import schema
 from onepiece.state.db.engine import reading
+from onepiece.state.db.notify import CHANNEL
 from onepiece.state.db.ports import StoredEvent
+
+EVENTS_TOPIC = "events"  # the notification that wakes the event feeds
+_NOTIFIED = "onepiece.events_notified"  # connection.info: the transaction that sent it
+
+
+def append_event(connection: Connection, topic: str, type: str, data: dict[str, Any]) -> int:
+    """Append an event inside the caller's transaction: it commits (or not) with
+    the write it describes, so an acknowledged write always has its event."""
+    table = schema.events
+    statement = (
+        table.insert()
+        .values(topic=topic, type=type, data=data, created_at=time.time())
+        .returning(table.c.id)
+    )
+    event_id = int(connection.execute(statement).scalar_one())
+    transaction = connection.get_transaction()
+    on_postgresql = connection.dialect.name == "postgresql"
+    if on_postgresql and connection.info.get(_NOTIFIED) is not transaction:
+        # Delivered at commit (never for a rolled-back write): wakes every serve
+        # process's event feed at once. One per transaction is enough.
+        notice = text("SELECT pg_notify(:channel, :topic)")
+        connection.execute(notice, {"channel": CHANNEL, "topic": EVENTS_TOPIC})
+        connection.info[_NOTIFIED] = transaction
+    return event_id
 
 
 class SqlEventLog:
@@ -26,14 +51,8 @@ class SqlEventLog:
         self.engine = engine
 
     def append(self, topic: str, type: str, data: dict[str, Any]) -> int:
-        table = schema.events
-        statement = (
-            table.insert()
-            .values(topic=topic, type=type, data=data, created_at=time.time())
-            .returning(table.c.id)
-        )
         with self.engine.begin() as connection:
-            return int(connection.execute(statement).scalar_one())
+            return append_event(connection, topic, type, data)
 
     def since(
         self, after_id: int, *, topic: str | None = None, limit: int = 1000
@@ -46,6 +65,17 @@ class SqlEventLog:
             rows = connection.execute(query).all()
         return [
             StoredEvent(row.id, row.topic, row.type, dict(row.data), row.created_at) for row in rows
+        ]
+
+    def recent(self, topic: str, count: int) -> list[StoredEvent]:
+        """The newest ``count`` events of ``topic``, oldest first."""
+        table = schema.events
+        query = select(table).where(table.c.topic == topic).order_by(table.c.id.desc()).limit(count)
+        with reading(self.engine) as connection:
+            rows = connection.execute(query).all()
+        return [
+            StoredEvent(row.id, row.topic, row.type, dict(row.data), row.created_at)
+            for row in reversed(rows)
         ]
 
     def last_id(self) -> int:

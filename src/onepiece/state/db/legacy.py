@@ -38,12 +38,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LegacySources:
-    ingest_runs: Path
-    deliveries: Path
-    reconcile_results: Path
-    projects: Path
-    media_durations: Path
-    render_jobs: Path | None  # None: not imported (the history file is still the live store)
+    """The files to import; None: not imported (that file is still the live store)."""
+
+    ingest_runs: Path | None
+    deliveries: Path | None
+    reconcile_results: Path | None
+    projects: Path | None
+    media_durations: Path | None
+    render_jobs: Path | None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LegacySources:

@@ -19,12 +19,14 @@ from sqlalchemy.engine import Connection, Engine
 from onepiece.errors import EntityNotFound
 from onepiece.state.db import schema
 from onepiece.state.db.engine import reading
+from onepiece.state.db.event_log import append_event
 from onepiece.state.db.sql import upsert
 from onepiece.state.deliveries import DeliveryRecord
 
 MAX_RUNS = 1000  # as the run registry file: oldest finished runs are dropped beyond this
 # state_meta key changed by every run write: readers re-read the runs only when it moved.
 RUNS_REVISION = "ingest_runs.revision"
+RUNS_TOPIC = "runs"
 
 
 def _utc_now() -> str:
@@ -57,9 +59,14 @@ class SqlIngestRunStore:
         return dict(data) if data is not None else None
 
     def save(self, run: dict[str, Any]) -> None:
+        """One transaction: the run, the runs it expires or prunes, and their
+        ``run.*`` stream events (event_log), so every serve process streams it."""
+        table = schema.ingest_runs
         with self.engine.begin() as connection:
             self._expire_dead(connection)
-            upsert(connection, schema.ingest_runs, run_row(run), ["id"])
+            known = connection.scalar(select(table.c.seq).where(table.c.id == str(run["id"])))
+            upsert(connection, table, run_row(run), ["id"])
+            _run_event(connection, "run.updated" if known is not None else "run.created", run)
             self._prune(connection)
             revision = {"key": RUNS_REVISION, "value": uuid.uuid4().hex}
             upsert(connection, schema.state_meta, revision, ["key"])
@@ -88,6 +95,7 @@ class SqlIngestRunStore:
             run["error"] = f"the ingest process (pid {row.pid}) ended without finishing"
             run["completed_at"] = run.get("updated_at") or _utc_now()
             connection.execute(update(table).where(table.c.id == row.id).values(**run_row(run)))
+            _run_event(connection, "run.updated", run)
 
     def _prune(self, connection: Connection) -> None:
         table = schema.ingest_runs
@@ -99,7 +107,17 @@ class SqlIngestRunStore:
                 .order_by(table.c.seq)
                 .limit(excess)
             )
-            connection.execute(delete(table).where(table.c.seq.in_(oldest.scalar_subquery())))
+            removed = connection.execute(
+                delete(table)
+                .where(table.c.seq.in_(oldest.scalar_subquery()))
+                .returning(table.c.data)
+            )
+            for row in removed.all():
+                _run_event(connection, "run.removed", dict(row.data))
+
+
+def _run_event(connection: Connection, name: str, run: dict[str, Any]) -> None:
+    append_event(connection, RUNS_TOPIC, name, {"event": name, "run": run})
 
 
 def run_row(run: dict[str, Any]) -> dict[str, Any]:

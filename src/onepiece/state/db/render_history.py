@@ -1,33 +1,66 @@
-"""The render job history in the state database: the API of ``state.render_jobs``.
+"""The render job history in the state database.
 
-``SqlRenderJobStore`` offers the methods of ``RenderJobStore`` (add, update,
-get, recent, unfinished, added_since, counts, prune, compact, stats) on SQLite
-and PostgreSQL alike, so the render service can move onto the state database
-unchanged. The same history rules apply in the same transaction as every
-write: jobs finished more than ``retention_hours`` ago (by submit time) are
-pruned, then beyond ``history_limit`` jobs the oldest finished ones. The job
+``SqlRenderJobStore`` keeps the render service's history (add, update, get,
+recent, page, unfinished, farm_job_ids, counts, daily_counts, prune, compact,
+stats) on SQLite and PostgreSQL alike: the history always lives in the state
+database (an old history file is imported once, ``legacy_render``). The
+history rules apply in the same transaction as every write: jobs finished
+more than ``retention_hours`` ago (by submit time) are pruned, then beyond
+``history_limit`` jobs the oldest finished ones. The job
 count is a row in ``counters`` updated in those transactions (``count(*)``
 would scan the table on every ``/health``).
+
+Every write also appends its stream events (``job.created``, ``job.updated``,
+``job.removed``) to the ``events`` table in the same transaction, so an
+acknowledged write always has its event, numbered by the database; each serve
+process tails that table (``event_feed``) whatever process made the write.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from onepiece.domain.render import JobStatus, RenderJob
+from onepiece.domain.render import JobStatus, RenderJob, event_job
 from onepiece.state.db import schema
 from onepiece.state.db.engine import describe, reading
+from onepiece.state.db.event_log import SqlEventLog, append_event
 from onepiece.state.db.sql import insert_new, upsert
-from onepiece.state.render_jobs import HistoryStats
 
 _UNFINISHED = [s.value for s in JobStatus if not s.finished]
 _COUNTERS = ("render_jobs.size", "render_jobs.pruned_by_retention", "render_jobs.pruned_by_limit")
 _COMPACTED_AT = "render_jobs.last_compaction_at"
+TOPIC = "jobs"
+EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at compaction)
+
+
+@dataclass(frozen=True)
+class HistoryStats:
+    """``/health`` ``render.history``."""
+
+    path: str
+    size: int
+    history_limit: int
+    retention_hours: float
+    pruned_by_retention: int
+    pruned_by_limit: int
+    last_compaction_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        at = self.last_compaction_at
+        data["last_compaction_at"] = at.isoformat() if at else None
+        return data
+
+
+def _event(connection: Connection, name: str, body: dict[str, Any]) -> None:
+    body.setdefault("job_id", body.get("id"))
+    append_event(connection, TOPIC, name, {"event": name, "job": body})
 
 
 class SqlRenderJobStore:
@@ -35,6 +68,7 @@ class SqlRenderJobStore:
         self.engine = engine
         self.history_limit = history_limit
         self.retention_hours = retention_hours
+        self.damage: str | None = None  # the database's own health says when it is damaged
         with engine.begin() as connection:
             jobs = connection.scalar(select(func.count()).select_from(schema.render_jobs)) or 0
             for name in _COUNTERS:  # first use: the size of what was imported
@@ -86,7 +120,16 @@ class SqlRenderJobStore:
             self._bump(connection, "render_jobs.pruned_by_limit", len(dropped))
             self._bump(connection, "render_jobs.size", -len(dropped))
             removed += dropped
+        for job_id in removed:
+            _event(connection, "job.removed", {"id": job_id})
+        if removed:  # /health's last_compaction_at confirms pruning (published contract)
+            self._mark_compacted(connection)
         return removed
+
+    @staticmethod
+    def _mark_compacted(connection: Connection) -> None:
+        now = {"key": _COMPACTED_AT, "value": repr(time.time())}
+        upsert(connection, schema.state_meta, now, ["key"])
 
     @staticmethod
     def _row(job: RenderJob) -> dict[str, Any]:
@@ -103,6 +146,7 @@ class SqlRenderJobStore:
         with self.engine.begin() as connection:
             connection.execute(schema.render_jobs.insert().values(**row))
             self._bump(connection, "render_jobs.size", 1)
+            _event(connection, "job.created", event_job(job))
             return self._prune(connection)
 
     def update(self, job: RenderJob) -> tuple[bool, list[str]]:
@@ -115,6 +159,8 @@ class SqlRenderJobStore:
                 .values(**self._row(job))
                 .returning(jobs.c.id)
             ).first()
+            if found is not None:
+                _event(connection, "job.updated", event_job(job))
             return found is not None, self._prune(connection)
 
     def prune(self) -> list[str]:
@@ -134,13 +180,37 @@ class SqlRenderJobStore:
         self, *, status: str | None = None, farm: str | None = None, limit: int = 100
     ) -> list[RenderJob]:
         """Newest first."""
+        return self.page(status=status, farm=farm, limit=limit)[0]
+
+    def page(
+        self,
+        *,
+        status: str | None = None,
+        farm: str | None = None,
+        limit: int = 100,
+        before: int | None = None,
+    ) -> tuple[list[RenderJob], int | None]:
+        """Newest first, older than the job numbered ``before``; with the number to
+        pass as ``before`` for the next page (None on the last one)."""
         jobs = schema.render_jobs
-        query = select(jobs.c.data).order_by(jobs.c.seq.desc()).limit(limit)
+        query = select(jobs.c.seq, jobs.c.data).order_by(jobs.c.seq.desc()).limit(limit + 1)
+        if before is not None:
+            query = query.where(jobs.c.seq < before)
         if status:
             query = query.where(jobs.c.status == status)
         if farm:
             query = query.where(jobs.c.farm == farm)
-        return self._jobs(query)
+        with reading(self.engine) as connection:
+            rows = connection.execute(query).all()
+        found = [RenderJob.from_dict(dict(row.data)) for row in rows[:limit]]
+        return found, (int(rows[limit - 1].seq) if len(rows) > limit else None)
+
+    def farm_job_ids(self, farm: str) -> set[str]:
+        """Every farm job id this history holds for ``farm``."""
+        jobs = schema.render_jobs
+        query = select(jobs.c.data).where(jobs.c.farm == farm)
+        with reading(self.engine) as connection:
+            return {str(dict(row.data).get("farm_job_id")) for row in connection.execute(query)}
 
     def unfinished(self) -> list[RenderJob]:
         jobs = schema.render_jobs
@@ -178,16 +248,28 @@ class SqlRenderJobStore:
             }
         return {"jobs": sum(by_status.values()), "by_status": by_status, "by_farm": by_farm}
 
-    @staticmethod
-    def _grouped(connection: Connection, column: Any) -> dict[str, int]:
-        rows = connection.execute(select(column, func.count()).group_by(column))
-        return {str(row[0]): int(row[1]) for row in rows}
+    def daily_counts(self, since: float) -> list[tuple[str, str, int]]:
+        """(UTC day, status, jobs) submitted since ``since`` (epoch seconds), one SQL pass."""
+        jobs = schema.render_jobs
+        if self.engine.dialect.name == "postgresql":
+            day = func.to_char(
+                func.timezone("UTC", func.to_timestamp(jobs.c.submitted_at)), "YYYY-MM-DD"
+            )
+        else:
+            day = func.date(jobs.c.submitted_at, "unixepoch")
+        query = (
+            select(day, jobs.c.status, func.count())
+            .where(jobs.c.submitted_at >= since)
+            .group_by(day, jobs.c.status)
+        )
+        with reading(self.engine) as connection:
+            return [(str(r[0]), str(r[1]), int(r[2])) for r in connection.execute(query)]
 
     def compact(self) -> None:
         """SQLite: reclaim pruned pages, fold the WAL back in; PostgreSQL's autovacuum does that."""
+        SqlEventLog(self.engine).prune(EVENTS_KEEP)
         with self.engine.begin() as connection:
-            now = {"key": _COMPACTED_AT, "value": repr(time.time())}
-            upsert(connection, schema.state_meta, now, ["key"])
+            self._mark_compacted(connection)
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
                 # Outside any transaction: a checkpoint cannot truncate under one.

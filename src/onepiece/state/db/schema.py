@@ -37,7 +37,7 @@ metadata = MetaData(
     }
 )
 
-# Render history, mirroring state/render_jobs.py (seq gives "added since").
+# Render history (state.db.render_history; seq orders it and pages it).
 render_jobs = Table(
     "render_jobs",
     metadata,

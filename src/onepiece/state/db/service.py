@@ -38,6 +38,11 @@ class StateDatabase:
         return str(self._raw.dialect.name)
 
     @property
+    def raw_engine(self) -> Engine:
+        """The engine before it is prepared (to configure it, never to use it)."""
+        return self._raw
+
+    @property
     def engine(self) -> Engine:
         """The engine, prepared first (migrated, old files imported) on first use."""
         self.prepare()
@@ -53,9 +58,18 @@ class StateDatabase:
                 return None
             prepared = prepare(self._raw, self._sources)
             self._prepared = True
+        from onepiece.state.db.migrate import upgrade_plan
+
         where = describe(self._raw.url)
+        # A new database (every migration from the first) is routine, not news: a
+        # laptop's first command creates its state.db. Upgrading an existing one is.
+        created = bool(prepared.applied) and prepared.applied == upgrade_plan()[1]
         for revision in prepared.applied:
-            log.warning("state database %s: applied migration %s", where, revision)
+            log.log(
+                logging.DEBUG if created else logging.WARNING,
+                "state database %s: applied migration %s",
+                where, revision,
+            )  # fmt: skip
         for report in prepared.imports:
             if report.imported:
                 log.warning(

@@ -7,7 +7,6 @@ container asks this module; services see only the ports.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
         ProjectRegistryStore,
         ReconcileStore,
     )
+    from onepiece.state.db.render_history import SqlRenderJobStore
     from onepiece.state.db.service import StateDatabase
     from onepiece.state.ingest_runs import RunRegistry
     from onepiece.state.runs_view import RunRegistryView
@@ -44,10 +44,15 @@ class StateStores:
         from onepiece.state.db.legacy import LegacySources
         from onepiece.state.db.service import StateDatabase
 
-        # The render history stays its own file: importing it now would mark it
-        # done and leave the jobs recorded after today behind when it moves.
-        sources = replace(LegacySources.from_settings(self.settings), render_jobs=None)
-        return StateDatabase(database_url(self.settings), sources)
+        # Every earlier file is imported once, the render history's included.
+        database = StateDatabase(
+            database_url(self.settings), LegacySources.from_settings(self.settings)
+        )
+        if self.settings.trafalgar.render_jobs_sync == "full":
+            from onepiece.state.db.engine import fsync_every_commit
+
+            fsync_every_commit(database.raw_engine)
+        return database
 
     @property
     def on_postgresql(self) -> bool:
@@ -93,15 +98,36 @@ class StateStores:
 
         return SqlIdempotencyStore(self.database.engine)
 
+    def render_jobs(self) -> SqlRenderJobStore:
+        """The render history: always in the state database (state.db.render_history)."""
+        from onepiece.state.db.render_history import SqlRenderJobStore
+
+        trafalgar = self.settings.trafalgar
+        return SqlRenderJobStore(
+            self.database.engine,
+            history_limit=trafalgar.render_jobs_history_limit,
+            retention_hours=trafalgar.render_jobs_retention_hours,
+        )
+
     def poller_lease(self) -> Lease:
-        """One poller per render history: a PostgreSQL advisory lock, else a file
-        lock beside the history (state.db.leases)."""
+        """One poller per state database (which holds the render history): a
+        PostgreSQL advisory lock, else a file lock beside the SQLite file."""
+        from onepiece.state.db.engine import sqlite_path
         from onepiece.state.db.leases import FileLease, PgAdvisoryLease
 
-        history = self.settings.render_jobs_path.resolve()
-        if self.on_postgresql:
-            return PgAdvisoryLease(self.database.engine, f"render-poller:{history}")
-        return FileLease(history.with_name(history.name + ".poller.lock"))
+        if self.database.backend == "postgresql":
+            return PgAdvisoryLease(self.database.engine, "render-poller")
+        path = sqlite_path(self.database.engine.url) or self.settings.state_db_path
+        return FileLease(path.resolve().with_name(path.name + ".poller.lock"))
+
+    def local_poller_lease(self, host: str) -> Lease | None:
+        """Who checks this host's local farm jobs, among its processes on a shared
+        PostgreSQL; None: the poller (one host's SQLite file)."""
+        from onepiece.state.db.leases import PgAdvisoryLease
+
+        if self.database.backend != "postgresql":
+            return None
+        return PgAdvisoryLease(self.database.engine, f"render-poller:local:{host}")
 
     def announce(self, topic: str) -> None:
         """Tell the other processes on this PostgreSQL that ``topic`` changed."""

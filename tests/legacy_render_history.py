@@ -1,4 +1,8 @@
-"""Render job history: SQLite in WAL mode at ``settings.render_jobs_path``.
+"""The render history file of earlier versions (``render-jobs.db``), kept to
+write such files for the import tests: the live history is the state
+database's (``onepiece.state.db.render_history``). As it was:
+
+Render job history: SQLite in WAL mode at ``settings.render_jobs_path``.
 
 Why SQLite (docs/decisions.md, "Render job history"): a submit is one indexed
 INSERT in one transaction, so its cost does not grow with the history. In WAL
@@ -40,11 +44,8 @@ from typing import Any, Literal
 
 from onepiece.domain.render import JobStatus, RenderJob
 from onepiece.errors import ConfigError, HistoryDamaged
-from onepiece.state.render_history_file import (
-    import_json_history,
-    inspect_history,
-    is_corruption,
-)
+from onepiece.state.db.render_history import HistoryStats
+from onepiece.state.render_history_file import inspect_history, is_corruption
 
 log = logging.getLogger(__name__)
 
@@ -76,23 +77,6 @@ INSERT OR IGNORE INTO meta VALUES ('last_compaction_at', NULL);
 # Changes kept for tailing: far more than one poll interval can produce.
 CHANGE_LOG_KEEP = 10_000
 _UNFINISHED = tuple(s.value for s in JobStatus if not s.finished)
-
-
-@dataclass(frozen=True)
-class HistoryStats:
-    path: str
-    size: int
-    history_limit: int
-    retention_hours: float
-    pruned_by_retention: int
-    pruned_by_limit: int
-    last_compaction_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        at = self.last_compaction_at
-        data["last_compaction_at"] = at.isoformat() if at else None
-        return data
 
 
 @dataclass(frozen=True)
@@ -133,24 +117,8 @@ class RenderJobStore:
             log.error("%s; serving degraded, nothing is written into it", self.damage)
             return
         if found.kind == "json":
-            self._import_json()
+            raise ConfigError(f"{path} is a JSON history: the state database imports it")
         self._open(sync)
-
-    def _import_json(self) -> None:
-        def create(at: Path) -> RenderJobStore:
-            return RenderJobStore(
-                at, history_limit=self.history_limit, retention_hours=self.retention_hours
-            )
-
-        imported, skipped, kept = import_json_history(self.path, create)
-        log.warning(
-            "imported %d render jobs from the JSON history at %s (%d entries without an id "
-            "skipped); it is SQLite now, the JSON kept as %s",
-            imported,
-            self.path,
-            skipped,
-            kept,
-        )
 
     def _open(self, sync: str) -> None:
         path = self.path
