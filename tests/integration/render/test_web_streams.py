@@ -144,32 +144,25 @@ def test_streams_follow_the_read_token_policy(tmp_path: Path) -> None:
 
 
 # A CLI process writing the runs with ingest's own store (save = insert or replace
-# one run, in one transaction); "replace" also drops the runs not given, as the
-# store's pruning does.
+# one run, in one transaction, with its stream event).
 WRITER = """
 import json, sys
-from sqlalchemy import delete
-from onepiece.state.db import schema
 from onepiece.state.db.engine import create_state_engine
 from onepiece.state.db.migrate import upgrade
 from onepiece.state.db.records import SqlIngestRunStore
-url, mode, runs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+url, runs = sys.argv[1], json.loads(sys.argv[2])
 engine = create_state_engine(url)
 upgrade(engine)
-if mode == "replace":
-    keep = [run["id"] for run in runs]
-    with engine.begin() as connection:
-        connection.execute(delete(schema.ingest_runs).where(schema.ingest_runs.c.id.not_in(keep)))
 for run in runs:
     SqlIngestRunStore(engine).save(run)
 engine.dispose()
 """
 
 
-def _write_registry(path: Path, runs: list[dict[str, Any]], mode: str = "save") -> None:
+def _write_registry(path: Path, runs: list[dict[str, Any]]) -> None:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     url = f"sqlite:///{path}"
-    subprocess.run([sys.executable, "-c", WRITER, url, mode, json.dumps(runs)], check=True, env=env)
+    subprocess.run([sys.executable, "-c", WRITER, url, json.dumps(runs)], check=True, env=env)
 
 
 def _run(run_id: str, status: str, files: int) -> dict[str, Any]:
@@ -204,5 +197,3 @@ def test_runs_written_by_another_process_stream_live_without_duplicates(
         _write_registry(registry, [_run("new", "completed", 9)])
         # The identical rewrite published nothing: the next event is the real change.
         assert received() == [("run.updated", "new", 9)] * 2
-        _write_registry(registry, [_run("new", "completed", 9)], mode="replace")
-        assert received() == [("run.removed", "old", 3)] * 2

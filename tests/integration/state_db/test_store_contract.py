@@ -46,7 +46,10 @@ def test_ingest_runs_keep_order_and_replace_by_id(engine: Engine) -> None:
     store.save(_run("a", counts={"files": 1}))
     store.save(_run("b"))
     store.save(_run("a", "completed", counts={"files": 3}))
+    store.save(_run("a", "completed", counts={"files": 3}))  # unchanged: no event
     assert [r["id"] for r in store.runs()] == ["a", "b"]
+    events = [(e.type, e.data["run"]["id"]) for e in SqlEventLog(engine).since(0, topic="runs")]
+    assert events == [("run.created", "a"), ("run.created", "b"), ("run.updated", "a")]
     assert store.get("a") == _run("a", "completed", counts={"files": 3})
     assert store.get("missing") is None
 
@@ -84,6 +87,9 @@ def test_oldest_finished_runs_are_dropped_beyond_the_limit(engine: Engine) -> No
     ids = [r["id"] for r in store.runs()]
     assert len(ids) == MAX_RUNS
     assert ids[0] == "still-running" and "old-0000" not in ids and ids[-1] == "newest"
+    events = [(e.type, e.data["run"]["id"]) for e in SqlEventLog(engine).since(0, topic="runs")]
+    removed = [("run.removed", "old-0000"), ("run.removed", "old-0001")]  # 1,002 rows: 2 over
+    assert events == [("run.created", "newest"), *removed]
 
 
 def _delivery(delivery_id: str, project: str, created_at: str) -> DeliveryRecord:

@@ -64,7 +64,11 @@ class SqlIngestRunStore:
         table = schema.ingest_runs
         with self.engine.begin() as connection:
             self._expire_dead(connection)
-            known = connection.scalar(select(table.c.seq).where(table.c.id == str(run["id"])))
+            known = connection.execute(
+                select(table.c.data).where(table.c.id == str(run["id"]))
+            ).first()
+            if known is not None and dict(known.data) == run:
+                return  # rewritten unchanged: nothing to store, nothing to stream
             upsert(connection, table, run_row(run), ["id"])
             _run_event(connection, "run.updated" if known is not None else "run.created", run)
             self._prune(connection)
