@@ -54,6 +54,10 @@ CASES = {
         b'<!DOCTYPE h [\n<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd">\n%p;\n]>\n<hashlist/>',
         f"line 1: {DTD}",
     ),
+    "deep nesting": (
+        b'<hashlist version="1.1">\n' + b"<a>" * 100,
+        "line 2: elements nested too deeply",
+    ),
     # paths leaving the folder
     "dot-dot in v1": (
         v1(b"<hash><file>../../etc/passwd</file>" + MD5.encode() + b"</hash>"),

@@ -74,6 +74,8 @@ def test_a_broken_renders_chain_is_an_integrity_error(services: Container, tmp_p
     first = sorted((inputs["renders"] / "ascmhl").glob("0001_*.mhl"))[0]
     first.write_text(first.read_text().replace("<hostname>", "<hostname>x"))
 
-    with pytest.raises(IntegrityError, match="broken chain"):
-        publish(services, request_for(tmp_path, inputs))
-    assert not (tmp_path / "publish" / SCENE).exists()
+    for dry_run in (True, False):  # refused before anything is written
+        with pytest.raises(IntegrityError, match="broken chain"):
+            publish(services, request_for(tmp_path, inputs, dry_run=dry_run))
+    assert not (tmp_path / "publish").exists()
+    assert not (services.settings.storage_root / "publishes").exists()  # no bucket made

@@ -180,3 +180,31 @@ def test_media_from_two_vendor_histories_continue_the_larger_one(
         archive.extractall(unpacked)
     assert_reference_tool_accepts(unpacked / result.record.package, vendor)
     assert "1 file(s) came with another vendor MHL history" in caplog.text
+
+
+def test_a_later_state_of_the_same_history_continues_for_media_of_both(
+    tmp_path: Path, clean_delivery: SampleDelivery, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = make_world(tmp_path, "local")
+    vendor_history(clean_delivery.folder)
+    ingest_and_approve(world, clean_delivery)
+    added = clean_delivery.folder / "FG_ep010_sc02_0040_comp_v001.mov"
+    added.write_bytes(b"a later delivery" * 100)
+    third = tool("ascmhl", "create", clean_delivery.folder, "-h", "xxh64")
+    assert third.returncode == 0, third.stdout + third.stderr
+    vendor = {p.name: p.read_bytes() for p in (clean_delivery.folder / "ascmhl").iterdir()}
+    ingest_and_approve(world, clean_delivery)  # the earlier Versions keep the earlier state
+
+    result = deliver(world.services, DeliveryRequest(PROJECT, "client_out", tmp_path / "o.zip"))
+    world.services.close()
+
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(result.record.zip_path or "") as archive:
+        archive.extractall(unpacked)
+    package = unpacked / result.record.package
+    assert (
+        f"<previousPath>{added.name}</previousPath>"
+        in next((package / "ascmhl").glob("0004_*.mhl")).read_text()
+    )
+    assert_reference_tool_accepts(package, vendor)
+    assert "another vendor MHL history" not in caplog.text

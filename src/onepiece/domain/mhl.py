@@ -27,6 +27,8 @@ CHAIN_FILE = "ascmhl_chain.xml"
 # The order the XSD requires inside a <hash> element.
 HASH_FORMATS = ("c4", "md5", "sha1", "xxh128", "xxh3", "xxh64")
 DEFAULT_IGNORE = (".DS_Store", HISTORY_FOLDER, f"{HISTORY_FOLDER}/")
+# Fastest first: the one format a listed file is checked in.
+CHECK_ORDER = ("xxh128", "xxh3", "xxh64", "md5", "sha1", "c4")
 _HEX_LENGTHS = {"md5": 32, "sha1": 40, "xxh128": 32, "xxh3": 16, "xxh64": 16}
 # MHL v1 element names -> (our format, digest is little-endian hex)
 _V1_FORMATS = {"md5": ("md5", False), "sha1": ("sha1", False), "xxhash64be": ("xxh64", False)}

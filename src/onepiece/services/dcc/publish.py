@@ -93,6 +93,8 @@ def publish(
     bucket = services.storage.check_bucket(request.bucket)
     metadata = _load_metadata(request.metadata)
     inputs = collect_inputs(request.renders, request.previews, request.otio, request.metadata)
+    # The renders' own ASC MHL history, its chain checked before anything is written.
+    vendor = renders_history(request.renders.expanduser())
     project = check_name(request.project or services.settings.project or show, "project")
     package = request.destination.expanduser().resolve() / scene.name
     if package.exists():
@@ -113,7 +115,6 @@ def publish(
     # Before the package is built: a package left behind by a failed upload would
     # block publishing this version again.
     services.storage.ensure_bucket(bucket)
-    vendor = renders_history(request.renders.expanduser())  # its chain checked first
     staged = _build(
         request.destination.expanduser().resolve(), scene, inputs.files, result, on_file, vendor
     )

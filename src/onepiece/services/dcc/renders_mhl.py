@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from onepiece.domain.delivery import Custody
-from onepiece.services.ingest.mhl import CHECK_ORDER
+from onepiece.domain.mhl import CHECK_ORDER
 from onepiece.services.mhl.custody import KeptHistory, from_folder
 from onepiece.services.mhl.history import MhlSource, read_history
 

@@ -110,14 +110,19 @@ def history_for(
 
 
 def _base(files: list[Row], kept: Mapping[str, KeptHistory]) -> KeptHistory | None:
-    """The vendor history to continue: the one most delivered files came with."""
+    """The vendor history to continue: the one most delivered files came with, counting
+    those that came with an earlier state of it (the same folder, fewer generations)."""
     counts = Counter(
         row[3].history for row in files if row[3] is not None and row[3].history in kept
     )
     if not counts:
         return None
+
+    def covered(ref: str) -> int:  # files of this history or of an earlier state of it
+        return sum(n for other, n in counts.items() if kept[ref].same_folder_as(kept[other]))
+
     # Ties: the longest history (it holds the shorter states of the same folder).
-    best = max(counts, key=lambda ref: (counts[ref], len(kept[ref].links), ref))
+    best = max(counts, key=lambda ref: (covered(ref), len(kept[ref].links), ref))
     return kept[best]
 
 

@@ -26,6 +26,7 @@ from onepiece.domain.checksums import parse_checksum
 from onepiece.domain.ingest_plan import FileStatus, IngestPlan, PlannedFile, PlannedVersion
 from onepiece.domain.mhl import (
     CHAIN_FILE,
+    CHECK_ORDER,
     DEFAULT_IGNORE,
     HASH_FORMATS,
     HISTORY_FOLDER,
@@ -46,8 +47,6 @@ from onepiece.services.mhl.history import (
     read_bounded,
 )
 
-# Fastest first: the one format a listed file is checked in.
-CHECK_ORDER = ("xxh128", "xxh3", "xxh64", "md5", "sha1", "c4")
 STORED_STATUSES = (FileStatus.UPLOADED, FileStatus.SKIPPED)
 
 

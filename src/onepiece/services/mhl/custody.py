@@ -18,7 +18,14 @@ from pathlib import Path
 
 from onepiece.adapters.storage.base import Storage
 from onepiece.domain.checksums import is_c4
-from onepiece.domain.mhl import CHAIN_FILE, ChainLink, HashList, parse_chain, parse_hashlist
+from onepiece.domain.mhl import (
+    CHAIN_FILE,
+    HISTORY_FOLDER,
+    ChainLink,
+    HashList,
+    parse_chain,
+    parse_hashlist,
+)
 from onepiece.domain.mhl_custody import HISTORY_KEY
 from onepiece.domain.mhl_xml import MAX_XML_BYTES
 from onepiece.errors import IntegrityError, ObjectNotFound, ValidationError
@@ -95,7 +102,7 @@ def load_all(storage: Storage, refs: Iterable[str]) -> dict[str, KeptHistory]:
 
 def from_folder(folder: Path, links: list[ChainLink], lists: list[HashList]) -> KeptHistory:
     """A history read (and verified) on disk, as ``history.read_history`` found it."""
-    history = folder / "ascmhl"
+    history = folder / HISTORY_FOLDER
     files = {CHAIN_FILE: read_bounded(history / CHAIN_FILE)}
     for link in links:
         files[link.filename] = read_bounded(history / link.filename)

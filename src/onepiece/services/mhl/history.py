@@ -48,7 +48,6 @@ class HistoryRoot:
     prefix: str  # its folder from the delivery's root: "" or "A001/"
     folder: Path  # the ``ascmhl/`` folder
     chain_c4: str
-    links: tuple[ChainLink, ...]
     paths: frozenset[str]  # the files it expects, from the delivery's root
 
 
@@ -163,9 +162,7 @@ def read_history(folder: Path, prefix: str = "") -> MhlSource | None:
         lists.append(hashlist)
     files = [chain_path, *(history / name for name in present)]
     source = MhlSource.of(lists, files, chain, prefix)
-    root = HistoryRoot(
-        prefix, history, c4_of(chain_bytes), tuple(chain), frozenset(source.expected)
-    )
+    root = HistoryRoot(prefix, history, c4_of(chain_bytes), frozenset(source.expected))
     source.histories.append(root)
     return source
 

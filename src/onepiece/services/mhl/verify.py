@@ -17,9 +17,8 @@ from pathlib import Path
 from onepiece.adapters.storage.streaming import chunk_buffer
 from onepiece.domain.checksums import new_hasher
 from onepiece.domain.ingest_plan import SYSTEM_FILES
-from onepiece.domain.mhl import HISTORY_FOLDER, MhlEntry
+from onepiece.domain.mhl import CHECK_ORDER, HISTORY_FOLDER, MhlEntry
 from onepiece.errors import ValidationError
-from onepiece.services.ingest.mhl import CHECK_ORDER
 from onepiece.services.ingest.scan import check_folder
 from onepiece.services.mhl.history import MhlSource, find_mhl, relative_to
 
