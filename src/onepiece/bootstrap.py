@@ -213,13 +213,17 @@ class Container:
         return DashboardService(
             settings=settings,
             tracker=lambda: self.tracker,
-            cache=DashboardCache(limits),
+            cache=DashboardCache(limits, flushed_elsewhere=self._cache_flushed_elsewhere()),
             registry=registry,
             durations=MediaDurations(
                 settings.data_dir / "cache" / "media-durations.json", store=facts_store
             ),
             sources=self.dashboard_sources,
         )
+
+    def _cache_flushed_elsewhere(self) -> Callable[[], bool] | None:
+        flushes = self.stores.cache_flushes  # serve --workers N only
+        return flushes.missed if flushes is not None else None
 
     @cached_property
     def delivery_manifests(self) -> DeliveryManifests:
@@ -273,8 +277,9 @@ class Container:
     def start(self) -> None:
         """Background work of a long-running process: the state database (refused
         when damaged or too new), the project list and the run feed."""
-        if self.uses_state_db:
-            self.state_db.prepare()
+        # Always: without a URL the default state.db still keeps the Idempotency-Key
+        # claims (and the workers' cache flushes); damage is reported before listening.
+        self.state_db.prepare()
         if self.stores.on_postgresql:
             self.listener.start()
         self.dashboard.registry.hydrate()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from onepiece.config import Settings
+    from onepiece.state.db.flushes import SharedCacheFlushes
     from onepiece.state.db.leases import Lease
     from onepiece.state.db.ports import (
         DeliveryStore,
@@ -117,8 +118,19 @@ class StateStores:
             return PgAdvisoryLease(self.database.engine, f"render-poller:{history}")
         return FileLease(history.with_name(history.name + ".poller.lock"))
 
+    @cached_property
+    def cache_flushes(self) -> SharedCacheFlushes | None:
+        """Cache flushes shared by ``serve --workers N`` (N > 1); None: one process."""
+        if self.settings.trafalgar.workers < 2:
+            return None
+        from onepiece.state.db.flushes import SharedCacheFlushes
+
+        return SharedCacheFlushes(self.database.engine)
+
     def announce(self, topic: str) -> None:
-        """Tell the other processes on this PostgreSQL that ``topic`` changed."""
+        """Tell the other processes (workers, other hosts on PostgreSQL) that ``topic`` changed."""
+        if topic == "cache" and self.cache_flushes is not None:
+            self.cache_flushes.flushed()
         if self.on_postgresql:
             from onepiece.state.db.notify import PgNotifier
 
