@@ -1,0 +1,144 @@
+"""Issue 15 crash test: ``kill -9`` of ``onepiece serve`` during 500 concurrent submits.
+
+Every submit carries its own ``Idempotency-Key``. Once part of them have been
+acknowledged (a 2xx received), the server is killed with SIGKILL while the
+rest are in flight. After a restart on the same state, every acknowledged
+job is there, and retrying an acknowledged key gets the same job back
+(``200``, ``Idempotent-Replayed``), never a second one: the number of jobs
+does not change. On the default SQLite state and on a fresh PostgreSQL
+database created (and dropped) by the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+TOKEN = "crash-admin-93b1e0"
+ADMIN = {"Authorization": f"Bearer {TOKEN}"}
+SUBMITS = 500
+KILL_AFTER = 150  # acknowledged submits before the kill: the rest are in flight
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def body(n: int) -> dict[str, str]:
+    return {"dcc": "builtin", "scene": f"/scenes/{n}.json", "frames": "1-10",
+            "output": f"/renders/{n}.####.png", "farm": "mock"}  # fmt: skip
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """Nothing for the SQLite default; a database of our own on PostgreSQL."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"onepiece_crash_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {exc.orig}")
+    try:
+        yield {"ONEPIECE_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{name}"}
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def start(env: dict[str, str]) -> tuple[str, subprocess.Popen[str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "onepiece", "serve", "--port", "0"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines = []
+    assert process.stderr is not None
+    for line in process.stderr:
+        lines.append(line)
+        if "listening on" in line:
+            break
+    found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", "".join(lines))
+    assert found, "".join(lines)
+    return found.group(1), process
+
+
+async def submit_until_killed(url: str, process: subprocess.Popen[str]) -> dict[str, str]:
+    """{key: job id} of the submits acknowledged before the kill."""
+    acknowledged: dict[str, str] = {}
+    limits = httpx.Limits(max_connections=50)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+
+        async def submit(n: int) -> None:
+            key = f"crash-{n}"
+            try:
+                response = await client.post(
+                    "/jobs", json=body(n), headers={**ADMIN, "Idempotency-Key": key}
+                )
+            except httpx.TransportError:
+                return  # in flight when the server died: not acknowledged
+            if response.is_success:
+                acknowledged[key] = response.json()["id"]
+                if len(acknowledged) == KILL_AFTER:
+                    process.send_signal(signal.SIGKILL)
+
+        await asyncio.gather(*(submit(n) for n in range(SUBMITS)))
+    return acknowledged
+
+
+def all_job_ids(client: httpx.Client) -> list[str]:
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": "1000", **({"cursor": cursor} if cursor else {})}
+        page = client.get("/jobs", params=params, headers=ADMIN).json()
+        ids.extend(job["id"] for job in page["jobs"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return ids
+
+
+def test_no_acknowledged_submit_is_lost_and_retries_never_make_a_second_job(
+    isolated_env: Path, database_env: dict[str, str]
+) -> None:
+    env = {**os.environ, "TRAFALGAR_DASHBOARD_TOKEN": TOKEN,
+           "ONEPIECE_RENDER_MOCK_ENABLED": "true", **database_env}  # fmt: skip
+    url, process = start(env)
+    try:
+        acknowledged = asyncio.run(submit_until_killed(url, process))
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert KILL_AFTER <= len(acknowledged) < SUBMITS  # killed in the middle
+
+    url, process = start(env)
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            before = all_job_ids(client)
+            assert len(before) == len(set(before))
+            assert set(acknowledged.values()) <= set(before)  # none lost
+            for key, job_id in acknowledged.items():
+                n = int(key.removeprefix("crash-"))
+                retry = client.post(
+                    "/jobs", json=body(n), headers={**ADMIN, "Idempotency-Key": key}
+                )
+                assert retry.status_code == 200, retry.text
+                assert retry.headers["Idempotent-Replayed"] == "true"
+                assert retry.json()["id"] == job_id
+            assert sorted(all_job_ids(client)) == sorted(before)  # no second job
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
