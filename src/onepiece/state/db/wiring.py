@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from onepiece.config import Settings
     from onepiece.state.db.flushes import SharedCacheFlushes
     from onepiece.state.db.leases import Lease
+    from onepiece.state.db.notify import PgNotifier
     from onepiece.state.db.ports import (
         DeliveryStore,
         IdempotencyStore,
@@ -132,9 +133,14 @@ class StateStores:
         if topic == "cache" and self.cache_flushes is not None:
             self.cache_flushes.flushed()
         if self.on_postgresql:
-            from onepiece.state.db.notify import PgNotifier
+            self.notifier.notify(topic)
 
-            PgNotifier(self.database.engine).notify(topic)
+    @cached_property
+    def notifier(self) -> PgNotifier:
+        """One per process: it folds a burst of changes into one ``NOTIFY``."""
+        from onepiece.state.db.notify import PgNotifier
+
+        return PgNotifier(self.database.engine)
 
     def close(self) -> None:
         if "database" in self.__dict__:
