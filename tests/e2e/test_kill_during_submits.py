@@ -14,49 +14,22 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
-import sqlalchemy as sa
 
 TOKEN = "crash-admin-93b1e0"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 SUBMITS = 500
 KILL_AFTER = 150  # acknowledged submits before the kill: the rest are in flight
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def body(n: int) -> dict[str, str]:
     return {"dcc": "builtin", "scene": f"/scenes/{n}.json", "frames": "1-10",
             "output": f"/renders/{n}.####.png", "farm": "mock"}  # fmt: skip
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """Nothing for the SQLite default; a database of our own on PostgreSQL."""
-    if request.param == "sqlite":
-        yield {}
-        return
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"onepiece_crash_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {exc.orig}")
-    try:
-        yield {"ONEPIECE_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{name}"}
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def start(env: dict[str, str]) -> tuple[str, subprocess.Popen[str]]:

@@ -1,4 +1,5 @@
-"""Issue 15 item 4: ``onepiece serve --workers N`` on the default SQLite state.
+"""Issue 15 item 4: ``onepiece serve --workers N``, on the default SQLite state
+(and sharing the port, history and cache flushes on PostgreSQL too).
 
 Real ``onepiece serve`` subprocesses: the workers share one port and one
 history (a job submitted through one worker is listed by the other), an
@@ -80,8 +81,10 @@ def two_workers(url: str) -> Iterator[tuple[httpx.Client, httpx.Client]]:
             client.close()
 
 
-def test_two_workers_share_the_port_the_history_and_cache_flushes(isolated_env: Path) -> None:
-    with serving("--workers", "2", env=serve_env()) as (url, process):
+def test_two_workers_share_the_port_the_history_and_cache_flushes(
+    isolated_env: Path, database_env: dict[str, str]
+) -> None:
+    with serving("--workers", "2", env=serve_env(**database_env)) as (url, process):
         with two_workers(url) as (a, b):
             assert a.get("/health").json()["server"] == {"workers": 2}  # no pid anonymously
             submitted = a.post("/jobs", json=JOB, headers=ADMIN)
