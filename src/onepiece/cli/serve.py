@@ -36,10 +36,4 @@ def serve(
     from onepiece.web.server import run
 
     overrides = {"trafalgar.host": host, "trafalgar.port": port, "trafalgar.workers": workers}
-    settings = config(ctx, **overrides).settings
-    if settings.trafalgar.workers > 1:
-        from onepiece.web.workers import run_workers
-
-        run_workers(settings, debug=state(ctx).debug)
-        return
-    run(settings)
+    run(config(ctx, **overrides).settings, debug=state(ctx).debug)

@@ -124,9 +124,17 @@ async def serve_until_stopped(app: Any, server: Any, sock: socket.socket) -> Non
             await server.serve(sockets=[sock])
 
 
-def run(settings: Settings) -> None:
-    """Serve until interrupted. Config and start-up errors surface before any announcement."""
+def run(settings: Settings, *, debug: bool = False) -> None:
+    """Serve until interrupted. Config and start-up errors surface before any announcement.
+
+    ``trafalgar.workers`` > 1: that many worker processes (web.workers)."""
     import uvicorn
+
+    if settings.trafalgar.workers > 1:
+        from onepiece.web.workers import run_workers
+
+        run_workers(settings, debug=debug)
+        return
 
     from onepiece.web.app import create_app
 
