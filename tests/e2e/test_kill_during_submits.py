@@ -17,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -32,23 +33,22 @@ def body(n: int) -> dict[str, str]:
             "output": f"/renders/{n}.####.png", "farm": "mock"}  # fmt: skip
 
 
-def start(env: dict[str, str]) -> tuple[str, subprocess.Popen[str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "onepiece", "serve", "--port", "0"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    lines = []
-    assert process.stderr is not None
-    for line in process.stderr:
-        lines.append(line)
-        if "listening on" in line:
-            break
-    found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", "".join(lines))
-    assert found, "".join(lines)
-    return found.group(1), process
+def start(env: dict[str, str], log: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """Serve with its log in a file: a pipe nobody reads would block it mid-test."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "onepiece", "serve", "--port", "0"],
+            env=env, stdout=subprocess.DEVNULL, stderr=sink,
+        )  # fmt: skip
+    while process.poll() is None:
+        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", log.read_text())
+        if found:
+            return found.group(1), process
+        time.sleep(0.05)
+    raise AssertionError(log.read_text())
 
 
-async def submit_until_killed(url: str, process: subprocess.Popen[str]) -> dict[str, str]:
+async def submit_until_killed(url: str, process: subprocess.Popen[bytes]) -> dict[str, str]:
     """{key: job id} of the submits acknowledged before the kill."""
     acknowledged: dict[str, str] = {}
     limits = httpx.Limits(max_connections=50)
@@ -83,35 +83,44 @@ def all_job_ids(client: httpx.Client) -> list[str]:
             return ids
 
 
+async def retry(url: str, acknowledged: dict[str, str]) -> dict[str, httpx.Response]:
+    """The acknowledged submits again, with their keys, all at once."""
+    limits = httpx.Limits(max_connections=50)
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+
+        async def again(key: str) -> tuple[str, httpx.Response]:
+            n = int(key.removeprefix("crash-"))
+            headers = {**ADMIN, "Idempotency-Key": key}
+            return key, await client.post("/jobs", json=body(n), headers=headers)
+
+        return dict(await asyncio.gather(*(again(key) for key in acknowledged)))
+
+
 def test_no_acknowledged_submit_is_lost_and_retries_never_make_a_second_job(
     isolated_env: Path, database_env: dict[str, str]
 ) -> None:
     env = {**os.environ, "TRAFALGAR_DASHBOARD_TOKEN": TOKEN,
            "ONEPIECE_RENDER_MOCK_ENABLED": "true", **database_env}  # fmt: skip
-    url, process = start(env)
+    url, process = start(env, isolated_env / "first.log")
     try:
         acknowledged = asyncio.run(submit_until_killed(url, process))
     finally:
         process.kill()
-        process.communicate(timeout=30)
+        process.wait(30)
     assert process.returncode == -signal.SIGKILL
     assert KILL_AFTER <= len(acknowledged) < SUBMITS  # killed in the middle
 
-    url, process = start(env)
+    url, process = start(env, isolated_env / "restarted.log")
     try:
         with httpx.Client(base_url=url, timeout=30) as client:
             before = all_job_ids(client)
             assert len(before) == len(set(before))
             assert set(acknowledged.values()) <= set(before)  # none lost
-            for key, job_id in acknowledged.items():
-                n = int(key.removeprefix("crash-"))
-                retry = client.post(
-                    "/jobs", json=body(n), headers={**ADMIN, "Idempotency-Key": key}
-                )
-                assert retry.status_code == 200, retry.text
-                assert retry.headers["Idempotent-Replayed"] == "true"
-                assert retry.json()["id"] == job_id
+            for key, answer in asyncio.run(retry(url, acknowledged)).items():
+                assert answer.status_code == 200, answer.text
+                assert answer.headers["Idempotent-Replayed"] == "true"
+                assert answer.json()["id"] == acknowledged[key]
             assert sorted(all_job_ids(client)) == sorted(before)  # no second job
     finally:
         process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        process.wait(30)
