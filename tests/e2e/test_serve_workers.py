@@ -16,8 +16,10 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -34,27 +36,41 @@ def serve_env(**extra: str) -> dict[str, str]:
             "ONEPIECE_RENDER_MOCK_ENABLED": "true", **extra}  # fmt: skip
 
 
+@dataclass
+class Served:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self) -> str:
+        """Ctrl-C, wait; everything it logged."""
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(30)
+        return self.log.read_text()
+
+
 @contextmanager
-def serving(*args: str, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """(url, process) of ``onepiece serve --port 0 ARGS`` once it says it listens."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "onepiece", "serve", "--port", "0", *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    lines: list[str] = []
+def serving(*args: str, env: dict[str, str], log: Path) -> Iterator[Served]:
+    """``onepiece serve --port 0 ARGS`` once it says it listens; its log in a file
+    (a pipe nobody reads would block it once full)."""
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "onepiece", "serve", "--port", "0", *args],
+            env=env, stdout=subprocess.DEVNULL, stderr=sink,
+        )  # fmt: skip
+    found = None
     try:
-        assert process.stderr is not None
-        for line in process.stderr:
-            lines.append(line)
-            if "listening on" in line:
+        while process.poll() is None:
+            found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", log.read_text())
+            if found:
                 break
-        found = re.search(r"listening on (http://127\.0\.0\.1:\d+)", "".join(lines))
-        assert found, "".join(lines)
-        yield found.group(1), process
+            time.sleep(0.05)
+        assert found, log.read_text()
+        yield Served(found.group(1), process, log)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
-            process.communicate(timeout=30)
+            process.wait(30)
 
 
 def worker_pid(client: httpx.Client) -> int:
@@ -84,7 +100,9 @@ def two_workers(url: str) -> Iterator[tuple[httpx.Client, httpx.Client]]:
 def test_two_workers_share_the_port_the_history_and_cache_flushes(
     isolated_env: Path, database_env: dict[str, str]
 ) -> None:
-    with serving("--workers", "2", env=serve_env(**database_env)) as (url, process):
+    log = isolated_env / "serve.log"
+    with serving("--workers", "2", env=serve_env(**database_env), log=log) as served:
+        url = served.url
         with two_workers(url) as (a, b):
             assert a.get("/health").json()["server"] == {"workers": 2}  # no pid anonymously
             submitted = a.post("/jobs", json=JOB, headers=ADMIN)
@@ -99,14 +117,18 @@ def test_two_workers_share_the_port_the_history_and_cache_flushes(
             assert a.post("/admin/cache", headers=ADMIN).status_code == 200
             buckets = b.get("/admin/cache", headers=ADMIN).json()["buckets"]
             assert all(bucket["entries"] == 0 for bucket in buckets.values()), buckets
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=30)
-    assert process.returncode == 0, stderr
+        stderr = served.stop()
+    assert served.process.returncode == 0, stderr
     assert "Trafalgar stopped" in stderr and "Traceback" not in stderr
 
 
 def test_a_killed_worker_is_replaced_while_the_other_answers(isolated_env: Path) -> None:
-    with serving("--workers", "2", env=serve_env()) as (url, _process), two_workers(url) as (a, b):
+    log = isolated_env / "serve.log"
+    with (
+        serving("--workers", "2", env=serve_env(), log=log) as served,
+        two_workers(served.url) as (a, b),
+    ):
+        url = served.url
         victim = worker_pid(a)
         os.kill(victim, signal.SIGKILL)
         assert b.post("/jobs", json=JOB, headers=ADMIN).status_code == 201
