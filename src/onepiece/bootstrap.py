@@ -233,13 +233,17 @@ class Container:
         return DashboardService(
             settings=settings,
             tracker=lambda: self.tracker,
-            cache=DashboardCache(limits),
+            cache=DashboardCache(limits, flushed_elsewhere=self._cache_flushed_elsewhere()),
             registry=registry,
             durations=MediaDurations(
                 settings.data_dir / "cache" / "media-durations.json", store=facts_store
             ),
             sources=self.dashboard_sources,
         )
+
+    def _cache_flushed_elsewhere(self) -> Callable[[], bool] | None:
+        flushes = self.stores.cache_flushes  # serve --workers N only
+        return flushes.missed if flushes is not None else None
 
     @cached_property
     def delivery_manifests(self) -> DeliveryManifests:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.ingest_support import clean_delivery, sample_delivery, stores  # noqa: F401 - fixtures
+from tests.pg_database import database_env  # noqa: F401 - fixture
 from tests.s3_endpoint import s3_endpoint_url, s3_server  # noqa: F401 - fixtures
 
 Run = Callable[..., subprocess.CompletedProcess[str]]

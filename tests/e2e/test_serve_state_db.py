@@ -10,9 +10,11 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 
@@ -99,3 +101,60 @@ def test_serve_refuses_an_unreachable_database_server_in_one_line(tmp_path: Path
     with unreachable("refused") as address:
         stderr = _refused(tmp_path, f"postgresql://onepiece:s3cret-pw@{address}/onepiece")
     assert "cannot be opened" in stderr and "s3cret-pw" not in stderr
+
+
+def _state_db(path: Path, keys: int = 3000) -> None:
+    """A real state database with enough pages that the middle holds records."""
+    from onepiece.state.db.engine import create_state_engine
+    from onepiece.state.db.idempotency import SqlIdempotencyStore
+    from onepiece.state.db.migrate import upgrade
+
+    engine = create_state_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    store = SqlIdempotencyStore(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO idempotency_keys VALUES (:k, :h, :j, 0)"),
+            [{"k": f"key-{n:06d}", "h": "h" * 64, "j": f"job{n:09d}"} for n in range(keys)],
+        )
+    assert store.claim("key-000001", "h" * 64) == "job000000001"
+    engine.dispose()  # checkpoints the WAL into the file
+
+
+def _truncate(path: Path) -> None:
+    with path.open("r+b") as handle:
+        handle.truncate(path.stat().st_size // 2)
+
+
+def _scribble(path: Path) -> None:
+    import random
+
+    with path.open("r+b") as handle:
+        handle.seek(path.stat().st_size // 2)
+        handle.write(random.Random(15).randbytes(8192))
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["url", "default"])
+@pytest.mark.parametrize("damage", [_truncate, _scribble], ids=["truncated", "scribbled"])
+def test_a_damaged_file_is_refused_before_listening_never_replaced(
+    isolated_env: Path, damage: Callable[[Path], None], configured: bool
+) -> None:
+    """Truncated, or random bytes in the middle; with a URL or the default state.db."""
+    path = isolated_env / "data" / "onepiece" / "state.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _state_db(path)
+    damage(path)
+    damaged = path.read_bytes()
+    env = {**os.environ}
+    env.pop("TRAFALGAR_READ_TOKEN", None)
+    if configured:
+        env["ONEPIECE_DATABASE_URL"] = f"sqlite:///{path}"
+    process = subprocess.run(
+        [sys.executable, "-m", "onepiece", "serve", "--port", "0"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert process.returncode == 3, process.stderr
+    assert str(path) in process.stderr
+    assert "truncated" in process.stderr or "integrity" in process.stderr, process.stderr
+    assert "listening" not in process.stderr and "Traceback" not in process.stderr
+    assert path.read_bytes() == damaged  # reported, never replaced or written

@@ -34,6 +34,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "onepiece.errors": (),
     "onepiece.atomicio": ("onepiece.errors",),
     "onepiece.processes": (),
+    "onepiece.logs": (),  # where log lines go, for the CLI and each serve worker
     "onepiece.events": (),
     "onepiece.config": ("onepiece.errors",),
     "onepiece.state": (
@@ -63,6 +64,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "onepiece.web.server",  # `onepiece serve` starts the web service
         "onepiece.web.client",  # `onepiece render --server` talks to one
         "onepiece.demo",  # `onepiece demo` runs the demo
+        "onepiece.logs",
         "onepiece",
     ),
     "onepiece.web": (
@@ -73,6 +75,7 @@ RULES: dict[str, tuple[str, ...]] = {
         "onepiece.domain",
         "onepiece.config",
         "onepiece.events",  # streams subscribe to the container's broker
+        "onepiece.logs",  # each `serve --workers` process sets up its own
         "onepiece",
     ),
     # The web's typed dependencies name what the container hands out, stores included.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 
 import typer
 
@@ -95,19 +94,9 @@ def root(
     st = state(ctx)
     st.profile = profile
     st.debug = debug or bool(os.environ.get("ONEPIECE_DEBUG"))
-    import logging  # here, not at the top: --help never needs it (~13 ms)
+    from onepiece.logs import configure_logging
 
-    # Our own INFO lines (retries, warnings) reach stderr; third-party chatter
-    # (botocore's credential notices, ...) only with --debug.
-    logging.basicConfig(
-        level=logging.DEBUG if st.debug else logging.WARNING,
-        stream=sys.stderr,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("onepiece").setLevel(logging.DEBUG if st.debug else logging.INFO)
-    # pycue logs its own warning for every channel it cannot open; our error
-    # line already says that Cuebot is unreachable, once.
-    logging.getLogger("opencue").setLevel(logging.DEBUG if st.debug else logging.ERROR)
+    configure_logging(st.debug)
 
 
 for _module in COMMAND_MODULES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from onepiece.cli.context import config, handle_errors
+from onepiece.cli.context import config, handle_errors, state
 
 
 def register(app: typer.Typer) -> None:
@@ -20,6 +20,13 @@ def serve(
     port: int | None = typer.Option(
         None, "--port", min=0, max=65535, help="Port to bind (default trafalgar.port, 8000)."
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=1,
+        max=64,
+        help="Worker processes sharing the port (default trafalgar.workers, 1).",
+    ),
 ) -> None:
     """Start Trafalgar (dashboard metrics, caches, admin) with OpenAPI docs at /docs.
 
@@ -28,5 +35,5 @@ def serve(
     """
     from onepiece.web.server import run
 
-    settings = config(ctx, **{"trafalgar.host": host, "trafalgar.port": port}).settings
-    run(settings)
+    overrides = {"trafalgar.host": host, "trafalgar.port": port, "trafalgar.workers": workers}
+    run(config(ctx, **overrides).settings, debug=state(ctx).debug)

@@ -110,6 +110,8 @@ class TrafalgarSettings(Section):
     read_token: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    # uvicorn worker processes of ``onepiece serve`` (docs/deployment.md).
+    workers: int = Field(1, ge=1, le=64)
     render_jobs_path: Path | None = None
     render_jobs_history_limit: int = Field(10_000, ge=1)
     render_jobs_retention_hours: float = Field(24 * 30, gt=0)

@@ -63,6 +63,19 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def bind_or_refuse(settings: Settings) -> socket.socket:
+    """The configured address, bound and listening; a ``ConfigError`` when it cannot be."""
+    from onepiece.errors import ConfigError
+
+    try:
+        return bind(settings.trafalgar.host, settings.trafalgar.port)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {settings.trafalgar.host}:{settings.trafalgar.port}: {exc.strerror}",
+            hint="pick another --port or --host",
+        ) from exc
+
+
 def url_for(sock: socket.socket) -> str:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
@@ -111,21 +124,22 @@ async def serve_until_stopped(app: Any, server: Any, sock: socket.socket) -> Non
             await server.serve(sockets=[sock])
 
 
-def run(settings: Settings) -> None:
-    """Serve until interrupted. Config and start-up errors surface before any announcement."""
+def run(settings: Settings, *, debug: bool = False) -> None:
+    """Serve until interrupted. Config and start-up errors surface before any announcement.
+
+    ``trafalgar.workers`` > 1: that many worker processes (web.workers)."""
     import uvicorn
 
-    from onepiece.errors import ConfigError
+    if settings.trafalgar.workers > 1:
+        from onepiece.web.workers import run_workers
+
+        run_workers(settings, debug=debug)
+        return
+
     from onepiece.web.app import create_app
 
     app = create_app(settings)
-    try:
-        sock = bind(settings.trafalgar.host, settings.trafalgar.port)
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot listen on {settings.trafalgar.host}:{settings.trafalgar.port}: {exc.strerror}",
-            hint="pick another --port or --host",
-        ) from exc
+    sock = bind_or_refuse(settings)
     config = uvicorn.Config(app, **uvicorn_options(settings))
     server = announcing_server(config, url_for(sock))
     install_log_redaction()

@@ -110,8 +110,12 @@ class DashboardCache:
         *,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        flushed_elsewhere: Callable[[], bool] | None = None,
     ) -> None:
+        """``flushed_elsewhere``: asked before every read; True when another
+        worker flushed its cache since (state.db.flushes), so this one does too."""
         self._limits = limits or CacheLimits()
+        self._flushed_elsewhere = flushed_elsewhere
         self._clock = clock
         self._now = now
         self._lock = threading.Lock()
@@ -140,6 +144,7 @@ class DashboardCache:
         When ``loader`` raises one of ``stale_on`` and an expired entry exists,
         that entry is returned with ``stale=True``; otherwise the error propagates.
         """
+        self._follow_flushes()
         with self._lock:
             stats = self._stats.setdefault(bucket, _BucketStats())
             entry = self._buckets.get(bucket, OrderedDict()).get(key)
@@ -171,6 +176,7 @@ class DashboardCache:
         Lets async callers answer a warm request on the event loop and hand only
         misses to a worker thread.
         """
+        self._follow_flushes()
         with self._lock:
             entry = self._buckets.get(bucket, OrderedDict()).get(key)
             if entry is None or entry.expires_at <= self._clock():
@@ -181,6 +187,7 @@ class DashboardCache:
 
     def peek(self, bucket: str, key: str) -> Lookup[Any] | None:
         """Whatever is cached, fresh or expired, without calling upstream."""
+        self._follow_flushes()
         with self._lock:
             entry = self._buckets.get(bucket, OrderedDict()).get(key)
             if entry is None:
@@ -253,6 +260,10 @@ class DashboardCache:
             for key in [k for k, e in entries.items() if e.project == project]:
                 self._drop(bucket, key)
 
+    def _follow_flushes(self) -> None:
+        if self._flushed_elsewhere is not None and self._flushed_elsewhere():
+            self.flush()
+
     def forget(self, bucket: str, key: str) -> None:
         """Drop one entry (a write through OnePiece made it stale); the next read reloads."""
         with self._lock:
@@ -271,6 +282,7 @@ class DashboardCache:
             self._limits = limits
 
     def stats(self) -> dict[str, Any]:
+        self._follow_flushes()
         with self._lock:
             names = sorted(set(self._stats) | set(self._buckets))
             buckets = {

@@ -6,10 +6,17 @@ that job back (``replayed``); a retry that arrives while the first request is
 still submitting waits for it (up to ``wait`` seconds) instead of failing; the
 same key with another body is refused (``IdempotencyConflict``). A submit that
 fails gives its key back, so a retry may try again.
+
+The job's id is derived from the key and the body (``intended_job_id``), not
+drawn at random: a claimant that died after recording its job but before
+binding the key (``kill -9`` between the two writes) leaves a claim that a
+retry takes over once it is stale, and that retry finds the job already
+recorded under the same id and returns it, instead of making a second render.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +42,11 @@ def check_key(key: str) -> str:
     return key
 
 
+def intended_job_id(key: str, digest: str) -> str:
+    """The id of the one job this key and body make (12 hex digits, as random ids)."""
+    return hashlib.sha256(f"{key}\n{digest}".encode()).hexdigest()[:12]
+
+
 def submit_once(
     service: RenderJobService,
     store: IdempotencyStore,
@@ -58,8 +70,13 @@ def submit_once(
             sleep(POLL_SECONDS)
     if existing is not None:
         return service.get(existing), True
+    job_id = intended_job_id(key, digest)
+    recorded = service.store.get(job_id)  # by a claimant that died before binding the key
+    if recorded is not None:
+        store.complete(key, job_id)
+        return recorded, True
     try:
-        job = service.submit(service.request(**body))
+        job = service.submit(service.request(**body), job_id=job_id)
     except BaseException:
         store.release(key)
         raise

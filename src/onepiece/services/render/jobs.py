@@ -119,13 +119,14 @@ class RenderJobService:
             user=user,
         )
 
-    def submit(self, request: JobRequest) -> RenderJob:
+    def submit(self, request: JobRequest, *, job_id: str | None = None) -> RenderJob:
+        """``job_id``: the id to record it under (idempotent submits); default random."""
         farm = self.farms.get(request.farm)
         count = validate_request(request, farm.capabilities())
         farm_job_id = farm.submit(request)
         now = _now()
         job = RenderJob(
-            id=uuid.uuid4().hex[:12],
+            id=job_id or uuid.uuid4().hex[:12],
             request=request,
             farm_job_id=farm_job_id,
             status=JobStatus.queued,

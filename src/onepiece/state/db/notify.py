@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "onepiece_state"
 RECONNECT_SECONDS = 1.0
+# Changes of one topic within this long share one NOTIFY (well under the
+# 500 ms cross-worker delivery goal).
+COALESCE_SECONDS = 0.02
 
 
 def conninfo(engine: Engine) -> str:
@@ -29,11 +33,45 @@ def conninfo(engine: Engine) -> str:
 
 
 class PgNotifier:
-    def __init__(self, engine: Engine) -> None:
+    """``NOTIFY`` a topic; a burst of writes sends one per ``coalesce`` seconds.
+
+    A notification only says "look again", so ten submits in a few
+    milliseconds need one, not ten: each costs a round trip and a commit
+    here and a read of the change log in every listening worker
+    (bench/serve_submits.py). The first change of a burst is sent at once;
+    the ones after it within ``coalesce`` seconds are folded into one sent
+    when that time is up, so the last change is always announced.
+    """
+
+    def __init__(self, engine: Engine, *, coalesce: float = COALESCE_SECONDS) -> None:
         self.engine = engine
+        self.coalesce = coalesce
+        self._lock = threading.Lock()
+        self._sent_at: dict[str, float] = {}
+        self._pending: set[str] = set()
 
     def notify(self, topic: str) -> None:
         """Best effort: a failure is logged, never raised (the poll round follows)."""
+        with self._lock:
+            if topic in self._pending:
+                return  # a NOTIFY for it is already on its way
+            wait = self._sent_at.get(topic, -self.coalesce) + self.coalesce - time.monotonic()
+            if wait > 0:
+                self._pending.add(topic)
+                timer = threading.Timer(wait, self._send_pending, (topic,))
+                timer.daemon = True
+                timer.start()
+                return
+            self._sent_at[topic] = time.monotonic()
+        self._send(topic)
+
+    def _send_pending(self, topic: str) -> None:
+        with self._lock:
+            self._pending.discard(topic)
+            self._sent_at[topic] = time.monotonic()
+        self._send(topic)
+
+    def _send(self, topic: str) -> None:
         from sqlalchemy import text
         from sqlalchemy.exc import SQLAlchemyError
 

@@ -9,12 +9,17 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 
-def _insert(connection: Connection, table: Table) -> Any:
+def insert_statement(dialect: str, table: Table) -> Any:
+    """The dialect's INSERT (it has ON CONFLICT), for statements built once."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    if connection.dialect.name == "postgresql":
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+def _insert(connection: Connection, table: Table) -> Any:
+    return insert_statement(connection.dialect.name, table)
 
 
 def upsert(

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from onepiece.config import Settings
+    from onepiece.state.db.flushes import SharedCacheFlushes
     from onepiece.state.db.leases import Lease
+    from onepiece.state.db.notify import PgNotifier
     from onepiece.state.db.ports import (
         DeliveryStore,
         IdempotencyStore,
@@ -129,12 +131,28 @@ class StateStores:
             return None
         return PgAdvisoryLease(self.database.engine, f"render-poller:local:{host}")
 
-    def announce(self, topic: str) -> None:
-        """Tell the other processes on this PostgreSQL that ``topic`` changed."""
-        if self.on_postgresql:
-            from onepiece.state.db.notify import PgNotifier
+    @cached_property
+    def cache_flushes(self) -> SharedCacheFlushes | None:
+        """Cache flushes shared by ``serve --workers N`` (N > 1); None: one process."""
+        if self.settings.trafalgar.workers < 2:
+            return None
+        from onepiece.state.db.flushes import SharedCacheFlushes
 
-            PgNotifier(self.database.engine).notify(topic)
+        return SharedCacheFlushes(self.database.engine)
+
+    def announce(self, topic: str) -> None:
+        """Tell the other processes (workers, other hosts on PostgreSQL) that ``topic`` changed."""
+        if topic == "cache" and self.cache_flushes is not None:
+            self.cache_flushes.flushed()
+        if self.on_postgresql:
+            self.notifier.notify(topic)
+
+    @cached_property
+    def notifier(self) -> PgNotifier:
+        """One per process: it folds a burst of changes into one ``NOTIFY``."""
+        from onepiece.state.db.notify import PgNotifier
+
+        return PgNotifier(self.database.engine)
 
     def close(self) -> None:
         if "database" in self.__dict__:

@@ -12,6 +12,7 @@ The ``database`` section is the state database's: ``ok`` with its backend
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -64,3 +65,6 @@ def setup(app: FastAPI) -> None:
         return dict(container.state_db.health())
 
     app.state.hooks.health["database"] = database
+    # Which worker answered, of how many (``serve --workers N``).
+    workers = container.settings.trafalgar.workers
+    app.state.hooks.health["server"] = lambda: {"pid": os.getpid(), "workers": workers}
