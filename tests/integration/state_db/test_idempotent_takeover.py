@@ -4,14 +4,11 @@ that takes the stale claim over gets that job back, never a second render.
 The dead claimant is played by its two writes, in the order ``submit_once``
 makes them (the claim, then the job recorded under the key's id), without the
 third (binding the key) that ``kill -9`` prevented. Keys on SQLite and
-PostgreSQL; the render history is the service's own store.
+PostgreSQL; the render history too.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from onepiece.state.render_jobs import RenderJobStore
 from sqlalchemy.engine import Engine
 
 from onepiece.adapters.farms.mock import MockFarm
@@ -20,6 +17,7 @@ from onepiece.config.model import RenderSettings
 from onepiece.services.render.idempotent import intended_job_id, submit_once
 from onepiece.services.render.jobs import RenderJobService
 from onepiece.state.db.idempotency import STALE_AFTER_SECONDS, SqlIdempotencyStore, request_hash
+from onepiece.state.db.render_history import SqlRenderJobStore
 
 BODY = {"dcc": "builtin", "scene": "/shots/sh010.json", "frames": "1-10",
         "output": "/renders/sh010.####.png", "farm": "mock"}  # fmt: skip
@@ -33,19 +31,17 @@ class Clock:
         return self.now
 
 
-def _service(tmp_path: Path) -> RenderJobService:
+def _service(engine: Engine) -> RenderJobService:
     farm = MockFarm()
     farms = FarmRegistry([FarmEntry("mock", True, "")], {"mock": lambda: farm})
-    store = RenderJobStore(tmp_path / "render-jobs.db", history_limit=100, retention_hours=24)
-    return RenderJobService(store, farms, None, RenderSettings(default_farm="mock"))
+    store = SqlRenderJobStore(engine, history_limit=100, retention_hours=24)
+    return RenderJobService(store, farms, RenderSettings(default_farm="mock"))
 
 
-def test_a_stale_claim_whose_job_was_recorded_replays_that_job(
-    engine: Engine, tmp_path: Path
-) -> None:
+def test_a_stale_claim_whose_job_was_recorded_replays_that_job(engine: Engine) -> None:
     clock = Clock()
     keys = SqlIdempotencyStore(engine, clock=clock)
-    service = _service(tmp_path)
+    service = _service(engine)
     digest = request_hash(BODY)
 
     assert keys.claim("retry-after-crash", digest) is None  # the claimant that dies
@@ -61,10 +57,10 @@ def test_a_stale_claim_whose_job_was_recorded_replays_that_job(
     service.close()
 
 
-def test_a_stale_claim_without_a_job_submits_it_once(engine: Engine, tmp_path: Path) -> None:
+def test_a_stale_claim_without_a_job_submits_it_once(engine: Engine) -> None:
     clock = Clock()
     keys = SqlIdempotencyStore(engine, clock=clock)
-    service = _service(tmp_path)
+    service = _service(engine)
     assert keys.claim("died-before-submitting", request_hash(BODY)) is None
     clock.now += STALE_AFTER_SECONDS + 1
     job, replayed = submit_once(service, keys, "died-before-submitting", BODY)
