@@ -140,12 +140,11 @@ class Container:
 
     @cached_property
     def render_jobs(self) -> RenderJobService:
-        from onepiece.adapters.farms.local.farm import host_identity
-        from onepiece.services.render.jobs import RenderJobService
+        from onepiece.services.render.jobs import RenderJobService, host_identity
 
         store = self.stores.render_jobs()
         lease = self.stores.poller_lease()
-        host = host_identity(self.settings)
+        host = host_identity(self.settings.local_farm_root)
         local_lease = self.stores.local_poller_lease(host)
         service = RenderJobService(
             store, self.farms, self.settings.render, lease, host=host, local_lease=local_lease

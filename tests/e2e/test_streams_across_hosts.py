@@ -184,6 +184,8 @@ def test_two_hosts_on_one_postgresql_share_streams_cancels_polling_and_replay(
         # Cancel through B: A's poller stops its local farm job; B polls on regardless.
         cancelled = httpx.post(f"{b.url}/jobs/{job_id}/cancel", headers=ADMIN, timeout=60)
         assert cancelled.status_code == 200, cancelled.text
+        assert cancelled.json()["cancel_requested"] == "cancelled via the API"  # A stops it
+        assert cancelled.json()["host"] == created.json()["host"] is not None
         _until(
             lambda: b_jobs.saw("job.updated", "job", job_id, status="cancelled"),
             "B streams the job cancelled by A's farm",

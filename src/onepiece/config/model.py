@@ -280,6 +280,11 @@ class Settings(BaseSettings):
         return self.trafalgar.render_jobs_path or self.data_dir / "render-jobs.db"
 
     @property
+    def local_farm_root(self) -> Path:
+        """The local farm's queue and job folders (only this host sees them)."""
+        return self.data_dir / "farm" / "local"
+
+    @property
     def dashboard_projects_path(self) -> Path:
         return self.data_dir / "dashboard-projects.json"
 

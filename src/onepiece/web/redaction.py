@@ -73,6 +73,9 @@ def public_job(job: dict[str, Any]) -> dict[str, Any]:
         **PRIVATE_JOB_FIELDS,
         "message": scrub_text(message) if isinstance(message, str) else message,
     }
+    asked = job.get("cancel_requested")
+    if isinstance(asked, str):  # a reason typed by an admin, like a message
+        shown["cancel_requested"] = scrub_text(asked)
     request = job.get("request")
     if isinstance(request, dict):
         shown["request"] = {**request, **PRIVATE_JOB_FIELDS}

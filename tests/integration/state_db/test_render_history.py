@@ -152,3 +152,18 @@ def test_daily_counts_group_jobs_by_utc_day_and_status_since_a_time(engine: Engi
         expected[key] = expected.get(key, 0) + 1
     rows = store.daily_counts(since)
     assert sorted(rows) == sorted((day, status, n) for (day, status), n in expected.items())
+
+
+def test_a_cancel_asked_through_another_host_survives_a_poller_write(engine: Engine) -> None:
+    from dataclasses import replace
+
+    store = _store(engine)
+    job = _job("shared", JobStatus.running)
+    store.add(job)
+    polled = store.get("shared")  # the owner's poller read it ...
+    assert polled is not None
+    store.update(replace(job, cancel_requested="stop from host b"))  # ... then B asked
+    store.update(replace(polled, frames=FrameCounts(10, running=2)))  # the poller writes
+    kept = store.get("shared")
+    assert kept is not None and kept.cancel_requested == "stop from host b"
+    assert kept.frames.running == 2

@@ -14,6 +14,7 @@ write of this process) only wakes the feed early.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import socket
 import threading
@@ -22,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,6 +58,13 @@ log = logging.getLogger(__name__)
 TOPIC = "jobs"
 COMPACT_EVERY_SECONDS = 600.0
 LOCAL_QUEUE_FARMS = ("local",)
+
+
+def host_identity(farm_root: Path) -> str:
+    """Which local farm a job runs on: this machine's name and a digest of the farm
+    folder (two installations on one machine are two farms), never the path itself."""
+    digest = hashlib.sha256(str(farm_root.resolve()).encode()).hexdigest()[:8]
+    return f"{socket.gethostname()}-{digest}"
 
 
 def _now() -> datetime:
@@ -387,4 +396,4 @@ class RenderJobService:
             self.announce()
 
 
-__all__ = ["RenderJobService", "event_job"]
+__all__ = ["RenderJobService", "event_job", "host_identity"]

@@ -26,10 +26,10 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from onepiece.events import Broker
 from onepiece.state.db.event_log import SqlEventLog
 from onepiece.state.db.ports import StoredEvent
 
@@ -41,9 +41,22 @@ GAP_WAIT_SECONDS = 2.0
 BATCH = 1000
 
 
+class Publisher(Protocol):
+    """What the feed publishes into: the process's broker (``onepiece.events.Broker``)."""
+
+    replay_size: int
+
+    def publish(
+        self, topic: str, name: str, data: dict[str, Any], *, event_id: int | None = None
+    ) -> object: ...
+
+    def prime(self, topic: str, events: list[tuple[int, str, dict[str, Any]]], last: int) -> None:
+        """Fill ``topic``'s replay buffer with the log's newest events (nothing sent)."""
+
+
 class EventFeed:
     def __init__(
-        self, events: SqlEventLog, broker: Broker, topics: Sequence[str], *, interval: float
+        self, events: SqlEventLog, broker: Publisher, topics: Sequence[str], *, interval: float
     ) -> None:
         self.events = events
         self.broker = broker

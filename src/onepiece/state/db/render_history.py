@@ -19,7 +19,7 @@ process tails that table (``event_feed``) whatever process made the write.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -150,18 +150,23 @@ class SqlRenderJobStore:
             return self._prune(connection)
 
     def update(self, job: RenderJob) -> tuple[bool, list[str]]:
-        """Save a job's new state. Returns (still in history, ids pruned meanwhile)."""
+        """Save a job's new state. Returns (still in history, ids pruned meanwhile).
+
+        A cancel asked through another host is kept: a poller that read the job
+        just before it was asked must not write it away (the row is locked from
+        the read to the write)."""
         jobs = schema.render_jobs
         with self.engine.begin() as connection:
-            found = connection.execute(
-                update(jobs)
-                .where(jobs.c.id == job.id)
-                .values(**self._row(job))
-                .returning(jobs.c.id)
-            ).first()
-            if found is not None:
-                _event(connection, "job.updated", event_job(job))
-            return found is not None, self._prune(connection)
+            query = select(jobs.c.data).where(jobs.c.id == job.id).with_for_update()
+            stored = connection.scalar(query)
+            if stored is None:
+                return False, self._prune(connection)
+            asked = dict(stored).get("cancel_requested")
+            if asked and not job.cancel_requested:
+                job = replace(job, cancel_requested=asked)
+            connection.execute(update(jobs).where(jobs.c.id == job.id).values(**self._row(job)))
+            _event(connection, "job.updated", event_job(job))
+            return True, self._prune(connection)
 
     def prune(self) -> list[str]:
         with self.engine.begin() as connection:

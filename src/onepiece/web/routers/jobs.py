@@ -73,6 +73,16 @@ class JobOut(BaseModel):
     updated_at: str
     started_at: str | None
     finished_at: str | None
+    host: str | None = Field(
+        None,
+        description="the host whose local farm runs it (only that host checks or stops it); "
+        "null for farms every host reaches",
+    )
+    cancel_requested: str | None = Field(
+        None,
+        description="a cancel sent through another host, with its reason: the job's host "
+        "stops it at its next poll round",
+    )
 
 
 class JobList(BaseModel):

@@ -329,19 +329,9 @@ class LocalFarm:
             runner.poll()
 
 
-def host_identity(settings: Settings) -> str:
-    """Which local farm a job runs on: this machine's name and a digest of the farm
-    folder (two installations on one machine are two farms), never the path itself."""
-    import hashlib
-    import socket
-
-    root = str((settings.data_dir / "farm" / "local").resolve())
-    return f"{socket.gethostname()}-{hashlib.sha256(root.encode()).hexdigest()[:8]}"
-
-
 def create(settings: Settings) -> LocalFarm:
     return LocalFarm(
-        settings.data_dir / "farm" / "local",
+        settings.local_farm_root,
         max_concurrency=settings.render.max_concurrency,
         commands=settings.render.commands,
         executables=settings.dcc.executables,
