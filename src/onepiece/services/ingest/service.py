@@ -44,6 +44,7 @@ from onepiece.errors import (
 )
 from onepiece.services.ingest import mhl as ingest_mhl
 from onepiece.services.ingest import report as ingest_report
+from onepiece.services.ingest.collector import fewer_collections, long_lived_frozen
 from onepiece.services.ingest.commit import (
     CommitBatch,
     confirm_unanswered,
@@ -189,7 +190,16 @@ def run_ingest(
     registry: RunRegistry | None = None,
     events: IngestEvents | None = None,
 ) -> IngestResult:
-    events = events or NoEvents()
+    with fewer_collections():
+        return _run_ingest(options, services, registry, events or NoEvents())
+
+
+def _run_ingest(
+    options: IngestOptions,
+    services: Services,
+    registry: RunRegistry | None,
+    events: IngestEvents,
+) -> IngestResult:
     plan, scan = plan_ingest(options, services.storage.check_bucket)
     result = IngestResult(options, plan)
     if options.dry_run:
@@ -209,7 +219,7 @@ def run_ingest(
         )
         result.run_id = recorder.run_id
     try:
-        with _one_run_per_delivery(plan, services.storage, registry):
+        with _one_run_per_delivery(plan, services.storage, registry), long_lived_frozen():
             _execute(result, scan, services, events, recorder)
     except KeyboardInterrupt:
         # Ctrl-C (or SIGTERM, which the CLI turns into one): record, report, return.
