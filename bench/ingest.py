@@ -58,7 +58,11 @@ def timed_cpu(argv: list[str], env: dict[str, str] | None = None) -> tuple[float
 
 
 def onepiece(*args: str) -> list[str]:
-    return [sys.executable, "-m", "onepiece", "ingest", *args, "-p", "bench", "-s", "FG"]
+    # Review media off: these rows measure transfer; bench/review_ingest.py measures review media.
+    return [
+        sys.executable,
+        *("-m", "onepiece", "ingest", *args, "-p", "bench", "-s", "FG", "--no-review-media"),
+    ]
 
 
 def env_with(**extra: str) -> dict[str, str]:
@@ -169,14 +173,29 @@ def bench_s3(src: Path, work: Path, part_mib: int) -> tuple[str, float, float]:
     return server, peer, ours
 
 
-def bench_small(work: Path, count: int) -> tuple[float, float, float]:
+def bench_small(work: Path, count: int, runs: int) -> dict[str, float]:
+    """Dry run once, then real ingest and `cp -r` in alternating rounds (medians, CPU too).
+
+    Nothing is deleted between rounds: on ext4 a burst of deletes slows the
+    next inode allocations (see docs/benchmarks.md), which would favour the
+    first command of each round.
+    """
     src = work / "small"
     filler_delivery(src, large_files=0, frames=0, small_files=count, small_size=4096)
-    env = env_with(XDG_DATA_HOME=str(work / "xdg-small"))
-    dry = timed(onepiece(str(src), "--dry-run"), env)
-    real = timed(onepiece(str(src)), env)
-    peer = timed(["cp", "-r", str(src), str(work / "small-copy")])
-    return dry, real, peer
+    dry = timed(onepiece(str(src), "--dry-run"), env_with(XDG_DATA_HOME=str(work / "xdg-dry")))
+    ours: list[tuple[float, float]] = []
+    peer: list[tuple[float, float]] = []
+    for index in range(runs):
+        env = env_with(XDG_DATA_HOME=str(work / f"xdg-small-{index}"))
+        ours.append(timed_cpu(onepiece(str(src)), env))
+        peer.append(timed_cpu(["cp", "-r", str(src), str(work / f"small-copy-{index}")]))
+    return {
+        "dry": dry,
+        "real": statistics.median(wall for wall, _ in ours),
+        "real_cpu": statistics.median(cpu for _, cpu in ours),
+        "cp": statistics.median(wall for wall, _ in peer),
+        "cp_cpu": statistics.median(cpu for _, cpu in peer),
+    }
 
 
 def main() -> None:
@@ -192,18 +211,29 @@ def main() -> None:
         "within one part there)",
     )
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    parser.add_argument(
+        "--small-only",
+        action="store_true",
+        help="only the small-files row (implies --no-write): quick checks on a busy machine",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="onepiece-bench-ingest-"))
+    if args.small_only:
+        try:
+            small = bench_small(work, args.small_files, args.runs)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(small_line(args.small_files, small, args.runs))
+        return
     try:
         src = work / "delivery"
         size = mixed_delivery(src, args.size_mib)
         gib = size / (1024 * MIB)
         local = bench_local(src, work, args.runs)
         server, s5, ours_s3 = bench_s3(src, work, args.s3_part_mib)
-        dry, real, cp_small = bench_small(work, args.small_files)
+        small = bench_small(work, args.small_files, args.runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    n = args.small_files
     table = (
         "## Ingest (`bench/ingest.py`)\n\n"
         "Peers and OnePiece in the same run on the same machine. Mixed delivery: 4 clips of "
@@ -217,7 +247,8 @@ def main() -> None:
         f"**{local['ours'] / local['cp_sync']:.2f}x** | |\n"
         f"| mixed -> S3 ({server}) | `s5cmd cp` | {s5:.1f} | {ours_s3:.1f} | "
         f"**{ours_s3 / s5:.2f}x** | <= 1.2x |\n\n"
-        f"Local rows: median of {args.runs} alternating rounds; S3 and small files: one run. "
+        f"Review media off (`--no-review-media`; `bench/review_ingest.py` measures what it adds). "
+        f"Local rows: median of {args.runs} alternating rounds; S3: one run. "
         f"CPU seconds (user + system, median) for the local rows: `cp -r` {local['cp_cpu']:.1f}, "
         f"`cp -r && sync` {local['cp_sync_cpu']:.1f} (the flush itself runs in kernel "
         f"threads), onepiece {local['ours_cpu']:.1f}. "
@@ -225,9 +256,7 @@ def main() -> None:
         "(other work shares this machine).\n\n"
         f"Second local run of the same command (resume: every file hashed once, found stored "
         f"and verified, nothing sent or registered): {local['again']:.1f} s.\n\n"
-        f"{n:,} files of 4 KiB (one Version each), local: dry run {dry:.1f} s "
-        f"(**{n / dry:,.0f} files/s**), real ingest {real:.1f} s (**{n / real:,.0f} files/s**); "
-        f"`cp -r` {cp_small:.1f} s ({n / cp_small:,.0f} files/s).\n\n"
+        f"{small_line(args.small_files, small, args.runs)}\n\n"
         "OnePiece does more than the peers: it hashes every byte (xxh3) in the same read, "
         "makes each file and its checksum record durable before its Version is registered "
         "(two `syncfs` per batch of files; `cp` does not sync), writes a sidecar per object, "
@@ -237,6 +266,16 @@ def main() -> None:
     print(table)
     if not args.no_write:
         update_section("ingest", table)
+
+
+def small_line(n: int, small: dict[str, float], runs: int) -> str:
+    real, cp = small["real"], small["cp"]
+    return (
+        f"{n:,} files of 4 KiB (one Version each), local, median of {runs} alternating "
+        f"rounds: dry run {small['dry']:.1f} s (**{n / small['dry']:,.0f} files/s**), real "
+        f"ingest {real:.1f} s (**{n / real:,.0f} files/s**, CPU {small['real_cpu']:.1f} s); "
+        f"`cp -r` {cp:.2f} s ({n / cp:,.0f} files/s, CPU {small['cp_cpu']:.2f} s)."
+    )
 
 
 if __name__ == "__main__":
