@@ -213,3 +213,11 @@ def test_writers_in_separate_processes_leave_one_consistent_object(
         ".onepiece-meta.v001.mov.json",
         "v001.mov",
     ]
+
+
+@pytest.mark.parametrize("root", ["/", "space and % in root/ç"])
+@pytest.mark.parametrize("key", ["plain/v001/file.exr", "a b/ç%#?.exr", "é/日本/file name+&=.mov"])
+def test_uri_is_the_data_paths_file_uri(root: str, key: str, tmp_path: Path) -> None:
+    storage = LocalStorage(Path(root) if root == "/" else tmp_path / root)
+    expected = (storage.root / "vendor_in" / key).as_uri()
+    assert storage.uri("vendor_in", key) == expected

@@ -25,6 +25,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote_from_bytes
 
 from onepiece.adapters.storage.base import ObjectInfo, Progress, StagedObject
 from onepiece.adapters.storage.local.commit import Stager
@@ -54,6 +55,7 @@ class LocalStorage:
 
     def __init__(self, root: Path, flusher: FileSystemFlusher | None = None) -> None:
         self.root = Path(root).expanduser().absolute()
+        self._root_text = str(self.root).rstrip("/")  # "/" itself: keys follow its slash
         self._stager = Stager(self.root, flusher)
 
     # -- where things are -------------------------------------------------
@@ -62,7 +64,16 @@ class LocalStorage:
         return str(self.root)
 
     def uri(self, bucket: str, key: str) -> str:
-        return self._data_path(bucket, key).as_uri()
+        """``Path.as_uri()`` of the data path, without building the Path.
+
+        An ingest asks for one or two per file (its Version's path, a
+        missing object's error); valid keys have no empty, ``.`` or ``..``
+        segments, so joining the text is the Path's own text.
+        """
+        if os.sep != "/":  # Windows paths: let pathlib spell the drive
+            return self._data_path(bucket, key).as_uri()
+        path = f"{self._root_text}/{validate_folder_bucket(bucket)}/{validate_key(key)}"
+        return "file://" + quote_from_bytes(os.fsencode(path))
 
     def ping(self) -> str:
         folder = self.root
