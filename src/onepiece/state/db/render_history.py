@@ -10,6 +10,9 @@ more than ``retention_hours`` ago (by submit time) are pruned, then beyond
 count is a row in ``counters`` updated in those transactions (``count(*)``
 would scan the table on every ``/health``).
 
+A job submitted with an ``Idempotency-Key`` binds the key in its insert's
+transaction (state.db.idempotency).
+
 Every write also appends its stream events (``job.created``, ``job.updated``,
 ``job.removed``) to the ``events`` table in the same transaction, so an
 acknowledged write always has its event, numbered by the database; each serve
@@ -140,11 +143,19 @@ class SqlRenderJobStore:
             "data": job.to_dict(),
         }
 
-    def add(self, job: RenderJob) -> list[str]:
-        """Persist a new job (committed when this returns); returns ids pruned meanwhile."""
+    def add(self, job: RenderJob, *, idempotency_key: str | None = None) -> list[str]:
+        """Persist a new job (committed when this returns); returns ids pruned meanwhile.
+
+        ``idempotency_key``: the claimed key this job answers, bound to it in the
+        same transaction: a job recorded is never left with its key unbound."""
         row = {**self._row(job), "id": job.id, "submitted_at": job.submitted_at.timestamp()}
         with self.engine.begin() as connection:
             connection.execute(schema.render_jobs.insert().values(**row))
+            if idempotency_key is not None:
+                keys = schema.idempotency_keys
+                connection.execute(
+                    update(keys).where(keys.c.key == idempotency_key).values(job_id=job.id)
+                )
             self._bump(connection, "render_jobs.size", 1)
             _event(connection, "job.created", event_job(job))
             return self._prune(connection)
