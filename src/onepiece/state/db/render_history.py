@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from onepiece.domain.render import JobStatus, RenderJob, event_job
@@ -72,10 +72,28 @@ class SqlRenderJobStore:
         self.history_limit = history_limit
         self.retention_hours = retention_hours
         self.damage: str | None = None  # the database's own health says when it is damaged
+        # A submit's statements, built once: each submit then costs their
+        # execution, not their construction (bench/serve_submits.py).
+        jobs, keys, counters = schema.render_jobs, schema.idempotency_keys, schema.counters
+        self._insert = jobs.insert()
+        self._bind = (
+            update(keys).where(keys.c.key == bindparam("bound_key")).values(job_id=bindparam("id"))
+        )
+        self._grow = (  # RETURNING the new size: the history limit needs no second read
+            update(counters)
+            .where(counters.c.name == "render_jobs.size")
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        )
+        self._expired = (
+            delete(jobs)
+            .where(jobs.c.finished.is_(True), jobs.c.submitted_at < bindparam("cutoff"))
+            .returning(jobs.c.id)
+        )
         with engine.begin() as connection:
-            jobs = connection.scalar(select(func.count()).select_from(schema.render_jobs)) or 0
+            imported = connection.scalar(select(func.count()).select_from(schema.render_jobs)) or 0
             for name in _COUNTERS:  # first use: the size of what was imported
-                value = jobs if name == "render_jobs.size" else 0
+                value = imported if name == "render_jobs.size" else 0
                 insert_new(connection, schema.counters, {"name": name, "value": value}, ["name"])
             self._prune(connection)
 
@@ -94,18 +112,16 @@ class SqlRenderJobStore:
         counters = schema.counters
         return int(connection.scalar(select(counters.c.value).where(counters.c.name == name)) or 0)
 
-    def _prune(self, connection: Connection) -> list[str]:
+    def _prune(self, connection: Connection, size: int | None = None) -> list[str]:
+        """``size``: the history's size, when the caller has just read it."""
         jobs = schema.render_jobs
         cutoff = time.time() - self.retention_hours * 3600.0
-        expired = connection.execute(
-            delete(jobs)
-            .where(jobs.c.finished.is_(True), jobs.c.submitted_at < cutoff)
-            .returning(jobs.c.id)
-        )
-        removed = [str(row.id) for row in expired]
+        removed = [str(row.id) for row in connection.execute(self._expired, {"cutoff": cutoff})]
+        if size is None:  # read before the retention's removals are counted
+            size = self._counter(connection, "render_jobs.size")
         self._bump(connection, "render_jobs.pruned_by_retention", len(removed))
         self._bump(connection, "render_jobs.size", -len(removed))
-        excess = self._counter(connection, "render_jobs.size") - self.history_limit
+        excess = size - len(removed) - self.history_limit
         if excess > 0:
             oldest = (
                 select(jobs.c.seq)
@@ -150,15 +166,12 @@ class SqlRenderJobStore:
         same transaction: a job recorded is never left with its key unbound."""
         row = {**self._row(job), "id": job.id, "submitted_at": job.submitted_at.timestamp()}
         with self.engine.begin() as connection:
-            connection.execute(schema.render_jobs.insert().values(**row))
+            connection.execute(self._insert, row)
             if idempotency_key is not None:
-                keys = schema.idempotency_keys
-                connection.execute(
-                    update(keys).where(keys.c.key == idempotency_key).values(job_id=job.id)
-                )
-            self._bump(connection, "render_jobs.size", 1)
+                connection.execute(self._bind, {"bound_key": idempotency_key, "id": job.id})
+            size = int(connection.execute(self._grow).scalar_one())
             _event(connection, "job.created", event_job(job))
-            return self._prune(connection)
+            return self._prune(connection, size)
 
     def update(self, job: RenderJob) -> tuple[bool, list[str]]:
         """Save a job's new state. Returns (still in history, ids pruned meanwhile).
