@@ -169,8 +169,10 @@ class SqlRenderJobStore:
             connection.execute(self._insert, row)
             if idempotency_key is not None:
                 connection.execute(self._bind, {"bound_key": idempotency_key, "id": job.id})
-            size = int(connection.execute(self._grow).scalar_one())
             _event(connection, "job.created", event_job(job))
+            # Last before the prune: on PostgreSQL the counter's row stays locked
+            # until commit, and concurrent submits queue on it.
+            size = int(connection.execute(self._grow).scalar_one())
             return self._prune(connection, size)
 
     def update(self, job: RenderJob) -> tuple[bool, list[str]]:
