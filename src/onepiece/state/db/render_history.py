@@ -112,12 +112,16 @@ class SqlRenderJobStore:
         counters = schema.counters
         return int(connection.scalar(select(counters.c.value).where(counters.c.name == name)) or 0)
 
-    def _prune(self, connection: Connection, size: int | None = None) -> list[str]:
-        """``size``: the history's size, when the caller has just read it."""
+    def _prune(self, connection: Connection, *, grown: bool = False) -> list[str]:
+        """``grown``: count one job more (``add``'s); the size is then read back from
+        that UPDATE, late: on PostgreSQL the counter's row stays locked until commit
+        and concurrent submits queue on it (bench/serve_submits.py)."""
         jobs = schema.render_jobs
         cutoff = time.time() - self.retention_hours * 3600.0
         removed = [str(row.id) for row in connection.execute(self._expired, {"cutoff": cutoff})]
-        if size is None:  # read before the retention's removals are counted
+        if grown:  # read before the retention's removals are counted
+            size = int(connection.execute(self._grow).scalar_one())
+        else:
             size = self._counter(connection, "render_jobs.size")
         self._bump(connection, "render_jobs.pruned_by_retention", len(removed))
         self._bump(connection, "render_jobs.size", -len(removed))
@@ -170,10 +174,7 @@ class SqlRenderJobStore:
             if idempotency_key is not None:
                 connection.execute(self._bind, {"bound_key": idempotency_key, "id": job.id})
             _event(connection, "job.created", event_job(job))
-            # Last before the prune: on PostgreSQL the counter's row stays locked
-            # until commit, and concurrent submits queue on it.
-            size = int(connection.execute(self._grow).scalar_one())
-            return self._prune(connection, size)
+            return self._prune(connection, grown=True)
 
     def update(self, job: RenderJob) -> tuple[bool, list[str]]:
         """Save a job's new state. Returns (still in history, ids pruned meanwhile).
