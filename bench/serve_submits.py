@@ -4,7 +4,8 @@ Real ``onepiece serve`` processes, side by side in one run: the SQLite
 default (one process, and ``--workers 2``) and PostgreSQL with ``--workers
 2`` (a fresh database, created and dropped here). Each submit is ``POST
 /jobs`` on the mock farm with its own ``Idempotency-Key`` (a retrying
-client's submit: the key is claimed and bound in the state database) from
+client's submit: two commits to the state database, the key claimed, then
+the job recorded with the key bound in the same transaction) from
 keep-alive connections of a raw asyncio client, so the client costs little
 of the shared CPU. Submits/s are measured in windows from an empty history to
 ``--jobs``: the first window against the last says whether the rate stays

@@ -1,15 +1,18 @@
-"""A claimant killed between recording its job and binding its key: the retry
-that takes the stale claim over gets that job back, never a second render.
+"""A claimant killed at any point of a keyed submit: the retry gets its job
+back, never a second render.
 
-The dead claimant is played by its two writes, in the order ``submit_once``
-makes them (the claim, then the job recorded under the key's id), without the
-third (binding the key) that ``kill -9`` prevented. Keys on SQLite and
-PostgreSQL; the render history too.
+The dead claimant is played by the writes it made before ``kill -9``: its
+claim alone (killed before recording), its claim and its job recorded with the
+key bound in one transaction (killed after recording), or, as a version that
+bound the key in a third commit could leave it, its claim and its job recorded
+without the binding. Keys on SQLite and PostgreSQL; the render history too.
 """
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from onepiece.adapters.farms.mock import MockFarm
 from onepiece.adapters.farms.registry import FarmEntry, FarmRegistry
@@ -54,6 +57,40 @@ def test_a_stale_claim_whose_job_was_recorded_replays_that_job(engine: Engine) -
     assert (job.id, replayed) == (recorded.id, True)
     assert [j.id for j in service.store.recent(limit=10)] == [recorded.id]  # no second job
     assert keys.claim("retry-after-crash", digest) == recorded.id  # bound from now on
+    service.close()
+
+
+def test_a_claimant_killed_after_recording_leaves_its_key_bound(engine: Engine) -> None:
+    keys = SqlIdempotencyStore(engine, clock=Clock())
+    service = _service(engine)
+    digest = request_hash(BODY)
+    job_id = intended_job_id("killed-after-recording", digest)
+
+    assert keys.claim("killed-after-recording", digest, job_id) is None
+    recorded = service.submit(
+        service.request(**BODY), job_id=job_id, idempotency_key="killed-after-recording"
+    )  # and then killed: nothing else of submit_once runs
+
+    # The retry gets the job at once, without waiting for the claim to go stale.
+    job, replayed = submit_once(service, keys, "killed-after-recording", BODY, wait=0)
+    assert (job.id, replayed) == (recorded.id, True)
+    assert [j.id for j in service.store.recent(limit=10)] == [recorded.id]
+    service.close()
+
+
+def test_a_failed_record_leaves_the_key_unbound_for_a_retry(engine: Engine) -> None:
+    keys = SqlIdempotencyStore(engine, clock=Clock())
+    service = _service(engine)
+    digest = request_hash(BODY)
+    job_id = intended_job_id("record-failed", digest)
+    taken = service.submit(service.request(**BODY), job_id=job_id)  # the id is taken already
+
+    assert keys.claim("record-failed", digest) is None
+    with pytest.raises(IntegrityError):  # the job's insert fails: its binding is undone with it
+        service.submit(service.request(**BODY), job_id=job_id, idempotency_key="record-failed")
+    assert [j.id for j in service.store.recent(limit=10)] == [taken.id]
+    keys.release("record-failed")  # as submit_once does on failure: the key is still unbound
+    assert keys.claim("record-failed", digest) is None
     service.close()
 
 

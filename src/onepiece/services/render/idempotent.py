@@ -1,17 +1,19 @@
 """``POST /jobs`` with an ``Idempotency-Key``: one render per key, whoever retries.
 
-The key is claimed in the state database before the job is submitted and
-bound to the job once it is recorded. A retry with the same key and body gets
+The key is claimed in the state database before the job is submitted (one
+commit) and bound to the job in the transaction that records it (a second):
+a recorded job always has its key bound. A retry with the same key and body gets
 that job back (``replayed``); a retry that arrives while the first request is
 still submitting waits for it (up to ``wait`` seconds) instead of failing; the
 same key with another body is refused (``IdempotencyConflict``). A submit that
 fails gives its key back, so a retry may try again.
 
 The job's id is derived from the key and the body (``intended_job_id``), not
-drawn at random: a claimant that died after recording its job but before
-binding the key (``kill -9`` between the two writes) leaves a claim that a
-retry takes over once it is stale, and that retry finds the job already
-recorded under the same id and returns it, instead of making a second render.
+drawn at random. A claimant killed before recording its job leaves a claim
+that a retry takes over once it is stale, and submits. The claim carries that
+id: a job already recorded under it with its key unbound (left by a version
+that bound the key in a third commit, killed between the two) is bound and
+returned by the claim itself, instead of making a second render.
 """
 
 from __future__ import annotations
@@ -59,10 +61,11 @@ def submit_once(
 ) -> tuple[RenderJob, bool]:
     """(the job, True when an earlier request with this key created it)."""
     digest = request_hash(body)
+    job_id = intended_job_id(check_key(key), digest)
     deadline = clock() + wait
     while True:
         try:
-            existing = store.claim(check_key(key), digest)
+            existing = store.claim(key, digest, job_id)
             break
         except IdempotencyInFlight:
             if clock() >= deadline:
@@ -70,15 +73,9 @@ def submit_once(
             sleep(POLL_SECONDS)
     if existing is not None:
         return service.get(existing), True
-    job_id = intended_job_id(key, digest)
-    recorded = service.store.get(job_id)  # by a claimant that died before binding the key
-    if recorded is not None:
-        store.complete(key, job_id)
-        return recorded, True
     try:
-        job = service.submit(service.request(**body), job_id=job_id)
+        job = service.submit(service.request(**body), job_id=job_id, idempotency_key=key)
     except BaseException:
-        store.release(key)
+        store.release(key)  # only an unbound key: a job recorded keeps it
         raise
-    store.complete(key, job.id)
     return job, False

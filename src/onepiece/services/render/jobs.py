@@ -128,8 +128,15 @@ class RenderJobService:
             user=user,
         )
 
-    def submit(self, request: JobRequest, *, job_id: str | None = None) -> RenderJob:
-        """``job_id``: the id to record it under (idempotent submits); default random."""
+    def submit(
+        self,
+        request: JobRequest,
+        *,
+        job_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> RenderJob:
+        """``job_id``: the id to record it under (idempotent submits); default random.
+        ``idempotency_key``: the claimed key bound to the job as it is recorded."""
         farm = self.farms.get(request.farm)
         count = validate_request(request, farm.capabilities())
         farm_job_id = farm.submit(request)
@@ -144,7 +151,7 @@ class RenderJobService:
             frames=FrameCounts(total=count, waiting=count),
             host=self._host_for(request.farm),
         )
-        self.store.add(job)
+        self.store.add(job, idempotency_key=idempotency_key)
         if isinstance(farm, QueuesJobs):  # recorded first: no runner works on an unknown job
             farm.start(farm_job_id)
         self._wrote()

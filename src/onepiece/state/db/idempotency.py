@@ -6,6 +6,13 @@ one INSERT lands (PostgreSQL makes the others wait for its commit, SQLite's
 claim whose owner died before recording its job (no ``job_id`` after
 ``stale_after`` seconds) may be taken over, by one claimant only: the takeover
 is conditional on the row still being the stale one.
+
+The key is bound to its job in the job's own transaction
+(``SqlRenderJobStore.add``), so a submit is two commits: this claim, then the
+job with its binding. A claim that carries the id its job will have also
+looks that job up in the claim's transaction: a job recorded under that id
+whose key was never bound (written by a version that bound in a third commit
+and was killed before it) is bound here and returned, never made twice.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from onepiece.state.db import schema
 from onepiece.state.db.errors import IdempotencyConflict, IdempotencyInFlight
@@ -52,19 +59,21 @@ class SqlIdempotencyStore:
             .returning(table.c.key)
         )
         self._select = select(table).where(table.c.key == bindparam("key"))
+        jobs = schema.render_jobs
+        self._recorded = select(jobs.c.id).where(jobs.c.id == bindparam("job_id"))
         self._complete = (
             update(table)
             .where(table.c.key == bindparam("claimed_key"))
             .values(job_id=bindparam("job_id"))
         )
 
-    def claim(self, key: str, request_hash: str) -> str | None:
+    def claim(self, key: str, request_hash: str, job_id: str | None = None) -> str | None:
         table = schema.idempotency_keys
         now = self.clock()
         with self.engine.begin() as connection:
             values = {"key": key, "request_hash": request_hash, "claimed_at": now}
             if connection.execute(self._claim_new, values).first() is not None:
-                return None
+                return self._already_recorded(connection, key, job_id)
             row = connection.execute(self._select, {"key": key}).one()
             if row.request_hash != request_hash:
                 raise IdempotencyConflict(
@@ -82,11 +91,18 @@ class SqlIdempotencyStore:
                     .returning(table.c.key)
                 ).first()
                 if taken is not None:
-                    return None
+                    return self._already_recorded(connection, key, job_id)
         raise IdempotencyInFlight(
             "a request with this Idempotency-Key is still being processed",
             hint="retry in a moment: the same key then returns its job",
         )
+
+    def _already_recorded(self, connection: Connection, key: str, job_id: str | None) -> str | None:
+        """The claim is ours: ``job_id`` when that job is recorded already (then bound)."""
+        if job_id is None or connection.execute(self._recorded, {"job_id": job_id}).first() is None:
+            return None
+        connection.execute(self._complete, {"claimed_key": key, "job_id": job_id})
+        return job_id
 
     def complete(self, key: str, job_id: str) -> None:
         with self.engine.begin() as connection:

@@ -77,9 +77,11 @@ class MediaFactsStore(Protocol):
 
 
 class IdempotencyStore(Protocol):
-    def claim(self, key: str, request_hash: str) -> str | None:
-        """None: the caller owns the key and creates the job, then ``complete``s.
-        A job id: that request already made this job. Raises
+    def claim(self, key: str, request_hash: str, job_id: str | None = None) -> str | None:
+        """None: the caller owns the key and creates the job, then binds the key
+        (``complete``, or in the job's own transaction). A job id: that request
+        already made this job; ``job_id`` (the id the caller's job will have) is
+        returned, bound, when that job is recorded already. Raises
         ``IdempotencyConflict`` for another request's key or one still in flight."""
 
     def complete(self, key: str, job_id: str) -> None: ...

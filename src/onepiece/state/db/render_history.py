@@ -7,8 +7,12 @@ database (an old history file is imported once, ``legacy_render``). The
 history rules apply in the same transaction as every write: jobs finished
 more than ``retention_hours`` ago (by submit time) are pruned, then beyond
 ``history_limit`` jobs the oldest finished ones. The job
-count is a row in ``counters`` updated in those transactions (``count(*)``
-would scan the table on every ``/health``).
+count is kept in ``counters``, updated in those transactions (``count(*)``
+would scan the table on every ``/health``), sharded so that concurrent
+submits do not queue on one row (state.db.render_counters).
+
+A job submitted with an ``Idempotency-Key`` binds the key in its insert's
+transaction (state.db.idempotency).
 
 Every write also appends its stream events (``job.created``, ``job.updated``,
 ``job.removed``) to the ``events`` table in the same transaction, so an
@@ -23,17 +27,19 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from onepiece.domain.render import JobStatus, RenderJob, event_job
 from onepiece.state.db import schema
 from onepiece.state.db.engine import describe, reading
 from onepiece.state.db.event_log import SqlEventLog, append_event
-from onepiece.state.db.sql import insert_new, upsert
+from onepiece.state.db.render_counters import ShardedCounters, pick_shard
+from onepiece.state.db.sql import upsert
 
 _UNFINISHED = [s.value for s in JobStatus if not s.finished]
-_COUNTERS = ("render_jobs.size", "render_jobs.pruned_by_retention", "render_jobs.pruned_by_limit")
+_SIZE = "render_jobs.size"
+_COUNTERS = (_SIZE, "render_jobs.pruned_by_retention", "render_jobs.pruned_by_limit")
 _COMPACTED_AT = "render_jobs.last_compaction_at"
 TOPIC = "jobs"
 EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at compaction)
@@ -69,40 +75,35 @@ class SqlRenderJobStore:
         self.history_limit = history_limit
         self.retention_hours = retention_hours
         self.damage: str | None = None  # the database's own health says when it is damaged
-        with engine.begin() as connection:
-            jobs = connection.scalar(select(func.count()).select_from(schema.render_jobs)) or 0
-            for name in _COUNTERS:  # first use: the size of what was imported
-                value = jobs if name == "render_jobs.size" else 0
-                insert_new(connection, schema.counters, {"name": name, "value": value}, ["name"])
-            self._prune(connection)
-
-    @staticmethod
-    def _bump(connection: Connection, name: str, delta: int) -> None:
-        if delta:
-            counters = schema.counters
-            connection.execute(
-                update(counters)
-                .where(counters.c.name == name)
-                .values(value=counters.c.value + delta)
-            )
-
-    @staticmethod
-    def _counter(connection: Connection, name: str) -> int:
-        counters = schema.counters
-        return int(connection.scalar(select(counters.c.value).where(counters.c.name == name)) or 0)
-
-    def _prune(self, connection: Connection) -> list[str]:
-        jobs = schema.render_jobs
-        cutoff = time.time() - self.retention_hours * 3600.0
-        expired = connection.execute(
+        # A submit's statements, built once: each submit then costs their
+        # execution, not their construction (bench/serve_submits.py).
+        jobs, keys = schema.render_jobs, schema.idempotency_keys
+        self._insert = jobs.insert()
+        self._bind = (
+            update(keys).where(keys.c.key == bindparam("bound_key")).values(job_id=bindparam("id"))
+        )
+        self._counters = ShardedCounters()  # no one row every submit locks
+        self._expired = (
             delete(jobs)
-            .where(jobs.c.finished.is_(True), jobs.c.submitted_at < cutoff)
+            .where(jobs.c.finished.is_(True), jobs.c.submitted_at < bindparam("cutoff"))
             .returning(jobs.c.id)
         )
-        removed = [str(row.id) for row in expired]
-        self._bump(connection, "render_jobs.pruned_by_retention", len(removed))
-        self._bump(connection, "render_jobs.size", -len(removed))
-        excess = self._counter(connection, "render_jobs.size") - self.history_limit
+        with engine.begin() as connection:
+            imported = connection.scalar(select(func.count()).select_from(schema.render_jobs)) or 0
+            for name in _COUNTERS:  # first use: the size of what was imported
+                self._counters.create(connection, name, imported if name == _SIZE else 0)
+            self._prune(connection)
+
+    def _prune(self, connection: Connection, *, grown: bool = False) -> list[str]:
+        """``grown``: count one job more (``add``'s)."""
+        jobs, counters, shard = schema.render_jobs, self._counters, pick_shard()
+        cutoff = time.time() - self.retention_hours * 3600.0
+        removed = [str(row.id) for row in connection.execute(self._expired, {"cutoff": cutoff})]
+        counters.bump(connection, _SIZE, 1 if grown else 0, shard)
+        size = counters.read(connection, _SIZE)  # before the retention's removals are counted
+        counters.bump(connection, "render_jobs.pruned_by_retention", len(removed), shard)
+        counters.bump(connection, _SIZE, -len(removed), shard)
+        excess = size - len(removed) - self.history_limit
         if excess > 0:
             oldest = (
                 select(jobs.c.seq)
@@ -117,8 +118,8 @@ class SqlRenderJobStore:
                     delete(jobs).where(jobs.c.seq.in_(oldest)).returning(jobs.c.id)
                 )
             ]
-            self._bump(connection, "render_jobs.pruned_by_limit", len(dropped))
-            self._bump(connection, "render_jobs.size", -len(dropped))
+            counters.bump(connection, "render_jobs.pruned_by_limit", len(dropped), shard)
+            counters.bump(connection, _SIZE, -len(dropped), shard)
             removed += dropped
         for job_id in removed:
             _event(connection, "job.removed", {"id": job_id})
@@ -140,14 +141,18 @@ class SqlRenderJobStore:
             "data": job.to_dict(),
         }
 
-    def add(self, job: RenderJob) -> list[str]:
-        """Persist a new job (committed when this returns); returns ids pruned meanwhile."""
+    def add(self, job: RenderJob, *, idempotency_key: str | None = None) -> list[str]:
+        """Persist a new job (committed when this returns); returns ids pruned meanwhile.
+
+        ``idempotency_key``: the claimed key this job answers, bound to it in the
+        same transaction: a job recorded is never left with its key unbound."""
         row = {**self._row(job), "id": job.id, "submitted_at": job.submitted_at.timestamp()}
         with self.engine.begin() as connection:
-            connection.execute(schema.render_jobs.insert().values(**row))
-            self._bump(connection, "render_jobs.size", 1)
+            connection.execute(self._insert, row)
+            if idempotency_key is not None:
+                connection.execute(self._bind, {"bound_key": idempotency_key, "id": job.id})
             _event(connection, "job.created", event_job(job))
-            return self._prune(connection)
+            return self._prune(connection, grown=True)
 
     def update(self, job: RenderJob) -> tuple[bool, list[str]]:
         """Save a job's new state. Returns (still in history, ids pruned meanwhile).
@@ -286,11 +291,11 @@ class SqlRenderJobStore:
     def stats(self) -> HistoryStats:
         meta = schema.state_meta
         with reading(self.engine) as connection:
-            counters = {name: self._counter(connection, name) for name in _COUNTERS}
+            counters = {name: self._counters.read(connection, name) for name in _COUNTERS}
             at = connection.scalar(select(meta.c.value).where(meta.c.key == _COMPACTED_AT))
         return HistoryStats(
             path=describe(self.engine.url),
-            size=counters["render_jobs.size"],
+            size=counters[_SIZE],
             history_limit=self.history_limit,
             retention_hours=self.retention_hours,
             pruned_by_retention=counters["render_jobs.pruned_by_retention"],
