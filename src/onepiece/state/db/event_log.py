@@ -23,18 +23,15 @@ from onepiece.state.db.ports import StoredEvent
 
 EVENTS_TOPIC = "events"  # the notification that wakes the event feeds
 _NOTIFIED = "onepiece.events_notified"  # connection.info: the transaction that sent it
+# Built once: every job and run write appends an event (a submit's hot path).
+_INSERT = schema.events.insert().returning(schema.events.c.id)
 
 
 def append_event(connection: Connection, topic: str, type: str, data: dict[str, Any]) -> int:
     """Append an event inside the caller's transaction: it commits (or not) with
     the write it describes, so an acknowledged write always has its event."""
-    table = schema.events
-    statement = (
-        table.insert()
-        .values(topic=topic, type=type, data=data, created_at=time.time())
-        .returning(table.c.id)
-    )
-    event_id = int(connection.execute(statement).scalar_one())
+    values = {"topic": topic, "type": type, "data": data, "created_at": time.time()}
+    event_id = int(connection.execute(_INSERT, values).scalar_one())
     transaction = connection.get_transaction()
     on_postgresql = connection.dialect.name == "postgresql"
     if on_postgresql and connection.info.get(_NOTIFIED) is not transaction:
