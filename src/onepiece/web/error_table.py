@@ -85,6 +85,9 @@ HTTP_STATUS_CODES: dict[int, str] = {
 }
 REQUEST_INVALID = ("request.invalid", 422)
 INTERNAL = ("internal.error", 500)
+# The state database failed under a running service (damaged, dropped, server
+# gone): the service is degraded, not broken, and /health says why.
+STATE_UNAVAILABLE = ("state.unavailable", 503)
 
 
 def code_for(exc: BaseException) -> tuple[str, int]:

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
@@ -29,6 +30,7 @@ from onepiece.web.error_table import (
     HTTP_STATUS_CODES,
     INTERNAL,
     REQUEST_INVALID,
+    STATE_UNAVAILABLE,
     AuthError,
     code_for,
 )
@@ -150,6 +152,19 @@ async def _unexpected_error(conn: HTTPConnection, exc: Exception) -> JSONRespons
     return await _respond(conn, status, body)
 
 
+async def _state_error(conn: HTTPConnection, exc: Exception) -> JSONResponse | None:
+    # The reason (a table, a file, a server address) stays in the server log.
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    log.warning("state database failed on %s: %s", conn.url.path, reason)
+    code, status = STATE_UNAVAILABLE
+    body = envelope(
+        code,
+        "the state database cannot be read or written",
+        hint="see GET /health and the server log; check the database (onepiece db status)",
+    )
+    return await _respond(conn, status, body)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error through the envelope (HTTP responses and WebSocket denials)."""
     # Typed Any: Starlette's stubs want separate Request/WebSocket handlers, while
@@ -159,6 +174,7 @@ def install_error_handlers(app: FastAPI) -> None:
         StarletteHTTPException: _http_error,
         RequestValidationError: _validation_error,
         WebSocketRequestValidationError: _validation_error,
+        SQLAlchemyError: _state_error,
         Exception: _unexpected_error,
     }
     for cls, handler in handlers.items():

@@ -54,3 +54,22 @@ def test_openapi_documents_the_routes_and_bearer_schemes(client: TestClient) -> 
     )
     assert {"DashboardToken", "ReadToken"} <= set(spec["components"]["securitySchemes"])
     assert client.get("/docs").status_code == 200
+
+
+def test_a_state_database_failing_under_the_service_answers_503_not_500(
+    client: TestClient, app: FastAPI
+) -> None:
+    import sqlite3
+
+    database = app.state.container.settings.state_db_path
+    with sqlite3.connect(database) as connection:
+        connection.execute("DROP TABLE render_jobs")  # broken under the running service
+    for response in (
+        client.get("/jobs", headers=admin()),
+        client.get("/jobs"),  # anonymous: the same answer, nothing of the server's
+    ):
+        assert response.status_code == 503
+        error = response.json()["error"]
+        assert error["code"] == "state.unavailable"
+        assert str(database) not in response.text and "render_jobs" not in response.text
+        assert "/health" in error["hint"]
