@@ -20,6 +20,8 @@ from onepiece.config import Settings
 from onepiece.errors import ConfigError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from onepiece.adapters.farms.registry import FarmRegistry
     from onepiece.events import Broker
     from onepiece.services.dashboard.service import DashboardService
@@ -272,6 +274,13 @@ class Container:
         return StateStores(self.settings)
 
     @property
+    def seen_marker(self) -> Path:
+        """What this service saw in its state database (state.db.expected)."""
+        from onepiece.state.db.expected import MARKER_NAME
+
+        return self.settings.data_dir / MARKER_NAME
+
+    @property
     def state_db(self) -> StateDatabase:
         """The state database; prepared on first use of ``engine`` or by ``start()``."""
         return self.stores.database
@@ -283,8 +292,12 @@ class Container:
 
     def start(self) -> None:
         """Background work of a long-running process: the state database (refused
-        when damaged or too new), the event feed and the project list."""
+        when damaged or too new, or emptied since it was last seen), the event feed
+        and the project list."""
         self.state_db.prepare()
+        missing = self.state_db.check_expected(self.seen_marker)
+        if missing is not None:
+            log.warning("%s", missing)
         if self.stores.on_postgresql:
             self.listener.start()
         self.event_feed.start()
@@ -296,6 +309,8 @@ class Container:
         What belongs to one run of the service (the event feed, the dashboard's
         cache and project list) is dropped, so a restart starts fresh.
         """
+        if "stores" in self.__dict__ and "database" in self.stores.__dict__:
+            self.state_db.remember_size(self.seen_marker)
         listener = self.__dict__.pop("listener", None)
         if listener is not None:
             listener.stop()

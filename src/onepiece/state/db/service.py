@@ -13,6 +13,8 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.engine import Engine
 
     from onepiece.state.db.legacy import LegacySources
@@ -31,6 +33,7 @@ class StateDatabase:
         self._sources = sources
         self._lock = threading.Lock()
         self._prepared = False
+        self.missing: str | None = None  # records seen here before are gone (expected.py)
 
     @property
     def backend(self) -> str:
@@ -78,11 +81,27 @@ class StateDatabase:
                 )  # fmt: skip
         return prepared
 
+    def check_expected(self, marker: Path) -> str | None:
+        """Is this database empty where ``marker`` says records were? (a service's start)"""
+        from onepiece.state.db.expected import missing_records
+
+        self.missing = missing_records(self.engine, marker)
+        return self.missing
+
+    def remember_size(self, marker: Path) -> None:
+        """Note how many records it holds (a service's stop), for the next start's check."""
+        from onepiece.state.db.expected import remember
+
+        if self._prepared and self.missing is None:
+            remember(self._raw, marker)
+
     def health(self) -> dict[str, str]:
         """``{"status": "ok", "backend": ...}`` or ``{"status": "degraded", "reason": ...}``."""
         from onepiece.state.db.health import check_health
 
         ok, reason = check_health(self._raw, integrity=False)  # asked often: no page walk
+        if ok and self.missing is not None:
+            ok, reason = False, self.missing
         body = {"status": "ok" if ok else "degraded", "backend": self._raw.dialect.name}
         if not ok:
             body["reason"] = reason
