@@ -3,6 +3,7 @@ the holder lets go or loses its connection; on PostgreSQL and as a file lock."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,12 @@ def test_a_holder_whose_connection_died_knows_it_lost_the_lease(pg_url: str) -> 
                     "WHERE datname = current_database())"
                 )
             )
-        assert standby.try_acquire()
+        # pg_terminate_backend only signals the session: its locks go when it has
+        # ended, a moment later. Wait for that (bounded), as a standby's next round would.
+        deadline = time.monotonic() + 10
+        while not standby.try_acquire():
+            assert time.monotonic() < deadline, "the terminated session's lock was never freed"
+            time.sleep(0.05)
         assert not holder.try_acquire()
         standby.release()
     finally:
