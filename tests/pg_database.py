@@ -7,6 +7,7 @@ saying so, when the server cannot be reached.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 
@@ -16,13 +17,12 @@ import sqlalchemy as sa
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    if request.param == "sqlite":
-        yield {}
-        return
+@contextlib.contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database's name, dropped afterwards; the test is skipped,
+    saying so, when the server cannot be reached."""
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"onepiece_e2e_{secrets.token_hex(4)}"
+    name = f"{prefix}_{secrets.token_hex(4)}"
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -30,8 +30,17 @@ def database_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
         admin.dispose()
         pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {exc.orig}")
     try:
-        yield {"ONEPIECE_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{name}"}
+        yield name
     finally:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_env(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    if request.param == "sqlite":
+        yield {}
+        return
+    with fresh_pg_database("onepiece_e2e") as name:
+        yield {"ONEPIECE_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{name}"}

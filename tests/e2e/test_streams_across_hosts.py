@@ -13,7 +13,6 @@ PostgreSQL database created for this test.
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import threading
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from tests.integration.render.sse_client import sse_messages
 from tests.integration.state_db.conftest import PG_ADMIN_URL
 from tests.integration.state_db.test_events_between_workers import _until
 from tests.integration.state_db.test_one_poller import WAIT_SECONDS, Serve
+from tests.pg_database import fresh_pg_database
 
 TOKEN = "hosts-admin-5c1e77"
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
@@ -45,20 +45,8 @@ SETTINGS = {
 @pytest.fixture
 def shared_database() -> Iterator[str]:
     """A fresh PostgreSQL database of this test's own, dropped at the end."""
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"onepiece_hosts_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {exc.orig}")
-    try:
+    with fresh_pg_database("onepiece_hosts") as name:
         yield sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 class Stream(threading.Thread):

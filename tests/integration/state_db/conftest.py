@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +20,9 @@ from sqlalchemy.engine import Engine
 
 from onepiece.state.db.engine import create_state_engine
 from onepiece.state.db.migrate import upgrade
+
+if TYPE_CHECKING:
+    from onepiece.bootstrap import Container
 
 PG_ADMIN_URL = os.environ.get(
     "ONEPIECE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -76,3 +80,22 @@ def engine(empty_engine: Engine) -> Engine:
     """A database of each backend at the newest schema."""
     upgrade(empty_engine)
     return empty_engine
+
+
+def container_for(tmp_path: Path, url: str | None) -> Container:
+    """A container on ``tmp_path``'s data directory; ``url`` None: the default state.db."""
+    from onepiece.bootstrap import Container
+    from onepiece.config import load_config
+
+    environ = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    if url is not None:
+        environ["ONEPIECE_DATABASE_URL"] = url
+    old = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = environ["XDG_DATA_HOME"]
+    try:
+        return Container(load_config(environ=environ).settings)
+    finally:
+        if old is None:
+            os.environ.pop("XDG_DATA_HOME", None)
+        else:
+            os.environ["XDG_DATA_HOME"] = old

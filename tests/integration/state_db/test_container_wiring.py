@@ -4,31 +4,14 @@ default ``state.db`` without a URL, else the URL's (both backends)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-from onepiece.bootstrap import Container
-from onepiece.config import load_config
 from onepiece.state.db.adapters import DbIngestRunRegistry, DbRunRegistryView
 from onepiece.state.deliveries import DeliveryRecord
 from onepiece.state.ingest_runs import RunRecorder
-
-
-def _container(tmp_path: Path, url: str | None) -> Container:
-    environ = {"XDG_DATA_HOME": str(tmp_path / "data")}
-    if url is not None:
-        environ["ONEPIECE_DATABASE_URL"] = url
-    old = os.environ.get("XDG_DATA_HOME")
-    os.environ["XDG_DATA_HOME"] = environ["XDG_DATA_HOME"]
-    try:
-        return Container(load_config(environ=environ).settings)
-    finally:
-        if old is None:
-            os.environ.pop("XDG_DATA_HOME", None)
-        else:
-            os.environ["XDG_DATA_HOME"] = old
+from tests.integration.state_db.conftest import container_for
 
 
 def _delivery(delivery_id: str) -> DeliveryRecord:
@@ -44,7 +27,7 @@ def _delivery(delivery_id: str) -> DeliveryRecord:
 
 
 def test_without_a_database_url_records_live_in_the_default_state_db(tmp_path: Path) -> None:
-    container = _container(tmp_path, None)
+    container = container_for(tmp_path, None)
     settings = container.settings
     settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
     old_run = {"id": "ingest-old", "status": "completed", "started_at": "2026-01-01T00:00:00"}
@@ -69,7 +52,7 @@ def test_without_a_database_url_records_live_in_the_default_state_db(tmp_path: P
 def test_records_go_to_the_state_database_and_old_files_carry_over(
     tmp_path: Path, db_url: str
 ) -> None:
-    container = _container(tmp_path, db_url)
+    container = container_for(tmp_path, db_url)
     settings = container.settings
     settings.ingest_registry_path.parent.mkdir(parents=True, exist_ok=True)
     old_run = {"id": "ingest-old", "status": "completed", "started_at": "2026-01-01T00:00:00"}
@@ -109,7 +92,7 @@ def test_records_go_to_the_state_database_and_old_files_carry_over(
     finally:
         container.close()
 
-    again = _container(tmp_path, db_url)  # another process: the same records
+    again = container_for(tmp_path, db_url)  # another process: the same records
     try:
         assert {run["id"] for run in again.ingest_runs.runs()} == {"ingest-old", recorder.run_id}
         assert again.reconcile_results.total() == 4
@@ -120,7 +103,7 @@ def test_records_go_to_the_state_database_and_old_files_carry_over(
 def test_the_project_list_and_media_facts_live_in_the_database(tmp_path: Path, db_url: str) -> None:
     from onepiece.domain.entities import Version
 
-    container = _container(tmp_path, db_url)
+    container = container_for(tmp_path, db_url)
     try:
         registry = container.dashboard.registry
         state = registry.sync()  # the local tracker: whatever it lists, saved
@@ -148,7 +131,7 @@ def test_a_damaged_state_database_is_refused_on_first_use(tmp_path: Path, damage
 
     path = tmp_path / "state.db"
     path.write_bytes(damage)
-    container = _container(tmp_path, f"sqlite:///{path}")
+    container = container_for(tmp_path, f"sqlite:///{path}")
     try:
         with pytest.raises(DatabaseDamaged, match=str(path)):
             container.ingest_runs.runs()
@@ -162,7 +145,7 @@ def test_runs_stay_served_as_stale_while_the_database_cannot_be_read(
 ) -> None:
     import sqlalchemy as sa
 
-    container = _container(tmp_path, db_url)
+    container = container_for(tmp_path, db_url)
     try:
         registry = container.ingest_runs
         registry.save({"id": "ingest-1", "status": "completed", "started_at": "2026-12-06"})
@@ -186,7 +169,7 @@ def test_a_run_write_the_database_refuses_is_a_storage_error_naming_it(
 
     from onepiece.errors import StorageError
 
-    container = _container(tmp_path, db_url)
+    container = container_for(tmp_path, db_url)
     try:
         recorder = RunRecorder.start(container.ingest_runs, interval=0.0, project="demo")
         other = sa.create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))

@@ -9,34 +9,18 @@ again empty).
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from onepiece.bootstrap import Container
-from onepiece.config import load_config
 from onepiece.state.db.expected import MARKER_NAME
-
-
-def _container(tmp_path: Path, url: str | None) -> Container:
-    environ = {"XDG_DATA_HOME": str(tmp_path / "data")}
-    if url is not None:
-        environ["ONEPIECE_DATABASE_URL"] = url
-    old = os.environ.get("XDG_DATA_HOME")
-    os.environ["XDG_DATA_HOME"] = environ["XDG_DATA_HOME"]
-    try:
-        return Container(load_config(environ=environ).settings)
-    finally:
-        if old is None:
-            os.environ.pop("XDG_DATA_HOME", None)
-        else:
-            os.environ["XDG_DATA_HOME"] = old
+from tests.integration.state_db.conftest import container_for
 
 
 def _serve_once_with_a_run(tmp_path: Path, url: str | None) -> Container:
-    container = _container(tmp_path, url)
+    container = container_for(tmp_path, url)
     container.start()
     container.ingest_runs.save({"id": "ingest-1", "status": "completed", "started_at": "2026"})
     container.close()  # a clean stop remembers what the database held
@@ -65,7 +49,7 @@ def test_an_emptied_database_is_reported_before_listening_and_on_health(
     first = _serve_once_with_a_run(tmp_path, url)
     _empty_it(first, url)
 
-    again = _container(tmp_path, url)
+    again = container_for(tmp_path, url)
     try:
         with caplog.at_level(logging.WARNING):
             again.start()
@@ -78,14 +62,14 @@ def test_an_emptied_database_is_reported_before_listening_and_on_health(
     finally:
         again.close()
 
-    still = _container(tmp_path, url)  # not forgotten by a restart: still reported
+    still = container_for(tmp_path, url)  # not forgotten by a restart: still reported
     try:
         still.start()
         assert still.state_db.health()["status"] == "degraded"
         (still.settings.data_dir / MARKER_NAME).unlink()  # the operator accepts it as new
     finally:
         still.close()
-    accepted = _container(tmp_path, url)
+    accepted = container_for(tmp_path, url)
     try:
         accepted.start()
         assert accepted.state_db.health()["status"] == "ok"
@@ -94,10 +78,10 @@ def test_an_emptied_database_is_reported_before_listening_and_on_health(
 
 
 def test_a_database_never_used_with_records_is_not_reported(tmp_path: Path) -> None:
-    first = _container(tmp_path, None)
+    first = container_for(tmp_path, None)
     first.start()
     first.close()  # remembered with no records
-    again = _container(tmp_path, None)
+    again = container_for(tmp_path, None)
     try:
         again.start()
         assert again.state_db.health()["status"] == "ok"
