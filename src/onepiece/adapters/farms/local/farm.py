@@ -253,10 +253,18 @@ class LocalFarm:
         state = self._read_state(farm_job_id)
         if state.get("status") == queue.QUEUED:
             self._start_runner(farm_job_id)  # queued while none ran: whoever looks starts one
+        if not _STATUS.get(state.get("status", ""), JobStatus.failed).finished and (
+            not self._runner_alive(farm_job_id, state)
+        ):
+            # A runner writes the outcome before it lets go of the job, so what
+            # the state says once no runner holds it is final: read it again (the
+            # runner may have finished since the first read) before calling it dead.
+            state = self._read_state(farm_job_id)
+            if not _STATUS.get(state.get("status", ""), JobStatus.failed).finished:
+                state = {**state, "status": "failed",
+                         "message": "the local runner exited unexpectedly"}  # fmt: skip
         status = _STATUS.get(state.get("status", ""), JobStatus.failed)
         message = state.get("message")
-        if not status.finished and not self._runner_alive(farm_job_id, state):
-            status, message = JobStatus.failed, "the local runner exited unexpectedly"
         return FarmJobState(
             farm_job_id=farm_job_id,
             status=status,
