@@ -36,9 +36,12 @@ PROBE_SHOW = "onepiece-connection-probe"
 
 _HOST = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$")
 
-# pycue's connection is process-wide; re-pointing it must not interleave.
-_CONFIG_LOCK = threading.Lock()
+# pycue's connection is process-wide. Calls to the hosts it points at run side
+# by side; pointing it elsewhere waits until none of them is in flight, so a
+# call never goes to another client's Cuebot half way (shared/exclusive use).
+_CONNECTION = threading.Condition()
 _configured_hosts: tuple[str, ...] | None = None
+_calls_in_flight = 0
 
 
 def parse_hosts(raw: str | None) -> tuple[str, ...]:
@@ -106,19 +109,29 @@ class CuebotClient:
     def where(self) -> str:
         return ",".join(self.hosts)
 
-    def _pycue(self) -> Any:
-        """pycue, pointed at our hosts (re-pointed if someone else moved it)."""
-        global _configured_hosts
+    @contextmanager
+    def _pycue(self) -> Iterator[Any]:
+        """pycue, pointed at our hosts for the whole call (re-pointed if another
+        client moved it, once that client's calls are done)."""
+        global _configured_hosts, _calls_in_flight
         opencue = load_pycue()
         cuebot = opencue.Cuebot
-        with _CONFIG_LOCK:
-            cuebot.setTimeout(self.timeout_seconds)
+        with _CONNECTION:
+            _CONNECTION.wait_for(lambda: _calls_in_flight == 0 or _configured_hosts == self.hosts)
             if _configured_hosts != self.hosts or cuebot.RpcChannel is None:
                 _configured_hosts = None
+                cuebot.setTimeout(self.timeout_seconds)
                 with self.errors("connect"):
                     cuebot.setHosts(list(self.hosts))
                 _configured_hosts = self.hosts
-        return opencue
+            cuebot.setTimeout(self.timeout_seconds)
+            _calls_in_flight += 1
+        try:
+            yield opencue
+        finally:
+            with _CONNECTION:
+                _calls_in_flight -= 1
+                _CONNECTION.notify_all()
 
     @contextmanager
     def errors(
@@ -179,9 +192,8 @@ class CuebotClient:
 
     def ping(self) -> None:
         """One round trip to Cuebot: "no such show" for a made-up name proves it answers."""
-        opencue = self._pycue()
         try:
-            with self.errors("check the connection"):
+            with self._pycue() as opencue, self.errors("check the connection"):
                 opencue.api.findShow(PROBE_SHOW)
         except JobNotFound:
             pass
@@ -194,58 +206,62 @@ class CuebotClient:
                 context={"show": show},
             )
 
-        opencue = self._pycue()
-        with self.errors(f"find show {show!r}", not_found=unknown):
+        with self._pycue() as opencue, self.errors(f"find show {show!r}", not_found=unknown):
             return opencue.api.findShow(show).data
 
     def launch(self, spec_xml: str) -> Any:
         """Launch a spec and wait until Cuebot has stored the job; return its record."""
-        opencue = self._pycue()
-        with self.errors("launch the job", write=True):
+        with self._pycue() as opencue, self.errors("launch the job", write=True):
             jobs = opencue.api.launchSpecAndWait(spec_xml)
         if not jobs:
             raise JobRejected(f"Cuebot at {self.where} accepted the spec but created no job")
         return jobs[0].data
 
     def get_job(self, job_id: str) -> Any:
-        opencue = self._pycue()
-        with self.errors(f"read job {job_id}", not_found=self._no_job(job_id)):
+        with (
+            self._pycue() as opencue,
+            self.errors(f"read job {job_id}", not_found=self._no_job(job_id)),
+        ):
             return opencue.api.getJob(job_id).data
 
     def kill(self, job_id: str, reason: str) -> None:
-        opencue = self._pycue()
-        with self.errors(f"kill job {job_id}", not_found=self._no_job(job_id), write=True):
+        with (
+            self._pycue() as opencue,
+            self.errors(f"kill job {job_id}", not_found=self._no_job(job_id), write=True),
+        ):
             job = opencue.api.getJob(job_id)
             # Cuebot ignores a manual kill that has no reason, so there always is one.
             job.kill(username=current_user(), reason=reason or "cancelled through OnePiece")
 
     def jobs(self, show: str | None, *, include_finished: bool = True) -> list[Any]:
-        opencue = self._pycue()
         options: dict[str, Any] = {"include_finished": include_finished}
         if show:
             options["show"] = [show]
-        with self.errors("list jobs"):
+        with self._pycue() as opencue, self.errors("list jobs"):
             return [job.data for job in opencue.api.getJobs(**options)]
 
     def layers(self, job: Any) -> list[Any]:
-        opencue = self._pycue()
-        with self.errors(f"list layers of {job.name}", not_found=self._no_job(job.id)):
+        with (
+            self._pycue() as opencue,
+            self.errors(f"list layers of {job.name}", not_found=self._no_job(job.id)),
+        ):
             return [layer.data for layer in opencue.api.Job(job).getLayers()]
 
     def frames(self, job: Any, *, dead_only: bool = False, limit: int = 1000) -> list[Any]:
         """Frame records of a job (one per chunk), first ``limit`` in dispatch order."""
-        opencue = self._pycue()
         options: dict[str, Any] = {"limit": limit}
         if dead_only:
-            options["state"] = [opencue.api.Frame.FrameState.DEAD]
-        with self.errors(f"list frames of {job.name}", not_found=self._no_job(job.id)):
+            options["state"] = [load_pycue().api.Frame.FrameState.DEAD]
+        with (
+            self._pycue() as opencue,
+            self.errors(f"list frames of {job.name}", not_found=self._no_job(job.id)),
+        ):
             return [frame.data for frame in opencue.api.Job(job).getFrames(**options)]
 
     def procs(self, show: str | None) -> list[Any]:
         """Running frames' procs (``host/cores``), for host assignment."""
-        opencue = self._pycue()
         options: dict[str, Any] = {"show": [show]} if show else {}
-        with self.errors("list running procs"):
+        with self._pycue() as opencue, self.errors("list running procs"):
             return [proc.data for proc in opencue.api.getProcs(**options)]
 
     def _no_job(self, job_id: str) -> Callable[[str], OnePieceError]:
