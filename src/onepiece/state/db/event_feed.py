@@ -39,6 +39,10 @@ SQLITE_POLL_SECONDS = 0.15
 PG_POLL_SECONDS = 1.0  # LISTEN/NOTIFY wakes the feed; the poll only covers a lost notice
 GAP_WAIT_SECONDS = 2.0
 BATCH = 1000
+# Under a burst of writes (hundreds of submits a second) the feed reads the log
+# at most this often, in batches, rather than once per write: a stream event is
+# at most this much later, and the reads stop costing each write a query.
+COALESCE_SECONDS = 0.01
 
 
 class Publisher(Protocol):
@@ -95,15 +99,21 @@ class EventFeed:
 
     def wake(self) -> None:
         """Read the log now (a write of this process, or another's NOTIFY)."""
-        self._wake.set()
+        if not self._wake.is_set():  # set() wakes waiters under a lock: once is enough
+            self._wake.set()
 
     def _run(self) -> None:
+        last_check = 0.0
         while not self._stop.is_set():
             # An open gap is looked at again soon, not a whole interval later.
             self._wake.wait(0.05 if self._gap_since is not None else self.interval)
+            since = time.monotonic() - last_check
+            if since < COALESCE_SECONDS and self._stop.wait(COALESCE_SECONDS - since):
+                return
             self._wake.clear()
             if self._stop.is_set():
                 return
+            last_check = time.monotonic()
             try:
                 self.check()
                 self.last_error = None

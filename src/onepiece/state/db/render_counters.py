@@ -35,8 +35,10 @@ class ShardedCounters:
             .where(counters.c.name == bindparam("counter"))
             .values(value=counters.c.value + bindparam("delta"))
         )
+        # One parameter per row (the base and each shard): a fixed IN list, where an
+        # expanding one is rebuilt on every read (and a submit reads the size once).
         self._sum = select(func.coalesce(func.sum(counters.c.value), 0)).where(
-            counters.c.name.in_(bindparam("names", expanding=True))
+            counters.c.name.in_([bindparam(f"row{i}") for i in range(SHARDS + 1)])
         )
 
     @staticmethod
@@ -53,4 +55,5 @@ class ShardedCounters:
 
     def read(self, connection: Connection, name: str) -> int:
         names = [name, *(f"{name}.{shard}" for shard in range(SHARDS))]
-        return int(connection.scalar(self._sum, {"names": names}) or 0)
+        rows = {f"row{i}": row for i, row in enumerate(names)}
+        return int(connection.scalar(self._sum, rows) or 0)
