@@ -3,7 +3,7 @@
 The web service and the CLI share this. A submission is validated against the
 farm's capabilities, launched on the farm, then recorded in the history store;
 ``submit`` returns only once the record is durable. In the web service a
-poller thread (off the event loop) refreshes unfinished jobs from their farms.
+poller thread (services.render.poller) refreshes unfinished jobs from their farms.
 Events are never published from a write directly: every write appends its
 ``job.created`` / ``job.updated`` / ``job.removed`` event to the state
 database's event log in the same transaction, and each serve process's event
@@ -18,15 +18,12 @@ import hashlib
 import logging
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from onepiece.adapters.farms.base import PreviewsCommands, QueuesJobs
 from onepiece.domain.dashboard import metric_status
@@ -38,14 +35,8 @@ from onepiece.domain.render import (
     event_job,
     validate_request,
 )
-from onepiece.errors import (
-    AdapterNotImplemented,
-    AdapterUnavailable,
-    FarmError,
-    FarmNotFound,
-    JobNotFound,
-    OnePieceError,
-)
+from onepiece.errors import AdapterNotImplemented, JobNotFound, OnePieceError
+from onepiece.services.render.poller import RenderPoller
 
 if TYPE_CHECKING:
     from onepiece.adapters.farms.registry import FarmRegistry
@@ -56,7 +47,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOPIC = "jobs"
-COMPACT_EVERY_SECONDS = 600.0
 LOCAL_QUEUE_FARMS = ("local",)
 
 
@@ -82,26 +72,16 @@ class RenderJobService:
         host: str | None = None,
         local_lease: Lease | None = None,
     ) -> None:
-        # With a lease, only its holder polls the farms every host reaches
-        # (state.db.leases); this host's local farm jobs are checked by the holder
-        # of this host's ``local_lease``: no other host's farm knows them.
-        self.lease = lease
-        self.local_lease = local_lease
         self.host = host or socket.gethostname()
-        self.polling = False
         # Called after this process wrote to the history: wakes the event feeds.
         self.announce: Callable[[], None] | None = None
         self.store = store
         self.farms = farms
         self.default_farm = settings.default_farm
         self.default_chunk_size = settings.default_chunk_size
-        self.poll_seconds = settings.poll_seconds
         self._refresh_lock = threading.Lock()  # poller and requests never interleave a job
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._last_compaction = time.monotonic()
-        self.last_poll_at: datetime | None = None
-        self.last_poll_error: str | None = None
+        # Its leases decide which jobs this process polls (services.render.poller).
+        self.poller = RenderPoller(self, settings.poll_seconds, lease, local_lease)
 
     # -- use cases -------------------------------------------------------
     def request(
@@ -265,46 +245,8 @@ class RenderJobService:
         return new
 
     def poll_once(self, *, shared: bool = True, local: bool = True) -> None:
-        """Refresh unfinished jobs from their farms (``shared``: the farms every host
-        reaches; ``local``: this host's local farm jobs); prune and compact now and then."""
-        for job in self.store.unfinished():
-            if not (local if job.host is not None else shared) or not self._owned_here(job):
-                continue  # another poller's, or another host's local farm job
-            try:
-                if job.cancel_requested:  # asked through another host
-                    self.farms.get(job.farm).cancel(job.farm_job_id, job.cancel_requested)
-                self._refresh(job)
-            except (AdapterUnavailable, FarmNotFound) as exc:  # every round: not a warning each
-                log.debug("farm %s unavailable for job %s: %s", job.farm, job.id, exc.message)
-            except FarmError as exc:
-                log.warning("refreshing render job %s: %s", job.id, exc.message)
-        if shared and time.monotonic() - self._last_compaction > COMPACT_EVERY_SECONDS:
-            self.store.prune()
-            self._wrote()
-            self.store.compact()
-            self._last_compaction = time.monotonic()
-        self.last_poll_at = _now()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.poll_seconds):
-            try:
-                shared = self._holds_lease()
-                local = shared if self.local_lease is None else self.local_lease.try_acquire()
-                if shared or local:
-                    self.poll_once(shared=shared, local=local)
-                self.last_poll_error = None
-            except (OnePieceError, SQLAlchemyError, OSError, ValueError) as exc:
-                # Keep polling: one bad round (history locked, farm hiccup) is not fatal.
-                if str(exc) != self.last_poll_error:  # once per distinct error, not per round
-                    log.warning("render job poller: %s", exc)
-                self.last_poll_error = str(exc)
-
-    def _holds_lease(self) -> bool:
-        holds = self.lease is None or self.lease.try_acquire()
-        if holds != self.polling and self.lease is not None:
-            log.info("render poller: %s", "polling the farms" if holds else "standing by")
-        self.polling = holds
-        return holds
+        """One poller round now (CLI commands have no poller thread): ``RenderPoller.poll_once``."""
+        self.poller.poll_once(shared=shared, local=local)
 
     def adopt_farm_jobs(self) -> int:
         """Record the unfinished jobs farms hold that the history does not know (a
@@ -343,23 +285,10 @@ class RenderJobService:
 
     def start(self) -> None:
         """Start the background poller (the web service does; CLI commands do not)."""
-        if self._thread is not None or self.store.damage is not None:
-            return  # a damaged history is neither read nor written by a poller
-        self.store.compact()  # as the maintenance tick does: /health shows when
-        self._last_compaction = time.monotonic()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="render-poller", daemon=True)
-        self._thread.start()
+        self.poller.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-        for lease in (self.lease, self.local_lease):
-            if lease is not None:
-                lease.release()
-        self.polling = False
+        self.poller.stop()
 
     def close(self) -> None:
         self.stop()
@@ -385,14 +314,7 @@ class RenderJobService:
     def health(self) -> dict[str, Any]:
         return {
             "history": self.store.stats().to_dict(),
-            "poller": {
-                "running": self._thread is not None and self._thread.is_alive(),
-                # "polling" the farms, or "standby" while another process holds the lease
-                "role": "polling" if self.polling else "standby",
-                "interval_seconds": self.poll_seconds,
-                "last_poll_at": self.last_poll_at.isoformat() if self.last_poll_at else None,
-                "last_error": self.last_poll_error,
-            },
+            "poller": self.poller.health(),
         }
 
     def snapshot(self, limit: int = 500) -> list[dict[str, Any]]:
