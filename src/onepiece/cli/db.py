@@ -26,7 +26,10 @@ def register(app: typer.Typer) -> None:
 def _print_status(body: dict[str, Any]) -> None:
     typer.echo(f"database: {body['database']} ({body['backend']})")
     if not body["healthy"]:
-        typer.echo(f"  DAMAGED: {body['reason']}")
+        # A SQLite file that cannot be read is damaged; a server that does not
+        # answer is only away (nothing to restore from a backup).
+        state = "DAMAGED" if body["backend"] == "sqlite" else "UNAVAILABLE"
+        typer.echo(f"  {state}: {body['reason']}")
         return
     if not body["known"]:
         typer.echo(f"  schema {body['current']} is newer than this OnePiece (up to {body['head']})")

@@ -97,6 +97,19 @@ def test_a_newer_schema_is_refused_in_one_line(tmp_path: Path) -> None:
     assert status.returncode == 3 and json.loads(status.stdout)["known"] is False
 
 
+def test_status_says_a_server_away_is_unavailable_and_a_bad_file_damaged(
+    tmp_path: Path,
+) -> None:
+    away = _onepiece(tmp_path, "status", url="postgresql://postgres@127.0.0.1:1/x")
+    assert away.returncode == 3
+    assert "UNAVAILABLE:" in away.stdout and "DAMAGED" not in away.stdout
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    damaged = _onepiece(tmp_path, "status", url=f"sqlite:///{garbage}")
+    assert damaged.returncode == 3
+    assert "DAMAGED:" in damaged.stdout and "wrong header" in damaged.stdout
+
+
 def test_an_unreachable_server_is_one_line(tmp_path: Path) -> None:
     result = _onepiece(tmp_path, "upgrade", url="postgresql://postgres:pw-secret@127.0.0.1:1/x")
     assert result.returncode == 3
