@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from onepiece.domain.render import FarmJobState, FrameCounts, JobRequest, JobStatus, RenderJob
-from onepiece.state.db.render_history import SqlRenderJobStore
+from onepiece.state.db.render_history import RETENTION_EVERY_SECONDS, SqlRenderJobStore
 
 
 def _job(job_id: str, status: JobStatus = JobStatus.succeeded, *, age_hours: float = 0,
@@ -50,11 +50,17 @@ def test_retention_prunes_old_finished_jobs_at_start_and_on_save(engine: Engine)
     store.add(_job("old", age_hours=48))
     store.add(_job("old-but-running", JobStatus.running, age_hours=48))
     store.add(_job("new"))
-    reopened = _store(engine, retention=24)  # start-up prune
+    clock = [0.0]
+    reopened = SqlRenderJobStore(
+        engine, history_limit=100, retention_hours=24, clock=lambda: clock[0]
+    )  # start-up prune
     assert {j.id for j in reopened.recent()} == {"old-but-running", "new"}
     assert reopened.stats().pruned_by_retention == 1
-    assert reopened.add(_job("old2", age_hours=30)) == ["old2"]  # pruned on save
-    assert reopened.stats().pruned_by_retention == 2 and reopened.stats().size == 2
+    # Looked for again on a save once RETENTION_EVERY_SECONDS have passed, not on every save.
+    assert reopened.add(_job("old2", age_hours=30)) == []
+    clock[0] += RETENTION_EVERY_SECONDS
+    assert reopened.add(_job("new2")) == ["old2"]  # pruned on save
+    assert reopened.stats().pruned_by_retention == 2 and reopened.stats().size == 3
 
 
 def test_filters_counts_and_added_since(engine: Engine) -> None:

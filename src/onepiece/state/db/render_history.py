@@ -5,7 +5,8 @@ recent, page, unfinished, farm_job_ids, counts, daily_counts, prune, compact,
 stats) on SQLite and PostgreSQL alike: the history always lives in the state
 database (an old history file is imported once, ``legacy_render``). The
 history rules apply in the same transaction as every write: jobs finished
-more than ``retention_hours`` ago (by submit time) are pruned, then beyond
+more than ``retention_hours`` ago (by submit time) are pruned (looked for at
+most once a second per process: ``RETENTION_EVERY_SECONDS``), then beyond
 ``history_limit`` jobs the oldest finished ones. The job
 count is kept in ``counters``, updated in those transactions (``count(*)``
 would scan the table on every ``/health``), sharded so that concurrent
@@ -23,6 +24,7 @@ process tails that table (``event_feed``) whatever process made the write.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -43,6 +45,10 @@ _COUNTERS = (_SIZE, "render_jobs.pruned_by_retention", "render_jobs.pruned_by_li
 _COMPACTED_AT = "render_jobs.last_compaction_at"
 TOPIC = "jobs"
 EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at compaction)
+# Retention is counted in hours: looking for expired jobs on every submit bought
+# nothing and cost a query each (on PostgreSQL a table scan per submit once a
+# plan made while the table was small is reused: bench/serve_submits.py).
+RETENTION_EVERY_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -70,10 +76,19 @@ def _event(connection: Connection, name: str, body: dict[str, Any]) -> None:
 
 
 class SqlRenderJobStore:
-    def __init__(self, engine: Engine, *, history_limit: int, retention_hours: float) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        history_limit: int,
+        retention_hours: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.engine = engine
         self.history_limit = history_limit
         self.retention_hours = retention_hours
+        self._clock = clock
+        self._next_retention = float("-inf")  # the first write looks
         self.damage: str | None = None  # the database's own health says when it is damaged
         # A submit's statements, built once: each submit then costs their
         # execution, not their construction (bench/serve_submits.py).
@@ -97,8 +112,7 @@ class SqlRenderJobStore:
     def _prune(self, connection: Connection, *, grown: bool = False) -> list[str]:
         """``grown``: count one job more (``add``'s)."""
         jobs, counters, shard = schema.render_jobs, self._counters, pick_shard()
-        cutoff = time.time() - self.retention_hours * 3600.0
-        removed = [str(row.id) for row in connection.execute(self._expired, {"cutoff": cutoff})]
+        removed = self._expired_jobs(connection)
         counters.bump(connection, _SIZE, 1 if grown else 0, shard)
         size = counters.read(connection, _SIZE)  # before the retention's removals are counted
         counters.bump(connection, "render_jobs.pruned_by_retention", len(removed), shard)
@@ -126,6 +140,16 @@ class SqlRenderJobStore:
         if removed:  # /health's last_compaction_at confirms pruning (published contract)
             self._mark_compacted(connection)
         return removed
+
+    def _expired_jobs(self, connection: Connection) -> list[str]:
+        """Remove the jobs past retention, unless this process looked within the
+        last RETENTION_EVERY_SECONDS; their ids."""
+        now = self._clock()
+        if now < self._next_retention:
+            return []
+        self._next_retention = now + RETENTION_EVERY_SECONDS
+        cutoff = time.time() - self.retention_hours * 3600.0
+        return [str(row.id) for row in connection.execute(self._expired, {"cutoff": cutoff})]
 
     @staticmethod
     def _mark_compacted(connection: Connection) -> None:
