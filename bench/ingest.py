@@ -7,10 +7,13 @@
    backed; moto's server if npx cannot start it), beside `s5cmd cp` of the
    same folder to the same endpoint. Goal: at most 1.2x.
 3. 10,000 files of 4 KiB: files per second, dry run and real (local).
+4. One 10,000-frame sequence (one Version, 64 KiB frames) into local
+   storage, beside `cp -r` of the same folder: files per second. Goal: at
+   most 2x.
 
 The data is incompressible random bytes under valid delivery names: this
 measures transfer, hashing and registration, not a video encoder.
-Run: `python -m bench.ingest [--size-mib N] [--small-files N]`.
+Run: `python -m bench.ingest [--size-mib N] [--small-files N] [--sequence-frames N]`.
 """
 
 from __future__ import annotations
@@ -198,6 +201,43 @@ def bench_small(work: Path, count: int, runs: int) -> dict[str, float]:
     }
 
 
+def bench_sequence(work: Path, frames: int, frame_kib: int, runs: int) -> dict[str, float]:
+    """One frame sequence (one Version): real ingest and `cp -r` in alternating rounds.
+
+    As for the small files nothing is deleted between rounds (ext4's inode
+    allocator, docs/benchmarks.md), and the order flips every round so
+    neither command always runs right after the other's writes.
+    """
+    src = work / "sequence"
+    filler_delivery(src, large_files=0, frames=frames, frame_size=frame_kib * 1024)
+    ours: list[tuple[float, float]] = []
+    peer: list[tuple[float, float]] = []
+    for index in range(runs):
+        ours_cmd = (onepiece(str(src)), env_with(XDG_DATA_HOME=str(work / f"xdg-seq-{index}")))
+        peer_cmd = (["cp", "-r", str(src), str(work / f"sequence-copy-{index}")], None)
+        for argv, env in (ours_cmd, peer_cmd) if index % 2 == 0 else (peer_cmd, ours_cmd):
+            (ours if argv[0] == sys.executable else peer).append(timed_cpu(argv, env))
+    return {
+        "real": statistics.median(wall for wall, _ in ours),
+        "real_cpu": statistics.median(cpu for _, cpu in ours),
+        "cp": statistics.median(wall for wall, _ in peer),
+        "cp_cpu": statistics.median(cpu for _, cpu in peer),
+    }
+
+
+def sequence_line(frames: int, frame_kib: int, seq: dict[str, float], runs: int) -> str:
+    real, cp = seq["real"], seq["cp"]
+    cpu_ratio = seq["real_cpu"] / seq["cp_cpu"]
+    return (
+        f"One sequence of {frames:,} frames of {frame_kib} KiB (one Version), local, median of "
+        f"{runs} alternating rounds: real ingest {real:.1f} s (**{frames / real:,.0f} files/s**, "
+        f"CPU {seq['real_cpu']:.1f} s); `cp -r` {cp:.2f} s ({frames / cp:,.0f} files/s, CPU "
+        f"{seq['cp_cpu']:.2f} s): **{real / cp:.2f}x** wall, {cpu_ratio:.2f}x CPU (goal <= 2x). "
+        f"Load average at the end: {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} CPUs."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mib", type=int, default=1024, help="mixed delivery size")
@@ -216,8 +256,22 @@ def main() -> None:
         action="store_true",
         help="only the small-files row (implies --no-write): quick checks on a busy machine",
     )
+    parser.add_argument("--sequence-frames", type=int, default=10_000)
+    parser.add_argument("--frame-kib", type=int, default=64, help="frame size of the sequence row")
+    parser.add_argument(
+        "--sequence-only",
+        action="store_true",
+        help="only the one-sequence row (implies --no-write): quick checks on a busy machine",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="onepiece-bench-ingest-"))
+    if args.sequence_only:
+        try:
+            seq = bench_sequence(work, args.sequence_frames, args.frame_kib, args.runs)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(sequence_line(args.sequence_frames, args.frame_kib, seq, args.runs))
+        return
     if args.small_only:
         try:
             small = bench_small(work, args.small_files, args.runs)
@@ -232,6 +286,7 @@ def main() -> None:
         local = bench_local(src, work, args.runs)
         server, s5, ours_s3 = bench_s3(src, work, args.s3_part_mib)
         small = bench_small(work, args.small_files, args.runs)
+        seq = bench_sequence(work, args.sequence_frames, args.frame_kib, args.runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = (
@@ -257,6 +312,7 @@ def main() -> None:
         f"Second local run of the same command (resume: every file hashed once, found stored "
         f"and verified, nothing sent or registered): {local['again']:.1f} s.\n\n"
         f"{small_line(args.small_files, small, args.runs)}\n\n"
+        f"{sequence_line(args.sequence_frames, args.frame_kib, seq, args.runs)}\n\n"
         "OnePiece does more than the peers: it hashes every byte (xxh3) in the same read, "
         "makes each file and its checksum record durable before its Version is registered "
         "(two `syncfs` per batch of files; `cp` does not sync), writes a sidecar per object, "
