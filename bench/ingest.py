@@ -7,10 +7,13 @@
    backed; moto's server if npx cannot start it), beside `s5cmd cp` of the
    same folder to the same endpoint. Goal: at most 1.2x.
 3. 10,000 files of 4 KiB: files per second, dry run and real (local).
+4. One 10,000-frame sequence (one Version, 64 KiB frames) into local
+   storage, beside `cp -r` of the same folder: files per second. Goal: at
+   most 2x.
 
 The data is incompressible random bytes under valid delivery names: this
 measures transfer, hashing and registration, not a video encoder.
-Run: `python -m bench.ingest [--size-mib N] [--small-files N]`.
+Run: `python -m bench.ingest [--size-mib N] [--small-files N] [--sequence-frames N]`.
 """
 
 from __future__ import annotations
@@ -46,6 +49,17 @@ def timed_cpu(argv: list[str], env: dict[str, str] | None = None) -> tuple[float
 
     CPU time moves less than wall time when other jobs share the machine.
     """
+    wall, user, system = timed_usage(argv, env)
+    return wall, user + system
+
+
+def timed_usage(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Wall, user CPU and system CPU seconds of the command and its children.
+
+    User CPU apart: for many small files the system share follows the
+    filesystem's inode allocator, which depends on what was deleted in the
+    last 30 s (docs/benchmarks.md), more than on the command measured.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
@@ -53,8 +67,7 @@ def timed_cpu(argv: list[str], env: dict[str, str] | None = None) -> tuple[float
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise SystemExit(f"{argv[:4]} failed ({result.returncode}): {result.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed, cpu
+    return elapsed, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
 
 
 def onepiece(*args: str) -> list[str]:
@@ -183,19 +196,54 @@ def bench_small(work: Path, count: int, runs: int) -> dict[str, float]:
     src = work / "small"
     filler_delivery(src, large_files=0, frames=0, small_files=count, small_size=4096)
     dry = timed(onepiece(str(src), "--dry-run"), env_with(XDG_DATA_HOME=str(work / "xdg-dry")))
-    ours: list[tuple[float, float]] = []
-    peer: list[tuple[float, float]] = []
+    ours: list[tuple[float, float, float]] = []
+    peer: list[tuple[float, float, float]] = []
     for index in range(runs):
         env = env_with(XDG_DATA_HOME=str(work / f"xdg-small-{index}"))
-        ours.append(timed_cpu(onepiece(str(src)), env))
-        peer.append(timed_cpu(["cp", "-r", str(src), str(work / f"small-copy-{index}")]))
+        ours.append(timed_usage(onepiece(str(src)), env))
+        peer.append(timed_usage(["cp", "-r", str(src), str(work / f"small-copy-{index}")]))
+    return {"dry": dry, **usage_medians("real", ours), **usage_medians("cp", peer)}
+
+
+def usage_medians(name: str, samples: list[tuple[float, float, float]]) -> dict[str, float]:
     return {
-        "dry": dry,
-        "real": statistics.median(wall for wall, _ in ours),
-        "real_cpu": statistics.median(cpu for _, cpu in ours),
-        "cp": statistics.median(wall for wall, _ in peer),
-        "cp_cpu": statistics.median(cpu for _, cpu in peer),
+        name: statistics.median(wall for wall, _, _ in samples),
+        f"{name}_cpu": statistics.median(user + system for _, user, system in samples),
+        f"{name}_user": statistics.median(user for _, user, _ in samples),
     }
+
+
+def bench_sequence(work: Path, frames: int, frame_kib: int, runs: int) -> dict[str, float]:
+    """One frame sequence (one Version): real ingest and `cp -r` in alternating rounds.
+
+    As for the small files nothing is deleted between rounds (ext4's inode
+    allocator, docs/benchmarks.md), and the order flips every round so
+    neither command always runs right after the other's writes.
+    """
+    src = work / "sequence"
+    filler_delivery(src, large_files=0, frames=frames, frame_size=frame_kib * 1024)
+    ours: list[tuple[float, float, float]] = []
+    peer: list[tuple[float, float, float]] = []
+    for index in range(runs):
+        ours_cmd = (onepiece(str(src)), env_with(XDG_DATA_HOME=str(work / f"xdg-seq-{index}")))
+        peer_cmd = (["cp", "-r", str(src), str(work / f"sequence-copy-{index}")], None)
+        for argv, env in (ours_cmd, peer_cmd) if index % 2 == 0 else (peer_cmd, ours_cmd):
+            (ours if argv[0] == sys.executable else peer).append(timed_usage(argv, env))
+    return {**usage_medians("real", ours), **usage_medians("cp", peer)}
+
+
+def sequence_line(frames: int, frame_kib: int, seq: dict[str, float], runs: int) -> str:
+    real, cp = seq["real"], seq["cp"]
+    cpu_ratio = seq["real_cpu"] / seq["cp_cpu"]
+    return (
+        f"One sequence of {frames:,} frames of {frame_kib} KiB (one Version), local, median of "
+        f"{runs} alternating rounds: real ingest {real:.1f} s (**{frames / real:,.0f} files/s**, "
+        f"CPU {seq['real_cpu']:.1f} s, user {seq['real_user']:.2f} s); "
+        f"`cp -r` {cp:.2f} s ({frames / cp:,.0f} files/s, CPU "
+        f"{seq['cp_cpu']:.2f} s): **{real / cp:.2f}x** wall, {cpu_ratio:.2f}x CPU (goal <= 2x). "
+        f"Load average at the end: {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} CPUs."
+    )
 
 
 def main() -> None:
@@ -216,8 +264,22 @@ def main() -> None:
         action="store_true",
         help="only the small-files row (implies --no-write): quick checks on a busy machine",
     )
+    parser.add_argument("--sequence-frames", type=int, default=10_000)
+    parser.add_argument("--frame-kib", type=int, default=64, help="frame size of the sequence row")
+    parser.add_argument(
+        "--sequence-only",
+        action="store_true",
+        help="only the one-sequence row (implies --no-write): quick checks on a busy machine",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="onepiece-bench-ingest-"))
+    if args.sequence_only:
+        try:
+            seq = bench_sequence(work, args.sequence_frames, args.frame_kib, args.runs)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(sequence_line(args.sequence_frames, args.frame_kib, seq, args.runs))
+        return
     if args.small_only:
         try:
             small = bench_small(work, args.small_files, args.runs)
@@ -232,6 +294,7 @@ def main() -> None:
         local = bench_local(src, work, args.runs)
         server, s5, ours_s3 = bench_s3(src, work, args.s3_part_mib)
         small = bench_small(work, args.small_files, args.runs)
+        seq = bench_sequence(work, args.sequence_frames, args.frame_kib, args.runs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     table = (
@@ -257,6 +320,7 @@ def main() -> None:
         f"Second local run of the same command (resume: every file hashed once, found stored "
         f"and verified, nothing sent or registered): {local['again']:.1f} s.\n\n"
         f"{small_line(args.small_files, small, args.runs)}\n\n"
+        f"{sequence_line(args.sequence_frames, args.frame_kib, seq, args.runs)}\n\n"
         "OnePiece does more than the peers: it hashes every byte (xxh3) in the same read, "
         "makes each file and its checksum record durable before its Version is registered "
         "(two `syncfs` per batch of files; `cp` does not sync), writes a sidecar per object, "
@@ -273,7 +337,8 @@ def small_line(n: int, small: dict[str, float], runs: int) -> str:
     return (
         f"{n:,} files of 4 KiB (one Version each), local, median of {runs} alternating "
         f"rounds: dry run {small['dry']:.1f} s (**{n / small['dry']:,.0f} files/s**), real "
-        f"ingest {real:.1f} s (**{n / real:,.0f} files/s**, CPU {small['real_cpu']:.1f} s); "
+        f"ingest {real:.1f} s (**{n / real:,.0f} files/s**, CPU {small['real_cpu']:.1f} s, user "
+        f"{small['real_user']:.2f} s); "
         f"`cp -r` {cp:.2f} s ({n / cp:,.0f} files/s, CPU {small['cp_cpu']:.2f} s)."
     )
 
