@@ -70,12 +70,11 @@ def timed_usage(argv: list[str], env: dict[str, str] | None = None) -> tuple[flo
     return elapsed, after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
 
 
-def onepiece(*args: str) -> list[str]:
-    # Review media off: these rows measure transfer; bench/review_ingest.py measures review media.
-    return [
-        sys.executable,
-        *("-m", "onepiece", "ingest", *args, "-p", "bench", "-s", "FG", "--no-review-media"),
-    ]
+def onepiece(*args: str, review_media: bool = False) -> list[str]:
+    # Review media off by default: these rows measure transfer; bench/review_ingest.py
+    # measures what review media add.
+    review = "--review-media" if review_media else "--no-review-media"
+    return [sys.executable, *("-m", "onepiece", "ingest", *args, "-p", "bench", "-s", "FG", review)]
 
 
 def env_with(**extra: str) -> dict[str, str]:

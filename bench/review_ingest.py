@@ -106,9 +106,9 @@ def main() -> None:
         for index in range(args.runs):
             for mode in ("off", "on") if index % 2 == 0 else ("on", "off"):
                 data = work / f"xdg-{mode}-{index}"
-                flag = "--review-media" if mode == "on" else "--no-review-media"
                 env = env_with(XDG_DATA_HOME=str(data))
-                samples[mode].append(timed_cpu(onepiece(str(src), flag), env))
+                argv = onepiece(str(src), review_media=mode == "on")
+                samples[mode].append(timed_cpu(argv, env))
                 if mode == "on":  # the work measured must be the work done
                     proxies = len(list(data.rglob("*.proxy.mp4")))
                     if proxies != CLIPS + 1:
