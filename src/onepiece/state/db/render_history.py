@@ -29,13 +29,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Connection, Engine
 
 from onepiece.domain.render import JobStatus, RenderJob, event_job
 from onepiece.state.db import schema
 from onepiece.state.db.engine import describe, reading
 from onepiece.state.db.event_log import SqlEventLog, append_event
+from onepiece.state.db.leases import advisory_key
 from onepiece.state.db.render_counters import ShardedCounters, pick_shard
 from onepiece.state.db.sql import upsert
 
@@ -49,6 +50,7 @@ EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at co
 # nothing and cost a query each (on PostgreSQL a table scan per submit once a
 # plan made while the table was small is reused: bench/serve_submits.py).
 RETENTION_EVERY_SECONDS = 1.0
+_PRUNE_LOCK = advisory_key("onepiece.render_jobs.prune")
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class SqlRenderJobStore:
         counters.bump(connection, "render_jobs.pruned_by_retention", len(removed), shard)
         counters.bump(connection, _SIZE, -len(removed), shard)
         excess = size - len(removed) - self.history_limit
+        if excess > 0 and connection.dialect.name == "postgresql":
+            excess = self._excess_alone(connection) - self.history_limit
         if excess > 0:
             oldest = (
                 select(jobs.c.seq)
@@ -140,6 +144,19 @@ class SqlRenderJobStore:
         if removed:  # /health's last_compaction_at confirms pruning (published contract)
             self._mark_compacted(connection)
         return removed
+
+    def _excess_alone(self, connection: Connection) -> int:
+        """PostgreSQL: the size again, once no other write is pruning.
+
+        Each statement of a transaction reads what is committed when it starts:
+        a size read before another write committed its prune, then a DELETE
+        that sees that prune done, removes the same excess twice (the history
+        fell below its limit), and two prunes removing rows in different orders
+        could deadlock. Prunes therefore take turns (a lock held to the commit),
+        and each counts what the previous one left. SQLite has one writer at a
+        time already."""
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PRUNE_LOCK})
+        return self._counters.read(connection, _SIZE)
 
     def _expired_jobs(self, connection: Connection) -> list[str]:
         """Remove the jobs past retention, unless this process looked within the
