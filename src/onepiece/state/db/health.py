@@ -22,6 +22,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 _HINT = "restore the file from backup or move it aside (a new state database is then created)"
 
 
+WAL_HEADER_BYTES = 32  # a WAL of only its header holds no pages
+
+
 def sqlite_file_problem(path: Path) -> str | None:
     """What is wrong with a SQLite file on disk, judged from its header; None if whole."""
     try:
@@ -40,7 +43,12 @@ def sqlite_file_problem(path: Path) -> str | None:
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     # The header's page count is valid when its change counter matches (offset 92 vs 24).
-    if header[24:28] == header[92:96] and pages and size < pages * page_size:
+    # With a WAL beside it, a checkpoint cut short (kill -9) leaves the header ahead
+    # of the file's end and the missing pages in the WAL, which SQLite replays: the
+    # integrity check that follows judges that state, not the header.
+    wal = path.with_name(path.name + "-wal")
+    wal_frames = wal.exists() and wal.stat().st_size > WAL_HEADER_BYTES
+    if header[24:28] == header[92:96] and pages and size < pages * page_size and not wal_frames:
         return f"is truncated ({size} bytes, its header says {pages * page_size})"
     return None
 
