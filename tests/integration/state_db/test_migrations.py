@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -9,7 +12,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
 from onepiece.state.db.errors import SchemaOutdated, SchemaTooNew
-from onepiece.state.db.migrate import check_schema, schema_state, upgrade, upgrade_plan
+from onepiece.state.db.migrate import (
+    HEAD_REVISION,
+    check_schema,
+    schema_state,
+    upgrade,
+    upgrade_plan,
+)
 from onepiece.state.db.schema import metadata
 
 
@@ -21,6 +30,32 @@ def test_upgrade_from_empty_creates_the_whole_schema(empty_engine: Engine) -> No
     with empty_engine.connect() as connection:
         state = schema_state(connection)
     assert (state.current, state.pending, state.known) == (head, [], True)
+
+
+def test_the_head_revision_constant_is_the_newest_migration() -> None:
+    """A new migration must move HEAD_REVISION too, or databases would stop at the old one."""
+    assert upgrade_plan()[0] == HEAD_REVISION
+
+
+_PREPARE_TWICE = """
+import sys
+from onepiece.state.db.engine import create_state_engine
+from onepiece.state.db.startup import prepare
+engine = create_state_engine(sys.argv[1])
+applied = prepare(engine, None).applied
+print(len(applied), "alembic" in sys.modules)
+"""
+
+
+def test_a_current_database_is_checked_without_loading_the_migrations(db_url: str) -> None:
+    """Every command prepares the database; only one that needs migrating pays for Alembic."""
+
+    def prepare_in_a_new_process() -> str:
+        argv = [sys.executable, "-c", _PREPARE_TWICE, db_url]
+        return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+
+    assert prepare_in_a_new_process() == [str(len(upgrade_plan()[1])), "True"]  # created
+    assert prepare_in_a_new_process() == ["0", "False"]  # already current
 
 
 def test_migrated_database_matches_the_schema_module(engine: Engine) -> None:
