@@ -114,3 +114,62 @@ def test_dry_run_counts_bytes_and_exits_0(
         == f"dry run: would have downloaded 5, skipped 0, failed 0 ({sum(FILES.values())} bytes)"
     )
     assert not (down / "plates").exists() or not any((down / "plates").iterdir())
+
+
+def _imported(stderr: str) -> set[str]:
+    """Top-level modules named by ``PYTHONPROFILEIMPORTTIME`` lines."""
+    found = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            found.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return found
+
+
+def test_a_sync_that_fails_nothing_never_asks_s3_before_s5cmd(
+    onepiece: Run, s3_server: S3Endpoint, bucket: str, tmp_path: Path
+) -> None:
+    """boto3's import and a request cost a small sync most of its time: only a
+    failure (or a dry run, or a profile to verify) is worth asking S3 about."""
+    env = {**s3_server.env(), "PYTHONPROFILEIMPORTTIME": "1"}
+    local = _tree(tmp_path / "local")
+    done = _sync(onepiece, "to", bucket, local, env)
+    assert done.returncode == 0, done.stderr
+    assert "uploaded 5, skipped 0, failed 0" in done.stdout
+    assert "boto3" not in _imported(done.stderr)
+    back = _sync(onepiece, "from", bucket, tmp_path / "down", env)
+    assert back.returncode == 0 and (tmp_path / "down" / "plates" / "sub" / "d.exr").is_file()
+    assert "boto3" not in _imported(back.stderr)
+    missing = _sync(onepiece, "to", unique_bucket("absent"), local, env)  # a failure asks
+    assert missing.returncode == 7 and "does not exist" in missing.stdout
+    assert "boto3" in _imported(missing.stderr)
+    failed = [line for line in missing.stderr.splitlines() if line.startswith("failed:")]
+    assert failed == []  # s5cmd's own failure lines were held back for the one reason
+
+
+@pytest.mark.parametrize("where", ["config", "credentials"])
+def test_a_profile_named_in_the_aws_files_is_used(
+    onepiece: Run, s3_server: S3Endpoint, bucket: str, tmp_path: Path, isolated_env: Path,
+    where: str,
+) -> None:  # fmt: skip
+    keys = (
+        f"aws_access_key_id = {s3_server.access_key}\n"
+        f"aws_secret_access_key = {s3_server.secret_key}\n"
+    )
+    config = isolated_env / "aws-config"
+    credentials = isolated_env / "aws-credentials"
+    if where == "config":
+        config.write_text(f"[profile studio]\nregion = us-east-1\n{keys}")
+        credentials.write_text("")
+    else:
+        config.write_text("")
+        credentials.write_text(f"[studio]\n{keys}")
+    env = {
+        **_no_credentials(s3_server, isolated_env),
+        "AWS_CONFIG_FILE": str(config),
+        "AWS_SHARED_CREDENTIALS_FILE": str(credentials),
+    }
+    result = _sync(onepiece, "to", bucket, _tree(tmp_path / "l"), env, "--profile", "studio")
+    assert result.returncode == 0, result.stderr
+    assert "uploaded 5, skipped 0, failed 0" in result.stdout
+    wrong = _sync(onepiece, "to", bucket, _tree(tmp_path / "m"), env, "--profile", "Studio")
+    assert wrong.returncode == 3 and "Studio" in wrong.stderr, wrong.stderr

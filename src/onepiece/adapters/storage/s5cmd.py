@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 from onepiece.domain.s5cmd_output import SyncSummary, read_line
 from onepiece.errors import ConfigError, StorageUnavailable
 
-OnEvent = Callable[[dict[str, Any]], None]
+# Called with each parsed output line; returning False stops s5cmd.
+OnEvent = Callable[[dict[str, Any]], bool | None]
 
 
 def find_s5cmd() -> str:
@@ -106,13 +107,17 @@ def check_endpoint(endpoint_url: str, timeout: float = 3.0) -> None:
 
 
 def _pump(
-    stream: IO[str], summary: SyncSummary, lock: threading.Lock, on_event: OnEvent | None
+    stream: IO[str],
+    summary: SyncSummary,
+    lock: threading.Lock,
+    on_event: OnEvent | None,
+    stop: Callable[[], None],
 ) -> None:
     for line in stream:
         with lock:
             event = read_line(summary, line)
-        if event is not None and on_event is not None:
-            on_event(event)
+        if event is not None and on_event is not None and on_event(event) is False:
+            stop()  # reading on: the pipes drain until s5cmd has gone
 
 
 def run(
@@ -121,7 +126,10 @@ def run(
     summary: SyncSummary,
     on_event: OnEvent | None = None,
 ) -> int:
-    """Run s5cmd, folding every output line into ``summary``; its exit status."""
+    """Run s5cmd, folding every output line into ``summary``; its exit status.
+
+    ``on_event`` returning False stops s5cmd (SIGTERM): what it reported so far
+    stays in ``summary``."""
     lock = threading.Lock()
     try:
         process = subprocess.Popen(
@@ -135,8 +143,9 @@ def run(
         raise StorageUnavailable(f"cannot run s5cmd: {exc.strerror or exc}") from exc
     assert process.stdout is not None and process.stderr is not None
     # Both pipes are drained at once so neither can fill up and stall s5cmd.
-    reader = threading.Thread(target=_pump, args=(process.stderr, summary, lock, on_event))
+    stop = process.terminate
+    reader = threading.Thread(target=_pump, args=(process.stderr, summary, lock, on_event, stop))
     reader.start()
-    _pump(process.stdout, summary, lock, on_event)
+    _pump(process.stdout, summary, lock, on_event, stop)
     reader.join()
     return process.wait()

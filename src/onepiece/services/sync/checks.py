@@ -1,10 +1,13 @@
-"""What ``aws sync-to/sync-from`` checks with boto3 before s5cmd runs.
+"""What ``aws sync-to/sync-from`` asks S3 with boto3 when s5cmd's answer is not enough.
 
 s5cmd reports a missing credential chain, an unknown profile or a missing
 bucket per file (or not at all), so its summary would count nothing, or one
-failure for many files. Asking S3 once for the bucket first turns each into one
+failure for many files. Asking S3 once for the bucket turns each into one
 line with a hint: credentials and profiles are configuration (exit 3), a
-missing bucket fails every file the sync would have sent (exit 7), without running s5cmd.
+missing bucket fails every file the sync would have sent (exit 7). The sync
+asks before s5cmd runs only for a dry run or a profile the AWS files do not
+name (s5cmd would quietly use other credentials); otherwise at its first
+failure (services/sync/s3.py).
 """
 
 from __future__ import annotations
@@ -46,6 +49,26 @@ def check_remote(*, bucket: str, profile: str | None, settings: Settings) -> str
                 raise
             return f"bucket {bucket!r} does not exist at {endpoint}"
     return None
+
+
+def profile_is_named(profile: str) -> bool:
+    """Do the AWS config or credentials files name this profile? (read as the CLIs do)"""
+    import configparser
+
+    home = Path.home() / ".aws"
+    files = {
+        os.environ.get("AWS_CONFIG_FILE") or str(home / "config"): f"profile {profile}",
+        os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or str(home / "credentials"): profile,
+    }
+    for path, section in files.items():
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(os.path.expanduser(path), encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            return False  # unreadable: let boto3 say what is wrong
+        if parser.has_section(section) or (profile == "default" and parser.has_section(profile)):
+            return True
+    return False
 
 
 def remote_sizes(
