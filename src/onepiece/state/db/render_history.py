@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +38,7 @@ from onepiece.state.db.engine import describe, reading
 from onepiece.state.db.event_log import SqlEventLog, append_event
 from onepiece.state.db.leases import advisory_key
 from onepiece.state.db.render_counters import ShardedCounters, pick_shard
+from onepiece.state.db.render_reports import HistoryStats, daily_job_counts, job_counts
 from onepiece.state.db.sql import upsert
 
 _UNFINISHED = [s.value for s in JobStatus if not s.finished]
@@ -51,25 +52,6 @@ EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at co
 # plan made while the table was small is reused: bench/serve_submits.py).
 RETENTION_EVERY_SECONDS = 1.0
 _PRUNE_LOCK = advisory_key("onepiece.render_jobs.prune")
-
-
-@dataclass(frozen=True)
-class HistoryStats:
-    """``/health`` ``render.history``."""
-
-    path: str
-    size: int
-    history_limit: int
-    retention_hours: float
-    pruned_by_retention: int
-    pruned_by_limit: int
-    last_compaction_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        data = dict(self.__dict__)
-        at = self.last_compaction_at
-        data["last_compaction_at"] = at.isoformat() if at else None
-        return data
 
 
 def _event(connection: Connection, name: str, body: dict[str, Any]) -> None:
@@ -283,38 +265,11 @@ class SqlRenderJobStore:
 
     def counts(self) -> dict[str, Any]:
         """``/metrics`` ``render``: jobs, by_status, by_farm."""
-        jobs = schema.render_jobs
-        with reading(self.engine) as connection:
-            by_status: dict[str, int] = {
-                row[0]: row[1]
-                for row in connection.execute(
-                    select(jobs.c.status, func.count()).group_by(jobs.c.status)
-                )
-            }
-            by_farm: dict[str, int] = {
-                row[0]: row[1]
-                for row in connection.execute(
-                    select(jobs.c.farm, func.count()).group_by(jobs.c.farm)
-                )
-            }
-        return {"jobs": sum(by_status.values()), "by_status": by_status, "by_farm": by_farm}
+        return job_counts(self.engine)
 
     def daily_counts(self, since: float) -> list[tuple[str, str, int]]:
         """(UTC day, status, jobs) submitted since ``since`` (epoch seconds), one SQL pass."""
-        jobs = schema.render_jobs
-        if self.engine.dialect.name == "postgresql":
-            day = func.to_char(
-                func.timezone("UTC", func.to_timestamp(jobs.c.submitted_at)), "YYYY-MM-DD"
-            )
-        else:
-            day = func.date(jobs.c.submitted_at, "unixepoch")
-        query = (
-            select(day, jobs.c.status, func.count())
-            .where(jobs.c.submitted_at >= since)
-            .group_by(day, jobs.c.status)
-        )
-        with reading(self.engine) as connection:
-            return [(str(r[0]), str(r[1]), int(r[2])) for r in connection.execute(query)]
+        return daily_job_counts(self.engine, since)
 
     def compact(self) -> None:
         """SQLite: reclaim pruned pages, fold the WAL back in; PostgreSQL's autovacuum does that."""
