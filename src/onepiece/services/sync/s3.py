@@ -110,14 +110,19 @@ class _AskOnFirstFailure:
     nothing more is shown. Otherwise the failures were the files' own.
     """
 
-    def __init__(self, check: Callable[[], str | None], summary: SyncSummary) -> None:
+    def __init__(
+        self,
+        check: Callable[[], str | None],
+        summary: SyncSummary,
+        forward: Callable[[dict[str, Any]], None] | None,
+    ) -> None:
         self._check = check
         self._summary = summary
+        self._forward = forward
         self._lock = threading.Lock()
         self._asked = False
         self.fatal: OnePieceError | None = None
         self.missing_bucket: str | None = None
-        self.forward: Callable[[dict[str, Any]], None] | None = None
 
     def ask(self) -> None:
         """Ask once (both of s5cmd's output readers may get here)."""
@@ -139,8 +144,8 @@ class _AskOnFirstFailure:
             self.ask()
         if self.stopped:
             return False
-        if self.forward is not None:
-            self.forward(event)
+        if self._forward is not None:
+            self._forward(event)
         return True
 
 
@@ -160,9 +165,10 @@ def run_sync(
     local = command[-2] if request.direction == "to" else command[-1]
     summary = SyncSummary(local_root=local)
     check = _AskOnFirstFailure(
-        lambda: check_remote(bucket=request.bucket, profile=profile, settings=settings), summary
+        lambda: check_remote(bucket=request.bucket, profile=profile, settings=settings),
+        summary,
+        on_event,
     )
-    check.forward = on_event
     # A dry run's plan is made without asking S3 for much, and s5cmd quietly
     # falls back to other credentials for a profile it cannot find: ask first.
     if request.dry_run or (profile and not profile_is_named(profile)):

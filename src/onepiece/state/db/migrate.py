@@ -59,13 +59,6 @@ def _scripts() -> ScriptDirectory:
     return ScriptDirectory.from_config(_config())
 
 
-def _current(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    heads = MigrationContext.configure(connection).get_current_heads()
-    return heads[0] if heads else None
-
-
 def _recorded_revisions(connection: Connection) -> list[str]:
     """What ``alembic_version`` holds (empty when the table is absent), read with plain SQL."""
     from sqlalchemy import inspect, text
@@ -77,7 +70,8 @@ def _recorded_revisions(connection: Connection) -> list[str]:
 
 
 def schema_state(connection: Connection) -> SchemaState:
-    if _recorded_revisions(connection) == [HEAD_REVISION]:  # the usual case: nothing to plan
+    recorded = _recorded_revisions(connection)
+    if recorded == [HEAD_REVISION]:  # the usual case: nothing to plan, Alembic not imported
         return SchemaState(HEAD_REVISION, HEAD_REVISION, [], known=True)
     from alembic.script.revision import RevisionError
     from alembic.util.exc import CommandError
@@ -85,7 +79,7 @@ def schema_state(connection: Connection) -> SchemaState:
     scripts = _scripts()
     head = scripts.get_current_head()
     assert head is not None, "the shipped migrations have one head"
-    current = _current(connection)
+    current = recorded[0] if recorded else None
     try:
         if current is not None:
             scripts.get_revision(current)
