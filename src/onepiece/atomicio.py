@@ -38,7 +38,7 @@ def atomic_writer(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException:  # cleanup only: re-raised
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise

@@ -170,7 +170,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             # Typer's own exits and usage errors keep their codes and messages;
             # Click ends quietly when stdout's reader has gone (`... | head`).
             raise
-        except Exception as exc:
+        except Exception as exc:  # the CLI's last resort: one line (or the traceback with --debug)
             if debug:
                 raise
             raise _unexpected(exc) from None

@@ -190,7 +190,7 @@ def _build(
                     "frame": item.frame,
                 }
             )
-    except BaseException:
+    except BaseException:  # cleanup only: re-raised
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return staged

@@ -226,7 +226,7 @@ def _run_ingest(
         result.status, result.interrupted = "cancelled", True
         _finish(result, recorder, "interrupted")
         return result
-    except BaseException as exc:
+    except BaseException as exc:  # recorded, then re-raised
         # Record the failure (tracker gone, a bug...) before the error reaches the user.
         result.status = "failed"
         result.error = exc if isinstance(exc, OnePieceError) else None
@@ -389,7 +389,7 @@ def _execute(
         for version, row, outcome in batch.commit() if batch else []:
             settle(version, row, outcome)
         registrar.flush()
-    except BaseException:
+    except BaseException:  # cleanup only: re-raised
         cancel.set()
         pool.shutdown(wait=True, cancel_futures=True)
         # Nothing staged and not yet committed is acknowledged: drop it all.

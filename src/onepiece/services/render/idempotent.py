@@ -75,7 +75,7 @@ def submit_once(
         return service.get(existing), True
     try:
         job = service.submit(service.request(**body), job_id=job_id, idempotency_key=key)
-    except BaseException:
+    except BaseException:  # cleanup only: re-raised
         store.release(key)  # only an unbound key: a job recorded keeps it
         raise
     return job, False

@@ -69,7 +69,7 @@ class ProxyWriter:
             context.color_primaries = context.color_trc = context.colorspace = BT709
             context.color_range = LIMITED_RANGE
             self._stream = stream
-        except BaseException:
+        except BaseException:  # cleanup only: re-raised
             self._container.close()
             raise
 

@@ -46,7 +46,7 @@ def locked_sidecar(path: Path) -> Iterator[int]:
                 current = None
             if current == os.fstat(fd).st_ino:
                 break
-        except BaseException:
+        except BaseException:  # cleanup only: re-raised
             os.close(fd)
             raise
         os.close(fd)

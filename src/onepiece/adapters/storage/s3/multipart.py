@@ -199,7 +199,7 @@ class MultipartUpload:
                     pending.append(future)
                 for future in pending:
                     future.result()
-            except BaseException:
+            except BaseException:  # cleanup only: re-raised
                 for future in pending:
                     future.cancel()
                 raise

@@ -84,7 +84,7 @@ class SqliteDatabase:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
-            except BaseException:
+            except BaseException:  # rollback only: re-raised
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
@@ -140,7 +140,7 @@ class SqliteDatabase:
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.execute("PRAGMA journal_mode = WAL")
                 migrate(conn, self.path)
-            except BaseException:
+            except BaseException:  # cleanup only: re-raised
                 conn.close()
                 raise
         return conn

@@ -172,7 +172,7 @@ def migrate(conn: sqlite3.Connection, path: object) -> int:
                 conn.execute(statement)
         # PRAGMA takes no parameters; SCHEMA_VERSION is our own integer.
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
+    except BaseException:  # rollback only: re-raised
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
