@@ -9,7 +9,8 @@ is conditional on the row still being the stale one.
 
 The key is bound to its job in the job's own transaction
 (``SqlRenderJobStore.add``), so a submit is two commits: this claim, then the
-job with its binding. A claim that carries the id its job will have also
+job with its binding (each shared with the other submits' writes waiting at
+that moment: group_commit.py). A claim that carries the id its job will have also
 looks that job up in the claim's transaction: a job recorded under that id
 whose key was never bound (written by a version that bound in a third commit
 and was killed before it) is bound here and returned, never made twice.
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from onepiece.state.db import schema
 from onepiece.state.db.errors import IdempotencyConflict, IdempotencyInFlight
+from onepiece.state.db.group_commit import group_writer
 from onepiece.state.db.sql import insert_statement
 
 STALE_AFTER_SECONDS = 60.0
@@ -68,31 +70,42 @@ class SqlIdempotencyStore:
         )
 
     def claim(self, key: str, request_hash: str, job_id: str | None = None) -> str | None:
-        table = schema.idempotency_keys
         now = self.clock()
-        with self.engine.begin() as connection:
-            values = {"key": key, "request_hash": request_hash, "claimed_at": now}
-            if connection.execute(self._claim_new, values).first() is not None:
+
+        def write(connection: Connection) -> str | None | IdempotencyConflict:
+            return self._claim(connection, key, request_hash, job_id, now)
+
+        outcome = group_writer(self.engine).run(write)
+        if isinstance(outcome, IdempotencyConflict):  # refused without failing the group
+            raise outcome
+        return outcome
+
+    def _claim(
+        self, connection: Connection, key: str, request_hash: str, job_id: str | None, now: float
+    ) -> str | None | IdempotencyConflict:
+        table = schema.idempotency_keys
+        values = {"key": key, "request_hash": request_hash, "claimed_at": now}
+        if connection.execute(self._claim_new, values).first() is not None:
+            return self._already_recorded(connection, key, job_id)
+        row = connection.execute(self._select, {"key": key}).one()
+        if row.request_hash != request_hash:
+            return IdempotencyConflict(
+                "this Idempotency-Key was used for a different request",
+                hint="use a new key for a new submission",
+            )
+        if row.job_id is not None:
+            return str(row.job_id)
+        if row.claimed_at <= now - self.stale_after:
+            taken = connection.execute(
+                update(table)
+                .where(table.c.key == key, table.c.job_id.is_(None))
+                .where(table.c.claimed_at == row.claimed_at)
+                .values(claimed_at=now)
+                .returning(table.c.key)
+            ).first()
+            if taken is not None:
                 return self._already_recorded(connection, key, job_id)
-            row = connection.execute(self._select, {"key": key}).one()
-            if row.request_hash != request_hash:
-                raise IdempotencyConflict(
-                    "this Idempotency-Key was used for a different request",
-                    hint="use a new key for a new submission",
-                )
-            if row.job_id is not None:
-                return str(row.job_id)
-            if row.claimed_at <= now - self.stale_after:
-                taken = connection.execute(
-                    update(table)
-                    .where(table.c.key == key, table.c.job_id.is_(None))
-                    .where(table.c.claimed_at == row.claimed_at)
-                    .values(claimed_at=now)
-                    .returning(table.c.key)
-                ).first()
-                if taken is not None:
-                    return self._already_recorded(connection, key, job_id)
-        raise IdempotencyInFlight(
+        return IdempotencyInFlight(
             "a request with this Idempotency-Key is still being processed",
             hint="retry in a moment: the same key then returns its job",
         )

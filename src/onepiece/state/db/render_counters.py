@@ -23,8 +23,18 @@ from onepiece.state.db.sql import insert_new
 SHARDS = 8
 
 
-def pick_shard() -> int:
-    return random.randrange(SHARDS)
+_SHARD = "onepiece.counter_shard"  # connection.info: (the transaction, its shard)
+
+
+def pick_shard(connection: Connection) -> int:
+    """The shard this transaction bumps: one for all its writes. A grouped
+    transaction (group_commit.py) holds many submits; bumping a shard each,
+    two of them could lock rows in opposite orders on PostgreSQL (a deadlock)."""
+    transaction = connection.get_transaction()
+    held = connection.info.get(_SHARD)
+    if held is None or held[0] is not transaction:
+        held = connection.info[_SHARD] = (transaction, random.randrange(SHARDS))
+    return int(held[1])
 
 
 class ShardedCounters:

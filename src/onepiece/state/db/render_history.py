@@ -36,6 +36,7 @@ from onepiece.domain.render import JobStatus, RenderJob, event_job
 from onepiece.state.db import schema
 from onepiece.state.db.engine import describe, reading
 from onepiece.state.db.event_log import SqlEventLog, append_event
+from onepiece.state.db.group_commit import group_writer
 from onepiece.state.db.leases import advisory_key
 from onepiece.state.db.render_counters import ShardedCounters, pick_shard
 from onepiece.state.db.render_reports import HistoryStats, daily_job_counts, job_counts
@@ -95,7 +96,7 @@ class SqlRenderJobStore:
 
     def _prune(self, connection: Connection, *, grown: bool = False) -> list[str]:
         """``grown``: count one job more (``add``'s)."""
-        jobs, counters, shard = schema.render_jobs, self._counters, pick_shard()
+        jobs, counters, shard = schema.render_jobs, self._counters, pick_shard(connection)
         removed = self._expired_jobs(connection)
         counters.bump(connection, _SIZE, 1 if grown else 0, shard)
         size = counters.read(connection, _SIZE)  # before the retention's removals are counted
@@ -170,12 +171,16 @@ class SqlRenderJobStore:
         ``idempotency_key``: the claimed key this job answers, bound to it in the
         same transaction: a job recorded is never left with its key unbound."""
         row = {**self._row(job), "id": job.id, "submitted_at": job.submitted_at.timestamp()}
-        with self.engine.begin() as connection:
+
+        def write(connection: Connection) -> list[str]:
             connection.execute(self._insert, row)
             if idempotency_key is not None:
                 connection.execute(self._bind, {"bound_key": idempotency_key, "id": job.id})
             _event(connection, "job.created", event_job(job))
             return self._prune(connection, grown=True)
+
+        # Grouped with the other submits waiting: one commit for all (group_commit.py).
+        return group_writer(self.engine).run(write)
 
     def update(self, job: RenderJob) -> tuple[bool, list[str]]:
         """Save a job's new state. Returns (still in history, ids pruned meanwhile).
