@@ -60,6 +60,27 @@ def test_a_stale_claim_whose_job_was_recorded_replays_that_job(engine: Engine) -
     service.close()
 
 
+def test_a_key_forgotten_while_its_job_stays_replays_that_job(engine: Engine) -> None:
+    """The key's row is gone (pruned, or given back by a version that recorded the
+    job and failed to bind): a new claim finds the job in the same statement."""
+    clock = Clock()
+    keys = SqlIdempotencyStore(engine, clock=clock)
+    service = _service(engine)
+    digest = request_hash(BODY)
+    assert keys.claim("pruned-key", digest) is None
+    recorded = service.submit(service.request(**BODY), job_id=intended_job_id("pruned-key", digest))
+    clock.now += 3600
+    assert keys.prune(older_than_seconds=60) == 1  # the key is forgotten, the job stays
+
+    job, replayed = submit_once(service, keys, "pruned-key", BODY)
+    assert (job.id, replayed) == (recorded.id, True)
+    assert [j.id for j in service.store.recent(limit=10)] == [recorded.id]  # no second job
+    assert keys.claim("pruned-key", digest) == recorded.id  # bound again
+    other = submit_once(service, keys, "another-key", BODY)[0]
+    assert other.id not in (recorded.id, None)  # another key, another job
+    service.close()
+
+
 def test_a_claimant_killed_after_recording_leaves_its_key_bound(engine: Engine) -> None:
     keys = SqlIdempotencyStore(engine, clock=Clock())
     service = _service(engine)

@@ -55,14 +55,21 @@ class SqlIdempotencyStore:
         # Built once: a submit's two statements then cost their execution, not
         # their construction (bench/serve_submits.py).
         table = schema.idempotency_keys
+        jobs = schema.render_jobs
+        self._recorded = select(jobs.c.id).where(jobs.c.id == bindparam("job_id"))
+        # A new claim also says, in the same statement, whether its job is recorded.
         self._claim_new = (
             insert_statement(engine.dialect.name, table)
             .on_conflict_do_nothing(index_elements=["key"])
-            .returning(table.c.key)
+            .returning(
+                table.c.key,
+                select(jobs.c.id)
+                .where(jobs.c.id == bindparam("intended_id"))
+                .scalar_subquery()
+                .label("recorded"),
+            )
         )
         self._select = select(table).where(table.c.key == bindparam("key"))
-        jobs = schema.render_jobs
-        self._recorded = select(jobs.c.id).where(jobs.c.id == bindparam("job_id"))
         self._complete = (
             update(table)
             .where(table.c.key == bindparam("claimed_key"))
@@ -84,9 +91,18 @@ class SqlIdempotencyStore:
         self, connection: Connection, key: str, request_hash: str, job_id: str | None, now: float
     ) -> str | None | IdempotencyConflict:
         table = schema.idempotency_keys
-        values = {"key": key, "request_hash": request_hash, "claimed_at": now}
-        if connection.execute(self._claim_new, values).first() is not None:
-            return self._already_recorded(connection, key, job_id)
+        values = {
+            "key": key,
+            "request_hash": request_hash,
+            "claimed_at": now,
+            "intended_id": job_id,
+        }
+        claimed = connection.execute(self._claim_new, values).first()
+        if claimed is not None:
+            if claimed.recorded is None:
+                return None
+            connection.execute(self._complete, {"claimed_key": key, "job_id": job_id})
+            return job_id
         row = connection.execute(self._select, {"key": key}).one()
         if row.request_hash != request_hash:
             return IdempotencyConflict(

@@ -46,6 +46,7 @@ _UNFINISHED = [s.value for s in JobStatus if not s.finished]
 _SIZE = "render_jobs.size"
 _COUNTERS = (_SIZE, "render_jobs.pruned_by_retention", "render_jobs.pruned_by_limit")
 _COMPACTED_AT = "render_jobs.last_compaction_at"
+_SIZE_SEEN = "onepiece.render_jobs_size"  # connection.info: (the transaction, its size)
 TOPIC = "jobs"
 EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at compaction)
 # Retention is counted in hours: looking for expired jobs on every submit bought
@@ -99,12 +100,13 @@ class SqlRenderJobStore:
         jobs, counters, shard = schema.render_jobs, self._counters, pick_shard(connection)
         removed = self._expired_jobs(connection)
         counters.bump(connection, _SIZE, 1 if grown else 0, shard)
-        size = counters.read(connection, _SIZE)  # before the retention's removals are counted
+        size = self._size(connection, 1 if grown else 0)  # before the retention's removals
         counters.bump(connection, "render_jobs.pruned_by_retention", len(removed), shard)
         counters.bump(connection, _SIZE, -len(removed), shard)
-        excess = size - len(removed) - self.history_limit
-        if excess > 0 and connection.dialect.name == "postgresql":
-            excess = self._excess_alone(connection) - self.history_limit
+        size -= len(removed)
+        if size > self.history_limit and connection.dialect.name == "postgresql":
+            size = self._excess_alone(connection)
+        excess = size - self.history_limit
         if excess > 0:
             oldest = (
                 select(jobs.c.seq)
@@ -121,12 +123,27 @@ class SqlRenderJobStore:
             ]
             counters.bump(connection, "render_jobs.pruned_by_limit", len(dropped), shard)
             counters.bump(connection, _SIZE, -len(dropped), shard)
+            size -= len(dropped)
             removed += dropped
+        connection.info[_SIZE_SEEN] = (connection.get_transaction(), size)
         for job_id in removed:
             _event(connection, "job.removed", {"id": job_id})
         if removed:  # /health's last_compaction_at confirms pruning (published contract)
             self._mark_compacted(connection)
         return removed
+
+    def _size(self, connection: Connection, grown: int) -> int:
+        """The history's size, this write's bump included. Read once per
+        transaction: a grouped transaction (group_commit.py) then counts its
+        own submits instead of reading the sum again for each. SQLite: exact,
+        its transaction is the only writer; PostgreSQL: the committed bumps of
+        other transactions since the read show at the next one (the limit is
+        already allowed to pass by the submits in flight), and a size over the
+        limit is read again before anything is pruned (``_excess_alone``)."""
+        seen = connection.info.get(_SIZE_SEEN)
+        if seen is not None and seen[0] is connection.get_transaction():
+            return int(seen[1]) + grown
+        return self._counters.read(connection, _SIZE)
 
     def _excess_alone(self, connection: Connection) -> int:
         """PostgreSQL: the size again, once no other write is pruning.
