@@ -61,7 +61,7 @@ def drop_history_files(scan: ScanResult, root: Path, mhl: MhlSource | None) -> S
         f
         for f in scan.files
         if HISTORY_FOLDER not in f.path.split("/")[:-1]  # any history: the root's, a card's
-        and (f.path not in scan.sources or scan.sources[f.path].resolve() not in own)
+        and not (own and f.path in scan.sources and scan.sources[f.path].resolve() in own)
     ]
     kept = {f.path for f in keep}
     return ScanResult(keep, {p: s for p, s in scan.sources.items() if p in kept})
