@@ -2,7 +2,7 @@
 go in the next transaction together; each caller gets its own answer, and only
 once it is committed; a write that fails takes no other write down with it.
 
-Each test holds the writer inside a first write until the others are queued
+Each test holds the leader inside a first write until the others are queued
 behind it (no timing: it waits for the queue), so the grouping is certain.
 """
 
@@ -136,19 +136,18 @@ def test_a_caller_is_answered_once_its_write_is_committed(scratch: Engine) -> No
     assert _names(scratch) == {"seen"}  # another connection sees it: committed
 
 
-def test_the_thread_stops_when_idle_and_a_later_write_starts_another(scratch: Engine) -> None:
-    writer = GroupWriter(scratch, idle_seconds=0.01)
+def test_a_write_alone_runs_in_its_callers_thread(scratch: Engine) -> None:
+    writer = GroupWriter(scratch)
+    threads = []
 
-    def threads() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if t in writer._threads]
+    def write(connection: Connection) -> str:
+        threads.append(threading.current_thread())
+        return _insert("alone")(connection)
 
-    writer.run(_insert("one"))
-    deadline = time.monotonic() + 30
-    while threads():
-        assert time.monotonic() < deadline, "the idle group-commit thread did not stop"
-        time.sleep(0.005)
-    assert writer.run(_insert("two")) == "two"
-    assert _names(scratch) == {"one", "two"}
+    assert writer.run(write) == "alone"
+    assert threads == [threading.current_thread()]  # no hand-off when nobody waits
+    assert writer.run(_insert("next")) == "next"  # the lead was given back
+    assert _names(scratch) == {"alone", "next"}
 
 
 def test_a_grouped_write_cannot_wait_for_another(scratch: Engine) -> None:

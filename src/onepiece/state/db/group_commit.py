@@ -3,10 +3,14 @@
 A submit writes twice (its ``Idempotency-Key`` claimed, then the job recorded).
 Run in the request threads, every write was its own transaction, and sixteen
 threads trading the GIL around each SQLite call cost more than the writes
-themselves (bench/serve_submits.py, docs/benchmarks.md). Here one thread per
-engine runs them: it takes every write waiting, runs them in arrival order in
-one transaction, commits once, and only then answers each caller, so a write
-is acknowledged exactly when it is committed, as before.
+themselves (bench/serve_submits.py, docs/benchmarks.md). Here the writes of
+one engine take turns: one caller at a time leads. The leader takes every
+write waiting, its own first among them, runs them in arrival order in one
+transaction, commits once, and only then answers each caller, so a write is
+acknowledged exactly when it is committed, as before. Once its own write is
+answered it hands the lead to the next caller waiting, if any. A caller
+alone leads at once, in its own thread: nothing is handed to another thread
+and no thread is kept (the design of LevelDB's and RocksDB's write queues).
 
 A write is a function of the open connection. If one of a group fails, the
 group is rolled back and each of its writes runs again alone, in its own
@@ -14,9 +18,6 @@ transaction: one caller's error never fails or half-applies another's. So a
 write may run twice and must only touch the database (and keep no state
 between runs). A write that wants to refuse without failing the group returns
 its refusal instead of raising it.
-
-The thread stops after a second without writes and starts again with the next
-one, so idle processes and short-lived engines (tests, the CLI) keep none.
 """
 
 from __future__ import annotations
@@ -33,92 +34,93 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 MAX_GROUP = 256  # writes per transaction: bounds how long one commit holds the lock
-IDLE_SECONDS = 1.0
-POSTGRESQL_THREADS = 2  # groups in flight: see GroupWriter
 
 
 class _Pending(Generic[T]):
-    __slots__ = ("write", "_done", "_value", "_error")
+    __slots__ = ("write", "signal", "answered", "leads", "_value", "_error")
 
     def __init__(self, write: Callable[[Connection], T]) -> None:
         self.write = write
-        self._done = threading.Event()
+        self.signal = threading.Event()  # answered, or handed the lead
+        self.answered = False
+        self.leads = False
         self._value: Any = None
         self._error: BaseException | None = None
 
     def answer(self, value: Any = None, error: BaseException | None = None) -> None:
         self._value, self._error = value, error
-        self._done.set()
+        self.answered = True
+        self.signal.set()
 
-    def wait(self) -> T:
-        self._done.wait()
+    def hand_lead(self) -> None:
+        self.leads = True
+        self.signal.set()
+
+    def result(self) -> T:
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[no-any-return]
 
 
 class GroupWriter:
-    """Runs writes for one engine in grouped transactions (see the module doc).
+    """Runs writes for one engine in grouped transactions (see the module doc)."""
 
-    ``threads``: how many groups may be open at once. SQLite has one writer at
-    a time, so one. On PostgreSQL each statement is a round trip, so a second
-    group in flight keeps a server across the network busy while the first
-    waits; more cost CPU for nothing on loopback (2 workers: 282 submits/s
-    with one or two, 260 with four, 189 with eight)."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        threads: int = 1,
-        max_group: int = MAX_GROUP,
-        idle_seconds: float = IDLE_SECONDS,
-    ) -> None:
+    def __init__(self, engine: Engine, *, max_group: int = MAX_GROUP) -> None:
         self._engine = engine
-        self._max_threads = threads
         self._max_group = max_group
-        self._idle_seconds = idle_seconds
-        self._queue: deque[_Pending[Any]] = deque()
-        self._wake = threading.Condition(threading.Lock())
-        self._threads: set[threading.Thread] = set()
-        self._idle = 0  # threads waiting for a write
+        self._lock = threading.Lock()
+        self._queue: deque[_Pending[Any]] = deque()  # writes not taken into a group yet
+        self._led = False  # a caller leads (or has just been handed the lead)
+        self._leading = threading.local()
 
     def run(self, write: Callable[[Connection], T]) -> T:
         """``write(connection)`` committed (with others waiting then); its result."""
-        if threading.current_thread() in self._threads:
+        if getattr(self._leading, "active", False):
             raise RuntimeError("a grouped write cannot wait for another grouped write")
         pending = _Pending(write)
-        with self._wake:
+        with self._lock:
             self._queue.append(pending)
-            if self._idle:
-                self._wake.notify()
-            elif len(self._threads) < self._max_threads:
-                thread = threading.Thread(
-                    target=self._serve, name="onepiece-group-commit", daemon=True
-                )
-                self._threads.add(thread)
-                try:
-                    thread.start()
-                except BaseException:  # cleanup only: re-raised, the write never runs
-                    self._threads.discard(thread)
-                    self._queue.remove(pending)
-                    raise
-        return pending.wait()
+            leads = not self._led
+            self._led = True
+        if not leads:
+            try:
+                pending.signal.wait()
+            except BaseException:  # cleanup only (Ctrl-C while waiting): re-raised
+                self._abandon(pending)
+                raise
+            if pending.answered:
+                return pending.result()
+        self._lead(pending)
+        return pending.result()
 
-    def _serve(self) -> None:
-        while True:
-            with self._wake:
-                if not self._queue:
-                    self._idle += 1
-                    self._wake.wait(self._idle_seconds)
-                    self._idle -= 1
-                if not self._queue:
-                    # Under the lock: a write queued from now on starts a new thread.
-                    self._threads.discard(threading.current_thread())
-                    return
-                count = min(len(self._queue), self._max_group)
-                group = [self._queue.popleft() for _ in range(count)]
-            self._commit(group)
+    def _lead(self, own: _Pending[Any]) -> None:
+        # Only the leader takes writes from the queue, and its own is there until
+        # it does: the loop ends once the group holding it is committed.
+        self._leading.active = True
+        try:
+            while not own.answered:
+                with self._lock:
+                    count = min(len(self._queue), self._max_group)
+                    group = [self._queue.popleft() for _ in range(count)]
+                self._commit(group)
+        finally:
+            self._leading.active = False
+            self._pass_lead()
+
+    def _pass_lead(self) -> None:
+        with self._lock:
+            if self._queue:
+                self._queue[0].hand_lead()  # still queued: it takes itself in
+            else:
+                self._led = False
+
+    def _abandon(self, pending: _Pending[Any]) -> None:
+        """The caller stopped waiting: its write never runs; a lead it was handed passes on."""
+        with self._lock:
+            if pending in self._queue:
+                self._queue.remove(pending)
+        if pending.leads:
+            self._pass_lead()
 
     def _commit(self, group: list[_Pending[Any]]) -> None:
         try:
@@ -140,7 +142,7 @@ _writers_lock = threading.Lock()
 
 
 def _forget_writers() -> None:
-    # A forked child has none of its parent's threads: it starts its own.
+    # A forked child starts with its own (a lock held at the fork stays held in it).
     global _writers_lock
     _writers.clear()
     _writers_lock = threading.Lock()
@@ -155,6 +157,5 @@ def group_writer(engine: Engine) -> GroupWriter:
     with _writers_lock:
         writer = _writers.get(engine)
         if writer is None:
-            threads = 1 if engine.dialect.name == "sqlite" else POSTGRESQL_THREADS
-            writer = _writers[engine] = GroupWriter(engine, threads=threads)
+            writer = _writers[engine] = GroupWriter(engine)
         return writer
