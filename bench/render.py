@@ -152,8 +152,9 @@ def main() -> None:
         f"at the history limit: {rate_limit / rate_empty:.2f}x. "
         f"Versus the JSON peer at {peer_history:,} jobs: "
         f"**{rate_full / peer_big:,.0f}x**. Goal >= 1,000 submits/s, flat: "
-        f"{'met' if met else 'NOT met'} (sync=normal). A local-farm submit also starts a runner "
-        "process (fork/exec)."
+        f"{'met' if met else 'NOT met'} (sync=normal, every row above 1,000 including the "
+        "history limit). A local-farm submit starts a runner process only when fewer than "
+        "`max_concurrency` run (see queued render jobs below)."
     )
     print(table)
     if not args.no_write:
