@@ -20,9 +20,10 @@ from onepiece.state.db import schema
 from onepiece.state.db.engine import reading
 from onepiece.state.db.notify import CHANNEL
 from onepiece.state.db.ports import StoredEvent
+from onepiece.state.db.sql import for_transaction, in_transaction
 
 EVENTS_TOPIC = "events"  # the notification that wakes the event feeds
-_NOTIFIED = "onepiece.events_notified"  # connection.info: the transaction that sent it
+_NOTIFIED = "onepiece.events_notified"  # for_transaction: this one sent its NOTIFY
 # Built once: every job and run write appends an event (a submit's hot path).
 _INSERT = schema.events.insert().returning(schema.events.c.id)
 
@@ -32,14 +33,13 @@ def append_event(connection: Connection, topic: str, type: str, data: dict[str, 
     the write it describes, so an acknowledged write always has its event."""
     values = {"topic": topic, "type": type, "data": data, "created_at": time.time()}
     event_id = int(connection.execute(_INSERT, values).scalar_one())
-    transaction = connection.get_transaction()
     on_postgresql = connection.dialect.name == "postgresql"
-    if on_postgresql and connection.info.get(_NOTIFIED) is not transaction:
+    if on_postgresql and not in_transaction(connection, _NOTIFIED, False):
         # Delivered at commit (never for a rolled-back write): wakes every serve
         # process's event feed at once. One per transaction is enough.
         notice = text("SELECT pg_notify(:channel, :topic)")
         connection.execute(notice, {"channel": CHANNEL, "topic": EVENTS_TOPIC})
-        connection.info[_NOTIFIED] = transaction
+        for_transaction(connection, _NOTIFIED, True)
     return event_id
 
 

@@ -18,23 +18,23 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection
 
 from onepiece.state.db import schema
-from onepiece.state.db.sql import insert_new
+from onepiece.state.db.sql import for_transaction, in_transaction, insert_new
 
 SHARDS = 8
 
 
-_SHARD = "onepiece.counter_shard"  # connection.info: (the transaction, its shard)
+_SHARD = "onepiece.counter_shard"  # for_transaction: the shard it bumps
 
 
 def pick_shard(connection: Connection) -> int:
     """The shard this transaction bumps: one for all its writes. A grouped
     transaction (group_commit.py) holds many submits; bumping a shard each,
     two of them could lock rows in opposite orders on PostgreSQL (a deadlock)."""
-    transaction = connection.get_transaction()
-    held = connection.info.get(_SHARD)
-    if held is None or held[0] is not transaction:
-        held = connection.info[_SHARD] = (transaction, random.randrange(SHARDS))
-    return int(held[1])
+    shard = in_transaction(connection, _SHARD)
+    if shard is None:
+        shard = random.randrange(SHARDS)
+        for_transaction(connection, _SHARD, shard)
+    return int(shard)
 
 
 class ShardedCounters:

@@ -40,13 +40,13 @@ from onepiece.state.db.group_commit import group_writer
 from onepiece.state.db.leases import advisory_key
 from onepiece.state.db.render_counters import ShardedCounters, pick_shard
 from onepiece.state.db.render_reports import HistoryStats, daily_job_counts, job_counts
-from onepiece.state.db.sql import upsert
+from onepiece.state.db.sql import for_transaction, in_transaction, upsert
 
 _UNFINISHED = [s.value for s in JobStatus if not s.finished]
 _SIZE = "render_jobs.size"
 _COUNTERS = (_SIZE, "render_jobs.pruned_by_retention", "render_jobs.pruned_by_limit")
 _COMPACTED_AT = "render_jobs.last_compaction_at"
-_SIZE_SEEN = "onepiece.render_jobs_size"  # connection.info: (the transaction, its size)
+_SIZE_SEEN = "onepiece.render_jobs_size"  # for_transaction: the size it leaves
 TOPIC = "jobs"
 EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at compaction)
 # Retention is counted in hours: looking for expired jobs on every submit bought
@@ -125,7 +125,7 @@ class SqlRenderJobStore:
             counters.bump(connection, _SIZE, -len(dropped), shard)
             size -= len(dropped)
             removed += dropped
-        connection.info[_SIZE_SEEN] = (connection.get_transaction(), size)
+        for_transaction(connection, _SIZE_SEEN, size)
         for job_id in removed:
             _event(connection, "job.removed", {"id": job_id})
         if removed:  # /health's last_compaction_at confirms pruning (published contract)
@@ -140,9 +140,9 @@ class SqlRenderJobStore:
         other transactions since the read show at the next one (the limit is
         already allowed to pass by the submits in flight), and a size over the
         limit is read again before anything is pruned (``_excess_alone``)."""
-        seen = connection.info.get(_SIZE_SEEN)
-        if seen is not None and seen[0] is connection.get_transaction():
-            return int(seen[1]) + grown
+        seen = in_transaction(connection, _SIZE_SEEN)
+        if seen is not None:
+            return int(seen) + grown
         return self._counters.read(connection, _SIZE)
 
     def _excess_alone(self, connection: Connection) -> int:

@@ -9,6 +9,20 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
 
+def in_transaction(connection: Connection, key: str, default: Any = None) -> Any:
+    """What ``for_transaction`` kept under ``key`` in the connection's current
+    transaction, else ``default`` (a value from an earlier transaction is stale)."""
+    kept = connection.info.get(key)
+    if kept is not None and kept[0] is connection.get_transaction():
+        return kept[1]
+    return default
+
+
+def for_transaction(connection: Connection, key: str, value: Any) -> None:
+    """Keep ``value`` under ``key`` until the connection's current transaction ends."""
+    connection.info[key] = (connection.get_transaction(), value)
+
+
 def insert_statement(dialect: str, table: Table) -> Any:
     """The dialect's INSERT (it has ON CONFLICT), for statements built once."""
     from sqlalchemy.dialects import postgresql, sqlite
