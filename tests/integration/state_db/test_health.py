@@ -149,3 +149,17 @@ def test_a_checkpoint_cut_short_by_kill_is_not_damage(tmp_path: Path) -> None:
     check = sqlite3.connect(path)
     assert check.execute("SELECT count(*) FROM more").fetchone() == (300,)
     check.close()
+
+
+@pytest.mark.parametrize(("at", "length"), [(0.25, 4096), (0.5, 64 * 1024), (0.8, 20 * 1024)])
+def test_any_damage_is_reported_in_one_line(tmp_path: Path, at: float, length: int) -> None:
+    """However many pages a damage spans (SQLite then reports several findings
+    under one heading), the reason is one line naming the file."""
+    path = _filled_database(tmp_path / "state.db")
+    with path.open("r+b") as handle:
+        handle.seek(int(path.stat().st_size * at))
+        handle.write(random.Random(length).randbytes(length))
+    engine = create_state_engine(f"sqlite:///{path}")
+    ok, reason = check_health(engine)
+    engine.dispose()
+    assert not ok and str(path) in reason and "\n" not in reason and "***" not in reason

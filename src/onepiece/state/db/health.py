@@ -53,6 +53,14 @@ def sqlite_file_problem(path: Path) -> str | None:
     return None
 
 
+def _one_line(findings: list[str]) -> list[str]:
+    """SQLite's findings, one per line: a finding may hold several, under a
+    ``*** in database main ***`` heading, and a reason is one line (a log
+    line, a JSON field, an error's first line)."""
+    lines = (line.strip() for finding in findings for line in finding.splitlines())
+    return [line for line in lines if line and not line.startswith("***")]
+
+
 def check_health(engine: Engine, *, integrity: bool = True) -> tuple[bool, str]:
     """``(True, "ok")``, or ``(False, reason)`` naming the database and what is wrong.
 
@@ -84,7 +92,7 @@ def check_health(engine: Engine, *, integrity: bool = True) -> tuple[bool, str]:
                 findings = [_first_line(exc)]
             if findings != ["ok"]:
                 return False, f"state database {where} fails its integrity check: " + (
-                    "; ".join(findings[:3])
+                    "; ".join(_one_line(findings)[:3])
                 )
     except SQLAlchemyError as exc:
         return False, f"state database {where} cannot be opened: {_first_line(exc)}"
