@@ -109,3 +109,28 @@ def test_password_never_appears_in_messages() -> None:
 
     assert "s3cret-pw" not in describe(engine.url)
     engine.dispose()
+
+
+def test_a_database_of_the_previous_release_is_brought_current_with_its_jobs(
+    empty_engine: Engine,
+) -> None:
+    """A state database written at revision 0001 (the first release) keeps its
+    jobs through every later migration, applied by start-up's prepare."""
+    from alembic import command
+
+    from onepiece.state.db.migrate import _config, locked_transaction
+    from onepiece.state.db.startup import prepare
+
+    with locked_transaction(empty_engine) as connection:
+        command.upgrade(_config(connection), "0001")
+    row = {"id": "old", "farm": "local", "status": "succeeded", "finished": True,
+           "submitted_at": 1.0, "data": {"id": "old"}}  # fmt: skip
+    with empty_engine.begin() as connection:
+        connection.execute(sa.insert(metadata.tables["render_jobs"]), row)
+    _, revisions = upgrade_plan()
+    assert prepare(empty_engine, None).applied == revisions[1:]
+    with empty_engine.connect() as connection:
+        assert schema_state(connection).pending == []
+        assert connection.execute(sa.text("SELECT id FROM render_jobs")).scalars().all() == ["old"]
+    indexes = {index["name"] for index in sa.inspect(empty_engine).get_indexes("render_jobs")}
+    assert "ix_render_jobs_finished_seq" in indexes

@@ -50,7 +50,8 @@ render_jobs = Table(
     Column("data", JSON, nullable=False),
     Index(None, "status", "seq"),
     Index(None, "farm", "seq"),
-    Index(None, "finished", "submitted_at"),
+    Index(None, "finished", "submitted_at"),  # retention: finished before a cutoff
+    Index(None, "finished", "seq"),  # the history limit: the oldest finished first
     sqlite_autoincrement=True,
 )
 
