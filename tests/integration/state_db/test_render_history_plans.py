@@ -73,7 +73,11 @@ def test_a_submit_to_a_full_history_reads_it_through_indexes(engine: Engine) -> 
     sent = _statements_of(engine, lambda: store.add(_job("new", JobStatus.queued)))
     assert any(s.lstrip().upper().startswith("DELETE FROM RENDER_JOBS") for s, _ in sent), sent
     assert [j.id for j in store.recent()] == ["new", "done2", "running"]
-    plans = {statement: _plan(engine, statement, parameters) for statement, parameters in sent
-             if statement.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE"))}  # fmt: skip
+    queries = ("SELECT", "INSERT", "UPDATE", "DELETE")
+    plans = {
+        statement: _plan(engine, statement, parameters)
+        for statement, parameters in sent
+        if statement.lstrip().upper().startswith(queries)
+    }
     costly = {s: plan for s, plan in plans.items() if any(map(_whole_table_work, plan))}
     assert costly == {}
