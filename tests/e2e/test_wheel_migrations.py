@@ -9,6 +9,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+from onepiece.state.db.migrate import HEAD_REVISION
 from tests.e2e.test_wheel_pages import wheel  # noqa: F401 - the built wheel (fixture)
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "src/onepiece/state/db/migrations"
@@ -42,5 +43,8 @@ def test_the_installed_wheel_upgrades_a_database(wheel: Path, tmp_path: Path) ->
         capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert [a["revision"] for a in json.loads(result.stdout)["applied"]] == ["0001"]
+    applied = [a["revision"] for a in json.loads(result.stdout)["applied"]]
+    # Every shipped revision is applied, in order, from the first to the one this code knows.
+    assert applied == sorted(applied) and applied[0] == "0001" and applied[-1] == HEAD_REVISION
+    assert len(applied) == len(list((MIGRATIONS / "versions").glob("[0-9]*.py")))
     assert (tmp_path / "data" / "state.db").is_file()
