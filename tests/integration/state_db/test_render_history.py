@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from onepiece.domain.render import FarmJobState, FrameCounts, JobRequest, JobStatus, RenderJob
@@ -43,6 +44,33 @@ def test_the_history_limit_drops_the_oldest_finished_jobs(engine: Engine) -> Non
     assert [j.id for j in store.recent()] == ["j4", "j3", "running"]
     stats = store.stats()
     assert stats.size == 3 and stats.pruned_by_limit == 3
+
+
+@pytest.mark.parametrize("limit", [100, 250, 1000])
+def test_a_full_history_is_pruned_in_slices_and_never_holds_more_than_the_limit(
+    engine: Engine, limit: int
+) -> None:
+    """Past the limit the oldest finished jobs go down to 1% under it, so a full
+    history prunes once per slice of submits instead of on every one."""
+    from onepiece.state.db.event_log import SqlEventLog
+
+    store = _store(engine, limit=limit)
+    store.add(_job("running", JobStatus.running, age_hours=1))  # the oldest, never dropped
+    slice_ = limit // 100 + 1  # from limit + 1 down to limit - limit // 100
+    for n in range(limit - 1):
+        assert store.add(_job(f"j{n}")) == []
+    assert store.stats().size == limit
+    sizes, removed = [], []
+    for n in range(limit - 1, limit - 1 + 3 * slice_):
+        removed += store.add(_job(f"j{n}"))
+        sizes.append(store.stats().size)
+    # Three prunes of one slice each; the submits between them prune nothing.
+    assert max(sizes) <= limit and min(sizes) == limit + 1 - slice_
+    assert sorted(removed, key=lambda i: int(i[1:])) == [f"j{n}" for n in range(len(removed))]
+    assert len(removed) == 3 * slice_ and store.stats().pruned_by_limit == len(removed)
+    assert store.get("running") is not None
+    events = [e for e in SqlEventLog(engine).since(0, limit=5000) if e.type == "job.removed"]
+    assert sorted(e.data["job"]["job_id"] for e in events) == sorted(removed)
 
 
 def test_retention_prunes_old_finished_jobs_at_start_and_on_save(engine: Engine) -> None:

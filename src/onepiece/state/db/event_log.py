@@ -33,14 +33,28 @@ def append_event(connection: Connection, topic: str, type: str, data: dict[str, 
     the write it describes, so an acknowledged write always has its event."""
     values = {"topic": topic, "type": type, "data": data, "created_at": time.time()}
     event_id = int(connection.execute(_INSERT, values).scalar_one())
-    on_postgresql = connection.dialect.name == "postgresql"
-    if on_postgresql and not in_transaction(connection, _NOTIFIED, False):
-        # Delivered at commit (never for a rolled-back write): wakes every serve
-        # process's event feed at once. One per transaction is enough.
+    _notify_once(connection)
+    return event_id
+
+
+def append_events(
+    connection: Connection, topic: str, type: str, bodies: list[dict[str, Any]]
+) -> None:
+    """Several events of one type in one statement, as ``append_event`` appends one."""
+    if bodies:
+        now = time.time()
+        rows = [{"topic": topic, "type": type, "data": data, "created_at": now} for data in bodies]
+        connection.execute(schema.events.insert(), rows)
+        _notify_once(connection)
+
+
+def _notify_once(connection: Connection) -> None:
+    """PostgreSQL: delivered at commit (never for a rolled-back write), it wakes
+    every serve process's event feed at once. One per transaction is enough."""
+    if connection.dialect.name == "postgresql" and not in_transaction(connection, _NOTIFIED, False):
         notice = text("SELECT pg_notify(:channel, :topic)")
         connection.execute(notice, {"channel": CHANNEL, "topic": EVENTS_TOPIC})
         for_transaction(connection, _NOTIFIED, True)
-    return event_id
 
 
 class SqlEventLog:

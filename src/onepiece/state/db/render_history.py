@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 from onepiece.domain.render import JobStatus, RenderJob, event_job
 from onepiece.state.db import schema
 from onepiece.state.db.engine import describe, reading
-from onepiece.state.db.event_log import SqlEventLog, append_event
+from onepiece.state.db.event_log import SqlEventLog, append_event, append_events
 from onepiece.state.db.group_commit import group_writer
 from onepiece.state.db.leases import advisory_key
 from onepiece.state.db.render_counters import ShardedCounters, pick_shard
@@ -54,11 +54,16 @@ EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at co
 # plan made while the table was small is reused: bench/serve_submits.py).
 RETENTION_EVERY_SECONDS = 1.0
 _PRUNE_LOCK = advisory_key("onepiece.render_jobs.prune")
+PRUNE_SLICE_DIVISOR = 100  # past the limit, prune down to 99% of it (see _prune)
+
+
+def _event_body(name: str, body: dict[str, Any]) -> dict[str, Any]:
+    body.setdefault("job_id", body.get("id"))
+    return {"event": name, "job": body}
 
 
 def _event(connection: Connection, name: str, body: dict[str, Any]) -> None:
-    body.setdefault("job_id", body.get("id"))
-    append_event(connection, TOPIC, name, {"event": name, "job": body})
+    append_event(connection, TOPIC, name, _event_body(name, body))
 
 
 class SqlRenderJobStore:
@@ -72,6 +77,8 @@ class SqlRenderJobStore:
     ) -> None:
         self.engine = engine
         self.history_limit = history_limit
+        # What a prune at the limit leaves: 1% under it (exact below 100 jobs).
+        self._floor = history_limit - history_limit // PRUNE_SLICE_DIVISOR
         self.retention_hours = retention_hours
         self._clock = clock
         self._next_retention = float("-inf")  # the first write looks
@@ -106,7 +113,9 @@ class SqlRenderJobStore:
         size -= len(removed)
         if size > self.history_limit and connection.dialect.name == "postgresql":
             size = self._excess_alone(connection)
-        excess = size - self.history_limit
+        # Past the limit, down to the floor: a full history then prunes once per
+        # slice of submits, not on each (each prune is about five statements).
+        excess = size - self._floor if size > self.history_limit else 0
         if excess > 0:
             oldest = (
                 select(jobs.c.seq)
@@ -126,8 +135,8 @@ class SqlRenderJobStore:
             size -= len(dropped)
             removed += dropped
         for_transaction(connection, _SIZE_SEEN, size)
-        for job_id in removed:
-            _event(connection, "job.removed", {"id": job_id})
+        bodies = [_event_body("job.removed", {"id": job_id}) for job_id in removed]
+        append_events(connection, TOPIC, "job.removed", bodies)  # one statement for a slice
         if removed:  # /health's last_compaction_at confirms pruning (published contract)
             self._mark_compacted(connection)
         return removed
