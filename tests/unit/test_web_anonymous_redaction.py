@@ -14,6 +14,12 @@ from onepiece.web.redaction import HIDDEN, public_job, public_run, scrub, scrub_
         ("scene C:\\shows\\fg\\sh010.ma missing", f"scene {HIDDEN} missing"),
         ("see ~/renders/out", f"see {HIDDEN}"),
         ("tracker at https://fg.example.com/api is down", None),
+        (
+            "state database postgresql+psycopg://op@db:5432/state cannot be opened",
+            f"state database {HIDDEN} cannot be opened",
+        ),
+        ("redis://cache.example:6379/0 refused", f"{HIDDEN} refused"),
+        ("tracker https://ana:pw@fg.example.com/api", f"tracker {HIDDEN}"),
         ("1/2 frames, ratio a/b", None),
     ],
 )

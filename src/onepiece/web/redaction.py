@@ -18,6 +18,12 @@ HIDDEN = "<hidden>"
 # Absolute POSIX or Windows paths, and ~/ paths, inside free text (error messages).
 _PATH_IN_TEXT = re.compile(r"(?:(?<!\w)[A-Za-z]:[\\/]|~/|(?<![\w.:/])/(?=[\w.~-]))[^\s'\"(),;:]*")
 
+# URLs that name a user or a database server (postgresql://op@db/state,
+# sqlite:///..., https://op@host): web addresses without a user stay readable.
+_URL_IN_TEXT = re.compile(
+    r"\b(?:(?!https?://)[A-Za-z][A-Za-z0-9+.-]*://|https?://[^\s/'\"@]*@)[^\s'\"]*"
+)
+
 # Keys whose values name a place on the server or a person, wherever they appear.
 _PRIVATE_KEYS = {"path", "user", "host", "pid", "scene", "output"}
 
@@ -42,8 +48,8 @@ def is_anonymous(role: Role | None) -> bool:
 
 
 def scrub_text(text: str) -> str:
-    """Free text with every path in it replaced."""
-    return _PATH_IN_TEXT.sub(HIDDEN, text)
+    """Free text with every path, and every URL naming a user or a database, replaced."""
+    return _PATH_IN_TEXT.sub(HIDDEN, _URL_IN_TEXT.sub(HIDDEN, text))
 
 
 def scrub(value: Any) -> Any:

@@ -11,6 +11,7 @@ first, which is what makes concurrent claims and imports race-safe.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ def database_url(settings: Settings) -> str:
     configured = settings.database.url
     if configured is not None and configured.get_secret_value().strip():
         return configured.get_secret_value().strip()
-    return f"sqlite:///{settings.state_db_path}"
+    return f"sqlite:///{Path(settings.state_db_path).absolute()}"
 
 
 def normalise_url(url: str) -> URL:
@@ -39,25 +40,46 @@ def normalise_url(url: str) -> URL:
 
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+        if parsed.port is not None and not 0 < parsed.port < 65536:  # not a number: ValueError
+            raise ValueError(parsed.port)
+    except (ArgumentError, ValueError) as exc:
         raise DatabaseUnavailable(
             "the state database URL is not a valid URL",
-            hint="set ONEPIECE_DATABASE_URL to sqlite:///PATH or postgresql://USER@HOST/DB",
+            hint=f"set ONEPIECE_DATABASE_URL to {SQLITE_EXAMPLE} or postgresql://USER@HOST/DB",
         ) from exc
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise DatabaseUnavailable(
             f"unsupported state database {parsed.get_backend_name()!r}",
-            hint="use sqlite:///PATH or postgresql://USER@HOST/DB",
+            hint=f"use {SQLITE_EXAMPLE} or postgresql://USER@HOST/DB",
+        )
+    path = sqlite_path(parsed)
+    if path is not None and not path.is_absolute():
+        # sqlite:///a/b is the relative a/b: each working folder would get its own.
+        raise DatabaseUnavailable(
+            f"the state database path {path} is relative to the working folder",
+            hint=f"give an absolute path, with four slashes: sqlite:////{path}",
         )
     return parsed
 
 
+SQLITE_EXAMPLE = "sqlite:////ABSOLUTE/PATH/state.db"
+
+
 def describe(url: URL) -> str:
-    """The database for messages: a SQLite file's path, else the URL without its password."""
+    """The database for messages: a SQLite file's path, else the URL without its
+    secrets, whether in its user part or in its query (libpq takes
+    ``?password=``, ``?sslpassword=``...)."""
     path = sqlite_path(url)
-    return str(path) if path is not None else url.render_as_string(hide_password=True)
+    if path is not None:
+        return str(path)
+    hidden = {key: "***" for key in url.query if _SECRET_PARAMETER.search(key)}
+    shown = url.update_query_dict(hidden).render_as_string(hide_password=True)
+    return shown.replace("%2A%2A%2A", "***")  # as the user part's password shows
+
+
+_SECRET_PARAMETER = re.compile(r"pass|secret|token|key", re.IGNORECASE)
 
 
 def sqlite_path(url: URL) -> Path | None:

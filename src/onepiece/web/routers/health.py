@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from onepiece import __version__
 from onepiece.errors import OnePieceError
@@ -27,6 +28,7 @@ log = logging.getLogger("onepiece.web")
 
 router = APIRouter(tags=["health"])
 DEGRADING = ("unavailable", "degraded")
+STATE_DOWN = "the state database cannot be read or written (see the database section)"
 
 
 class HealthResponse(BaseModel):
@@ -53,6 +55,13 @@ def health(request: Request, settings: SettingsDep, role: ReadAuth) -> dict[str,
         except OnePieceError as exc:
             log.warning("health contributor %s failed: %s", name, exc.message)
             body[name] = {"status": "unavailable", "message": exc.message}
+        except SQLAlchemyError as exc:  # the state database is down: say so, do not fail
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            log.warning("health contributor %s: state database failed: %s", name, reason)
+            body[name] = {"status": "unavailable", "message": STATE_DOWN}
+        except Exception:  # a health check answers whatever one section does
+            log.exception("health contributor %s failed", name)
+            body[name] = {"status": "unavailable", "message": "failed: see the server log"}
         if isinstance(body[name], dict) and body[name].get("status") in DEGRADING:
             body["status"] = "degraded"
     return body
