@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError, WebSocketRequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket
@@ -155,6 +155,11 @@ async def _unexpected_error(conn: HTTPConnection, exc: Exception) -> JSONRespons
 async def _state_error(conn: HTTPConnection, exc: Exception) -> JSONResponse | None:
     # The reason (a table, a file, a server address) stays in the server log.
     reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if isinstance(exc, DataError):  # a value the database cannot hold: the request's
+        log.info("state database refused a value on %s: %s", conn.url.path, reason)
+        code, status = REQUEST_INVALID
+        message = "a value in this request cannot be stored (a NUL character, a number too large)"
+        return await _respond(conn, status, envelope(code, message, hint="correct the value"))
     log.warning("state database failed on %s: %s", conn.url.path, reason)
     code, status = STATE_UNAVAILABLE
     body = envelope(

@@ -62,6 +62,23 @@ def _has_body(scope: Scope) -> bool:
     return length not in (b"", b"0") or b"transfer-encoding" in headers
 
 
+def _nul_in_address(scope: Scope) -> tuple[int, dict[str, object]] | None:
+    """A NUL character in the path or the query names nothing we hold, and
+    PostgreSQL cannot even compare text with one: answered here, as the
+    client's mistake it is, rather than as a database failure."""
+    hint = "remove the NUL character (%00) from the address"
+    if "\x00" in scope.get("path", ""):
+        return 404, envelope(
+            "route.not_found", "no resource has a NUL character in its name", hint=hint
+        )
+    query: bytes = scope.get("query_string", b"")
+    if b"\x00" in query or b"%00" in query:
+        return 422, envelope(
+            "request.invalid", "a query parameter holds a NUL character", hint=hint
+        )
+    return None
+
+
 def _content_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
@@ -110,6 +127,10 @@ class RequestGuard:
                     response.headers.update(_CLOSE)
                 await response(scope, receive, send)
                 return
+        nul = _nul_in_address(scope)
+        if nul is not None:
+            await JSONResponse(nul[1], status_code=nul[0])(scope, receive, send)
+            return
         limit = settings.trafalgar.max_body_bytes
         length = _content_length(scope)
         if length is not None and length > limit:

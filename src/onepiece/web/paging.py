@@ -42,7 +42,7 @@ def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | No
     if (
         not isinstance(key, list)
         or len(key) != len(shape)
-        or not all(type(v) is t for v, t in zip(key, shape, strict=True))
+        or not all(_issuable(v, t) for v, t in zip(key, shape, strict=True))
     ):
         raise NotFound(
             "no page at this cursor: it is not one this server issued",
@@ -50,6 +50,16 @@ def decode_cursor(cursor: str | None, shape: tuple[type, ...]) -> list[Any] | No
             context={"field": "cursor"},
         )
     return key
+
+
+def _issuable(value: Any, kind: type) -> bool:
+    """Could we have issued it? Keys are 64-bit integers (database sequences) or
+    text without NUL; anything else would fail in the database, not name a page."""
+    if type(value) is not kind:
+        return False
+    if kind is int:
+        return bool(-(2**63) <= value < 2**63)
+    return not (isinstance(value, str) and ("\x00" in value or len(value) > 1000))
 
 
 def link_next(request: Request, response: Response, cursor: str) -> str:

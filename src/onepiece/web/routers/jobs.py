@@ -20,28 +20,36 @@ from onepiece.web.redaction import is_anonymous, public_job
 from onepiece.web.schemas import INTEGRAL, JsonInt
 
 router = APIRouter(tags=["render"])
+# Text without NUL: no path or name holds one, and PostgreSQL cannot store it.
+NO_NUL = r"^[^\x00]*$"
 
 
 class JobSubmission(BaseModel):
     # Strict: no booleans for numbers, no numbers for strings.
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    dcc: str = Field(min_length=1, max_length=64, examples=["builtin", "blender", "maya"])
-    scene: str = Field(min_length=1, max_length=4096)
-    frames: str = Field(min_length=1, max_length=2000, examples=["1-100,120-130x2"])
-    output: str = Field(min_length=1, max_length=4096, examples=["/renders/sh010/beauty.####.png"])
-    farm: str | None = Field(None, max_length=64, description="default: render.default_farm")
+    dcc: str = Field(
+        min_length=1, max_length=64, pattern=NO_NUL, examples=["builtin", "blender", "maya"]
+    )
+    scene: str = Field(min_length=1, max_length=4096, pattern=NO_NUL)
+    frames: str = Field(min_length=1, max_length=2000, pattern=NO_NUL, examples=["1-100,120-130x2"])
+    output: str = Field(
+        min_length=1, max_length=4096, pattern=NO_NUL, examples=["/renders/sh010/beauty.####.png"]
+    )
+    farm: str | None = Field(
+        None, max_length=64, pattern=NO_NUL, description="default: render.default_farm"
+    )
     priority: JsonInt = 50
     chunk_size: Annotated[int, Field(ge=1, le=100_000), INTEGRAL] | None = Field(
         None, description="frames per task"
     )
-    user: str | None = Field(None, max_length=256)
+    user: str | None = Field(None, max_length=256, pattern=NO_NUL)
 
 
 class CancelBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    reason: str | None = Field(None, max_length=1000)
+    reason: str | None = Field(None, max_length=1000, pattern=NO_NUL)
 
 
 class FrameCountsOut(BaseModel):
