@@ -57,8 +57,8 @@ def _issuable(value: Any, kind: type) -> bool:
     text without NUL; anything else would fail in the database, not name a page."""
     if type(value) is not kind:
         return False
-    if kind is int:
-        return bool(-(2**63) <= value < 2**63)
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
     return not (isinstance(value, str) and ("\x00" in value or len(value) > 1000))
 
 
