@@ -136,6 +136,14 @@ def fail(message: str, code: int, hint: str | None = None) -> typer.Exit:
 
 def _unexpected(exc: Exception) -> typer.Exit:
     """Anything outside our tree: still one line, exit 1, the traceback only with --debug."""
+    if type(exc).__module__.startswith("sqlalchemy."):  # not imported for every command
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return fail(
+            f"the state database failed: {reason}",
+            exit_codes.CONFIG,
+            "check it with `onepiece db status`; if another process holds it locked, "
+            "let that finish or stop it, then run this again",
+        )
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
         return fail(

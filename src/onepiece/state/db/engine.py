@@ -145,6 +145,10 @@ def create_state_engine(url: str | URL) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
+        if path is not None:
+            from onepiece.state.db.damage import watch
+
+            watch(engine, path)
         return engine
     return create_engine(parsed, pool_pre_ping=True)
 

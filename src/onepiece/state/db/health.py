@@ -70,6 +70,11 @@ def check_health(engine: Engine, *, integrity: bool = True) -> tuple[bool, str]:
     from sqlalchemy import text
     from sqlalchemy.exc import SQLAlchemyError
 
+    from onepiece.state.db.damage import damage_of
+
+    seen = damage_of(engine)  # while in use: sticky for this process
+    if seen is not None:
+        return False, seen
     where = describe(engine.url)
     path = sqlite_path(engine.url)
     if path is not None:

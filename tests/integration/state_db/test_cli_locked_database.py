@@ -1,0 +1,36 @@
+"""A state database locked by another process past the busy timeout, or
+damaged while in use, is one line and exit 3 from any CLI command, not an
+"unexpected ... this is a bug" exit 1."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _onepiece(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ONEPIECE_DATA_DIR": str(data_dir), "HOME": str(data_dir.parent)}
+    env.pop("ONEPIECE_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "onepiece", *args],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+
+
+def test_a_database_held_locked_past_the_busy_timeout_is_exit_3(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert _onepiece(data, "db", "upgrade").returncode == 0
+    holder = sqlite3.connect(data / "state.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # another process mid-write, for longer than 10 s
+    try:
+        result = _onepiece(data, "render", "list")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 3, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: the state database failed: database is locked"), line
+    assert "this is a bug" not in line
