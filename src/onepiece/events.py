@@ -8,6 +8,11 @@ subscribers. Each subscriber has a bounded queue: when it is full the oldest
 event is dropped and the subscriber is told (a ``stream.lagged`` event with the
 count) before its next event; a subscriber that falls ``disconnect_after``
 events behind without catching up is closed. Nobody waits on a slow consumer.
+A reconnect's replay (up to ``replay_size`` events) may be longer than the
+queue: the subscription starts with room for that backlog on top of
+``max_queue``, given back one event at a time as the consumer reads, so the
+whole replay is delivered and live events still queue behind it with the usual
+room, and a queue never holds more than ``max_queue + replay_size`` events.
 
 Event ids are ``<boot>-<seq>``: ``boot`` changes with every broker, so a client
 reconnecting with a ``Last-Event-ID`` from before a restart is recognised and
@@ -20,6 +25,15 @@ every worker and host and across restarts: such a topic is ``prime``d with the
 log's newest events, so a reconnect to any worker replays from the buffer,
 and a subscriber skips every event at or before its ``Last-Event-ID`` (none
 twice, even when the client saw an event this worker has yet to publish).
+Such a lead is bounded: a feed lags the log by milliseconds, never by
+``replay_size`` events, so an id more than ``replay_size`` past the newest id
+this broker knows comes from another log (the database was emptied or restored
+from an older backup) and is treated as unknown: the caller sends a snapshot
+rather than a stream that stays silent until the log reaches that id. A false
+alarm only costs that client a snapshot.
+
+An id that is not plain ASCII decimal of at most ``MAX_ID_DIGITS`` digits is
+unknown too (a snapshot, never an error).
 """
 
 from __future__ import annotations
@@ -34,6 +48,9 @@ from dataclasses import dataclass
 from typing import Any
 
 LAGGED = "stream.lagged"
+# Database ids are 64-bit (19 digits at most); anything longer is not one of ours,
+# and int() refuses strings of more than 4300 digits anyway.
+MAX_ID_DIGITS = 20
 
 
 class KeepAliveDue(TimeoutError):
@@ -91,6 +108,9 @@ class Subscription:
         self.lagged_out = False  # closed by the broker for falling too far behind
         self.start_id = ""  # the broker's last event id when this subscription began
         self.after: int | None = None  # database-numbered topics: skip ids up to this one
+        # Room on top of max_queue for the replay this subscription started with,
+        # shrinking by one per event the consumer takes (see the module docstring).
+        self.backlog = 0
         self.keepalive = keepalive
         self._wake = asyncio.Event()
         self._last_activity = loop.time()  # last event queued or keep-alive due
@@ -103,7 +123,7 @@ class Subscription:
             return
         if self.after is not None:
             self.after = event.seq  # none twice, whichever path brought it
-        if len(self.queue) >= self.max_queue:
+        if len(self.queue) >= self.max_queue + self.backlog:
             self.queue.popleft()
             self.dropped += 1
             self.dropped_total += 1
@@ -164,8 +184,11 @@ class Subscription:
                 return self._lag_notice()
             if self.queue:
                 event = self.queue.popleft()
+                if self.backlog:
+                    self.backlog -= 1
                 if not self.queue:
                     self.behind = 0  # caught up
+                    self.backlog = 0  # the replay is read (or was dropped)
                 return event
             if self._idle:
                 self._idle = False
@@ -262,29 +285,35 @@ class Broker:
             replayed = False
             after = self._parse(topic, last_event_id)
             if after is not None and after >= self._evicted.get(topic, 0):
-                for event in self._replay.get(topic, ()):
-                    if event.seq > after:
-                        sub.offer(event)
-                replayed = True
                 if topic in self._db_topics:
-                    sub.after = after
+                    sub.after = after  # offer then skips up to it, and advances it
+                missed = [e for e in self._replay.get(topic, ()) if e.seq > after]
+                sub.backlog = len(missed)  # the whole replay fits, whatever max_queue is
+                for event in missed:
+                    sub.offer(event)
+                replayed = True
             sub.start_id = self.last_id_of(topic)
             key = (topic, loop)
             self._subs[key] = (*self._subs.get(key, ()), sub)
         return sub, replayed
 
     def _parse(self, topic: str, last_event_id: str | None) -> int | None:
+        """The seq to replay after, or None for an id to answer with a snapshot."""
         if not last_event_id:
             return None
         if topic in self._db_topics:
-            # Any worker's id: one ahead of this worker's feed replays nothing now,
-            # and the subscriber skips those events when they arrive.
-            text = last_event_id.strip()
-            return int(text) if text.isdigit() else None
-        boot, _, seq = last_event_id.strip().partition("-")
-        if boot != self.boot or not seq.isdigit() or int(seq) > self._seq:
-            return None
-        return int(seq)
+            # Any worker's id: one a little ahead of this worker's feed replays
+            # nothing now, and the subscriber skips those events when they arrive.
+            # Far ahead, it is from another log (see the module docstring).
+            seq = _decimal(last_event_id.strip())
+            if seq is None or seq > self._db_seq + self.replay_size:
+                return None
+            return seq
+        boot, _, text = last_event_id.strip().partition("-")
+        seq = _decimal(text)
+        if boot != self.boot or seq is None or seq > self._seq:
+            return None  # another boot's, or never issued
+        return seq
 
     def unsubscribe(self, sub: Subscription) -> None:
         sub.close()
@@ -308,6 +337,15 @@ class Broker:
                 "last_event_id": self.last_id,
                 "dropped": sum(s.dropped_total for s in subs),
             }
+
+
+def _decimal(text: str) -> int | None:
+    """A plain ASCII decimal of at most MAX_ID_DIGITS digits, else None.
+
+    str.isdigit alone also accepts digits int() refuses, such as superscripts."""
+    if text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS:
+        return int(text)
+    return None
 
 
 def _fan_out(subs: tuple[Subscription, ...], event: Event) -> None:
