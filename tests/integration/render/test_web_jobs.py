@@ -122,6 +122,11 @@ def test_farms_and_health_report_capabilities_and_history(server: LiveServer) ->
     by_name = {f["name"]: f for f in farms["farms"]}
     assert by_name["local"]["available"] and by_name["local"]["cancellation"]
     assert by_name["mock"]["chunking"] is False
+    # The local farm tells which renderers its machine has (docs/api.md, GET /farms).
+    local = by_name["local"]
+    assert "builtin" in local["dccs"] and "builtin" not in local["missing_dccs"]
+    assert not set(local["dccs"]) & set(local["missing_dccs"])
+    assert "dccs" not in by_name["mock"]  # a farm that cannot tell leaves them out
     health = httpx.get(f"{server.url}/health").json()
     history = health["render"]["history"]
     assert {"size", "pruned_by_retention", "last_compaction_at"} <= set(history)

@@ -109,6 +109,10 @@ class FarmOut(BaseModel):
     priority_max: int | None = None
     chunking: bool | None = None
     cancellation: bool | None = None
+    dccs: list[str] | None = Field(
+        None, description="renderers found on the farm's machines (the local farm)"
+    )
+    missing_dccs: list[str] | None = Field(None, description="known renderers not found there")
 
 
 class FarmList(BaseModel):
@@ -205,7 +209,7 @@ def delete_job(
     return _cancel(container, job_id, reason)
 
 
-@router.get("/farms", response_model=FarmList)
+@router.get("/farms", response_model=FarmList, response_model_exclude_unset=True)
 def list_farms(container: ContainerDep, _auth: ReadAuth) -> dict[str, Any]:
     """Configured farms with their capabilities, or why they are unavailable."""
     return {
