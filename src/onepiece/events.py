@@ -215,6 +215,7 @@ class Broker:
         self._evicted: dict[str, int] = {}  # topic -> seq of the newest evicted event
         self._db_topics: set[str] = set()  # topics numbered by the database's event log
         self._db_seq = 0  # the newest database id published
+        self._dropped_gone = 0  # dropped for subscribers that have since left
         # (topic, loop) -> subscribers; tuples replaced on change (copy-on-write).
         self._subs: dict[tuple[str, asyncio.AbstractEventLoop], tuple[Subscription, ...]] = {}
 
@@ -319,7 +320,10 @@ class Broker:
         sub.close()
         with self._lock:
             key = (sub.topic, sub.loop)
-            remaining = tuple(s for s in self._subs.get(key, ()) if s is not sub)
+            current = self._subs.get(key, ())
+            if sub in current:  # still counted once it has left (and only once)
+                self._dropped_gone += sub.dropped_total
+            remaining = tuple(s for s in current if s is not sub)
             if remaining:
                 self._subs[key] = remaining
             else:
@@ -329,13 +333,16 @@ class Broker:
         with self._lock:
             return sum(len(s) for (t, _), s in self._subs.items() if topic in (None, t))
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, topic: str | None = None) -> dict[str, Any]:
+        """Subscribers, the newest event id (``topic``'s: the database's id for a
+        topic fed from the event log, comparable across workers and hosts) and
+        the events dropped for slow subscribers since this process started."""
         with self._lock:
             subs = [s for group in self._subs.values() for s in group]
             return {
                 "subscribers": len(subs),
-                "last_event_id": self.last_id,
-                "dropped": sum(s.dropped_total for s in subs),
+                "last_event_id": self.last_id if topic is None else self.last_id_of(topic),
+                "dropped": self._dropped_gone + sum(s.dropped_total for s in subs),
             }
 
 

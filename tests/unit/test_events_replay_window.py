@@ -209,3 +209,19 @@ def test_a_malformed_or_oversized_id_gets_a_snapshot_not_an_error(kind: str, tai
         await _assert_nothing_else_queued(broker, kind, sub)
 
     asyncio.run(scenario())
+
+
+def test_stats_give_the_database_id_and_keep_drops_of_subscribers_that_left() -> None:
+    async def scenario() -> dict[str, object]:
+        broker = Broker(max_queue=4, replay_size=16)
+        broker.prime("jobs", [], 600)
+        slow, _ = broker.subscribe("jobs")
+        for seq in range(601, 611):  # ten events into a queue of four: six dropped
+            broker.publish("jobs", "job.updated", {"n": seq}, event_id=seq)
+        await asyncio.sleep(0)  # the fan-out runs on this loop
+        broker.unsubscribe(slow)
+        broker.unsubscribe(slow)  # twice: counted once
+        return broker.stats("jobs")
+
+    stats = asyncio.run(scenario())
+    assert stats == {"subscribers": 0, "last_event_id": "610", "dropped": 6}

@@ -238,6 +238,6 @@ def setup(app: FastAPI) -> None:
     hooks.on_shutdown(stop)
 
     def health() -> dict[str, Any]:
-        return {**container.render_jobs.health(), "streams": container.broker.stats()}
+        return {**container.render_jobs.health(), "streams": container.broker.stats("jobs")}
 
     hooks.health["render"] = health
