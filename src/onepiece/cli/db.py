@@ -120,4 +120,6 @@ def _print_upgrade(result: dict[str, Any]) -> None:
             typer.echo(f"  {report['name']}: no file at {report['source']}, nothing to import")
         else:
             count, name = report["imported"], report["name"]
-            typer.echo(f"  imported {count} {name} record(s) from {report['source']}")
+            skipped = report.get("skipped") or 0
+            left_out = f", skipped {skipped} not valid (named on stderr)" if skipped else ""
+            typer.echo(f"  imported {count} {name} record(s) from {report['source']}{left_out}")

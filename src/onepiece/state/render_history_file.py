@@ -4,7 +4,8 @@
 truncated, pages overwritten: header check plus ``PRAGMA quick_check``), from
 a JSON history (the format the published documents describe) and from any
 other file (refused), before the one-time import into the state database
-(``state.db.legacy_render``) reads it; ``job_from_json`` reads a JSON entry.
+(``state.db.legacy_render``) reads it; ``load_json_jobs`` lists a JSON
+history's entries, which the import checks one by one.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ import json
 import sqlite3
 import struct
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-
-from onepiece.domain.render import JobRequest, JobStatus, RenderJob
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # SQLite result codes (low byte) that mean the file itself is damaged.
@@ -85,55 +83,25 @@ def inspect_history(path: Path) -> HistoryFile:
             load_json_jobs(path)
         except (ValueError, UnicodeDecodeError) as exc:
             return HistoryFile("other", f"JSON, but not a render job history ({exc}); refused")
+        except RecursionError:  # "[[[[..." deeper than the parser goes
+            return HistoryFile("other", "JSON nested too deeply for a render job history; refused")
         return HistoryFile("json")
     return HistoryFile("other", "nor a JSON render history to import; refused")
 
 
-def load_json_jobs(path: Path) -> list[dict[str, Any]]:
+def load_json_jobs(path: Path) -> list[Any]:
+    """The entries of a JSON history: a list of jobs, ``{"jobs": [...]}`` or jobs
+    keyed by id. Entries are not checked here: one that is not a job is a bad
+    record of a history (skipped by the import), not a reason to refuse it."""
     data = json.loads(path.read_text("utf-8"))
-    if isinstance(data, dict):
-        data = data.get("jobs", list(data.values()))
-    if not isinstance(data, list) or not all(isinstance(j, dict) for j in data):
+    if isinstance(data, dict) and "jobs" in data:
+        data = data["jobs"]
+    elif isinstance(data, dict):
+        # Keyed by id: every value a job, or it is some other JSON document
+        # (an ingest run registry, say) and no render history.
+        data = list(data.values())
+        if not all(isinstance(entry, dict) for entry in data):
+            raise ValueError("expected a list of jobs (or {'jobs': [...]})")
+    if not isinstance(data, list):
         raise ValueError("expected a list of jobs (or {'jobs': [...]})")
     return data
-
-
-_STATUS_NAMES = {"completed": "succeeded", "success": "succeeded", "error": "failed"}
-
-
-def job_from_json(data: dict[str, Any]) -> RenderJob | None:
-    """A job from our own JSON form or the published documents' (``job_id``,
-    ``request``, ``completed``); None for an entry without an id."""
-    job_id = data.get("id") or data.get("job_id")
-    if not job_id:
-        return None
-    nested = data.get("request")
-    req: dict[str, Any] = nested if isinstance(nested, dict) else data
-    status_name = str(data.get("status", "failed")).lower()
-    status_name = _STATUS_NAMES.get(status_name, status_name)
-    status = JobStatus(status_name) if status_name in JobStatus.__members__ else JobStatus.failed
-    when = next(
-        (v for k in ("submitted_at", "created_at", "updated_at") if (v := data.get(k))), None
-    )
-    submitted = datetime.fromisoformat(when) if isinstance(when, str) else datetime.now(UTC)
-    if submitted.tzinfo is None:
-        submitted = submitted.replace(tzinfo=UTC)
-    request = JobRequest(
-        dcc=str(req.get("dcc") or "unknown"),
-        scene=str(req.get("scene") or ""),
-        frames=str(req.get("frames") or req.get("frame_range") or ""),
-        output=str(req.get("output") or ""),
-        farm=str(data.get("farm") or req.get("farm") or "local"),
-        priority=int(req.get("priority") or 50),
-        chunk_size=int(req.get("chunk_size") or 10),
-        user=req.get("user"),
-    )
-    return RenderJob(
-        id=str(job_id),
-        request=request,
-        farm_job_id=str(data.get("farm_job_id") or job_id),
-        status=status,
-        submitted_at=submitted,
-        updated_at=submitted,
-        message=data.get("message"),
-    )

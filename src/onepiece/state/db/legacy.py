@@ -1,18 +1,26 @@
 """Carry over the files earlier versions wrote, once per database.
 
 Each source (ingest run registry, delivery registry, reconcile results, the
-dashboard project registry, the media-duration cache, the render job history) is imported in one
-transaction together with its row in ``imports``, so it is imported exactly
-once even when several processes start together (SQLite queues writers; on
-PostgreSQL an advisory lock does). The files are only read, never changed or
-removed. A record file that cannot be parsed stops the import with one line
-naming it (nothing is skipped silently); the media cache is only a cache and
-an unreadable one imports as empty.
+dashboard project registry, the media-duration cache, the render job history)
+is imported in one transaction together with its row in ``imports``, so it is
+imported exactly once even when several processes start together (SQLite
+queues writers; on PostgreSQL an advisory lock does). The files are only
+read, never changed or removed.
+
+One rule for every source: a file that cannot be parsed at all (not JSON, not
+UTF-8, not the expected shape, another format) stops the import with one line
+naming it, and nothing of it is imported; in a file that parses, each record
+is checked first (``legacy_checks``) and one that is not valid is skipped,
+counted and named in the report (``ImportReport.skipped``/``skip_reasons``,
+the ``imports`` row, one log line), never written and never silently dropped,
+so nothing imported can break an API answer later. The media cache is only a
+cache: unreadable, it imports as empty (reported the same way).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,15 +33,29 @@ from sqlalchemy.engine import Connection, Engine
 from onepiece.errors import ConfigError
 from onepiece.state.db import schema
 from onepiece.state.db.caches import PROJECTS_SYNCED_AT
-from onepiece.state.db.engine import reading
+from onepiece.state.db.engine import describe, reading
+from onepiece.state.db.legacy_checks import (
+    BadRecord,
+    Skipped,
+    delivery_row_of,
+    insert_valid,
+    label,
+    media_of,
+    moment,
+    project_of,
+    result_of,
+    run_row_of,
+    show,
+)
 from onepiece.state.db.legacy_render import import_render_jobs, read_render_history
 from onepiece.state.db.migrate import locked_transaction
-from onepiece.state.db.records import delivery_row, run_row
 from onepiece.state.db.sql import insert_new, upsert
-from onepiece.state.deliveries import DeliveryRecord
 
 if TYPE_CHECKING:
     from onepiece.config.model import Settings
+
+log = logging.getLogger(__name__)
+_HINT = "restore it from backup or move it aside, then run: onepiece db upgrade"
 
 
 @dataclass(frozen=True)
@@ -66,110 +88,124 @@ class ImportReport:
     imported: int  # records added by this call; 0 when done before
     already_done: bool
     missing: bool  # the file did not exist: nothing to carry over
+    skipped: int = 0  # records of the file left out (not valid, duplicates)
+    skip_reasons: tuple[str, ...] = ()  # the first reasons, each naming its record
 
 
-def _read(path: Path) -> Any | None:
+class _Unparsable(Exception):
+    """The file as a whole cannot be read as its format (why, without the path)."""
+
+
+def _parse(path: Path) -> Any | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise ConfigError(f"cannot read {path} to import it: {exc.strerror}") from exc
+        raise _Unparsable(f"cannot be read ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise _Unparsable(f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise ConfigError(
-            f"{path} is not valid JSON: it cannot be imported into the state database",
-            hint="restore it from backup or move it aside, then run: onepiece db upgrade",
-        ) from exc
+        raise _Unparsable(f"is not valid JSON ({exc})") from exc
+    except RecursionError as exc:  # "[[[[..." deeper than the parser goes
+        raise _Unparsable("is not valid JSON (nested too deeply)") from exc
+
+
+def _stop(path: Path, why: str) -> ConfigError:
+    return ConfigError(f"{path} {why}: it cannot be imported into the state database", hint=_HINT)
+
+
+def _read(path: Path) -> Any | None:
+    try:
+        return _parse(path)
+    except _Unparsable as exc:
+        raise _stop(path, str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    why: str
+
+
+def _read_cache(path: Path) -> Any | None:
+    """The media cache is only a cache: unreadable, it imports as empty (reported)."""
+    try:
+        return _parse(path)
+    except _Unparsable as exc:
+        return _Unreadable(str(exc))
 
 
 def _records(path: Path, data: Any, key: str, kind: type) -> Any:
     value = data.get(key) if isinstance(data, dict) else None
     if not isinstance(value, kind):
-        raise ConfigError(
-            f"{path} has no {key!r} {'list' if kind is list else 'table'}: cannot import it",
-            hint="restore it from backup or move it aside, then run: onepiece db upgrade",
-        )
+        noun = "list" if kind is list else "table"
+        raise _stop(path, f"has no {key!r} {noun}")
     return value
 
 
-def _ingest_runs(connection: Connection, path: Path, data: Any) -> int:
-    runs = [r for r in _records(path, data, "runs", list) if isinstance(r, dict) and r.get("id")]
-    return sum(insert_new(connection, schema.ingest_runs, run_row(r), ["id"]) for r in runs)
+def _format(path: Path, data: Any, key: str) -> None:
+    """Earlier versions wrote format 1 (or nothing): another one is not theirs to guess at."""
+    version = data.get(key, 1) if isinstance(data, dict) else 1
+    if type(version) is not int or version != 1:
+        raise _stop(path, f"is in {key} {show(version)}, not the {key} 1 this OnePiece reads")
 
 
-def _deliveries(connection: Connection, path: Path, data: Any) -> int:
-    rows = [r for r in _records(path, data, "deliveries", list) if isinstance(r, dict)]
-    records = [DeliveryRecord.from_dict(r) for r in rows if r.get("id") and r.get("project")]
-    table = schema.deliveries
-    return sum(insert_new(connection, table, delivery_row(r), ["id"]) for r in records)
+def _listed(records: list[Any]) -> list[tuple[str, Any]]:
+    return [(label(record, n), record) for n, record in enumerate(records, 1)]
 
 
-def _reconcile(connection: Connection, path: Path, data: Any) -> int:
-    count = 0
-    for entry in _records(path, data, "projects", dict).values():
-        if not isinstance(entry, dict) or not entry.get("project") or not entry.get("scope"):
-            continue
-        summary = entry.get("summary") if isinstance(entry.get("summary"), dict) else {}
-        values = {
-            "project": str(entry["project"]),
-            "scope": str(entry["scope"]),
-            "total": int(entry.get("total", 0)),
-            "summary": summary,
-            "at": str(entry.get("at") or ""),
-        }
-        count += insert_new(connection, schema.reconcile_results, values, ["project", "scope"])
+def _ingest_runs(connection: Connection, path: Path, data: Any, skipped: Skipped) -> int:
+    _format(path, data, "format")
+    runs = _records(path, data, "runs", list)
+    return insert_valid(connection, schema.ingest_runs, ["id"], _listed(runs), run_row_of, skipped)
+
+
+def _deliveries(connection: Connection, path: Path, data: Any, skipped: Skipped) -> int:
+    records = _listed(_records(path, data, "deliveries", list))
+    return insert_valid(connection, schema.deliveries, ["id"], records, delivery_row_of, skipped)
+
+
+def _reconcile(connection: Connection, path: Path, data: Any, skipped: Skipped) -> int:
+    entries = [(f"entry {show(k)}", v) for k, v in _records(path, data, "projects", dict).items()]
+    keys = ["project", "scope"]
+    return insert_valid(connection, schema.reconcile_results, keys, entries, result_of, skipped)
+
+
+def _projects(connection: Connection, path: Path, data: Any, skipped: Skipped) -> int:
+    _format(path, data, "version")
+    rows = _listed(_records(path, data, "projects", list))
+    count = insert_valid(connection, schema.projects, ["code"], rows, project_of, skipped)
+    try:
+        synced = moment(data, "synced_at", required=False)
+    except BadRecord as exc:  # the projects stand without it: the next sync sets it
+        skipped.add("synced_at", f"{exc}; left unset until the next tracker sync")
+        synced = None
+    insert_new(connection, schema.state_meta, {"key": PROJECTS_SYNCED_AT, "value": synced}, ["key"])
     return count
 
 
-def _projects(connection: Connection, path: Path, data: Any) -> int:
-    rows = [r for r in _records(path, data, "projects", list) if isinstance(r, dict)]
-    count = 0
-    for row in rows:
-        if not isinstance(row.get("code"), str):
-            continue
-        values = {
-            "code": row["code"],
-            "name": str(row.get("name") or row["code"]),
-            "configured": bool(row.get("configured", False)),
-            "in_tracker": bool(row.get("in_tracker", False)),
-        }
-        count += insert_new(connection, schema.projects, values, ["code"])
-    synced = data.get("synced_at") if isinstance(data, dict) else None
-    meta = {"key": PROJECTS_SYNCED_AT, "value": synced if isinstance(synced, str) else None}
-    insert_new(connection, schema.state_meta, meta, ["key"])
-    return count
-
-
-def _media_durations(connection: Connection, path: Path, data: Any) -> int:
-    count = 0
-    for media_path, entry in (data if isinstance(data, dict) else {}).items():
-        if not isinstance(entry, dict):
-            continue
-        size, mtime_ns, seconds = entry.get("size"), entry.get("mtime_ns"), entry.get("seconds")
-        if not isinstance(size, int) or not isinstance(mtime_ns, int):
-            continue
-        values = {
-            "path": str(media_path),
-            "size": size,
-            "mtime_ns": mtime_ns,
-            "seconds": float(seconds) if isinstance(seconds, int | float) else None,
-        }
-        count += insert_new(connection, schema.media_facts, values, ["path"])
-    return count
+def _media_durations(connection: Connection, path: Path, data: Any, skipped: Skipped) -> int:
+    if isinstance(data, _Unreadable) or not isinstance(data, dict):
+        why = data.why if isinstance(data, _Unreadable) else "is not a table of clips"
+        skipped.note(f"the file {why}; imported as empty (it is only a cache)")
+        return 0
+    entries = [(f"entry {show(k)}", (k, v)) for k, v in data.items()]
+    return insert_valid(connection, schema.media_facts, ["path"], entries, media_of, skipped)
 
 
 _Reader = Callable[[Path], Any]
-_Importer = Callable[[Connection, Path, Any], int]
+_Importer = Callable[[Connection, Path, Any, Skipped], int]
 # Source name (a LegacySources field) -> (reader, importer), in import order.
-# A reader returns None when its file does not exist.
+# A reader returns None when its file does not exist, and raises ConfigError
+# (one line naming the file) when the file cannot be parsed at all.
 IMPORTERS: dict[str, tuple[_Reader, _Importer]] = {
     "ingest_runs": (_read, _ingest_runs),
     "deliveries": (_read, _deliveries),
     "reconcile_results": (_read, _reconcile),
     "projects": (_read, _projects),
-    "media_durations": (_read, _media_durations),
+    "media_durations": (_read_cache, _media_durations),
     "render_jobs": (read_render_history, import_render_jobs),
 }
 
@@ -181,33 +217,43 @@ def import_legacy(engine: Engine, sources: LegacySources) -> list[ImportReport]:
         path: Path | None = getattr(sources, name)
         if path is None:
             continue
-        with locked_transaction(engine) as connection:
-            done = connection.scalar(
-                select(schema.imports.c.name).where(schema.imports.c.name == name)
-            )
-            if done is not None:
-                reports.append(ImportReport(name, str(path), 0, True, False))
-                continue
-            try:
-                data = reader(path)
-            except ConfigError:
-                if name != "media_durations":
-                    raise
-                data = {}
-            count = importer(connection, path, data) if data is not None else 0
-            upsert(
-                connection,
-                schema.imports,
-                {
-                    "name": name,
-                    "source": str(path),
-                    "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "counts": {"records": count, "missing": data is None},
-                },
-                ["name"],
-            )
-            reports.append(ImportReport(name, str(path), count, False, data is None))
+        report = _import(engine, name, path, reader, importer)
+        if report.skip_reasons:  # said once, after its transaction committed
+            more = "; ..." if report.skipped > len(report.skip_reasons) else ""
+            log.warning(
+                "state database %s: %s from %s: imported %d record(s), skipped %d (%s%s)",
+                describe(engine.url), name, path, report.imported, report.skipped,
+                "; ".join(report.skip_reasons), more,
+            )  # fmt: skip
+        reports.append(report)
     return reports
+
+
+def _import(
+    engine: Engine, name: str, path: Path, reader: _Reader, importer: _Importer
+) -> ImportReport:
+    with locked_transaction(engine) as connection:
+        done = connection.scalar(select(schema.imports.c.name).where(schema.imports.c.name == name))
+        if done is not None:
+            return ImportReport(name, str(path), 0, True, False)
+        data = reader(path)
+        skipped = Skipped()
+        count = importer(connection, path, data, skipped) if data is not None else 0
+        counts = {
+            "records": count,
+            "missing": data is None,
+            "skipped": skipped.count,
+            "skip_reasons": skipped.reasons,
+        }
+        values = {
+            "name": name,
+            "source": str(path),
+            "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "counts": counts,
+        }
+        upsert(connection, schema.imports, values, ["name"])
+    reasons = tuple(skipped.reasons)
+    return ImportReport(name, str(path), count, False, data is None, skipped.count, reasons)
 
 
 def imports_done(engine: Engine) -> list[dict[str, Any]]:
