@@ -16,16 +16,17 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
-def _status(engine: Engine) -> dict[str, Any]:
+def _status(engine: Engine, settings: Settings) -> dict[str, Any]:
     from onepiece.state.db.engine import database_absent, describe, reading
     from onepiece.state.db.health import check_health
-    from onepiece.state.db.legacy import IMPORTERS, imports_done
+    from onepiece.state.db.legacy import imports_done, imports_pending
     from onepiece.state.db.migrate import describe_revisions, schema_state, upgrade_plan
 
     body: dict[str, Any] = {"database": describe(engine.url), "backend": engine.dialect.name}
     if database_absent(engine.url):  # status and --dry-run must not create it
         ok, reason = True, "ok"
         current, head, pending, known, done = None, *upgrade_plan(), True, []
+        waiting = imports_pending(None, settings)
     else:
         ok, reason = check_health(engine)
         if not ok:
@@ -33,8 +34,9 @@ def _status(engine: Engine) -> dict[str, Any]:
         with reading(engine) as connection:
             state = schema_state(connection)
         current, head, pending, known = state.current, state.head, state.pending, state.known
-        done = imports_done(engine) if known and not pending else []
-    imported = {entry["name"] for entry in done}
+        current_schema = known and not pending  # else the imports table may not be there
+        done = imports_done(engine) if current_schema else []
+        waiting = imports_pending(engine if current_schema else None, settings) if known else []
     return {
         **body,
         "healthy": ok,
@@ -44,7 +46,7 @@ def _status(engine: Engine) -> dict[str, Any]:
         "known": known,
         "pending": describe_revisions(pending),
         "imports_done": done,
-        "imports_pending": [name for name in IMPORTERS if name not in imported],
+        "imports_pending": waiting,
     }
 
 
@@ -54,7 +56,7 @@ def status(settings: Settings) -> dict[str, Any]:
 
     engine = engine_for(settings)
     try:
-        return _status(engine)
+        return _status(engine, settings)
     finally:
         engine.dispose()
 
@@ -74,7 +76,7 @@ def upgrade(settings: Settings, *, dry_run: bool = False) -> dict[str, Any]:
     engine = engine_for(settings)
     try:
         if dry_run:
-            body = _status(engine)
+            body = _status(engine, settings)
             if not body["healthy"] or not body["known"]:
                 return body
             return {

@@ -23,7 +23,6 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from onepiece.errors import ConfigError
 from onepiece.state.db import schema
 from onepiece.state.db.caches import PROJECTS_SYNCED_AT
 from onepiece.state.db.engine import describe, reading
+from onepiece.state.db.import_ledger import imported, record
 from onepiece.state.db.legacy_checks import (
     BadRecord,
     Skipped,
@@ -49,7 +49,7 @@ from onepiece.state.db.legacy_checks import (
 )
 from onepiece.state.db.legacy_render import import_render_jobs, read_render_history
 from onepiece.state.db.migrate import locked_transaction
-from onepiece.state.db.sql import insert_new, upsert
+from onepiece.state.db.sql import insert_new
 
 if TYPE_CHECKING:
     from onepiece.config.model import Settings
@@ -232,28 +232,28 @@ def import_legacy(engine: Engine, sources: LegacySources) -> list[ImportReport]:
 def _import(
     engine: Engine, name: str, path: Path, reader: _Reader, importer: _Importer
 ) -> ImportReport:
+    if not path.exists():  # nothing to carry over yet: looked for again next time
+        return ImportReport(name, str(path), 0, False, True)
+    with reading(engine) as connection:  # the usual case (done) takes no write lock
+        if imported(connection, name, path):
+            return ImportReport(name, str(path), 0, True, False)
     with locked_transaction(engine) as connection:
-        done = connection.scalar(select(schema.imports.c.name).where(schema.imports.c.name == name))
-        if done is not None:
+        if imported(connection, name, path):  # another process got there first
             return ImportReport(name, str(path), 0, True, False)
         data = reader(path)
+        if data is None:  # removed since the look above
+            return ImportReport(name, str(path), 0, False, True)
         skipped = Skipped()
-        count = importer(connection, path, data, skipped) if data is not None else 0
+        count = importer(connection, path, data, skipped)
         counts = {
             "records": count,
-            "missing": data is None,
+            "missing": False,
             "skipped": skipped.count,
             "skip_reasons": skipped.reasons,
         }
-        values = {
-            "name": name,
-            "source": str(path),
-            "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "counts": counts,
-        }
-        upsert(connection, schema.imports, values, ["name"])
+        record(connection, name, path, counts)
     reasons = tuple(skipped.reasons)
-    return ImportReport(name, str(path), count, False, data is None, skipped.count, reasons)
+    return ImportReport(name, str(path), count, False, False, skipped.count, reasons)
 
 
 def imports_done(engine: Engine) -> list[dict[str, Any]]:
@@ -264,3 +264,20 @@ def imports_done(engine: Engine) -> list[dict[str, Any]]:
         {"name": r.name, "source": r.source, "imported_at": r.imported_at, **dict(r.counts)}
         for r in rows
     ]
+
+
+def imports_pending(engine: Engine | None, settings: Settings) -> list[str]:
+    """The sources whose file exists on this host and is not imported yet
+    (``engine`` None: a database not created yet, where every such file is)."""
+    sources = LegacySources.from_settings(settings)
+    waiting = []
+    for name in IMPORTERS:
+        path: Path | None = getattr(sources, name)
+        if path is None or not path.exists():
+            continue
+        if engine is not None:
+            with reading(engine) as connection:
+                if imported(connection, name, path):
+                    continue
+        waiting.append(name)
+    return waiting
