@@ -36,8 +36,9 @@ def prepare(engine: Engine, sources: LegacySources | None) -> Prepared:
 
     with _preparing_alone(engine):
         ensure_healthy(engine)
-        check_schema(engine)
-        applied = upgrade(engine)
+        state = check_schema(engine)
+        # Current (the usual case): no write lock, so commands never queue on a writer.
+        applied = upgrade(engine) if state.pending else []
         imports = import_legacy(engine, sources) if sources is not None else []
     return Prepared(applied, imports)
 
