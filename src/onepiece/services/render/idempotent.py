@@ -24,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from onepiece.domain.render import RenderJob
-from onepiece.errors import ValidationError
+from onepiece.errors import IdempotencyConflict, JobNotFound, ValidationError
 from onepiece.services.render.jobs import RenderJobService
 from onepiece.state.db.errors import IdempotencyInFlight
 from onepiece.state.db.idempotency import request_hash
@@ -72,7 +72,13 @@ def submit_once(
                 raise
             sleep(POLL_SECONDS)
     if existing is not None:
-        return service.get(existing), True
+        try:
+            return service.get(existing), True
+        except JobNotFound:  # its job left the history (limit, retention) before the key did
+            raise IdempotencyConflict(
+                "this Idempotency-Key's job is no longer in the render history",
+                hint="use a new key for a new submission",
+            ) from None
     try:
         job = service.submit(service.request(**body), job_id=job_id, idempotency_key=key)
     except BaseException:  # cleanup only: re-raised

@@ -27,7 +27,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest revision in MIGRATIONS_DIR (a test holds the two together). A
 # database already at it is checked without importing Alembic, which costs
 # every command about a third of a second of start-up.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 # pg_advisory_xact_lock key shared by migrations and imports ("OP" "DB").
 ADVISORY_LOCK_KEY = 0x4F50_4442
 

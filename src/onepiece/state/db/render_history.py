@@ -54,6 +54,7 @@ EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at co
 # plan made while the table was small is reused: bench/serve_submits.py).
 RETENTION_EVERY_SECONDS = 1.0
 _PRUNE_LOCK = advisory_key("onepiece.render_jobs.prune")
+IDEMPOTENCY_KEY_HOURS = 24.0  # how long a retry with the same key gets its job back
 PRUNE_SLICE_DIVISOR = 100  # past the limit, prune down to 99% of it (see _prune)
 
 
@@ -91,6 +92,7 @@ class SqlRenderJobStore:
             update(keys).where(keys.c.key == bindparam("bound_key")).values(job_id=bindparam("id"))
         )
         self._counters = ShardedCounters()  # no one row every submit locks
+        self._expired_keys = delete(keys).where(keys.c.claimed_at < bindparam("key_cutoff"))
         self._expired = (
             delete(jobs)
             .where(jobs.c.finished.is_(True), jobs.c.submitted_at < bindparam("cutoff"))
@@ -174,7 +176,11 @@ class SqlRenderJobStore:
         if now < self._next_retention:
             return []
         self._next_retention = now + RETENTION_EVERY_SECONDS
-        cutoff = time.time() - self.retention_hours * 3600.0
+        wall = time.time()
+        # Idempotency keys are for retries, not for ever: a day after its claim a
+        # key is forgotten (an index range read, migration 0003).
+        connection.execute(self._expired_keys, {"key_cutoff": wall - IDEMPOTENCY_KEY_HOURS * 3600})
+        cutoff = wall - self.retention_hours * 3600.0
         return [str(row.id) for row in connection.execute(self._expired, {"cutoff": cutoff})]
 
     @staticmethod

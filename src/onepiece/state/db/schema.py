@@ -120,6 +120,7 @@ idempotency_keys = Table(
     Column("request_hash", String(128), nullable=False),
     Column("job_id", String(200), nullable=True),
     Column("claimed_at", Float, nullable=False),
+    Index(None, "claimed_at"),  # keys are forgotten a day after their claim
 )
 
 # Events with database-generated ids, for Last-Event-ID replay on any worker.
