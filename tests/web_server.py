@@ -50,14 +50,15 @@ class LiveServer:
 
 
 @contextmanager
-def serve_app(app: Any, port: int = 0) -> Iterator[LiveServer]:
+def serve_app(app: Any, port: int = 0, ws: str = "auto") -> Iterator[LiveServer]:
     """Run ``app`` under uvicorn until the block exits; raises if it fails to start.
 
     ``port`` 0 picks a free one; pass a previous server's port to restart "the same"
-    server (clients reconnecting after a restart).
+    server (clients reconnecting after a restart). ``ws``: uvicorn's WebSocket
+    protocol implementation.
     """
     sock = bind("127.0.0.1", port)
-    server = _SignallingServer(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = _SignallingServer(uvicorn.Config(app, log_level="warning", lifespan="on", ws=ws))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

@@ -13,6 +13,7 @@ is the only place that maps an exception class to a code and an HTTP status.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from typing import Any
 
@@ -42,6 +43,17 @@ log = logging.getLogger("onepiece.web")
 # cannot send an HTTP denial response before the upgrade.
 WS_POLICY_VIOLATION = 1008
 
+# Set in the connection's task when its handshake was answered with a denial
+# (401, 503...): uvicorn's wsproto and sans-I/O protocols then log "ASGI
+# callable returned without completing handshake" as an ERROR although the
+# client got its answer, so any client without a token could fill the error log.
+_DENIED: contextvars.ContextVar[bool] = contextvars.ContextVar("ws_denied", default=False)
+
+
+class _AnsweredHandshakes(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_DENIED.get() and "without completing handshake" in record.getMessage())
+
 
 def envelope(
     code: str,
@@ -70,6 +82,7 @@ async def _respond(
         # envelope); servers without the denial extension get a policy close instead.
         try:
             await conn.send_denial_response(response)
+            _DENIED.set(True)  # the handshake ends here, answered, by design
         except RuntimeError:
             await conn.close(code=WS_POLICY_VIOLATION, reason=body["error"]["code"])
         return None
@@ -184,3 +197,6 @@ def install_error_handlers(app: FastAPI) -> None:
     }
     for cls, handler in handlers.items():
         app.add_exception_handler(cls, handler)
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _AnsweredHandshakes) for f in uvicorn_log.filters):
+        uvicorn_log.addFilter(_AnsweredHandshakes())
