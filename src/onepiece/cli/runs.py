@@ -32,10 +32,14 @@ def export(
     Reads the state database, preparing it first like any command (runs kept
     in an earlier version's ingest-runs.json are imported once). Exit codes: 0
     on success, 3 when the state database is damaged, unreachable or newer
-    than this OnePiece.
+    than this OnePiece, 4 when --output names a folder or a place that cannot
+    be written.
     """
+    from onepiece.atomicio import check_writable
     from onepiece.services.database import export_runs, write_export
 
+    if output is not None:
+        check_writable(output)  # a folder or an unwritable place: exit 4, before any read
     document = export_runs(config(ctx).settings)
     runs = document["runs"]
     if output is None:

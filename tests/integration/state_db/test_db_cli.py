@@ -154,6 +154,24 @@ def test_runs_export_writes_the_documented_format(tmp_path: Path) -> None:
     assert json.loads(target.read_text()) == {"format": 1, "runs": runs}
 
 
+@pytest.mark.parametrize("where", ["a folder", "under a file", "read-only folder"])
+def test_runs_export_to_a_place_that_cannot_be_written_is_exit_4(
+    tmp_path: Path, where: str
+) -> None:
+    if where == "a folder":
+        target = tmp_path / "exports"
+        target.mkdir()
+    elif where == "under a file":
+        (tmp_path / "plain").write_text("x")
+        target = tmp_path / "plain" / "runs.json"
+    else:
+        target = Path("/proc/onepiece-runs.json")  # refuses every create, even root's
+    result = _runs_cli(tmp_path, "--output", str(target))
+    assert result.returncode == 4, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and str(target).split("/")[1] in line, line
+
+
 def test_the_database_url_can_come_from_onepiece_toml(tmp_path: Path) -> None:
     chosen = tmp_path / "elsewhere" / "studio-state.db"
     (tmp_path / "onepiece.toml").write_text(f'[database]\nurl = "sqlite:///{chosen}"\n')
