@@ -23,12 +23,34 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app)
 
 
+def _refused(body: dict[str, Any]) -> typer.Exit:
+    """The report stays on stdout; the refusal is also one line on stderr, as any
+    command's error is, for scripts and logs that only keep stderr."""
+    from onepiece.cli.context import fail
+    from onepiece.state.db.health import ACCESS_HINT
+
+    if not body["healthy"]:
+        if body.get("damaged"):
+            hint = "restore the file from backup or move it aside (a new one is then created)"
+        elif body["backend"] == "sqlite":
+            hint = ACCESS_HINT
+        else:
+            hint = "check ONEPIECE_DATABASE_URL and that the database server is running"
+        return fail(body["reason"], exit_codes.CONFIG, hint)
+    return fail(
+        f"state database {body['database']} has schema revision {body['current']}, "
+        f"newer than this OnePiece knows (up to {body['head']})",
+        exit_codes.CONFIG,
+        "upgrade OnePiece on this machine, or point ONEPIECE_DATABASE_URL elsewhere",
+    )
+
+
 def _print_status(body: dict[str, Any]) -> None:
     typer.echo(f"database: {body['database']} ({body['backend']})")
     if not body["healthy"]:
         # A SQLite file that cannot be read is damaged; a server that does not
         # answer is only away (nothing to restore from a backup).
-        state = "DAMAGED" if body["backend"] == "sqlite" else "UNAVAILABLE"
+        state = "DAMAGED" if body.get("damaged") else "UNAVAILABLE"
         typer.echo(f"  {state}: {body['reason']}")
         return
     if not body["known"]:
@@ -66,7 +88,7 @@ def status(
     else:
         _print_status(body)
     if not body["healthy"] or not body["known"]:
-        raise typer.Exit(exit_codes.CONFIG)
+        raise _refused(body)
 
 
 @db_app.command("upgrade")
@@ -91,7 +113,7 @@ def upgrade(
     result = database.upgrade(config(ctx).settings, dry_run=dry_run)
     if not result.get("healthy", True) or not result.get("known", True):  # dry run, refused
         emit_json(result) if output is OutputFormat.json else _print_status(result)
-        raise typer.Exit(exit_codes.CONFIG)
+        raise _refused(result)
     if output is OutputFormat.json:
         emit_json(result)
     else:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def _status(engine: Engine, settings: Settings) -> dict[str, Any]:
     from onepiece.state.db.engine import database_absent, describe, reading
-    from onepiece.state.db.health import check_health
+    from onepiece.state.db.health import access_problem, check_health
     from onepiece.state.db.legacy import imports_done, imports_pending
     from onepiece.state.db.migrate import describe_revisions, schema_state, upgrade_plan
 
@@ -30,7 +30,11 @@ def _status(engine: Engine, settings: Settings) -> dict[str, Any]:
     else:
         ok, reason = check_health(engine)
         if not ok:
-            return {**body, "healthy": False, "reason": reason}
+            access = access_problem(engine)
+            if access is not None:  # the file may be whole: not damage
+                reason = f"state database {body['database']} {access}"
+            damaged = engine.dialect.name == "sqlite" and access is None
+            return {**body, "healthy": False, "reason": reason, "damaged": damaged}
         with reading(engine) as connection:
             state = schema_state(connection)
         current, head, pending, known = state.current, state.head, state.pending, state.known

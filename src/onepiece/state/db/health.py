@@ -9,6 +9,7 @@ check that it answers.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,12 +109,45 @@ def _first_line(exc: Exception) -> str:
     return str(getattr(exc, "orig", None) or exc).splitlines()[0]
 
 
+def access_problem(engine: Engine) -> str | None:
+    """Why this process cannot write a SQLite file that may well be whole: a
+    read-only file system, the file or its folder not writable (SQLite keeps
+    ``-wal`` and ``-shm`` files beside it). Not damage: nothing to restore."""
+    path = sqlite_path(engine.url)
+    if path is None or not path.exists():
+        return None
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return "is on a read-only file system"
+    except OSError:
+        return None
+    if not os.access(path, os.R_OK | os.W_OK):
+        return "cannot be written by this user"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return (
+            "is in a folder this user cannot write (SQLite creates its -wal and -shm files there)"
+        )
+    return None
+
+
+ACCESS_HINT = (
+    "let OnePiece write the file and its folder, or point ONEPIECE_DATA_DIR or "
+    "ONEPIECE_DATABASE_URL at a writable place (the file itself may be fine: do not replace it)"
+)
+
+
 def ensure_healthy(engine: Engine) -> None:
-    """Raise ``DatabaseDamaged`` (SQLite) or ``DatabaseUnavailable`` (a server),
-    one line naming the database, unless it is healthy."""
+    """Raise ``DatabaseDamaged`` (SQLite) or ``DatabaseUnavailable`` (a server,
+    or a SQLite file this process cannot write), one line naming the database,
+    unless it is healthy."""
     ok, reason = check_health(engine)
     if ok:
         return
+    access = access_problem(engine)
+    if access is not None:
+        raise DatabaseUnavailable(
+            f"state database {sqlite_path(engine.url)} {access}", hint=ACCESS_HINT
+        )
     if sqlite_path(engine.url) is not None:
         raise DatabaseDamaged(reason, hint=_HINT)
     raise DatabaseUnavailable(
