@@ -9,6 +9,7 @@ line (an older release must not write into tables it does not understand).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from onepiece.state.db.engine import describe, reading
-from onepiece.state.db.errors import SchemaOutdated, SchemaTooNew
+from onepiece.state.db.errors import DatabaseUnavailable, SchemaOutdated, SchemaTooNew
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -100,11 +101,33 @@ def upgrade_plan() -> tuple[str, list[str]]:
 
 
 def _too_new(engine: Engine, state: SchemaState) -> SchemaTooNew:
+    where = f"state database {describe(engine.url)} has schema revision {state.current}"
+    if not re.match(r"\d{4}", str(state.current)):  # ours are numbered 0001, 0002...
+        return SchemaTooNew(
+            f"{where}: newer than this OnePiece knows (up to {state.head}), or another "
+            "application's",
+            hint="upgrade OnePiece on this machine, or give OnePiece a database of its own",
+        )
     return SchemaTooNew(
-        f"state database {describe(engine.url)} has schema revision {state.current}, "
-        f"newer than this OnePiece knows (up to {state.head})",
+        f"{where}, newer than this OnePiece knows (up to {state.head})",
         hint="upgrade OnePiece on this machine, or point ONEPIECE_DATABASE_URL elsewhere",
     )
+
+
+def _refuse_foreign_tables(engine: Engine, connection: Connection) -> None:
+    """A database without our schema that holds tables of our names is another
+    application's: creating ours would fail half-way, or mix records."""
+    from sqlalchemy import inspect
+
+    from onepiece.state.db.schema import metadata
+
+    clash = sorted(set(inspect(connection).get_table_names()) & set(metadata.tables))
+    if clash:
+        raise DatabaseUnavailable(
+            f"state database {describe(engine.url)} holds tables of another application "
+            f"({', '.join(clash[:4])}) and no OnePiece schema",
+            hint="give OnePiece a database of its own (ONEPIECE_DATABASE_URL)",
+        )
 
 
 @contextmanager
@@ -143,6 +166,8 @@ def upgrade(engine: Engine, *, dry_run: bool = False) -> list[str]:
             raise _too_new(engine, state)
         if dry_run or not state.pending:
             return state.pending
+        if state.current is None:
+            _refuse_foreign_tables(engine, connection)
         from alembic import command
 
         command.upgrade(_config(connection), "head")
