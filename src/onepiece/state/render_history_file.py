@@ -60,8 +60,10 @@ def _quick_check(path: Path) -> str | None:
         return str(exc)
     finally:
         db.close()
+    from onepiece.state.db.health import one_line_findings
+
     found = [str(r[0]) for r in rows]
-    return None if found == ["ok"] else "; ".join(found)
+    return None if found == ["ok"] else "; ".join(one_line_findings(found)[:3])
 
 
 def inspect_history(path: Path) -> HistoryFile:

@@ -163,3 +163,20 @@ def test_any_damage_is_reported_in_one_line(tmp_path: Path, at: float, length: i
     ok, reason = check_health(engine)
     engine.dispose()
     assert not ok and str(path) in reason and "\n" not in reason and "***" not in reason
+
+
+@pytest.mark.parametrize(("at", "length"), [(0.25, 4096), (0.5, 64 * 1024), (0.8, 20 * 1024)])
+def test_an_earlier_versions_damaged_history_is_reported_in_one_line(
+    tmp_path: Path, at: float, length: int
+) -> None:
+    """The render history file an earlier version wrote, damaged the same ways:
+    its reason is one line too (it goes into the same one-line refusal)."""
+    from onepiece.state.render_history_file import inspect_history
+
+    path = _filled_database(tmp_path / "render-jobs.db")
+    with path.open("r+b") as handle:
+        handle.seek(int(path.stat().st_size * at))
+        handle.write(random.Random(length).randbytes(length))
+    found = inspect_history(path)
+    assert found.kind == "damaged", found
+    assert found.reason and "\n" not in found.reason and "***" not in found.reason

@@ -54,7 +54,7 @@ def sqlite_file_problem(path: Path) -> str | None:
     return None
 
 
-def _one_line(findings: list[str]) -> list[str]:
+def one_line_findings(findings: list[str]) -> list[str]:
     """SQLite's findings, one per line: a finding may hold several, under a
     ``*** in database main ***`` heading, and a reason is one line (a log
     line, a JSON field, an error's first line)."""
@@ -98,7 +98,7 @@ def check_health(engine: Engine, *, integrity: bool = True) -> tuple[bool, str]:
                 findings = [_first_line(exc)]
             if findings != ["ok"]:
                 return False, f"state database {where} fails its integrity check: " + (
-                    "; ".join(_one_line(findings)[:3])
+                    "; ".join(one_line_findings(findings)[:3])
                 )
     except SQLAlchemyError as exc:
         return False, f"state database {where} cannot be opened: {_first_line(exc)}"
