@@ -58,6 +58,14 @@ class ConfigError(OnePieceError):
     """Configuration is malformed, inconsistent or missing."""
 
 
+class DatabaseUnavailable(ConfigError):
+    """The state database cannot be opened, reached or written."""
+
+
+class DatabaseDamaged(DatabaseUnavailable):
+    """The state database fails its integrity checks (empty, truncated, corrupt)."""
+
+
 class ValidationError(OnePieceError):
     """User input is invalid (names, manifests, CSV rows, frame ranges)."""
 

@@ -27,16 +27,9 @@ def _refused(body: dict[str, Any]) -> typer.Exit:
     """The report stays on stdout; the refusal is also one line on stderr, as any
     command's error is, for scripts and logs that only keep stderr."""
     from onepiece.cli.context import fail
-    from onepiece.state.db.health import ACCESS_HINT
 
     if not body["healthy"]:
-        if body.get("damaged"):
-            hint = "restore the file from backup or move it aside (a new one is then created)"
-        elif body["backend"] == "sqlite":
-            hint = ACCESS_HINT
-        else:
-            hint = "check ONEPIECE_DATABASE_URL and that the database server is running"
-        return fail(body["reason"], exit_codes.CONFIG, hint)
+        return fail(body["reason"], exit_codes.CONFIG, body.get("hint"))
     return fail(
         f"state database {body['database']} has schema revision {body['current']}, "
         f"newer than this OnePiece knows (up to {body['head']})",

@@ -35,11 +35,10 @@ def export(
     than this OnePiece, 4 when --output names a folder or a place that cannot
     be written.
     """
-    from onepiece.atomicio import check_writable
-    from onepiece.services.database import export_runs, write_export
+    from onepiece.services.database import check_export_target, export_runs, write_export
 
     if output is not None:
-        check_writable(output)  # a folder or an unwritable place: exit 4, before any read
+        check_export_target(output)  # a folder or an unwritable place: exit 4, before any read
     document = export_runs(config(ctx).settings)
     runs = document["runs"]
     if output is None:

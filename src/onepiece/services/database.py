@@ -16,9 +16,13 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 
+_DAMAGED_HINT = "restore the file from backup or move it aside (a new one is then created)"
+_AWAY_HINT = "check ONEPIECE_DATABASE_URL and that the database server is running"
+
+
 def _status(engine: Engine, settings: Settings) -> dict[str, Any]:
     from onepiece.state.db.engine import database_absent, describe, reading
-    from onepiece.state.db.health import access_problem, check_health
+    from onepiece.state.db.health import ACCESS_HINT, access_problem, check_health
     from onepiece.state.db.legacy import imports_done, imports_pending
     from onepiece.state.db.migrate import describe_revisions, schema_state, upgrade_plan
 
@@ -34,7 +38,8 @@ def _status(engine: Engine, settings: Settings) -> dict[str, Any]:
             if access is not None:  # the file may be whole: not damage
                 reason = f"state database {body['database']} {access}"
             damaged = engine.dialect.name == "sqlite" and access is None
-            return {**body, "healthy": False, "reason": reason, "damaged": damaged}
+            hint = ACCESS_HINT if access is not None else _DAMAGED_HINT if damaged else _AWAY_HINT
+            return {**body, "healthy": False, "reason": reason, "damaged": damaged, "hint": hint}
         with reading(engine) as connection:
             state = schema_state(connection)
         current, head, pending, known = state.current, state.head, state.pending, state.known
@@ -116,6 +121,13 @@ def export_runs(settings: Settings) -> dict[str, Any]:
     finally:
         stores.close()
     return {"format": FORMAT, "runs": runs}
+
+
+def check_export_target(path: Path) -> None:
+    """Refuse (``ValidationError``, exit 4) a folder or a place that cannot be written."""
+    from onepiece.atomicio import check_writable
+
+    check_writable(path)
 
 
 def write_export(path: Path, document: dict[str, Any]) -> None:

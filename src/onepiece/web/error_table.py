@@ -13,7 +13,6 @@ Pure: imports nothing of FastAPI, so a client loads it cheaply.
 from __future__ import annotations
 
 from onepiece import errors
-from onepiece.state.db.errors import DatabaseDamaged, DatabaseUnavailable
 
 
 class AuthError(errors.OnePieceError):
@@ -44,8 +43,8 @@ ERROR_TABLE: dict[type[BaseException], tuple[str, int]] = {
     AuthError: ("auth.invalid_token", 401),
     NotFound: ("resource.not_found", 404),
     # The state database failing under a running service (damaged while in use).
-    DatabaseDamaged: ("state.unavailable", 503),
-    DatabaseUnavailable: ("state.unavailable", 503),
+    errors.DatabaseDamaged: ("state.unavailable", 503),
+    errors.DatabaseUnavailable: ("state.unavailable", 503),
     errors.ConfigError: ("config.invalid", 500),
     errors.IdempotencyInFlight: ("request.idempotency_in_flight", 409),
     # 409 like a key in flight: the key is taken. (The IETF draft suggests 422;

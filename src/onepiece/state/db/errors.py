@@ -6,15 +6,13 @@ other configuration problem without a new entry in their tables.
 
 from __future__ import annotations
 
-from onepiece.errors import ConfigError, IdempotencyConflict, IdempotencyInFlight
-
-
-class DatabaseUnavailable(ConfigError):
-    """The state database cannot be opened or reached."""
-
-
-class DatabaseDamaged(ConfigError):
-    """The state database fails its integrity checks (empty, truncated, corrupt)."""
+from onepiece.errors import (
+    ConfigError,
+    DatabaseDamaged,
+    DatabaseUnavailable,
+    IdempotencyConflict,
+    IdempotencyInFlight,
+)
 
 
 class SchemaTooNew(ConfigError):
@@ -26,9 +24,9 @@ class SchemaOutdated(ConfigError):
 
 
 __all__ = [
-    "DatabaseDamaged",
+    "DatabaseDamaged",  # these four are defined with the other errors: the web maps them
     "DatabaseUnavailable",
-    "IdempotencyConflict",  # defined with the other errors: the web maps them
+    "IdempotencyConflict",
     "IdempotencyInFlight",
     "SchemaOutdated",
     "SchemaTooNew",
