@@ -122,6 +122,10 @@ class ObjectNotFound(StorageError):
     """The object does not exist."""
 
 
+class ObjectConflict(StorageError):
+    """The key already holds an object of other content, which is not overwritten."""
+
+
 class FarmError(OnePieceError):
     """Render farm failure."""
 

@@ -96,20 +96,20 @@ def test_present_object_without_manifest_is_verified_by_one_read(
     assert read == source.stat().st_size  # hashed once, not sent
 
 
-def test_changed_file_is_sent_again_unless_its_version_is_registered(
-    storage: LocalStorage, source: Path
+@pytest.mark.parametrize("registered", [True, False])
+@pytest.mark.parametrize("other", [b"other data " * 1000, b"shorter", b"longer data " * 2000])
+def test_other_bytes_never_replace_a_stored_object(
+    storage: LocalStorage, source: Path, registered: bool, other: bytes
 ) -> None:
+    """Registered here or not: the stored object may be another project's Version
+    or a concurrent run's, which this run's tracker lookup cannot see."""
     run(storage, job(source))
     before = storage.get_bytes(BUCKET, KEY)
-    source.write_bytes(b"other data " * 1000)  # same size, different bytes
-
-    refused, _ = run(storage, job(source, registered=True))
-    assert refused.status is FileStatus.CONFLICT
+    source.write_bytes(other)
+    refused, _ = run(storage, job(source, registered=registered))
+    assert refused.status is FileStatus.CONFLICT, refused
+    assert "not overwritten" in refused.reason
     assert storage.get_bytes(BUCKET, KEY) == before
-
-    resent, _ = run(storage, job(source))
-    assert resent.status is FileStatus.UPLOADED
-    assert storage.get_bytes(BUCKET, KEY) == source.read_bytes()
 
 
 def test_manifest_mismatch_stores_nothing(storage: LocalStorage, source: Path) -> None:

@@ -62,6 +62,7 @@ ERROR_TABLE: dict[type[BaseException], tuple[str, int]] = {
     errors.TrackerError: ("tracker.error", 502),
     errors.StorageUnavailable: ("storage.unavailable", 503),
     errors.ObjectNotFound: ("storage.not_found", 404),
+    errors.ObjectConflict: ("storage.conflict", 409),
     errors.StorageError: ("storage.error", 502),
     errors.AdapterUnavailable: ("adapter.unavailable", 503),
     errors.AdapterNotImplemented: ("adapter.not_implemented", 501),

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from onepiece.adapters.storage.base import Storage
 from onepiece.domain.ingest_plan import FileStatus, PlannedFile, PlannedVersion
-from onepiece.errors import OnePieceError, StorageError, StorageUnavailable
+from onepiece.errors import ObjectConflict, OnePieceError, StorageError, StorageUnavailable
 from onepiece.services.ingest.transfer import FileJob, FileOutcome, confirm_stored
 
 FIRST_FILES = 8
@@ -72,7 +72,9 @@ class CommitBatch:
         results = self.storage.commit(staged)
         settled = []
         for (version, row, outcome), result in zip(items, results, strict=True):
-            if isinstance(result, StorageError):
+            if isinstance(result, ObjectConflict):  # never a silent overwrite
+                outcome = FileOutcome(FileStatus.CONFLICT, reason=result.message)
+            elif isinstance(result, StorageError):
                 outcome = FileOutcome(FileStatus.FAILED, reason=f"not committed: {result.message}")
             settled.append((version, row, replace(outcome, staged=None)))
         return settled

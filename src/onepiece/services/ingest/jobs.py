@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from onepiece.adapters.storage.base import ObjectInfo, Storage
 from onepiece.domain.entities import Version
@@ -32,9 +33,35 @@ def build_jobs(
     jobs = []
     for version in versions:
         for row in version.files:
-            job = _job(options, scan, existing.get(version.code), version, row, stored)
+            registered = existing.get(version.code)
+            job = _job(options, scan, registered, version, row, stored)
+            if registered is not None and _outside(registered, row, storage, options, version):
+                job = replace(job, adds_to_registered=True)
             jobs.append((version, row, job))
     return jobs
+
+
+def _outside(
+    registered: Version,
+    row: PlannedFile,
+    storage: Storage,
+    options: IngestOptions,
+    version: PlannedVersion,
+) -> bool:
+    """A frame the registered sequence does not hold, going where its frames are."""
+    frame = row.name.frame if row.name is not None else None
+    if frame is None or registered.path != storage.uri(options.bucket, version.path_key):
+        return False  # a single file, or the Version's frames live elsewhere
+    if registered.frame_range:
+        from fileseq.exceptions import ParseException
+        from fileseq.frameset import FrameSet
+
+        try:
+            return frame not in FrameSet(registered.frame_range)
+        except ParseException:
+            pass
+    first, last = registered.frame_first, registered.frame_last
+    return first is not None and last is not None and not first <= frame <= last
 
 
 def _listed_folders(

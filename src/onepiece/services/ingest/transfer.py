@@ -58,6 +58,7 @@ class FileJob:
     listed: bool = False  # its folder was listed: ``known`` is what is there (None: nothing)
     known: ObjectInfo | None = None
     mhl: str | None = None  # the delivery's MHL hash, checked beside the others
+    adds_to_registered: bool = False  # a frame outside a registered sequence, in its place
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,15 @@ def transfer(
         if job.resume or job.registered:
             found = _probe(storage, job)
             if found is not None:
-                verdict = _verify_present(job, found, tick)
-                if verdict is not None:
-                    return verdict
+                return _verify_present(job, found, tick)
+            if job.adds_to_registered:
+                # A frame the registered sequence does not hold, into its folder:
+                # writing it would change a registered Version.
+                return FileOutcome(
+                    FileStatus.CONFLICT,
+                    reason=f"the registered Version holds no frame {job.bucket}/{job.key}; "
+                    "not added",
+                )
         # The manifest's checksum is checked while sending; the registered one after.
         check = job.manifest or job.expected
         staged = storage.stage_file(
@@ -138,7 +145,7 @@ def confirm_stored(storage: Storage, job: FileJob) -> FileOutcome | None:
     if not found.checksum or found.size != job.size:
         return None
     verdict = _verify_present(replace(job, registered=False), found, lambda count: None)
-    if verdict is None or verdict.status is not FileStatus.SKIPPED:
+    if verdict.status is not FileStatus.SKIPPED:
         return None
     reason = "stored; the storage's answer was lost and the object was checked afterwards"
     return replace(verdict, status=FileStatus.UPLOADED, reason=reason)
@@ -163,33 +170,41 @@ def _probe(storage: Storage, job: FileJob) -> ObjectInfo | None:
     return info if info.checksum else None
 
 
-def _verify_present(
-    job: FileJob, found: ObjectInfo, tick: Callable[[int], None]
-) -> FileOutcome | None:
-    """The outcome when the object already there settles it, or None to send the file."""
+def _verify_present(job: FileJob, found: ObjectInfo, tick: Callable[[int], None]) -> FileOutcome:
+    """What the object already stored under the key settles: the same file
+    (skipped, verified), a delivered file that fails its own checksum
+    (mismatch), or other bytes (conflict: never overwritten)."""
     assert found.checksum is not None
-    # The manifest's checksum first: a wrong one is a mismatch, as into a fresh bucket.
-    wanted = [c for c in (job.manifest, job.expected, job.mhl) if c]  # each one must hold
+    # What the delivery says of its own file (a manifest, an MHL; each must hold):
+    # a registered checksum says what is stored, not what was delivered.
+    claims = [c for c in (job.manifest, job.mhl) if c]
+    if job.expected and not job.expected_is_registered:
+        claims.append(job.expected)
+    registered = [job.expected] if job.expected and job.expected_is_registered else []
     if found.size == job.size:
         stored = {found.checksum, found.metadata.get(EXPECTED_METADATA_KEY, "")}
-        if wanted and all(checksum in stored for checksum in wanted):
-            return _skipped(found)
-        local = hash_file(job.source, [found.checksum, *wanted], tick)
-        for checksum, actual in zip(wanted, local[1:], strict=True):
-            if actual != checksum:
-                return FileOutcome(
-                    FileStatus.MISMATCH,
-                    local[0],
-                    f"checksum mismatch: expected {checksum}, got {actual}",
-                )
-        if local[0] == found.checksum:
-            return _skipped(found)
-    if job.registered:
-        return FileOutcome(
-            FileStatus.CONFLICT,
-            reason=f"differs from the registered object at {job.bucket}/{job.key}; not overwritten",
-        )
-    return None
+        if claims and all(checksum in stored for checksum in [*claims, *registered]):
+            return _skipped(found)  # the delivery's own claims match: no need to read it
+    local = hash_file(job.source, [found.checksum, *claims, *registered], tick)
+    for checksum, actual in zip(claims, local[1:], strict=False):
+        if actual != checksum:  # as into a fresh bucket
+            return FileOutcome(
+                FileStatus.MISMATCH,
+                local[0],
+                f"checksum mismatch: expected {checksum}, got {actual}",
+            )
+    same = local[0] == found.checksum and found.size == job.size
+    if same and local[1 + len(claims) :] == registered:
+        return _skipped(found)
+    # Other bytes under this key: a registered Version's media here, or maybe
+    # another project's or a concurrent run's that this run cannot see in its
+    # tracker. Never overwritten either way.
+    whose = "the registered" if job.registered else "a stored"
+    return FileOutcome(
+        FileStatus.CONFLICT,
+        reason=f"differs from {whose} object at {job.bucket}/{job.key} "
+        f"({found.checksum}); not overwritten",
+    )
 
 
 def _skipped(found: ObjectInfo) -> FileOutcome:

@@ -20,6 +20,7 @@ thousands of files cost two journal commits instead of three each.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ from onepiece.adapters.storage.local.layout import (
     locked_sidecar,
     meta_path,
     object_info,
+    read_info,
     write_sidecar,
 )
 from onepiece.adapters.storage.local.owner import TempOwner
@@ -58,6 +60,9 @@ class Pending:
     destination: Path
     record: dict[str, Any]  # the sidecar to write (names the temp file's inode and mtime)
     device: int | None  # flushed by syncfs of this filesystem; None: fsynced file by file
+    # Staged objects (an ingest's) never replace an object of other content: it
+    # may be a registered Version's media (another project's, a concurrent run's).
+    keep_different: bool = False
 
 
 class Stager:
@@ -97,6 +102,8 @@ class Stager:
         checksum: str,
         user_metadata: dict[str, str],
         device: int | None,
+        *,
+        keep_different: bool = False,
     ) -> StagedObject:
         """Close the written, verified temp file and keep it for a commit to publish.
 
@@ -114,7 +121,7 @@ class Stager:
             "metadata": {**user_metadata, CHECKSUM_METADATA_KEY: checksum},
             "data": {"ino": stat.st_ino, "mtime_ns": stat.st_mtime_ns},
         }
-        pending = Pending(sink.keep(), sink.destination, record, device)
+        pending = Pending(sink.keep(), sink.destination, record, device, keep_different)
         return StagedObject(object_info(bucket, key, record, stat.st_mtime_ns), pending)
 
     def commit(self, staged: Sequence[StagedObject]) -> list[OSError | None]:
@@ -195,10 +202,26 @@ def publish(item: Pending, *, sync: bool) -> None:
     """
     assert item.temp is not None
     with locked_sidecar(meta_path(item.destination)) as sidecar:
+        if item.keep_different:  # checked under the key's lock: no writer can slip in
+            there = read_info("", "", item.destination)
+            if there is not None and there.checksum != item.record["checksum"]:
+                raise DifferentObjectStored(item.destination, there.checksum)
         write_sidecar(sidecar, item.record, sync=sync)
         os.replace(item.temp, item.destination)
     if sync:
         fsync_dir(item.destination.parent)
+
+
+class DifferentObjectStored(FileExistsError):
+    """The key holds an object of other content, stored since the staging began."""
+
+    def __init__(self, destination: Path, checksum: str | None) -> None:
+        super().__init__(
+            errno.EEXIST,
+            f"a different object ({checksum}) is already stored there; not overwritten",
+            str(destination),
+        )
+        self.checksum = checksum
 
 
 def flush_published(destination: Path) -> None:

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote_from_bytes
 
 from onepiece.adapters.storage.base import ObjectInfo, Progress, StagedObject
-from onepiece.adapters.storage.local.commit import Stager
+from onepiece.adapters.storage.local.commit import DifferentObjectStored, Stager
 from onepiece.adapters.storage.local.layout import locked_sidecar, meta_path, read_info, walk_keys
 from onepiece.adapters.storage.local.sync import FileSystemFlusher
 from onepiece.adapters.storage.streaming import ChecksumTee, TempFile, open_source, os_errors, pump
@@ -38,7 +38,13 @@ from onepiece.domain.bucket_names import (
     validate_metadata,
     validate_prefix,
 )
-from onepiece.errors import IntegrityError, ObjectNotFound, StorageError, StorageUnavailable
+from onepiece.errors import (
+    IntegrityError,
+    ObjectConflict,
+    ObjectNotFound,
+    StorageError,
+    StorageUnavailable,
+)
 
 if TYPE_CHECKING:
     from onepiece.config import Settings
@@ -182,9 +188,11 @@ class LocalStorage:
                 size = pump(reader, sink, tee, progress)
                 if tee.mismatch() is not None:  # raises before anything is kept
                     tee.verify(destination.as_uri())
+                # Staged for a batch (an ingest): never replaces other content.
                 return self._stager.staged(
-                    bucket, key, sink, size, tee.checksum(), user_metadata, device
-                )
+                    bucket, key, sink, size, tee.checksum(), user_metadata, device,
+                    keep_different=batched,
+                )  # fmt: skip
 
     def _commit_one(self, staged: StagedObject) -> ObjectInfo:
         (result,) = self.commit([staged])
@@ -195,6 +203,13 @@ class LocalStorage:
     def _commit_error(self, info: ObjectInfo, error: OSError) -> StorageError:
         if isinstance(error, IsADirectoryError):  # a folder was created since staging
             return self._folder_in_the_way(info.bucket, info.key)
+        if isinstance(error, DifferentObjectStored):  # stored by another writer meanwhile
+            return ObjectConflict(
+                f"{self.uri(info.bucket, info.key)} holds a different object "
+                f"({error.checksum}) stored meanwhile; not overwritten",
+                hint="another run or project stored these bytes: rename the delivered file "
+                "(a new version) or remove the stored object first",
+            )
         return StorageError(
             f"cannot commit {self.uri(info.bucket, info.key)}: {error.strerror or error}",
             context={"errno": error.errno},
