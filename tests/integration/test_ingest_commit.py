@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -81,5 +82,25 @@ def test_a_commit_the_disk_refuses_registers_nothing_and_reports_the_files(
         assert {row.status for row in result.plan.files} == {FileStatus.FAILED}
         assert all(row.reason.startswith("not committed:") for row in result.plan.files)
         assert list(storage.list(BUCKET)) == []
+    finally:
+        tracker.close()
+
+
+def test_a_stop_during_a_commit_leaves_no_temp_files(tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM (KeyboardInterrupt) landing inside a batch's commit: the
+    run ends cancelled and the staged temp files are dropped, not left behind."""
+    filler_delivery(tmp_path / "delivery", large_files=1, large_size=1 << 20, frames=10)
+
+    def interrupted(fd: int) -> int:
+        raise KeyboardInterrupt  # the signal, arriving at the commit's first barrier
+
+    storage = LocalStorage(tmp_path / "storage", FileSystemFlusher(interrupted))
+    tracker = LocalTracker(tmp_path / "tracker.db")
+    try:
+        with contextlib.suppress(KeyboardInterrupt):  # the CLI turns it into exit 130
+            run_ingest(options(tmp_path / "delivery"), Services(tracker, storage), None)
+        assert tracker.list_versions("demo") == []
+        leftovers = [p.name for p in (tmp_path / "storage").rglob(".onepiece-tmp*")]
+        assert leftovers == []
     finally:
         tracker.close()

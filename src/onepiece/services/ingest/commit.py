@@ -66,10 +66,13 @@ class CommitBatch:
 
     def commit(self) -> list[Staged]:
         """Commit every staged file; returns them with their final outcomes."""
-        items, self.items, self.size = self.items, [], 0
-        self.limit = min(MAX_FILES, self.limit * 2)
+        items = self.items
         staged = [outcome.staged for _, _, outcome in items if outcome.staged is not None]
+        # Kept until the commit returns: a stop (Ctrl-C, SIGTERM) landing inside it
+        # leaves them for discard(), which drops the temp files not yet published.
         results = self.storage.commit(staged)
+        self.items, self.size = [], 0
+        self.limit = min(MAX_FILES, self.limit * 2)
         settled = []
         for (version, row, outcome), result in zip(items, results, strict=True):
             if isinstance(result, ObjectConflict):  # never a silent overwrite
