@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def _onepiece(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ONEPIECE_DATA_DIR": str(data_dir), "HOME": str(data_dir.parent)}
@@ -34,3 +36,22 @@ def test_a_database_held_locked_past_the_busy_timeout_is_exit_3(tmp_path: Path) 
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: the state database failed: database is locked"), line
     assert "this is a bug" not in line
+
+
+@pytest.mark.parametrize("command", [["render", "list"], ["runs", "export"], ["db", "status"]])
+def test_commands_that_only_read_do_not_wait_for_a_writer(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """A database already prepared is read without taking the write lock: a
+    long write by another process (an import, a big prune) does not stop them."""
+    data = tmp_path / "data"
+    assert _onepiece(data, "db", "upgrade").returncode == 0
+    assert _onepiece(data, "render", "list").returncode == 0  # the history's first open
+    writer = sqlite3.connect(data / "state.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another process mid-write, for longer than 10 s
+    try:
+        result = _onepiece(data, *command)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.returncode == 0, result.stderr

@@ -38,7 +38,7 @@ from onepiece.state.db.engine import describe, reading
 from onepiece.state.db.event_log import SqlEventLog, append_event, append_events
 from onepiece.state.db.group_commit import group_writer
 from onepiece.state.db.leases import advisory_key
-from onepiece.state.db.render_counters import ShardedCounters, pick_shard
+from onepiece.state.db.render_counters import SHARDS, ShardedCounters, pick_shard
 from onepiece.state.db.render_reports import HistoryStats, daily_job_counts, job_counts
 from onepiece.state.db.sql import for_transaction, in_transaction, upsert
 
@@ -98,11 +98,36 @@ class SqlRenderJobStore:
             .where(jobs.c.finished.is_(True), jobs.c.submitted_at < bindparam("cutoff"))
             .returning(jobs.c.id)
         )
+        if self._opened_before(engine):
+            return  # a read: a command that only lists never queues behind a writer
         with engine.begin() as connection:
             imported = connection.scalar(select(func.count()).select_from(schema.render_jobs)) or 0
             for name in _COUNTERS:  # first use: the size of what was imported
                 self._counters.create(connection, name, imported if name == _SIZE else 0)
             self._prune(connection)
+
+    def _opened_before(self, engine: Engine) -> bool:
+        """Its counters exist and nothing is due for pruning (over the limit, or
+        past retention): the open then writes nothing."""
+        counters, jobs = schema.counters, schema.render_jobs
+        names = [f"{name}.{shard}" for name in _COUNTERS for shard in range(SHARDS)]
+        cutoff = time.time() - self.retention_hours * 3600.0
+        expired = (
+            select(jobs.c.seq)
+            .where(jobs.c.finished.is_(True), jobs.c.submitted_at < cutoff)
+            .limit(1)
+        )
+        with reading(engine) as connection:
+            made = connection.scalar(
+                select(func.count())
+                .select_from(counters)
+                .where(counters.c.name.in_([*_COUNTERS, *names]))
+            )
+            if made != len(_COUNTERS) * (SHARDS + 1):
+                return False
+            if self._counters.read(connection, _SIZE) > self.history_limit:
+                return False
+            return connection.execute(expired).first() is None
 
     def _prune(self, connection: Connection, *, grown: bool = False) -> list[str]:
         """``grown``: count one job more (``add``'s)."""
