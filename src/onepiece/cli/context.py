@@ -121,6 +121,18 @@ def exit_code_for(exc: errors.OnePieceError) -> int:
     return exit_codes.INTERNAL
 
 
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(32), 127)} | {
+    ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+    0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029",
+}  # fmt: skip
+
+
+def printable(text: str) -> str:
+    """A name from outside (a vendor's file name) as one line of text: control
+    characters and line breaks escaped, so a name cannot forge output lines."""
+    return text.translate(_CONTROLS)
+
+
 def one_line(text: str) -> str:
     """Collapse a multi-line message (a parser's caret diagram, say) onto one line."""
     return " ".join(text.split())

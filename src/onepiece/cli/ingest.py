@@ -26,6 +26,7 @@ from onepiece.cli.context import (
     emit_json,
     exit_code_for,
     handle_errors,
+    printable,
 )
 
 if TYPE_CHECKING:
@@ -190,7 +191,10 @@ class _sigterm_interrupts:  # noqa: N801 - used as a context manager
 def _print_summary(result: IngestResult) -> None:
     data = result.summary()
     counts = data["counts"]
-    echo = typer.echo
+
+    def echo(line: str) -> None:  # names come from the delivery: one line each
+        typer.echo(printable(line))
+
     where = f"{data['bucket']} (project {data['project']})"
     if data["dry_run"]:
         echo(f"dry run of {data['folder']} -> {where}: nothing was written")

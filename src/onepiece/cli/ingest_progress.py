@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from onepiece.cli.context import printable
+
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
@@ -63,7 +65,7 @@ class PlainDisplay:
 
     def _line(self, text: str) -> None:
         with self._lock:
-            sys.stderr.write(text + "\n")
+            sys.stderr.write(printable(text) + "\n")
             sys.stderr.flush()
 
 
@@ -135,7 +137,8 @@ class RichDisplay:
         if self._overall is not None:
             self.progress.update(self._overall, files=f"{done}/{self._total} files")
         if row.status.value not in ("uploaded", "skipped"):
-            self.progress.console.print(f"{row.status.value}: {row.path}: {row.reason or ''}")
+            line = printable(f"{row.status.value}: {row.path}: {row.reason or ''}")
+            self.progress.console.print(line, markup=False, highlight=False)
 
 
 def _short(name: str, width: int = 28) -> str:
