@@ -19,6 +19,7 @@ cache: unreadable, it imports as empty (reported the same way).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -213,10 +214,11 @@ IMPORTERS: dict[str, tuple[_Reader, _Importer]] = {
 def import_legacy(engine: Engine, sources: LegacySources) -> list[ImportReport]:
     """Import every source not imported before into this database."""
     reports = []
-    for name, (reader, importer) in IMPORTERS.items():
-        path: Path | None = getattr(sources, name)
-        if path is None:
+    for name, path, state in _look(engine, sources):
+        if state != "waiting":  # nothing to carry over yet (looked for again next time), or done
+            reports.append(ImportReport(name, str(path), 0, state == "done", state == "missing"))
             continue
+        reader, importer = IMPORTERS[name]
         report = _import(engine, name, path, reader, importer)
         if report.skip_reasons:  # said once, after its transaction committed
             more = "; ..." if report.skipped > len(report.skip_reasons) else ""
@@ -232,11 +234,6 @@ def import_legacy(engine: Engine, sources: LegacySources) -> list[ImportReport]:
 def _import(
     engine: Engine, name: str, path: Path, reader: _Reader, importer: _Importer
 ) -> ImportReport:
-    if not path.exists():  # nothing to carry over yet: looked for again next time
-        return ImportReport(name, str(path), 0, False, True)
-    with reading(engine) as connection:  # the usual case (done) takes no write lock
-        if imported(connection, name, path):
-            return ImportReport(name, str(path), 0, True, False)
     with locked_transaction(engine) as connection:
         if imported(connection, name, path):  # another process got there first
             return ImportReport(name, str(path), 0, True, False)
@@ -269,15 +266,24 @@ def imports_done(engine: Engine) -> list[dict[str, Any]]:
 def imports_pending(engine: Engine | None, settings: Settings) -> list[str]:
     """The sources whose file exists on this host and is not imported yet
     (``engine`` None: a database not created yet, where every such file is)."""
-    sources = LegacySources.from_settings(settings)
-    waiting = []
-    for name in IMPORTERS:
-        path: Path | None = getattr(sources, name)
-        if path is None or not path.exists():
-            continue
-        if engine is not None:
-            with reading(engine) as connection:
-                if imported(connection, name, path):
-                    continue
-        waiting.append(name)
-    return waiting
+    looked = _look(engine, LegacySources.from_settings(settings))
+    return [name for name, _, state in looked if state == "waiting"]
+
+
+def _look(engine: Engine | None, sources: LegacySources) -> list[tuple[str, Path, str]]:
+    """Each configured source's file: ``missing``, ``done`` or ``waiting`` (to
+    import), the ledger read in one transaction without the write lock, so the
+    usual case (everything imported) never queues behind a writer."""
+    configured = [(name, getattr(sources, name)) for name in IMPORTERS]
+    found = [(name, path) for name, path in configured if path is not None]
+    looked = []
+    with reading(engine) if engine is not None else contextlib.nullcontext() as connection:
+        for name, path in found:
+            if not path.exists():
+                state = "missing"
+            elif connection is not None and imported(connection, name, path):
+                state = "done"
+            else:
+                state = "waiting"
+            looked.append((name, path, state))
+    return looked
