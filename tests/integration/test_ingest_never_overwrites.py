@@ -8,30 +8,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from onepiece.adapters.storage.local.storage import LocalStorage
 from onepiece.errors import ObjectConflict
+from tests.cli_process import run_onepiece
 
 CLIP = "FG_ep010_sc01_0001_comp_v001.mov"
 STORED = Path("storage/vendor-in/FG/ep010/sc01/0001/comp/v001") / CLIP
 
 
 def _onepiece(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path / "home"),
-        "ONEPIECE_DATA_DIR": str(tmp_path / "data"),
-    }
-    for name in ("XDG_DATA_HOME", "ONEPIECE_STORAGE_ROOT", "ONEPIECE_DATABASE_URL"):
-        env.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "onepiece", *args],
-        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
-    )  # fmt: skip
+    return run_onepiece(tmp_path / "data", *args)
 
 
 def _delivery(folder: Path, files: dict[str, bytes]) -> Path:

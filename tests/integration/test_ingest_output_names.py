@@ -7,27 +7,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli_process import run_onepiece
 
 FORGED = "  versions: 99 registered, 0 already registered, 0 conflict(s), 0 failed"
 
 
 def _ingest(tmp_path: Path, folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "HOME": str(tmp_path / "home"),
-        "ONEPIECE_DATA_DIR": str(tmp_path / "data"),
-    }
-    for name in ("XDG_DATA_HOME", "ONEPIECE_STORAGE_ROOT", "ONEPIECE_DATABASE_URL"):
-        env.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "onepiece", "ingest", str(folder), "-p", "demo", "-s", "FG",
-         "--no-review-media", *extra],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+    ingest = ("ingest", str(folder), "-p", "demo", "-s", "FG", "--no-review-media", *extra)
+    return run_onepiece(tmp_path / "data", *ingest)
 
 
 @pytest.mark.parametrize("breaker", ["\n", "\r", "\x1b[2K\r", "\u2028", "\x85"])

@@ -4,31 +4,21 @@ damaged while in use, is one line and exit 3 from any CLI command, not an
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-
-def _onepiece(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ONEPIECE_DATA_DIR": str(data_dir), "HOME": str(data_dir.parent)}
-    env.pop("ONEPIECE_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "onepiece", *args],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+from tests.cli_process import run_onepiece
 
 
 def test_a_database_held_locked_past_the_busy_timeout_is_exit_3(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert _onepiece(data, "db", "upgrade").returncode == 0
+    assert run_onepiece(data, "db", "upgrade").returncode == 0
     holder = sqlite3.connect(data / "state.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process mid-write, for longer than 10 s
     try:
-        result = _onepiece(data, "render", "list")
+        result = run_onepiece(data, "render", "list")
     finally:
         holder.execute("ROLLBACK")
         holder.close()
@@ -45,12 +35,12 @@ def test_commands_that_only_read_do_not_wait_for_a_writer(
     """A database already prepared is read without taking the write lock: a
     long write by another process (an import, a big prune) does not stop them."""
     data = tmp_path / "data"
-    assert _onepiece(data, "db", "upgrade").returncode == 0
-    assert _onepiece(data, "render", "list").returncode == 0  # the history's first open
+    assert run_onepiece(data, "db", "upgrade").returncode == 0
+    assert run_onepiece(data, "render", "list").returncode == 0  # the history's first open
     writer = sqlite3.connect(data / "state.db", isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # another process mid-write, for longer than 10 s
     try:
-        result = _onepiece(data, *command)
+        result = run_onepiece(data, *command)
     finally:
         writer.execute("ROLLBACK")
         writer.close()

@@ -4,23 +4,18 @@ Alembic revision that is not ours; both backends."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from tests.cli_process import run_onepiece
+
 
 def _upgrade(tmp_path: Path, url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ONEPIECE_DATA_DIR": str(tmp_path / "data"), "HOME": str(tmp_path),
-           "ONEPIECE_DATABASE_URL": url}  # fmt: skip
-    return subprocess.run(
-        [sys.executable, "-m", "onepiece", "db", "upgrade"],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+    return run_onepiece(tmp_path / "data", "db", "upgrade", database_url=url)
 
 
 @pytest.mark.parametrize("table", ["events", "projects", "deliveries"])

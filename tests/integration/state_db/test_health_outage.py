@@ -5,7 +5,6 @@ connections, on a real server: its sessions ended, new ones refused)."""
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 
 from onepiece.config import Settings
 from onepiece.web.app import create_app
-from tests.integration.state_db.conftest import PG_ADMIN_URL
+from tests.pg_database import PG_ADMIN_URL, fresh_pg_database
 from tests.web_server import serve_app
 
 TOKEN = "outage-admin-93be1c"
@@ -26,20 +25,10 @@ ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 def own_database() -> Iterator[tuple[str, sa.Engine]]:
     """A database of its own (the test refuses its connections), and an admin engine."""
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"onepiece_outage_{secrets.token_hex(4)}"
     try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is unreachable: {exc.orig}")
-    url = sa.make_url(PG_ADMIN_URL).set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False), admin
+        with fresh_pg_database("onepiece_outage") as name:  # dropped WITH (FORCE) after
+            yield sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(False), admin
     finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 

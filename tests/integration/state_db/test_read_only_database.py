@@ -5,30 +5,21 @@ damaged, never "move it aside"."""
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-
-def _onepiece(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ONEPIECE_DATA_DIR": str(data_dir), "HOME": str(data_dir.parent)}
-    env.pop("ONEPIECE_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "onepiece", *args],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+from tests.cli_process import run_onepiece
 
 
 @pytest.fixture
 def read_only_data(tmp_path: Path) -> Iterator[Path]:
     """A data directory holding a whole state.db, on a file system mounted read-only."""
     made = tmp_path / "made"
-    assert _onepiece(made, "db", "upgrade").returncode == 0
+    assert run_onepiece(made, "db", "upgrade").returncode == 0
     mount = tmp_path / "ro"
     mount.mkdir()
     if subprocess.run(
@@ -48,7 +39,7 @@ def test_a_read_only_database_is_unavailable_not_damaged(
     read_only_data: Path, command: list[str]
 ) -> None:
     before = hashlib.sha256((read_only_data / "state.db").read_bytes()).hexdigest()
-    result = _onepiece(read_only_data, *command)
+    result = run_onepiece(read_only_data, *command)
     assert result.returncode == 3, result.stdout + result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert "read-only file system" in line and "move it aside" not in line, line
