@@ -23,6 +23,7 @@ from onepiece.state.db.migrate import upgrade
 
 if TYPE_CHECKING:
     from onepiece.bootstrap import Container
+    from tests.web_server import LiveServer
 
 PG_ADMIN_URL = os.environ.get(
     "ONEPIECE_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -99,3 +100,25 @@ def container_for(tmp_path: Path, url: str | None) -> Container:
             os.environ.pop("XDG_DATA_HOME", None)
         else:
             os.environ["XDG_DATA_HOME"] = old
+
+
+ADMIN_TOKEN = "state-db-admin-5c1d02"
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def server(tmp_path: Path, db_url: str) -> Iterator[LiveServer]:
+    """Trafalgar under a real uvicorn server on each backend: the mock farm on,
+    the poller idle, ``ADMIN`` its dashboard token."""
+    from onepiece.config import Settings
+    from onepiece.web.app import create_app
+    from tests.web_server import serve_app
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        trafalgar={"dashboard_token": ADMIN_TOKEN},
+        render={"poll_seconds": 60, "mock_enabled": True},
+        database={"url": db_url},
+    )
+    with serve_app(create_app(settings)) as live:
+        yield live

@@ -7,30 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from onepiece.config import Settings
-from onepiece.web.app import create_app
-from tests.web_server import LiveServer, serve_app
-
-TOKEN = "hostile-admin-4be0a2"
-ADMIN = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def server(tmp_path: Path, db_url: str) -> Iterator[LiveServer]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        trafalgar={"dashboard_token": TOKEN},
-        render={"poll_seconds": 60, "mock_enabled": True},
-        database={"url": db_url},
-    )
-    with serve_app(create_app(settings)) as live:
-        yield live
+from tests.integration.state_db.conftest import ADMIN  # the server fixture's token
+from tests.web_server import LiveServer
 
 
 def _cursor(key: object) -> str:

@@ -5,31 +5,13 @@ one job, a later retry gets it back (200), another body with the key is 422."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import pytest
 
-from onepiece.config import Settings
-from onepiece.web.app import create_app
-from tests.web_server import LiveServer, serve_app
-
-TOKEN = "idem-admin-5c1d02"
-ADMIN = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def server(tmp_path: Path, db_url: str) -> Iterator[LiveServer]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        trafalgar={"dashboard_token": TOKEN},
-        render={"poll_seconds": 60, "mock_enabled": True},
-        database={"url": db_url},
-    )
-    with serve_app(create_app(settings)) as live:
-        yield live
+from tests.integration.state_db.conftest import ADMIN  # the server fixture's token
+from tests.web_server import LiveServer
 
 
 def _body(tmp_path: Path, frames: str = "1-4") -> dict[str, object]:
