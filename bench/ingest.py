@@ -332,7 +332,8 @@ def main() -> None:
         f"{sequence_line(args.sequence_frames, args.frame_kib, seq, args.runs)}\n\n"
         "OnePiece does more than the peers: it hashes every byte (xxh3) in the same read, "
         "makes each file and its checksum record durable before its Version is registered "
-        "(two `syncfs` per batch of files; `cp` does not sync), writes a sidecar per object, "
+        "(two `syncfs` per batch of files; `cp` does not sync), records each object's checksum "
+        "(an extended attribute on its file), "
         f"and registers every Version. S3 part size "
         f"{args.s3_part_mib} MiB for the S3 row."
     )

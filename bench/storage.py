@@ -187,8 +187,8 @@ def main() -> int:
         "",
         "OnePiece hashes every byte and makes every object durable before it is",
         "acknowledged; `cp -r` leaves the data in the page cache, so `cp -r` + `sync`",
-        "is the like-for-like peer. `put_file` fsyncs each file, its sidecar and folder",
-        "(three flushes per file); `stage_file` + `commit` (what an ingest uses) flushes",
+        "is the like-for-like peer. `put_file` fsyncs each file (with its checksum",
+        "record) and folder; `stage_file` + `commit` (what an ingest uses) flushes",
         "a whole batch with two `syncfs` calls. `s5cmd` neither hashes nor records a",
         "checksum. Figures vary by 2-3x with the other jobs on this machine.",
     ]

@@ -35,8 +35,10 @@ def real_syncfs() -> Callable[[int], int]:
     return SYNCFS
 
 
-def storage_with(root: Path, syncfs: Callable[[int], int] | None) -> LocalStorage:
-    store = LocalStorage(root, FileSystemFlusher(syncfs=syncfs))
+def storage_with(
+    root: Path, syncfs: Callable[[int], int] | None, *, sidecars_only: bool = False
+) -> LocalStorage:
+    store = LocalStorage(root, FileSystemFlusher(syncfs=syncfs), sidecars_only=sidecars_only)
     store.ensure_bucket(BUCKET)
     return store
 
@@ -102,13 +104,19 @@ SIDECAR_STATES = ["missing", "empty", "torn", "written"]
 
 @pytest.mark.parametrize("renamed", [False, True], ids=["rename lost", "rename kept"])
 @pytest.mark.parametrize("sidecar", SIDECAR_STATES)
+@pytest.mark.parametrize("records", ["attribute", "sidecar"])
 def test_a_crash_between_the_barriers_leaves_each_object_absent_or_complete(
-    tmp_path: Path, sources: list[Path], sidecar: str, renamed: bool
+    tmp_path: Path, sources: list[Path], sidecar: str, renamed: bool, records: str
 ) -> None:
-    """Past barrier 1 the data is on disk; sidecar and rename may or may not have landed."""
-    storage = storage_with(tmp_path / "root", real_syncfs())
+    """Past barrier 1 the data is on disk; sidecar and rename may or may not have landed.
+
+    With the record an attribute of the data, it is on disk with the data at
+    barrier 1: the object is complete once renamed, whatever a sidecar says.
+    """
+    storage = storage_with(tmp_path / "root", real_syncfs(), sidecars_only=records == "sidecar")
     (item,) = stage_all(storage, sources[:1])
     state = pending(item)  # its data, complete: what barrier 1 guarantees
+    assert state.labelled is (records == "attribute")
     payload = json.dumps(state.record).encode()
     side = meta_path(state.destination)
     if sidecar != "missing":
@@ -118,7 +126,7 @@ def test_a_crash_between_the_barriers_leaves_each_object_absent_or_complete(
 
     after_reboot = LocalStorage(storage.root)
 
-    if sidecar == "written" and renamed:
+    if renamed and (sidecar == "written" or records == "attribute"):
         assert after_reboot.get_bytes(BUCKET, item.info.key) == sources[0].read_bytes()
     else:
         with pytest.raises(ObjectNotFound):
@@ -126,8 +134,9 @@ def test_a_crash_between_the_barriers_leaves_each_object_absent_or_complete(
         assert list(after_reboot.list(BUCKET)) == []
 
 
-def test_no_sidecar_names_data_before_the_first_barrier_and_all_are_in_place_at_the_second(
-    tmp_path: Path, sources: list[Path]
+@pytest.mark.parametrize("records", ["attribute", "sidecar"])
+def test_no_record_names_data_before_the_first_barrier_and_all_are_in_place_at_the_second(
+    tmp_path: Path, sources: list[Path], records: str
 ) -> None:
     root = tmp_path / "root"
     syncfs = real_syncfs()
@@ -139,7 +148,7 @@ def test_no_sidecar_names_data_before_the_first_barrier_and_all_are_in_place_at_
         seen.append({p.name: _is_object(reader, p) for p in sources})
         return syncfs(fd)
 
-    storage = storage_with(root, recording_syncfs)
+    storage = storage_with(root, recording_syncfs, sidecars_only=records == "sidecar")
     staged = stage_all(storage, sources)
     storage.commit(staged)
 
@@ -243,3 +252,19 @@ def test_without_syncfs_a_batch_is_committed_with_fsyncs_per_file(
     assert all(pending(item).device is None for item in staged)
     assert storage.commit(staged) == [item.info for item in staged]
     assert [i.key for i in storage.list(BUCKET)] == sorted(s.info.key for s in staged)
+
+
+def test_a_folder_at_a_staged_key_fails_that_object_alone_and_keeps_the_folder(
+    tmp_path: Path, sources: list[Path]
+) -> None:
+    storage = storage_with(tmp_path / "root", real_syncfs())
+    storage.put_bytes(BUCKET, f"plates/{sources[0].name}/inside.exr", b"other object")
+    staged = stage_all(storage, sources)
+
+    results = storage.commit(staged)
+
+    assert isinstance(results[0], StorageError)
+    assert "a folder of other objects is there" in results[0].message
+    assert results[1:] == [item.info for item in staged[1:]]
+    assert storage.get_bytes(BUCKET, f"plates/{sources[0].name}/inside.exr") == b"other object"
+    assert temp_files(storage.root) == []

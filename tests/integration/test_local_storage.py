@@ -18,15 +18,22 @@ from tests import file_opens
 MIB = 1024 * 1024
 
 
-@pytest.fixture
-def storage(tmp_path: Path) -> LocalStorage:
-    store = LocalStorage(tmp_path / "root")
+@pytest.fixture(params=["attribute", "sidecar"])
+def storage(tmp_path: Path, request: pytest.FixtureRequest) -> LocalStorage:
+    """Each test on both places of the record (records.py): the data's attribute, a sidecar."""
+    store = LocalStorage(tmp_path / "root", sidecars_only=request.param == "sidecar")
     store.ensure_bucket("vendor-in")
     return store
 
 
 def files_under(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def with_records(storage: LocalStorage, *data: str) -> list[str]:
+    """The files an object layout holds: the data, and each one's sidecar where records are."""
+    sidecars = [str(Path(p).with_name(f".onepiece-meta.{Path(p).name}.json")) for p in data]
+    return sorted([*data, *(sidecars if storage.sidecars_only else [])])
 
 
 def test_a_failed_put_leaves_no_file_at_all(storage: LocalStorage, tmp_path: Path) -> None:
@@ -113,16 +120,15 @@ def test_head_and_list_return_the_checksum_without_reading_data(
     assert [info.checksum for info in listed] == ["xxh3:" + xxhash.xxh3_64_hexdigest(data)]
     assert head == listed[0]
     assert str(storage.root / "vendor-in" / "x" / "a.bin") not in opened
-    assert opened  # the sidecar was read
+    assert bool(opened) is storage.sidecars_only  # a sidecar was read
 
 
 def test_layout_is_the_key_under_the_bucket_folder(storage: LocalStorage) -> None:
     storage.put_bytes("vendor-in", "fg/ep010/v001/clip.mov", b"x")
 
-    assert files_under(storage.root / "vendor-in") == [
-        "fg/ep010/v001/.onepiece-meta.clip.mov.json",
-        "fg/ep010/v001/clip.mov",
-    ]
+    assert files_under(storage.root / "vendor-in") == with_records(
+        storage, "fg/ep010/v001/clip.mov"
+    )
     assert storage.uri("vendor-in", "fg/ep010/v001/clip.mov") == (
         (storage.root / "vendor-in" / "fg/ep010/v001/clip.mov").as_uri()
     )
@@ -187,7 +193,7 @@ WRITER = """
 import sys
 from pathlib import Path
 from onepiece.adapters.storage.local.storage import LocalStorage
-storage = LocalStorage(Path(sys.argv[1]))
+storage = LocalStorage(Path(sys.argv[1]), sidecars_only=sys.argv[3] == "1")
 for _ in range(15):
     storage.put_file("vendor-in", "shot/v001.mov", Path(sys.argv[2]))
 """
@@ -200,19 +206,19 @@ def test_writers_in_separate_processes_leave_one_consistent_object(
     for index in range(3):
         sources.append(tmp_path / f"take{index}.mov")
         sources[-1].write_bytes(bytes([index]) * (512 * 1024))
+    sidecars_only = "1" if storage.sidecars_only else "0"
 
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(storage.root), str(source)])
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(storage.root), str(source), sidecars_only]
+        )
         for source in sources
     ]
     assert [writer.wait(timeout=120) for writer in writers] == [0, 0, 0]
 
     data = storage.get_bytes("vendor-in", "shot/v001.mov")  # verified against its checksum
     assert data in {source.read_bytes() for source in sources}
-    assert files_under(storage.root / "vendor-in" / "shot") == [
-        ".onepiece-meta.v001.mov.json",
-        "v001.mov",
-    ]
+    assert files_under(storage.root / "vendor-in" / "shot") == with_records(storage, "v001.mov")
 
 
 @pytest.mark.parametrize("root", ["/", "space and % in root/ç"])
@@ -221,3 +227,51 @@ def test_uri_is_the_data_paths_file_uri(root: str, key: str, tmp_path: Path) -> 
     storage = LocalStorage(Path(root) if root == "/" else tmp_path / root)
     expected = (storage.root / "vendor_in" / key).as_uri()
     assert storage.uri("vendor_in", key) == expected
+
+
+def test_a_store_written_with_sidecars_is_read_overwritten_and_deleted_by_this_release(
+    tmp_path: Path,
+) -> None:
+    """Old stores stay readable: a sidecar object counts until an attributed one replaces it."""
+    old = LocalStorage(tmp_path / "root", sidecars_only=True)
+    old.ensure_bucket("vendor-in")
+    old.put_bytes("vendor-in", "sh010/v001/a.exr", b"written by an earlier release")
+    old.put_bytes("vendor-in", "sh010/v001/b.exr", b"kept")
+    new = LocalStorage(tmp_path / "root")
+
+    assert new.get_bytes("vendor-in", "sh010/v001/a.exr") == b"written by an earlier release"
+    new.put_bytes("vendor-in", "sh010/v001/a.exr", b"replaced")
+    assert new.get_bytes("vendor-in", "sh010/v001/a.exr") == b"replaced"
+    assert [i.key for i in new.list("vendor-in")] == ["sh010/v001/a.exr", "sh010/v001/b.exr"]
+    new.delete("vendor-in", "sh010/v001/a.exr")
+    new.delete("vendor-in", "sh010/v001/b.exr")
+    assert files_under(tmp_path / "root" / "vendor-in") == []
+
+
+def test_the_record_travels_with_its_data_so_a_preserving_copy_keeps_the_store(
+    tmp_path: Path,
+) -> None:
+    """`cp -a` (attributes and times kept) moves a store whole; `cp -r` leaves nothing claimed."""
+    store = LocalStorage(tmp_path / "root")
+    store.ensure_bucket("vendor-in")
+    info = store.put_bytes("vendor-in", "sh010/v001/a.exr", os.urandom(4096))
+    subprocess.run(["cp", "-a", str(store.root), str(tmp_path / "kept")], check=True)
+    subprocess.run(["cp", "-r", str(store.root), str(tmp_path / "bare")], check=True)
+
+    assert LocalStorage(tmp_path / "kept").head("vendor-in", "sh010/v001/a.exr") == info
+    with pytest.raises(ObjectNotFound):  # no record came along: not an object, never a wrong one
+        LocalStorage(tmp_path / "bare").head("vendor-in", "sh010/v001/a.exr")
+    assert files_under(store.root / "vendor-in") == ["sh010/v001/a.exr"]  # no second file
+
+
+def test_data_rewritten_in_place_no_longer_counts_whatever_holds_the_record(
+    storage: LocalStorage,
+) -> None:
+    storage.put_bytes("vendor-in", "a/frame.exr", b"original")
+    path = storage.root / "vendor-in" / "a" / "frame.exr"
+    with open(path, "r+b") as handle:  # same inode and size; the record stays on it
+        handle.write(b"OVERWRIT")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1000))
+
+    with pytest.raises(ObjectNotFound):
+        storage.head("vendor-in", "a/frame.exr")

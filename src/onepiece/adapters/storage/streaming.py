@@ -129,15 +129,24 @@ class TempFile:
             written = os.write(self._fd, view)
             view = view[written:]
 
-    def finish(self, *, sync: bool = True) -> os.stat_result:
+    def finish(
+        self,
+        *,
+        sync: bool = True,
+        label: Callable[[int, os.stat_result], object] | None = None,
+    ) -> os.stat_result:
         """Close, by default after flushing the data to disk; returns the final stat.
 
         ``sync=False`` is for callers that flush many files at once later
         (local storage's batched commit). Rename keeps the stat's identity.
+        ``label(fd, stat)`` runs on the finished file before the flush, which
+        then makes what it set (an extended attribute) durable with the data.
         """
+        stat = os.fstat(self._fd)
+        if label is not None:
+            label(self._fd, stat)
         if sync:
             os.fsync(self._fd)
-        stat = os.fstat(self._fd)
         os.close(self._fd)
         self._closed = True
         return stat

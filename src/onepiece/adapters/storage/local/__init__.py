@@ -1,4 +1,5 @@
 """Local filesystem storage: ``storage.LocalStorage`` (built by ``storage.create``); ``commit``
-stages and commits batches durably, ``layout`` is the documented key and sidecar layout,
+stages and commits batches durably, ``records`` says where an object's record lives (an
+attribute of its file, else a sidecar), ``layout`` is the documented key and sidecar layout,
 ``owner`` the temp-file ownership and sweep, ``sync`` the filesystem barriers.
 """

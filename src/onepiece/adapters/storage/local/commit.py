@@ -3,15 +3,18 @@
 An object is committed in two steps, each behind a barrier (docs/decisions.md,
 "Local storage"):
 
-1. **Barrier 1:** its data (a finished ``.onepiece-tmp-*`` file) is durable.
-2. **Publish:** its sidecar is written, naming that file's identity, and the
-   file is renamed over the key (under the key's writer lock).
+1. **Barrier 1:** its data (a finished ``.onepiece-tmp-*`` file) is durable,
+   with its record when that is an attribute of the file (records.py).
+2. **Publish:** the file is renamed over the key, after writing its sidecar
+   (naming that file's identity) where records are sidecars, under the
+   folder's writer lock.
 3. **Barrier 2:** sidecar and rename are durable; only then is the put
    acknowledged (``put_file`` returns, an ingest registers the Version).
 
-Because nothing names a data file before barrier 1, a crash at any point
-leaves each key either absent or holding a complete object: every sidecar
-that reached the disk names data that reached it first. A single put passes
+Because nothing is at a key, and no sidecar names a data file, before
+barrier 1, a crash at any point leaves each key either absent or holding a
+complete object: every record that reached the disk describes data that
+reached it first. A single put passes
 each barrier with fsyncs of its own files (``device`` None). A batch passes
 each barrier with one ``syncfs`` per filesystem for all its objects, so
 thousands of files cost two journal commits instead of three each.
@@ -38,6 +41,7 @@ from onepiece.adapters.storage.local.layout import (
     write_sidecar,
 )
 from onepiece.adapters.storage.local.owner import TempOwner
+from onepiece.adapters.storage.local.records import RecordPlaces, folder_lock
 from onepiece.adapters.storage.local.sync import FileSystemFlusher
 from onepiece.adapters.storage.streaming import TempFile
 from onepiece.atomicio import fsync_dir
@@ -58,20 +62,27 @@ class Pending:
 
     temp: Path | None
     destination: Path
-    record: dict[str, Any]  # the sidecar to write (names the temp file's inode and mtime)
+    record: dict[str, Any]  # the object's record (names the temp file's inode and mtime)
     device: int | None  # flushed by syncfs of this filesystem; None: fsynced file by file
     # Staged objects (an ingest's) never replace an object of other content: it
     # may be a registered Version's media (another project's, a concurrent run's).
     keep_different: bool = False
+    labelled: bool = False  # the record is on the data file: no sidecar to write
 
 
 class Stager:
     """Temp files, staged objects and their commits, for one storage root."""
 
-    def __init__(self, root: Path, flusher: FileSystemFlusher | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        flusher: FileSystemFlusher | None = None,
+        places: RecordPlaces | None = None,
+    ) -> None:
         self.root = root
         self.flusher = flusher or FileSystemFlusher()
         self.owner = TempOwner()
+        self.places = places or RecordPlaces()
 
     def watch(self, bucket: str) -> int | None:
         """Call before writing data to be flushed in a batch (see local_sync.py)."""
@@ -110,18 +121,24 @@ class Stager:
         With ``device`` its data is flushed by the commit's first barrier;
         without, it is fsynced now.
         """
-        stat = sink.finish(sync=device is None)
-        if device is not None and stat.st_dev != device:
-            device = None  # a mount point inside the bucket: flush this one by itself
-            _fsync(sink.path)
-        record = {
+        record: dict[str, Any] = {
             "format": SIDECAR_FORMAT,
             "size": size,
             "checksum": checksum,
             "metadata": {**user_metadata, CHECKSUM_METADATA_KEY: checksum},
-            "data": {"ino": stat.st_ino, "mtime_ns": stat.st_mtime_ns},
         }
-        pending = Pending(sink.keep(), sink.destination, record, device, keep_different)
+        labelled = False
+
+        def label(fd: int, finished: os.stat_result) -> None:
+            nonlocal labelled
+            record["data"] = {"ino": finished.st_ino, "mtime_ns": finished.st_mtime_ns}
+            labelled = self.places.label(fd, finished, record)
+
+        stat = sink.finish(sync=device is None, label=label)
+        if device is not None and stat.st_dev != device:
+            device = None  # a mount point inside the bucket: flush this one by itself
+            _fsync(sink.path)
+        pending = Pending(sink.keep(), sink.destination, record, device, keep_different, labelled)
         return StagedObject(object_info(bucket, key, record, stat.st_mtime_ns), pending)
 
     def commit(self, staged: Sequence[StagedObject]) -> list[OSError | None]:
@@ -163,13 +180,22 @@ def commit_pending(pending: Sequence[Pending], flusher: FileSystemFlusher) -> li
     except OSError as exc:
         discard_pending(pending)
         return [exc for _ in pending]
-    if len(pending) >= PARALLEL_MIN:
-        # Creating a sidecar and renaming cost a few syscalls each; keys are
-        # independent (each has its own writer lock), so publish side by side.
+    # One writer lock per folder: a sequence's frames share it, publishing
+    # (a rename, and a sidecar where records are sidecars) takes a few system
+    # calls, and folders are independent, so they are published side by side.
+    folders: dict[Path, list[int]] = {}
+    for index, item in enumerate(pending):
+        folders.setdefault(item.destination.parent, []).append(index)
+    groups = [[pending[index] for index in indexes] for indexes in folders.values()]
+    if len(pending) >= PARALLEL_MIN and len(groups) > 1:
         with ThreadPoolExecutor(PUBLISH_THREADS, thread_name_prefix="publish") as pool:
-            errors = list(pool.map(_publish_one, pending))
+            outcomes = list(pool.map(_publish_folder, groups))
     else:
-        errors = [_publish_one(item) for item in pending]
+        outcomes = [_publish_folder(group) for group in groups]
+    errors: list[OSError | None] = [None] * len(pending)
+    for indexes, group_errors in zip(folders.values(), outcomes, strict=True):
+        for index, error in zip(indexes, group_errors, strict=True):
+            errors[index] = error
     published = {p.device for p, e in zip(pending, errors, strict=True) if e is None}
     try:
         flusher.sync(device for device in published if device is not None)  # barrier 2
@@ -181,35 +207,69 @@ def commit_pending(pending: Sequence[Pending], flusher: FileSystemFlusher) -> li
     return errors
 
 
-def _publish_one(item: Pending) -> OSError | None:
-    try:
-        if item.temp is not None:
-            publish(item, sync=item.device is None)
-        elif item.device is None:
-            flush_published(item.destination)
-    except OSError as exc:
-        discard_pending([item])
-        return exc
-    return None
+def _publish_folder(items: Sequence[Pending]) -> list[OSError | None]:
+    """Publish objects of one folder under its writer lock; one error (or None) each."""
+    to_publish = [item for item in items if item.temp is not None]
+    errors: dict[int, OSError] = {}
+    if to_publish:
+        try:
+            with folder_lock(to_publish[0].destination.parent) as locked:
+                for item in to_publish:
+                    try:
+                        publish_locked(item, sync=item.device is None, folder_locked=locked)
+                    except OSError as exc:
+                        errors[id(item)] = exc
+        except OSError as exc:  # the folder itself: gone, or not a folder
+            errors.update((id(item), exc) for item in to_publish if id(item) not in errors)
+    for item in items:
+        if item.temp is None and item.device is None:
+            try:
+                flush_published(item.destination)
+            except OSError as exc:
+                errors[id(item)] = exc
+        elif item.temp is not None and id(item) not in errors and item.device is None:
+            try:
+                fsync_dir(item.destination.parent)
+            except OSError as exc:
+                errors[id(item)] = exc
+    discard_pending([item for item in items if id(item) in errors])
+    return [errors.get(id(item)) for item in items]
 
 
-def publish(item: Pending, *, sync: bool) -> None:
-    """Write the sidecar, then rename the data into place, under the key's writer lock.
+def publish_locked(item: Pending, *, sync: bool, folder_locked: bool) -> None:
+    """Write the sidecar (if the record is one), then rename the data into place.
 
     Sidecar first, data rename second: until the rename, the sidecar names an
-    inode that is not at the key, so the object reads as absent. With ``sync``
-    the sidecar and the folder entry are fsynced here (a single put).
+    inode that is not at the key, so the object reads as absent. The caller
+    holds the folder's lock; where it could not be taken, the key's sidecar
+    is locked here instead (left empty when the record is on the data). With
+    ``sync`` the sidecar is fsynced.
     """
     assert item.temp is not None
-    with locked_sidecar(meta_path(item.destination)) as sidecar:
-        if item.keep_different:  # checked under the key's lock: no writer can slip in
-            there = read_info("", "", item.destination)
-            if there is not None and there.checksum != item.record["checksum"]:
-                raise DifferentObjectStored(item.destination, there.checksum)
-        write_sidecar(sidecar, item.record, sync=sync)
-        os.replace(item.temp, item.destination)
-    if sync:
-        fsync_dir(item.destination.parent)
+    sidecar = meta_path(item.destination)
+    if not folder_locked:
+        with locked_sidecar(sidecar) as fd:
+            _replace_checked(item, sync=sync, sidecar_fd=fd)
+        return
+    if item.labelled:
+        _replace_checked(item, sync=sync, sidecar_fd=None)
+        return
+    fd = os.open(sidecar, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        _replace_checked(item, sync=sync, sidecar_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def _replace_checked(item: Pending, *, sync: bool, sidecar_fd: int | None) -> None:
+    assert item.temp is not None
+    if item.keep_different:  # checked under the writer lock: no writer can slip in
+        there = read_info("", "", item.destination)
+        if there is not None and there.checksum != item.record["checksum"]:
+            raise DifferentObjectStored(item.destination, there.checksum)
+    if not item.labelled and sidecar_fd is not None:
+        write_sidecar(sidecar_fd, item.record, sync=sync)
+    os.replace(item.temp, item.destination)
 
 
 class DifferentObjectStored(FileExistsError):
@@ -225,9 +285,10 @@ class DifferentObjectStored(FileExistsError):
 
 
 def flush_published(destination: Path) -> None:
-    """fsync an object found in place: data, sidecar, folder entry."""
+    """fsync an object found in place: data (and its attribute), sidecar if any, folder entry."""
     _fsync(destination)
-    _fsync(meta_path(destination))
+    with contextlib.suppress(FileNotFoundError):  # a record on the data has no sidecar
+        _fsync(meta_path(destination))
     fsync_dir(destination.parent)
 
 

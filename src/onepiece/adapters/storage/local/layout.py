@@ -1,7 +1,8 @@
-"""On-disk layout of local storage: metadata sidecars and walking keys.
+"""On-disk layout of local storage: object records, sidecars and walking keys.
 
-See local.py for why an object counts only when its sidecar names the exact
-data file at its key. Pure file handling, no policy.
+See storage.py for why an object counts only when its record describes the
+exact data file at its key, and records.py for where a record lives. Pure
+file handling, no policy.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from onepiece.adapters.storage.base import ObjectInfo
+from onepiece.adapters.storage.local.records import read_attribute
 from onepiece.domain.bucket_names import RESERVED_MARKER
 
 META_PREFIX = f"{RESERVED_MARKER}meta."
@@ -98,23 +100,38 @@ def write_sidecar(fd: int, record: dict[str, Any], *, sync: bool = True) -> None
 
 
 def read_info(
-    bucket: str, key: str, path: Path, stat: os.stat_result | None = None
+    bucket: str,
+    key: str,
+    path: Path,
+    stat: os.stat_result | None = None,
+    fd: int | None = None,
 ) -> ObjectInfo | None:
-    """The object's info if its data (``stat``) and sidecar agree, else None (absent or partial)."""
+    """The object's info if its data (``stat``) and record agree, else None (absent or partial).
+
+    The record is the data file's attribute (records.py; read through ``fd``
+    when the file is open, so it is that very file's), else its sidecar,
+    which counts only when it names this file's inode.
+    """
     try:
         stat = stat or path.stat()
-        record = json.loads(meta_path(path).read_bytes())
-    except (OSError, ValueError):
+    except OSError:
         return None
-    identity = record.get("data", {}) if isinstance(record, dict) else {}
-    if (
-        not isinstance(record, dict)
-        or record.get("size") != stat.st_size
-        or identity.get("ino") != stat.st_ino
-        or identity.get("mtime_ns") != stat.st_mtime_ns
-    ):
+    record = read_attribute(path if fd is None else fd)
+    if record is None:
+        try:
+            record = json.loads(meta_path(path).read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(record, dict) or _identity(record).get("ino") != stat.st_ino:
+            return None
+    if record.get("size") != stat.st_size or _identity(record).get("mtime_ns") != stat.st_mtime_ns:
         return None
     return object_info(bucket, key, record, stat.st_mtime_ns)
+
+
+def _identity(record: dict[str, Any]) -> dict[str, Any]:
+    identity = record.get("data")
+    return identity if isinstance(identity, dict) else {}
 
 
 def object_info(bucket: str, key: str, record: dict[str, Any], mtime_ns: int) -> ObjectInfo:

@@ -1,15 +1,18 @@
 """Local filesystem storage, the embedded default: buckets are folders under a root.
 
-Layout under ``<root>/<bucket>/``: the data at its key, and beside it a
-metadata sidecar ``.onepiece-meta.<name>.json`` (size, checksum, user
-metadata and the identity of the data file it describes). Temp files are
+Layout under ``<root>/<bucket>/``: the data at its key, carrying its record
+(size, checksum, user metadata, mtime) in the extended attribute
+``user.onepiece.object``; on filesystems without user attributes, and in
+stores written before, the record is a sidecar ``.onepiece-meta.<name>.json``
+beside the data naming the data file's identity (records.py). Temp files are
 ``.onepiece-tmp-*``; while a batch writer runs, the bucket folder also holds
 its ``.onepiece-owner-*.lock`` (local_owner.py). Keys may not contain segments starting with
 ``.onepiece-``, so listings skip these names without hiding a real object.
 
 Crash consistency (docs/decisions.md, "Local storage"): an object counts only
-when its sidecar names the exact file at its key (inode, size, mtime). Each
-write makes the data durable, writes the sidecar, then renames the data into
+when its record describes the exact file at its key (size, mtime; a sidecar
+also the inode). Each write makes the data durable (with its attribute),
+writes the sidecar if records are sidecars, then renames the data into
 place, and flushes both before it is acknowledged (local_commit.py): whatever
 step a crash interrupts, the object is either the old complete one, the new
 complete one, or absent; never a partial file with a checksum. ``put_file``
@@ -30,6 +33,7 @@ from urllib.parse import quote_from_bytes
 from onepiece.adapters.storage.base import ObjectInfo, Progress, StagedObject
 from onepiece.adapters.storage.local.commit import DifferentObjectStored, Stager
 from onepiece.adapters.storage.local.layout import locked_sidecar, meta_path, read_info, walk_keys
+from onepiece.adapters.storage.local.records import RecordPlaces, folder_lock
 from onepiece.adapters.storage.local.sync import FileSystemFlusher
 from onepiece.adapters.storage.streaming import ChecksumTee, TempFile, open_source, os_errors, pump
 from onepiece.domain.bucket_names import (
@@ -59,10 +63,18 @@ class LocalStorage:
 
     name = "local"
 
-    def __init__(self, root: Path, flusher: FileSystemFlusher | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        flusher: FileSystemFlusher | None = None,
+        *,
+        sidecars_only: bool = False,
+    ) -> None:
+        """``sidecars_only``: every record a sidecar (records.py), as earlier releases wrote."""
         self.root = Path(root).expanduser().absolute()
         self._root_text = str(self.root).rstrip("/")  # "/" itself: keys follow its slash
-        self._stager = Stager(self.root, flusher)
+        self.sidecars_only = sidecars_only
+        self._stager = Stager(self.root, flusher, RecordPlaces(sidecars_only=sidecars_only))
 
     # -- where things are -------------------------------------------------
 
@@ -175,7 +187,11 @@ class LocalStorage:
         progress: Progress | None,
         batched: bool,
     ) -> StagedObject:
-        destination = self._writable(bucket, key)
+        # A batch learns of a folder at the key when it commits (the rename
+        # fails), sparing each of thousands of files a lookup now.
+        destination = (
+            self._in_existing_bucket(bucket, key) if batched else self._writable(bucket, key)
+        )
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
         with os_errors(lambda: f"cannot copy {source} to {destination.as_uri()}"):
@@ -221,10 +237,14 @@ class LocalStorage:
         sidecar = meta_path(path)
         # Under the writers' lock, so a delete and a put of one key do not
         # interleave; whichever order they land in, the result is consistent.
-        with contextlib.suppress(FileNotFoundError, NotADirectoryError), locked_sidecar(sidecar):
+        with (
+            contextlib.suppress(FileNotFoundError, NotADirectoryError),
+            folder_lock(path.parent) as locked,
+            contextlib.nullcontext() if locked else locked_sidecar(sidecar),
+        ):
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 path.unlink()
-            sidecar.unlink()
+            sidecar.unlink(missing_ok=True)
         self._prune(path.parent, self.root / bucket)
 
     # -- reads ------------------------------------------------------------
@@ -303,9 +323,9 @@ class LocalStorage:
 
     @contextlib.contextmanager
     def _open_object(self, bucket: str, key: str) -> Iterator[tuple[io.FileIO, ObjectInfo]]:
-        """The open data file and the info its sidecar gives for that very file.
+        """The open data file and the info its record gives for that very file.
 
-        Matching the sidecar against the open handle (not the path) means a
+        Matching the record against the open handle (not the path) means a
         concurrent overwrite cannot pair one file's data with another's checksum.
         """
         path = self._data_path(bucket, key)
@@ -314,7 +334,7 @@ class LocalStorage:
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             raise self._not_found(bucket, key) from exc
         with handle:
-            info = read_info(bucket, key, path, os.fstat(handle.fileno()))
+            info = read_info(bucket, key, path, os.fstat(handle.fileno()), handle.fileno())
             if info is None:
                 raise self._not_found(bucket, key)
             yield handle, info
