@@ -275,3 +275,16 @@ def test_data_rewritten_in_place_no_longer_counts_whatever_holds_the_record(
 
     with pytest.raises(ObjectNotFound):
         storage.head("vendor-in", "a/frame.exr")
+
+
+def test_a_link_planted_at_a_key_is_not_an_object_even_to_a_stored_one(
+    storage: LocalStorage,
+) -> None:
+    storage.put_bytes("vendor-in", "a/real.exr", b"stored")
+    (storage.root / "vendor-in" / "a" / "link.exr").symlink_to("real.exr")
+
+    with pytest.raises(ObjectNotFound):
+        storage.head("vendor-in", "a/link.exr")
+    with pytest.raises(ObjectNotFound):
+        storage.get_bytes("vendor-in", "a/link.exr")
+    assert [info.key for info in storage.list("vendor-in")] == ["a/real.exr"]

@@ -113,7 +113,7 @@ def read_info(
     which counts only when it names this file's inode.
     """
     try:
-        stat = stat or path.stat()
+        stat = stat or path.stat(follow_symlinks=False)  # a link at a key is not an object
     except OSError:
         return None
     record = read_attribute(path if fd is None else fd)

@@ -69,7 +69,10 @@ def read_attribute(path: Path | int) -> dict[str, Any] | None:
     if not hasattr(os, "getxattr"):
         return None
     try:
-        value = os.getxattr(path, ATTRIBUTE)
+        if isinstance(path, int):
+            value = os.getxattr(path, ATTRIBUTE)
+        else:  # a link at a key is not an object (nor is what it points to)
+            value = os.getxattr(path, ATTRIBUTE, follow_symlinks=False)
     except OSError:
         return None  # none set, not supported, or the file is gone
     try:

@@ -23,6 +23,7 @@ batch with one filesystem flush per step.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -330,8 +331,13 @@ class LocalStorage:
         """
         path = self._data_path(bucket, key)
         try:
-            handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed below
+            # Never through a link planted at the key (listings skip links too).
+            handle = open(path, "rb", buffering=0, opener=_no_follow)  # noqa: SIM115 - closed below
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
+            raise self._not_found(bucket, key) from exc
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
             raise self._not_found(bucket, key) from exc
         with handle:
             info = read_info(bucket, key, path, os.fstat(handle.fileno()), handle.fileno())
@@ -364,3 +370,7 @@ class LocalStorage:
             except OSError:
                 return
             folder = folder.parent
+
+
+def _no_follow(path: str, flags: int) -> int:
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
