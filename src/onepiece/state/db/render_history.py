@@ -4,13 +4,8 @@
 recent, page, unfinished, farm_job_ids, counts, daily_counts, prune, compact,
 stats) on SQLite and PostgreSQL alike: the history always lives in the state
 database (an old history file is imported once, ``legacy_render``). The
-history rules apply in the same transaction as every write: jobs finished
-more than ``retention_hours`` ago (by submit time) are pruned (looked for at
-most once a second per process: ``RETENTION_EVERY_SECONDS``), then beyond
-``history_limit`` jobs the oldest finished ones. The job
-count is kept in ``counters``, updated in those transactions (``count(*)``
-would scan the table on every ``/health``), sharded so that concurrent
-submits do not queue on one row (state.db.render_counters).
+history rules (retention, the history limit, the job count) apply in the same
+transaction as every write: state.db.render_pruning.
 
 A job submitted with an ``Idempotency-Key`` binds the key in its insert's
 transaction (state.db.idempotency).
@@ -29,42 +24,41 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from onepiece.domain.render import JobStatus, RenderJob, event_job
 from onepiece.state.db import schema
 from onepiece.state.db.engine import describe, reading
-from onepiece.state.db.event_log import SqlEventLog, append_event, append_events
+from onepiece.state.db.event_log import SqlEventLog, append_event
 from onepiece.state.db.group_commit import group_writer
-from onepiece.state.db.leases import advisory_key
-from onepiece.state.db.render_counters import SHARDS, ShardedCounters, pick_shard
+from onepiece.state.db.render_counters import SHARDS, ShardedCounters
+from onepiece.state.db.render_pruning import (
+    COMPACTED_AT,
+    COUNTERS,
+    IDEMPOTENCY_KEY_HOURS,
+    RETENTION_EVERY_SECONDS,
+    SIZE,
+    TOPIC,
+    HistoryPruner,
+    event_body,
+    mark_compacted,
+)
 from onepiece.state.db.render_reports import HistoryStats, daily_job_counts, job_counts
-from onepiece.state.db.sql import for_transaction, in_transaction, upsert
+
+__all__ = [
+    "IDEMPOTENCY_KEY_HOURS",
+    "RETENTION_EVERY_SECONDS",
+    "HistoryStats",
+    "SqlRenderJobStore",
+]
 
 _UNFINISHED = [s.value for s in JobStatus if not s.finished]
-_SIZE = "render_jobs.size"
-_COUNTERS = (_SIZE, "render_jobs.pruned_by_retention", "render_jobs.pruned_by_limit")
-_COMPACTED_AT = "render_jobs.last_compaction_at"
-_SIZE_SEEN = "onepiece.render_jobs_size"  # for_transaction: the size it leaves
-TOPIC = "jobs"
 EVENTS_KEEP = 10_000  # the replay window kept in the events table (pruned at compaction)
-# Retention is counted in hours: looking for expired jobs on every submit bought
-# nothing and cost a query each (on PostgreSQL a table scan per submit once a
-# plan made while the table was small is reused: bench/serve_submits.py).
-RETENTION_EVERY_SECONDS = 1.0
-_PRUNE_LOCK = advisory_key("onepiece.render_jobs.prune")
-IDEMPOTENCY_KEY_HOURS = 24.0  # how long a retry with the same key gets its job back
-PRUNE_SLICE_DIVISOR = 100  # past the limit, prune down to 99% of it (see _prune)
-
-
-def _event_body(name: str, body: dict[str, Any]) -> dict[str, Any]:
-    body.setdefault("job_id", body.get("id"))
-    return {"event": name, "job": body}
 
 
 def _event(connection: Connection, name: str, body: dict[str, Any]) -> None:
-    append_event(connection, TOPIC, name, _event_body(name, body))
+    append_event(connection, TOPIC, name, event_body(name, body))
 
 
 class SqlRenderJobStore:
@@ -77,12 +71,6 @@ class SqlRenderJobStore:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
-        self.history_limit = history_limit
-        # What a prune at the limit leaves: 1% under it (exact below 100 jobs).
-        self._floor = history_limit - history_limit // PRUNE_SLICE_DIVISOR
-        self.retention_hours = retention_hours
-        self._clock = clock
-        self._next_retention = float("-inf")  # the first write looks
         self.damage: str | None = None  # the database's own health says when it is damaged
         # A submit's statements, built once: each submit then costs their
         # execution, not their construction (bench/serve_submits.py).
@@ -92,25 +80,33 @@ class SqlRenderJobStore:
             update(keys).where(keys.c.key == bindparam("bound_key")).values(job_id=bindparam("id"))
         )
         self._counters = ShardedCounters()  # no one row every submit locks
-        self._expired_keys = delete(keys).where(keys.c.claimed_at < bindparam("key_cutoff"))
-        self._expired = (
-            delete(jobs)
-            .where(jobs.c.finished.is_(True), jobs.c.submitted_at < bindparam("cutoff"))
-            .returning(jobs.c.id)
+        self._pruner = HistoryPruner(
+            self._counters,
+            history_limit=history_limit,
+            retention_hours=retention_hours,
+            clock=clock,
         )
         if self._opened_before(engine):
             return  # a read: a command that only lists never queues behind a writer
         with engine.begin() as connection:
             imported = connection.scalar(select(func.count()).select_from(schema.render_jobs)) or 0
-            for name in _COUNTERS:  # first use: the size of what was imported
-                self._counters.create(connection, name, imported if name == _SIZE else 0)
-            self._prune(connection)
+            for name in COUNTERS:  # first use: the size of what was imported
+                self._counters.create(connection, name, imported if name == SIZE else 0)
+            self._pruner.prune(connection)
+
+    @property
+    def history_limit(self) -> int:
+        return self._pruner.history_limit
+
+    @property
+    def retention_hours(self) -> float:
+        return self._pruner.retention_hours
 
     def _opened_before(self, engine: Engine) -> bool:
         """Its counters exist and nothing is due for pruning (over the limit, or
         past retention): the open then writes nothing."""
         counters, jobs = schema.counters, schema.render_jobs
-        names = [f"{name}.{shard}" for name in _COUNTERS for shard in range(SHARDS)]
+        names = [f"{name}.{shard}" for name in COUNTERS for shard in range(SHARDS)]
         cutoff = time.time() - self.retention_hours * 3600.0
         expired = (
             select(jobs.c.seq)
@@ -121,97 +117,13 @@ class SqlRenderJobStore:
             made = connection.scalar(
                 select(func.count())
                 .select_from(counters)
-                .where(counters.c.name.in_([*_COUNTERS, *names]))
+                .where(counters.c.name.in_([*COUNTERS, *names]))
             )
-            if made != len(_COUNTERS) * (SHARDS + 1):
+            if made != len(COUNTERS) * (SHARDS + 1):
                 return False
-            if self._counters.read(connection, _SIZE) > self.history_limit:
+            if self._counters.read(connection, SIZE) > self.history_limit:
                 return False
             return connection.execute(expired).first() is None
-
-    def _prune(self, connection: Connection, *, grown: bool = False) -> list[str]:
-        """``grown``: count one job more (``add``'s)."""
-        jobs, counters, shard = schema.render_jobs, self._counters, pick_shard(connection)
-        removed = self._expired_jobs(connection)
-        counters.bump(connection, _SIZE, 1 if grown else 0, shard)
-        size = self._size(connection, 1 if grown else 0)  # before the retention's removals
-        counters.bump(connection, "render_jobs.pruned_by_retention", len(removed), shard)
-        counters.bump(connection, _SIZE, -len(removed), shard)
-        size -= len(removed)
-        if size > self.history_limit and connection.dialect.name == "postgresql":
-            size = self._excess_alone(connection)
-        # Past the limit, down to the floor: a full history then prunes once per
-        # slice of submits, not on each (each prune is about five statements).
-        excess = size - self._floor if size > self.history_limit else 0
-        if excess > 0:
-            oldest = (
-                select(jobs.c.seq)
-                .where(jobs.c.finished.is_(True))
-                .order_by(jobs.c.seq)
-                .limit(excess)
-                .scalar_subquery()
-            )
-            dropped = [
-                str(row.id)
-                for row in connection.execute(
-                    delete(jobs).where(jobs.c.seq.in_(oldest)).returning(jobs.c.id)
-                )
-            ]
-            counters.bump(connection, "render_jobs.pruned_by_limit", len(dropped), shard)
-            counters.bump(connection, _SIZE, -len(dropped), shard)
-            size -= len(dropped)
-            removed += dropped
-        for_transaction(connection, _SIZE_SEEN, size)
-        bodies = [_event_body("job.removed", {"id": job_id}) for job_id in removed]
-        append_events(connection, TOPIC, "job.removed", bodies)  # one statement for a slice
-        if removed:  # /health's last_compaction_at confirms pruning (published contract)
-            self._mark_compacted(connection)
-        return removed
-
-    def _size(self, connection: Connection, grown: int) -> int:
-        """The history's size, this write's bump included. Read once per
-        transaction: a grouped transaction (group_commit.py) then counts its
-        own submits instead of reading the sum again for each. SQLite: exact,
-        its transaction is the only writer; PostgreSQL: the committed bumps of
-        other transactions since the read show at the next one (the limit is
-        already allowed to pass by the submits in flight), and a size over the
-        limit is read again before anything is pruned (``_excess_alone``)."""
-        seen = in_transaction(connection, _SIZE_SEEN)
-        if seen is not None:
-            return int(seen) + grown
-        return self._counters.read(connection, _SIZE)
-
-    def _excess_alone(self, connection: Connection) -> int:
-        """PostgreSQL: the size again, once no other write is pruning.
-
-        Each statement of a transaction reads what is committed when it starts:
-        a size read before another write committed its prune, then a DELETE
-        that sees that prune done, removes the same excess twice (the history
-        fell below its limit), and two prunes removing rows in different orders
-        could deadlock. Prunes therefore take turns (a lock held to the commit),
-        and each counts what the previous one left. SQLite has one writer at a
-        time already."""
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PRUNE_LOCK})
-        return self._counters.read(connection, _SIZE)
-
-    def _expired_jobs(self, connection: Connection) -> list[str]:
-        """Remove the jobs past retention, unless this process looked within the
-        last RETENTION_EVERY_SECONDS; their ids."""
-        now = self._clock()
-        if now < self._next_retention:
-            return []
-        self._next_retention = now + RETENTION_EVERY_SECONDS
-        wall = time.time()
-        # Idempotency keys are for retries, not for ever: a day after its claim a
-        # key is forgotten (an index range read, migration 0003).
-        connection.execute(self._expired_keys, {"key_cutoff": wall - IDEMPOTENCY_KEY_HOURS * 3600})
-        cutoff = wall - self.retention_hours * 3600.0
-        return [str(row.id) for row in connection.execute(self._expired, {"cutoff": cutoff})]
-
-    @staticmethod
-    def _mark_compacted(connection: Connection) -> None:
-        now = {"key": _COMPACTED_AT, "value": repr(time.time())}
-        upsert(connection, schema.state_meta, now, ["key"])
 
     @staticmethod
     def _row(job: RenderJob) -> dict[str, Any]:
@@ -234,7 +146,7 @@ class SqlRenderJobStore:
             if idempotency_key is not None:
                 connection.execute(self._bind, {"bound_key": idempotency_key, "id": job.id})
             _event(connection, "job.created", event_job(job))
-            return self._prune(connection, grown=True)
+            return self._pruner.prune(connection, grown=True)
 
         # Grouped with the other submits waiting: one commit for all (group_commit.py).
         return group_writer(self.engine).run(write)
@@ -250,17 +162,17 @@ class SqlRenderJobStore:
             query = select(jobs.c.data).where(jobs.c.id == job.id).with_for_update()
             stored = connection.scalar(query)
             if stored is None:
-                return False, self._prune(connection)
+                return False, self._pruner.prune(connection)
             asked = dict(stored).get("cancel_requested")
             if asked and not job.cancel_requested:
                 job = replace(job, cancel_requested=asked)
             connection.execute(update(jobs).where(jobs.c.id == job.id).values(**self._row(job)))
             _event(connection, "job.updated", event_job(job))
-            return True, self._prune(connection)
+            return True, self._pruner.prune(connection)
 
     def prune(self) -> list[str]:
         with self.engine.begin() as connection:
-            return self._prune(connection)
+            return self._pruner.prune(connection)
 
     def _jobs(self, query: Any) -> list[RenderJob]:
         with reading(self.engine) as connection:
@@ -337,7 +249,7 @@ class SqlRenderJobStore:
         """SQLite: reclaim pruned pages, fold the WAL back in; PostgreSQL's autovacuum does that."""
         SqlEventLog(self.engine).prune(EVENTS_KEEP)
         with self.engine.begin() as connection:
-            self._mark_compacted(connection)
+            mark_compacted(connection)
         if self.engine.dialect.name == "sqlite":
             with self.engine.connect() as connection:
                 # Outside any transaction: a checkpoint cannot truncate under one.
@@ -349,11 +261,11 @@ class SqlRenderJobStore:
     def stats(self) -> HistoryStats:
         meta = schema.state_meta
         with reading(self.engine) as connection:
-            counters = {name: self._counters.read(connection, name) for name in _COUNTERS}
-            at = connection.scalar(select(meta.c.value).where(meta.c.key == _COMPACTED_AT))
+            counters = {name: self._counters.read(connection, name) for name in COUNTERS}
+            at = connection.scalar(select(meta.c.value).where(meta.c.key == COMPACTED_AT))
         return HistoryStats(
             path=describe(self.engine.url),
-            size=counters[_SIZE],
+            size=counters[SIZE],
             history_limit=self.history_limit,
             retention_hours=self.retention_hours,
             pruned_by_retention=counters["render_jobs.pruned_by_retention"],
