@@ -74,6 +74,8 @@ class KitsuSettings(Section):
 class StorageSettings(Section):
     backend: Literal["local", "s3"] = "local"
     root: Path | None = None  # local buckets; default <data_dir>/storage
+    # Local storage: where each object's record goes (adapters/storage/local/records.py).
+    records: Literal["attribute", "sidecar"] = "attribute"
     endpoint_url: str | None = None
     region: str | None = None
     aws_profile: str | None = None

@@ -133,20 +133,27 @@ class TempFile:
         self,
         *,
         sync: bool = True,
-        label: Callable[[int, os.stat_result], object] | None = None,
+        label: Callable[[int, os.stat_result], bool] | None = None,
     ) -> os.stat_result:
         """Close, by default after flushing the data to disk; returns the final stat.
 
         ``sync=False`` is for callers that flush many files at once later
         (local storage's batched commit). Rename keeps the stat's identity.
         ``label(fd, stat)`` runs on the finished file before the flush, which
-        then makes what it set (an extended attribute) durable with the data.
+        makes what it set (an extended attribute) durable with the data; again
+        if the flush moved the mtime (True: it set something to flush).
         """
         stat = os.fstat(self._fd)
         if label is not None:
             label(self._fd, stat)
         if sync:
             os.fsync(self._fd)
+            after = os.fstat(self._fd)
+            if after.st_mtime_ns != stat.st_mtime_ns:
+                # A network filesystem set the mtime as it flushed: label what is there.
+                stat = after
+                if label is not None and label(self._fd, stat):
+                    os.fsync(self._fd)
         os.close(self._fd)
         self._closed = True
         return stat

@@ -1,7 +1,8 @@
 """What storage really holds, for reconciliation: listing and (``--verify``) re-hashing.
 
-Local storage lists only objects whose metadata sidecar still describes the
-data file, which would hide a file changed or dropped in by hand: here the
+Local storage lists only objects whose record (an attribute of the file, or
+a sidecar beside it) still describes the data file, which would hide a file
+changed or dropped in by hand: here the
 bucket folders are walked directly and such files come back with
 ``described=False``. ``rehash`` reads stored bytes again, streaming, on a
 bounded thread pool, to catch an object overwritten with other bytes of the

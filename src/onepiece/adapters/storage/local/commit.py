@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat as stat_module
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -129,10 +130,11 @@ class Stager:
         }
         labelled = False
 
-        def label(fd: int, finished: os.stat_result) -> None:
+        def label(fd: int, finished: os.stat_result) -> bool:
             nonlocal labelled
             record["data"] = {"ino": finished.st_ino, "mtime_ns": finished.st_mtime_ns}
             labelled = self.places.label(fd, finished, record)
+            return labelled
 
         stat = sink.finish(sync=device is None, label=label)
         if device is not None and stat.st_dev != device:
@@ -264,22 +266,36 @@ def publish_locked(item: Pending, *, sync: bool, folder_locked: bool) -> None:
 def _replace_checked(item: Pending, *, sync: bool, sidecar_fd: int | None) -> None:
     assert item.temp is not None
     if item.keep_different:  # checked under the writer lock: no writer can slip in
-        there = read_info("", "", item.destination)
-        if there is not None and there.checksum != item.record["checksum"]:
-            raise DifferentObjectStored(item.destination, there.checksum)
+        _check_replaceable(item)
     if not item.labelled and sidecar_fd is not None:
         write_sidecar(sidecar_fd, item.record, sync=sync)
     os.replace(item.temp, item.destination)
+
+
+def _check_replaceable(item: Pending) -> None:
+    """An ingest replaces nothing but a file without a record (never other
+    content, a record it cannot read, nor a link someone put at the key)."""
+    destination = item.destination
+    try:
+        stat = os.lstat(destination)
+    except (FileNotFoundError, NotADirectoryError):
+        return  # absent (or a parent is a file: the rename says so)
+    if stat_module.S_ISLNK(stat.st_mode):
+        if os.path.isdir(destination):  # as put_file sees it: a folder is there
+            raise IsADirectoryError(errno.EISDIR, "a link to a folder is there", str(destination))
+        raise DifferentObjectStored(destination, None)
+    there = read_info("", "", destination, stat, strict=True)
+    if there is not None and there.checksum != item.record["checksum"]:
+        raise DifferentObjectStored(destination, there.checksum)
 
 
 class DifferentObjectStored(FileExistsError):
     """The key holds an object of other content, stored since the staging began."""
 
     def __init__(self, destination: Path, checksum: str | None) -> None:
+        what = f"a different object ({checksum})" if checksum else "a link OnePiece did not make"
         super().__init__(
-            errno.EEXIST,
-            f"a different object ({checksum}) is already stored there; not overwritten",
-            str(destination),
+            errno.EEXIST, f"{what} is already stored there; not overwritten", str(destination)
         )
         self.checksum = checksum
 

@@ -105,22 +105,35 @@ def read_info(
     path: Path,
     stat: os.stat_result | None = None,
     fd: int | None = None,
+    *,
+    strict: bool = False,
 ) -> ObjectInfo | None:
     """The object's info if its data (``stat``) and record agree, else None (absent or partial).
 
     The record is the data file's attribute (records.py; read through ``fd``
     when the file is open, so it is that very file's), else its sidecar,
-    which counts only when it names this file's inode.
+    which counts only when it names this file's inode. A record that cannot
+    be read (another user's file) reads as absent, or with ``strict`` (a
+    writer about to replace the key) raises the OSError.
     """
     try:
         stat = stat or path.stat(follow_symlinks=False)  # a link at a key is not an object
     except OSError:
         return None
-    record = read_attribute(path if fd is None else fd)
+    try:
+        record = read_attribute(path if fd is None else fd)
+    except OSError:
+        if strict:
+            raise
+        return None
     if record is None:
         try:
             record = json.loads(meta_path(path).read_bytes())
-        except (OSError, ValueError):
+        except (FileNotFoundError, NotADirectoryError, ValueError):
+            return None
+        except OSError:
+            if strict:
+                raise
             return None
         if not isinstance(record, dict) or _identity(record).get("ino") != stat.st_ino:
             return None

@@ -30,6 +30,12 @@ ATTRIBUTE = "user.onepiece.object"
 ATTRIBUTE_FORMAT = 2  # sidecars are format 1; an attribute names no inode (it is on it)
 # What a filesystem without user attributes (or a user lacking them) answers.
 _UNSUPPORTED = {errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM, errno.ENOSYS, errno.EACCES}
+# A record too large for one attribute (ext4 holds a value in one block): a
+# sidecar for that object alone; metadata may take up to 2 KiB, escaped larger.
+_TOO_LARGE = {errno.ENOSPC, errno.E2BIG, errno.ERANGE}
+# No attribute there: any other error (EACCES on another user's 0600 file) is
+# not "no record" and must not let a writer replace what it cannot read.
+_NO_ATTRIBUTE = {errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOENT, errno.ENOTDIR}
 _UNLOCKABLE = {errno.EBADF, errno.ENOLCK, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP}
 
 
@@ -51,6 +57,8 @@ class RecordPlaces:
         try:
             os.setxattr(fd, ATTRIBUTE, attribute_value(record))
         except OSError as exc:
+            if exc.errno in _TOO_LARGE:
+                return False
             if exc.errno not in _UNSUPPORTED:
                 raise
             self._without.add(stat.st_dev)  # asked once per filesystem, not per file
@@ -65,7 +73,10 @@ def attribute_value(record: dict[str, Any]) -> bytes:
 
 
 def read_attribute(path: Path | int) -> dict[str, Any] | None:
-    """The record on the data file (a path or an open descriptor); None without one."""
+    """The record on the data file (a path or an open descriptor); None without one.
+
+    Raises OSError when there may be one that cannot be read (permissions).
+    """
     if not hasattr(os, "getxattr"):
         return None
     try:
@@ -73,8 +84,10 @@ def read_attribute(path: Path | int) -> dict[str, Any] | None:
             value = os.getxattr(path, ATTRIBUTE)
         else:  # a link at a key is not an object (nor is what it points to)
             value = os.getxattr(path, ATTRIBUTE, follow_symlinks=False)
-    except OSError:
-        return None  # none set, not supported, or the file is gone
+    except OSError as exc:
+        if exc.errno in _NO_ATTRIBUTE:
+            return None  # none set, not supported, or the file is gone
+        raise
     try:
         record = json.loads(value)
     except ValueError:
@@ -86,23 +99,34 @@ def read_attribute(path: Path | int) -> dict[str, Any] | None:
 def folder_lock(folder: Path) -> Iterator[bool]:
     """Hold an exclusive ``flock`` on ``folder``; yields False where it cannot be taken.
 
-    False: no ``flock`` (Windows) or a filesystem that refuses it on a folder
-    (NFS). The caller then locks each key's sidecar instead.
+    False: no ``flock`` (Windows), a filesystem that refuses it on a folder
+    (NFS), or a folder we may write but not read (a drop folder). The caller
+    then locks each key's sidecar instead. Raises FileNotFoundError when the
+    folder is gone. A folder removed and made again while we waited is not
+    the one we hold: we lock the new one, as ``layout.locked_sidecar`` does.
     """
     try:
         import fcntl
     except ImportError:
         yield False
         return
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
-    try:
+    while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError as exc:
-            if exc.errno not in _UNLOCKABLE:
-                raise
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
+        except PermissionError:
             yield False
             return
-        yield True
-    finally:
-        os.close(fd)  # releases the lock
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError as exc:
+                if exc.errno not in _UNLOCKABLE:
+                    raise
+                yield False
+                return
+            held, there = os.fstat(fd), os.stat(folder)  # FileNotFoundError: pruned meanwhile
+            if (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino):
+                yield True
+                return
+        finally:
+            os.close(fd)  # releases the lock

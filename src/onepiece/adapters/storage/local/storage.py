@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 
 
 def create(settings: Settings) -> LocalStorage:
-    return LocalStorage(settings.storage_root)
+    return LocalStorage(settings.storage_root, sidecars_only=settings.storage.records == "sidecar")
 
 
 class LocalStorage:
@@ -221,9 +221,9 @@ class LocalStorage:
         if isinstance(error, IsADirectoryError):  # a folder was created since staging
             return self._folder_in_the_way(info.bucket, info.key)
         if isinstance(error, DifferentObjectStored):  # stored by another writer meanwhile
+            what = f"a different object ({error.checksum})" if error.checksum else "a link"
             return ObjectConflict(
-                f"{self.uri(info.bucket, info.key)} holds a different object "
-                f"({error.checksum}) stored meanwhile; not overwritten",
+                f"{self.uri(info.bucket, info.key)} holds {what} stored meanwhile; not overwritten",
                 hint="another run or project stored these bytes: rename the delivered file "
                 "(a new version) or remove the stored object first",
             )
@@ -239,6 +239,7 @@ class LocalStorage:
         # Under the writers' lock, so a delete and a put of one key do not
         # interleave; whichever order they land in, the result is consistent.
         with (
+            os_errors(f"cannot delete {self.uri(bucket, key)}"),
             contextlib.suppress(FileNotFoundError, NotADirectoryError),
             folder_lock(path.parent) as locked,
             contextlib.nullcontext() if locked else locked_sidecar(sidecar),
