@@ -288,3 +288,34 @@ def test_a_link_planted_at_a_key_is_not_an_object_even_to_a_stored_one(
     with pytest.raises(ObjectNotFound):
         storage.get_bytes("vendor-in", "a/link.exr")
     assert [info.key for info in storage.list("vendor-in")] == ["a/real.exr"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [{"metadata": 5}, {"metadata": ["a"]}, {"metadata": {"k": 1}}, {"checksum": 7}],
+    ids=["metadata a number", "metadata a list", "a value not text", "checksum a number"],
+)
+def test_a_damaged_record_reads_as_absent_and_an_ingest_replaces_it(
+    storage: LocalStorage, tmp_path: Path, damage: dict[str, object]
+) -> None:
+    """A record of the right size and time but the wrong shape is no record: no crash."""
+    import json
+
+    storage.put_bytes("vendor-in", "a/frame.exr", b"plate")
+    path = storage.root / "vendor-in" / "a" / "frame.exr"
+    sidecar = path.with_name(".onepiece-meta.frame.exr.json")
+    if storage.sidecars_only:
+        record = {**json.loads(sidecar.read_bytes()), **damage}
+        sidecar.write_text(json.dumps(record))
+    else:
+        record = {**json.loads(os.getxattr(path, "user.onepiece.object")), **damage}
+        os.setxattr(path, "user.onepiece.object", json.dumps(record).encode())
+    source = tmp_path / "new.exr"
+    source.write_bytes(b"fresh")
+
+    with pytest.raises(ObjectNotFound):
+        storage.head("vendor-in", "a/frame.exr")
+    assert list(storage.list("vendor-in")) == []
+    (result,) = storage.commit([storage.stage_file("vendor-in", "a/frame.exr", source)])
+    assert storage.get_bytes("vendor-in", "a/frame.exr") == b"fresh"
+    assert result == storage.head("vendor-in", "a/frame.exr")

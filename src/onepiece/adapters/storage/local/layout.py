@@ -139,7 +139,18 @@ def read_info(
             return None
     if record.get("size") != stat.st_size or _identity(record).get("mtime_ns") != stat.st_mtime_ns:
         return None
+    if not _well_formed(record):  # damaged or foreign: not a record of ours
+        return None
     return object_info(bucket, key, record, stat.st_mtime_ns)
+
+
+def _well_formed(record: dict[str, Any]) -> bool:
+    checksum, metadata = record.get("checksum"), record.get("metadata") or {}
+    return (
+        (checksum is None or isinstance(checksum, str))
+        and isinstance(metadata, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
+    )
 
 
 def _identity(record: dict[str, Any]) -> dict[str, Any]:
