@@ -184,3 +184,21 @@ def walk_keys(folder: Path, relative: str, prefix: str) -> Iterator[str]:
                 yield from walk_keys(Path(entry.path), sub, prefix)
         elif key.startswith(prefix) and entry.is_file(follow_symlinks=False):
             yield key
+
+
+def prune_empty_folders(folder: Path, stop: Path) -> None:
+    """Remove ``folder`` and its parents up to ``stop`` while they are empty.
+
+    Empty folders left by deletes would block a later key of the same name.
+    """
+    while folder != stop and stop in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def open_no_follow(path: str, flags: int) -> int:
+    """An ``opener`` that never follows a link at the last component."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))

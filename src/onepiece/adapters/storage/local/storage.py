@@ -32,8 +32,21 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote_from_bytes
 
 from onepiece.adapters.storage.base import ObjectInfo, Progress, StagedObject
-from onepiece.adapters.storage.local.commit import DifferentObjectStored, Stager
-from onepiece.adapters.storage.local.layout import locked_sidecar, meta_path, read_info, walk_keys
+from onepiece.adapters.storage.local.commit import Stager
+from onepiece.adapters.storage.local.failures import (
+    check_read,
+    commit_error,
+    folder_in_the_way,
+    not_found,
+)
+from onepiece.adapters.storage.local.layout import (
+    locked_sidecar,
+    meta_path,
+    open_no_follow,
+    prune_empty_folders,
+    read_info,
+    walk_keys,
+)
 from onepiece.adapters.storage.local.records import RecordPlaces, folder_lock
 from onepiece.adapters.storage.local.sync import FileSystemFlusher
 from onepiece.adapters.storage.streaming import ChecksumTee, TempFile, open_source, os_errors, pump
@@ -44,8 +57,6 @@ from onepiece.domain.bucket_names import (
     validate_prefix,
 )
 from onepiece.errors import (
-    IntegrityError,
-    ObjectConflict,
     ObjectNotFound,
     StorageError,
     StorageUnavailable,
@@ -170,7 +181,9 @@ class LocalStorage:
         """Publish a batch behind two filesystem-wide flushes (see local_commit.py)."""
         errors = self._stager.commit(staged)
         return [
-            item.info if error is None else self._commit_error(item.info, error)
+            item.info
+            if error is None
+            else commit_error(self.uri(item.info.bucket, item.info.key), error)
             for item, error in zip(staged, errors, strict=True)
         ]
 
@@ -217,21 +230,6 @@ class LocalStorage:
             raise result
         return result
 
-    def _commit_error(self, info: ObjectInfo, error: OSError) -> StorageError:
-        if isinstance(error, IsADirectoryError):  # a folder was created since staging
-            return self._folder_in_the_way(info.bucket, info.key)
-        if isinstance(error, DifferentObjectStored):  # stored by another writer meanwhile
-            what = f"a different object ({error.checksum})" if error.checksum else "a link"
-            return ObjectConflict(
-                f"{self.uri(info.bucket, info.key)} holds {what} stored meanwhile; not overwritten",
-                hint="another run or project stored these bytes: rename the delivered file "
-                "(a new version) or remove the stored object first",
-            )
-        return StorageError(
-            f"cannot commit {self.uri(info.bucket, info.key)}: {error.strerror or error}",
-            context={"errno": error.errno},
-        )
-
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; deleting a missing object is not an error (as on S3)."""
         path = self._in_existing_bucket(bucket, key)
@@ -247,14 +245,14 @@ class LocalStorage:
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 path.unlink()
             sidecar.unlink(missing_ok=True)
-        self._prune(path.parent, self.root / bucket)
+        prune_empty_folders(path.parent, self.root / bucket)
 
     # -- reads ------------------------------------------------------------
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
         info = read_info(bucket, key, self._data_path(bucket, key))
         if info is None:
-            raise self._not_found(bucket, key)
+            raise not_found(self.uri(bucket, key), bucket, key)
         return info
 
     def get_file(
@@ -267,7 +265,7 @@ class LocalStorage:
         ):
             tee = ChecksumTee.for_recorded(info.checksum)
             size = pump(reader, sink, tee, progress)
-            self._verify(info, size, tee)
+            check_read(self.uri(info.bucket, info.key), info, size, tee)
             sink.publish()
         return info
 
@@ -280,7 +278,7 @@ class LocalStorage:
         tee = ChecksumTee.for_recorded(info.checksum)
         if tee is not None:
             tee.update(data)
-        self._verify(info, len(data), tee)
+        check_read(self.uri(info.bucket, info.key), info, len(data), tee)
         return data
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
@@ -314,14 +312,8 @@ class LocalStorage:
     def _writable(self, bucket: str, key: str) -> Path:
         path = self._in_existing_bucket(bucket, key)
         if path.is_dir():
-            raise self._folder_in_the_way(bucket, key)
+            raise folder_in_the_way(self.uri(bucket, key))
         return path
-
-    def _folder_in_the_way(self, bucket: str, key: str) -> StorageError:
-        return StorageError(
-            f"cannot write {self.uri(bucket, key)}: a folder of other objects is there",
-            hint="an object key cannot also be the prefix of other keys in local storage",
-        )
 
     @contextlib.contextmanager
     def _open_object(self, bucket: str, key: str) -> Iterator[tuple[io.FileIO, ObjectInfo]]:
@@ -333,45 +325,15 @@ class LocalStorage:
         path = self._data_path(bucket, key)
         try:
             # Never through a link planted at the key (listings skip links too).
-            handle = open(path, "rb", buffering=0, opener=_no_follow)  # noqa: SIM115 - closed below
+            handle = open(path, "rb", buffering=0, opener=open_no_follow)  # noqa: SIM115 - closed below
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
-            raise self._not_found(bucket, key) from exc
+            raise not_found(self.uri(bucket, key), bucket, key) from exc
         except OSError as exc:
             if exc.errno != errno.ELOOP:
                 raise
-            raise self._not_found(bucket, key) from exc
+            raise not_found(self.uri(bucket, key), bucket, key) from exc
         with handle:
             info = read_info(bucket, key, path, os.fstat(handle.fileno()), handle.fileno())
             if info is None:
-                raise self._not_found(bucket, key)
+                raise not_found(self.uri(bucket, key), bucket, key)
             yield handle, info
-
-    def _not_found(self, bucket: str, key: str) -> ObjectNotFound:
-        return ObjectNotFound(
-            f"no object {self.uri(bucket, key)}",
-            hint="it was never written completely, or was deleted",
-            context={"bucket": bucket, "key": key},
-        )
-
-    def _verify(self, info: ObjectInfo, size: int, tee: ChecksumTee | None) -> None:
-        what = self.uri(info.bucket, info.key)
-        if size != info.size:
-            raise IntegrityError(
-                f"{what} has {size} bytes, its metadata says {info.size}",
-                hint="the stored file was changed outside OnePiece",
-            )
-        if tee is not None:
-            tee.verify(what)
-
-    def _prune(self, folder: Path, stop: Path) -> None:
-        # Empty folders left by deletes would block a later key of the same name.
-        while folder != stop and stop in folder.parents:
-            try:
-                folder.rmdir()
-            except OSError:
-                return
-            folder = folder.parent
-
-
-def _no_follow(path: str, flags: int) -> int:
-    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
