@@ -48,31 +48,32 @@ class Pending:
 
 def publish_folder(items: Sequence[Pending]) -> list[OSError | None]:
     """Publish objects of one folder under its writer lock; one error (or None) each."""
-    to_publish = [item for item in items if item.temp is not None]
-    errors: dict[int, OSError] = {}
+    errors: list[OSError | None] = [None] * len(items)
+    to_publish = [index for index, item in enumerate(items) if item.temp is not None]
     if to_publish:
         try:
-            with folder_lock(to_publish[0].destination.parent) as locked:
-                for item in to_publish:
+            with folder_lock(items[to_publish[0]].destination.parent) as locked:
+                for index in to_publish:
+                    item = items[index]
                     try:
                         publish_locked(item, sync=item.device is None, folder_locked=locked)
                     except OSError as exc:
-                        errors[id(item)] = exc
+                        errors[index] = exc
         except OSError as exc:  # the folder itself: gone, or not a folder
-            errors.update((id(item), exc) for item in to_publish if id(item) not in errors)
-    for item in items:
-        if item.temp is None and item.device is None:
-            try:
+            for index in to_publish:
+                errors[index] = errors[index] or exc
+    for index, item in enumerate(items):
+        if item.device is not None or errors[index] is not None:
+            continue  # flushed by the commit's barrier, or failed already
+        try:
+            if item.temp is None:
                 flush_published(item.destination)
-            except OSError as exc:
-                errors[id(item)] = exc
-        elif item.temp is not None and id(item) not in errors and item.device is None:
-            try:
+            else:
                 fsync_dir(item.destination.parent)
-            except OSError as exc:
-                errors[id(item)] = exc
-    discard_pending([item for item in items if id(item) in errors])
-    return [errors.get(id(item)) for item in items]
+        except OSError as exc:
+            errors[index] = exc
+    discard_pending([item for item, error in zip(items, errors, strict=True) if error])
+    return errors
 
 
 def publish_locked(item: Pending, *, sync: bool, folder_locked: bool) -> None:

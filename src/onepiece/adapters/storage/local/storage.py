@@ -85,8 +85,12 @@ class LocalStorage:
         """``sidecars_only``: every record a sidecar (records.py), as earlier releases wrote."""
         self.root = Path(root).expanduser().absolute()
         self._root_text = str(self.root).rstrip("/")  # "/" itself: keys follow its slash
-        self.sidecars_only = sidecars_only
         self._stager = Stager(self.root, flusher, RecordPlaces(sidecars_only=sidecars_only))
+
+    @property
+    def sidecars_only(self) -> bool:
+        """Every new record goes to a sidecar (asked for, or no ``os.setxattr`` here)."""
+        return self._stager.places.sidecars_only
 
     # -- where things are -------------------------------------------------
 
