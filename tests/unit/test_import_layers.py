@@ -23,9 +23,9 @@ PORTS = (
     "onepiece.adapters.farms.base",
     "onepiece.adapters.farms.registry",
 )
-# Shared by every layer: the exception tree, the atomic-write helpers and the
-# process-liveness check.
-KERNEL = ("onepiece.errors", "onepiece.atomicio", "onepiece.processes")
+# Shared by every layer: the exception tree, the atomic-write helpers, the
+# process-liveness check and the mount table's filesystem types.
+KERNEL = ("onepiece.errors", "onepiece.atomicio", "onepiece.processes", "onepiece.filesystems")
 
 # Room (module prefix, longest match wins) -> what it may import besides itself.
 # "onepiece" alone is the package root (``__version__``).
@@ -34,6 +34,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "onepiece.errors": (),
     "onepiece.atomicio": ("onepiece.errors",),
     "onepiece.processes": (),
+    "onepiece.filesystems": (),
     "onepiece.logs": (),  # where log lines go, for the CLI and each serve worker
     "onepiece.events": (),
     "onepiece.config": ("onepiece.errors",),
