@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,6 +14,7 @@ from onepiece.config import Settings
 from onepiece.web.app import create_app
 from tests.fake_cuebot import FakeCuebot
 from tests.integration.opencue.conftest import MakeSettings
+from tests.web_server import serve_app
 
 ADMIN = "opencue-admin-77a1c4"
 JOB = {
@@ -105,3 +109,46 @@ def test_cuebot_down_at_submit_is_a_503_envelope(
     response = client.post("/jobs", json=JOB, headers=bearer())
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "adapter.unavailable"
+
+
+def test_a_burst_of_submits_to_a_slow_cuebot_never_starves_the_reads(
+    fake_cuebot: FakeCuebot, opencue_settings: MakeSettings
+) -> None:
+    """More submits than FastAPI has request threads (40), all waiting on a Cuebot
+    that does not answer: each read still gets a thread and answers at once."""
+    settings = opencue_settings(
+        fake_cuebot.address,
+        OPENCUE_DEFAULT_SHOW="testing",
+        OPENCUE_TIMEOUT_SECONDS="30",
+        TRAFALGAR_DASHBOARD_TOKEN=ADMIN,
+        ONEPIECE_RENDER_POLL_SECONDS="300",
+    )
+    answers: list[int] = []
+    with (
+        serve_app(create_app(settings)) as server,
+        httpx.Client(base_url=server.url, timeout=10) as reads,
+    ):
+        assert reads.get("/jobs").status_code == 200
+        fake_cuebot.hold()
+
+        def submit(index: int) -> None:
+            body = {**JOB, "scene": f"/shows/testing/sh{index:03d}/lgt.blend"}
+            with httpx.Client(base_url=server.url, timeout=60) as http:
+                answers.append(http.post("/jobs", json=body, headers=bearer()).status_code)
+
+        burst = [threading.Thread(target=submit, args=(i,)) for i in range(48)]
+        try:
+            for thread in burst:
+                thread.start()
+            for path in ("/jobs", "/jobs/none-such", "/runs"):
+                started = time.monotonic()
+                # Before: every request thread waited on the Cuebot, and so did this.
+                response = reads.get(path)
+                assert response.status_code in (200, 404), response.text
+                assert time.monotonic() - started < 5
+            assert answers == []  # the submits were all still waiting on the Cuebot
+        finally:
+            fake_cuebot.release()
+            for thread in burst:
+                thread.join(60)
+    assert answers == [201] * 48

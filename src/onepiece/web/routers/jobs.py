@@ -3,13 +3,22 @@
 Mutations (submit, cancel) need the dashboard token; reads follow the read
 policy. Endpoints are plain ``def``: FastAPI runs them in its thread pool, so
 the SQLite history and farm calls (subprocesses, pycue) never block the loop.
-The poller that keeps statuses fresh starts and stops with the app.
+Submits run in threads too, but at most ``SUBMIT_THREADS`` at once: a burst of
+submits to a farm that is slow to answer (each waits up to the farm's timeout)
+never takes every request thread from reads and streams; the others wait
+their turn without a thread. The poller that keeps statuses fresh starts and
+stops with the app.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Body, FastAPI, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,6 +29,9 @@ from onepiece.web.redaction import is_anonymous, public_job
 from onepiece.web.schemas import INTEGRAL, JsonInt
 
 router = APIRouter(tags=["render"])
+T = TypeVar("T")
+# Threads submitting at once per process; more submits wait their turn without a thread.
+SUBMIT_THREADS = 8
 # Text without NUL: no path or name holds one, and PostgreSQL cannot store it.
 NO_NUL = r"^[^\x00]*$"
 
@@ -121,7 +133,8 @@ class FarmList(BaseModel):
 
 
 @router.post("/jobs", status_code=201, response_model=JobOut)
-def submit_job(
+async def submit_job(
+    request: Request,
     body: JobSubmission,
     response: Response,
     container: ContainerDep,
@@ -137,15 +150,31 @@ def submit_job(
     """Submit a render job (dashboard token). 201 with the job once it is recorded;
     200 with the same job for a retry carrying the same ``Idempotency-Key``."""
     service = container.render_jobs
+    fields = body.model_dump()
     if idempotency_key is None:
-        return service.submit(service.request(**body.model_dump())).to_dict()
+        job = await _in_thread(request, lambda: service.submit(service.request(**fields)))
+        return job.to_dict()
     from onepiece.services.render.idempotent import submit_once
 
-    job, replayed = submit_once(service, container.idempotency, idempotency_key, body.model_dump())
+    job, replayed = await _in_thread(
+        request, partial(submit_once, service, container.idempotency, idempotency_key, fields)
+    )
     if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     return job.to_dict()
+
+
+async def _in_thread(request: Request, work: Callable[[], T]) -> T:
+    """``work()`` in a request thread, at most SUBMIT_THREADS at once in this app."""
+    # One per event loop (an app may be served again on a new loop, as in tests);
+    # made on that loop, with no await between the check and the set.
+    loop = asyncio.get_running_loop()
+    held = getattr(request.app.state, "submit_limiter", None)
+    if held is None or held[0] is not loop:
+        held = request.app.state.submit_limiter = (loop, anyio.CapacityLimiter(SUBMIT_THREADS))
+    limiter: anyio.CapacityLimiter = held[1]
+    return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 
 @router.get("/jobs", response_model=JobList, response_model_exclude_unset=True)
