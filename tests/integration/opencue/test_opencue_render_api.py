@@ -111,11 +111,12 @@ def test_cuebot_down_at_submit_is_a_503_envelope(
     assert response.json()["error"]["code"] == "adapter.unavailable"
 
 
-def test_a_burst_of_submits_to_a_slow_cuebot_never_starves_the_reads(
+def test_a_burst_of_farm_calls_to_a_slow_cuebot_never_starves_the_reads(
     fake_cuebot: FakeCuebot, opencue_settings: MakeSettings
 ) -> None:
-    """More submits than FastAPI has request threads (40), all waiting on a Cuebot
-    that does not answer: each read still gets a thread and answers at once."""
+    """More submits, cancels and farm lists than FastAPI has request threads (40),
+    all waiting on a Cuebot that does not answer: each read still gets a thread
+    and answers at once, and every call completes once the Cuebot does."""
     settings = opencue_settings(
         fake_cuebot.address,
         OPENCUE_DEFAULT_SHOW="testing",
@@ -123,32 +124,42 @@ def test_a_burst_of_submits_to_a_slow_cuebot_never_starves_the_reads(
         TRAFALGAR_DASHBOARD_TOKEN=ADMIN,
         ONEPIECE_RENDER_POLL_SECONDS="300",
     )
-    answers: list[int] = []
+    answers: dict[str, list[int]] = {"submit": [], "cancel": [], "farms": []}
     with (
         serve_app(create_app(settings)) as server,
         httpx.Client(base_url=server.url, timeout=10) as reads,
     ):
-        assert reads.get("/jobs").status_code == 200
+        running = reads.post("/jobs", json=JOB, headers=bearer()).json()["id"]
         fake_cuebot.hold()
 
-        def submit(index: int) -> None:
-            body = {**JOB, "scene": f"/shows/testing/sh{index:03d}/lgt.blend"}
-            with httpx.Client(base_url=server.url, timeout=60) as http:
-                answers.append(http.post("/jobs", json=body, headers=bearer()).status_code)
+        def call(kind: str, index: int) -> None:
+            with httpx.Client(base_url=server.url, timeout=60, headers=bearer()) as http:
+                if kind == "submit":
+                    body = {**JOB, "scene": f"/shows/testing/sh{index:03d}/lgt.blend"}
+                    response = http.post("/jobs", json=body)
+                elif kind == "cancel":
+                    response = http.post(f"/jobs/{running}/cancel", json={"reason": "burst"})
+                else:
+                    response = http.get("/farms")
+            answers[kind].append(response.status_code)
 
-        burst = [threading.Thread(target=submit, args=(i,)) for i in range(48)]
+        burst = [
+            threading.Thread(target=call, args=(kind, index))
+            for index in range(16)
+            for kind in answers
+        ]
         try:
             for thread in burst:
                 thread.start()
-            for path in ("/jobs", "/jobs/none-such", "/runs"):
+            for path in ("/jobs", f"/jobs/{running}", "/jobs/none-such", "/runs"):
                 started = time.monotonic()
                 # Before: every request thread waited on the Cuebot, and so did this.
                 response = reads.get(path)
                 assert response.status_code in (200, 404), response.text
                 assert time.monotonic() - started < 5
-            assert answers == []  # the submits were all still waiting on the Cuebot
+            assert answers == {kind: [] for kind in answers}  # all still waiting on the Cuebot
         finally:
             fake_cuebot.release()
             for thread in burst:
                 thread.join(60)
-    assert answers == [201] * 48
+    assert answers == {"submit": [201] * 16, "cancel": [200] * 16, "farms": [200] * 16}

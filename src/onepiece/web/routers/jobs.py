@@ -3,11 +3,11 @@
 Mutations (submit, cancel) need the dashboard token; reads follow the read
 policy. Endpoints are plain ``def``: FastAPI runs them in its thread pool, so
 the SQLite history and farm calls (subprocesses, pycue) never block the loop.
-Submits run in threads too, but at most ``SUBMIT_THREADS`` at once: a burst of
-submits to a farm that is slow to answer (each waits up to the farm's timeout)
-never takes every request thread from reads and streams; the others wait
-their turn without a thread. The poller that keeps statuses fresh starts and
-stops with the app.
+Whatever waits on a farm (submit, cancel, the farm list) runs in threads too,
+but at most ``FARM_THREADS`` at once: a burst of them against a farm that is
+slow to answer (each waits up to the farm's timeout) never takes every request
+thread from reads and streams; the others wait their turn without a thread.
+The poller that keeps statuses fresh starts and stops with the app.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from onepiece.web.schemas import INTEGRAL, JsonInt
 
 router = APIRouter(tags=["render"])
 T = TypeVar("T")
-# Threads submitting at once per process; more submits wait their turn without a thread.
-SUBMIT_THREADS = 8
+# Threads waiting on farms at once per process; more calls wait their turn without one.
+FARM_THREADS = 8
 # Text without NUL: no path or name holds one, and PostgreSQL cannot store it.
 NO_NUL = r"^[^\x00]*$"
 
@@ -152,11 +152,11 @@ async def submit_job(
     service = container.render_jobs
     fields = body.model_dump()
     if idempotency_key is None:
-        job = await _in_thread(request, lambda: service.submit(service.request(**fields)))
+        job = await _farm_call(request, lambda: service.submit(service.request(**fields)))
         return job.to_dict()
     from onepiece.services.render.idempotent import submit_once
 
-    job, replayed = await _in_thread(
+    job, replayed = await _farm_call(
         request, partial(submit_once, service, container.idempotency, idempotency_key, fields)
     )
     if replayed:
@@ -165,14 +165,14 @@ async def submit_job(
     return job.to_dict()
 
 
-async def _in_thread(request: Request, work: Callable[[], T]) -> T:
-    """``work()`` in a request thread, at most SUBMIT_THREADS at once in this app."""
+async def _farm_call(request: Request, work: Callable[[], T]) -> T:
+    """``work()`` in a request thread, at most FARM_THREADS at once in this app."""
     # One per event loop (an app may be served again on a new loop, as in tests);
     # made on that loop, with no await between the check and the set.
     loop = asyncio.get_running_loop()
-    held = getattr(request.app.state, "submit_limiter", None)
+    held = getattr(request.app.state, "farm_limiter", None)
     if held is None or held[0] is not loop:
-        held = request.app.state.submit_limiter = (loop, anyio.CapacityLimiter(SUBMIT_THREADS))
+        held = request.app.state.farm_limiter = (loop, anyio.CapacityLimiter(FARM_THREADS))
     limiter: anyio.CapacityLimiter = held[1]
     return await anyio.to_thread.run_sync(work, limiter=limiter)
 
@@ -212,39 +212,45 @@ def _shown(job: dict[str, Any], role: Role | None) -> dict[str, Any]:
     return public_job(job) if is_anonymous(role) else job
 
 
-def _cancel(container: ContainerDep, job_id: str, reason: str | None) -> dict[str, Any]:
-    return container.render_jobs.cancel(job_id, reason or "cancelled via the API").to_dict()
+async def _cancel(
+    request: Request, container: ContainerDep, job_id: str, reason: str | None
+) -> dict[str, Any]:
+    service = container.render_jobs
+    job = await _farm_call(
+        request, lambda: service.cancel(job_id, reason or "cancelled via the API")
+    )
+    return job.to_dict()
 
 
 @router.post("/jobs/{job_id}/cancel", response_model=JobOut)
-def cancel_job(
+async def cancel_job(
+    request: Request,
     job_id: str,
     container: ContainerDep,
     _auth: AdminAuth,
     body: CancelBody | None = Body(None),
 ) -> dict[str, Any]:
     """Cancel a job on its farm (dashboard token); a finished job is returned unchanged."""
-    return _cancel(container, job_id, body.reason if body else None)
+    return await _cancel(request, container, job_id, body.reason if body else None)
 
 
 @router.delete("/jobs/{job_id}", response_model=JobOut)
-def delete_job(
+async def delete_job(
+    request: Request,
     job_id: str,
     container: ContainerDep,
     _auth: AdminAuth,
     reason: str | None = Query(None, max_length=1000),
 ) -> dict[str, Any]:
     """Same as ``POST /jobs/{id}/cancel``: the job stays in the history as cancelled."""
-    return _cancel(container, job_id, reason)
+    return await _cancel(request, container, job_id, reason)
 
 
 @router.get("/farms", response_model=FarmList, response_model_exclude_unset=True)
-def list_farms(container: ContainerDep, _auth: ReadAuth) -> dict[str, Any]:
+async def list_farms(request: Request, container: ContainerDep, _auth: ReadAuth) -> dict[str, Any]:
     """Configured farms with their capabilities, or why they are unavailable."""
-    return {
-        "default": container.settings.render.default_farm,
-        "farms": container.render_jobs.farm_list(),
-    }
+    farms = await _farm_call(request, container.render_jobs.farm_list)
+    return {"default": container.settings.render.default_farm, "farms": farms}
 
 
 def setup(app: FastAPI) -> None:
