@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import xxhash
+from botocore.awsrequest import AWSPreparedRequest
 
 from onepiece.adapters.storage.s3.storage import S3Storage, create
 from onepiece.config import load_config
@@ -236,3 +237,28 @@ def test_profile_from_aws_config_supplies_credentials(
 def test_head_of_a_missing_bucket_is_object_not_found(s3: S3Storage) -> None:
     with pytest.raises(ObjectNotFound):
         s3.head(unique_bucket("absent"), "key")
+
+
+def test_small_bodies_go_up_without_waiting_for_100_continue(
+    s3: S3Storage, bucket: str, tmp_path: Path
+) -> None:
+    """botocore waits for the server's "100 Continue" before each body: a round trip
+    per frame of a sequence. Only bodies of 2 MiB and more still ask first."""
+    sent: list[tuple[str, int, str | None]] = []
+
+    def record(request: AWSPreparedRequest, **_: object) -> None:
+        if request.method == "PUT":
+            expect = request.headers.get("Expect")
+            name = request.url.rsplit("/", 1)[-1]
+            sent.append((name, int(request.headers["Content-Length"]), expect and expect.decode()))
+
+    s3.client.meta.events.register("before-send.s3", record)
+    sizes = {"empty": 0, "frame": 64 * 1024, "just-under": 2 * MIB - 1, "clip": 3 * MIB}
+    for name, size in sizes.items():
+        source = tmp_path / name
+        source.write_bytes(os.urandom(size))
+        stored = s3.put_file(bucket, f"in/{name}", source)
+        assert stored.size == size
+        assert s3.head(bucket, f"in/{name}").checksum == stored.checksum
+    expects = {name: expect for name, _size, expect in sent}
+    assert expects == {"empty": None, "frame": None, "just-under": None, "clip": "100-continue"}

@@ -49,12 +49,32 @@ def make_client(
     with s3_errors.mapped(endpoint_url or "AWS"):
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
-            return session.client("s3", endpoint_url=endpoint_url, config=config)
+            client = session.client("s3", endpoint_url=endpoint_url, config=config)
         except ValueError as exc:  # botocore's "Invalid endpoint"
             raise ConfigError(
                 f"invalid S3 endpoint {endpoint_url!r}: {exc}",
                 hint="set storage.endpoint_url to a URL such as http://127.0.0.1:9000",
             ) from exc
+    client.meta.events.register_last("before-call.s3", _expect_continue_for_large_bodies)
+    return client
+
+
+# botocore asks the server for "100 Continue" before every body it sends: a round
+# trip and a wait per frame of a sequence. Worth it only where a refusal saves
+# sending much (the AWS SDK for Go draws the line at 2 MB as well).
+EXPECT_CONTINUE_MIN_BYTES = 2 * 1024 * 1024
+
+
+def _expect_continue_for_large_bodies(params: dict[str, Any], **_: Any) -> None:
+    """Runs after botocore's own ``add_expect_header``: drops it for small bodies."""
+    headers = params.get("headers", {})
+    if "Expect" not in headers:
+        return
+    from botocore.utils import determine_content_length
+
+    size = determine_content_length(params.get("body"))
+    if size is not None and size < EXPECT_CONTINUE_MIN_BYTES:
+        del headers["Expect"]
 
 
 def error_code(exc: Any) -> str:
