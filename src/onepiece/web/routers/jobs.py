@@ -4,21 +4,16 @@ Mutations (submit, cancel) need the dashboard token; reads follow the read
 policy. Endpoints are plain ``def``: FastAPI runs them in its thread pool, so
 the SQLite history and farm calls (subprocesses, pycue) never block the loop.
 Whatever waits on a farm (submit, cancel, the farm list) runs in threads too,
-but at most ``FARM_THREADS`` at once: a burst of them against a farm that is
-slow to answer (each waits up to the farm's timeout) never takes every request
-thread from reads and streams; the others wait their turn without a thread.
+but at most a few at once (``web/upstream.py``): a farm that is slow to answer
+never takes every request thread from reads and streams.
 The poller that keeps statuses fresh starts and stops with the app.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-import anyio
-import anyio.to_thread
 from fastapi import APIRouter, Body, FastAPI, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,11 +22,9 @@ from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth, Role
 from onepiece.web.paging import CURSOR_DESCRIPTION, decode_cursor, encode_cursor, link_next
 from onepiece.web.redaction import is_anonymous, public_job
 from onepiece.web.schemas import INTEGRAL, JsonInt
+from onepiece.web.upstream import upstream_call
 
 router = APIRouter(tags=["render"])
-T = TypeVar("T")
-# Threads waiting on farms at once per process; more calls wait their turn without one.
-FARM_THREADS = 8
 # Text without NUL: no path or name holds one, and PostgreSQL cannot store it.
 NO_NUL = r"^[^\x00]*$"
 
@@ -152,29 +145,21 @@ async def submit_job(
     service = container.render_jobs
     fields = body.model_dump()
     if idempotency_key is None:
-        job = await _farm_call(request, lambda: service.submit(service.request(**fields)))
+        job = await upstream_call(
+            request, "farm", lambda: service.submit(service.request(**fields))
+        )
         return job.to_dict()
     from onepiece.services.render.idempotent import submit_once
 
-    job, replayed = await _farm_call(
-        request, partial(submit_once, service, container.idempotency, idempotency_key, fields)
+    job, replayed = await upstream_call(
+        request,
+        "farm",
+        partial(submit_once, service, container.idempotency, idempotency_key, fields),
     )
     if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
     return job.to_dict()
-
-
-async def _farm_call(request: Request, work: Callable[[], T]) -> T:
-    """``work()`` in a request thread, at most FARM_THREADS at once in this app."""
-    # One per event loop (an app may be served again on a new loop, as in tests);
-    # made on that loop, with no await between the check and the set.
-    loop = asyncio.get_running_loop()
-    held = getattr(request.app.state, "farm_limiter", None)
-    if held is None or held[0] is not loop:
-        held = request.app.state.farm_limiter = (loop, anyio.CapacityLimiter(FARM_THREADS))
-    limiter: anyio.CapacityLimiter = held[1]
-    return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 
 @router.get("/jobs", response_model=JobList, response_model_exclude_unset=True)
@@ -216,9 +201,8 @@ async def _cancel(
     request: Request, container: ContainerDep, job_id: str, reason: str | None
 ) -> dict[str, Any]:
     service = container.render_jobs
-    job = await _farm_call(
-        request, lambda: service.cancel(job_id, reason or "cancelled via the API")
-    )
+    reason = reason or "cancelled via the API"
+    job = await upstream_call(request, "farm", lambda: service.cancel(job_id, reason))
     return job.to_dict()
 
 
@@ -249,7 +233,7 @@ async def delete_job(
 @router.get("/farms", response_model=FarmList, response_model_exclude_unset=True)
 async def list_farms(request: Request, container: ContainerDep, _auth: ReadAuth) -> dict[str, Any]:
     """Configured farms with their capabilities, or why they are unavailable."""
-    farms = await _farm_call(request, container.render_jobs.farm_list)
+    farms = await upstream_call(request, "farm", container.render_jobs.farm_list)
     return {"default": container.settings.render.default_farm, "farms": farms}
 
 

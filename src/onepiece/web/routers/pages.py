@@ -30,6 +30,7 @@ from onepiece.web.deps import DashboardDep, check_read, container_of, presented_
 from onepiece.web.error_table import AuthError, code_for
 from onepiece.web.page_format import FILTERS, RENDER_STATUSES, STATUS_BUCKETS
 from onepiece.web.routers.summary import summary_model
+from onepiece.web.upstream import upstream_call
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -93,12 +94,14 @@ def _denied(request: Request) -> Response | None:
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard_page(request: Request, dashboard: DashboardDep) -> Response:
+async def dashboard_page(request: Request, dashboard: DashboardDep) -> Response:
     """Workload dashboard: ingest, render, OpenCue, review and project figures."""
     denied = _denied(request)
     if denied is not None:
         return denied
-    summary = summary_model(workload_summary(dashboard))
+    summary = summary_model(
+        await upstream_call(request, "tracker", lambda: workload_summary(dashboard))
+    )
     return _render(
         request,
         "dashboard.html",

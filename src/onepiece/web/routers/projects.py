@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 
 from onepiece.domain.project_dashboard import StatusTotals
 from onepiece.web.deps import DashboardDep, ReadAuth
@@ -23,6 +23,7 @@ from onepiece.web.schemas import (
     PublishedOut,
     StatusTotalsOut,
 )
+from onepiece.web.upstream import upstream_call
 
 router = APIRouter(tags=["dashboard"])
 
@@ -49,9 +50,11 @@ def _status(totals: StatusTotals) -> StatusTotalsOut:
 
 
 @router.get("/projects", response_model=ProjectsResponse, response_model_exclude_none=False)
-def list_projects(dashboard: DashboardDep, _auth: ReadAuth) -> ProjectsResponse:
+async def list_projects(
+    request: Request, dashboard: DashboardDep, _auth: ReadAuth
+) -> ProjectsResponse:
     """Projects from configuration and the tracker, with status totals per project and overall."""
-    overview = dashboard.overview()
+    overview = await upstream_call(request, "tracker", dashboard.overview)
     return ProjectsResponse(
         projects=[
             ProjectEntryOut(
@@ -74,11 +77,11 @@ def list_projects(dashboard: DashboardDep, _auth: ReadAuth) -> ProjectsResponse:
     response_model=ProjectDashboardResponse,
     responses={404: {"description": "Unknown project (code tracker.not_found)"}},
 )
-def project_dashboard(
-    project: str, dashboard: DashboardDep, role: ReadAuth
+async def project_dashboard(
+    request: Request, project: str, dashboard: DashboardDep, role: ReadAuth
 ) -> ProjectDashboardResponse:
     """Episodes, shots, versions, status totals and the latest published versions."""
-    found, message = dashboard.project(project)
+    found, message = await upstream_call(request, "tracker", lambda: dashboard.project(project))
     data = found.value
     return ProjectDashboardResponse(
         project=data.project,

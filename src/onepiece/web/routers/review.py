@@ -26,6 +26,7 @@ from onepiece.services.review import versions as review_service
 from onepiece.services.review_media.catalog import media_object, review_list
 from onepiece.web.deps import AdminAuth, ContainerDep, ReadAuth
 from onepiece.web.routers.pages import _denied, _render
+from onepiece.web.upstream import upstream_call
 
 router = APIRouter(tags=["review"])
 
@@ -52,7 +53,8 @@ def review_page(request: Request, project: str | None = Query(None, max_length=6
 
 
 @router.get("/review/{project}/versions")
-def list_review(
+async def list_review(
+    request: Request,
     project: str,
     container: ContainerDep,
     _auth: ReadAuth,
@@ -62,15 +64,19 @@ def list_review(
     limit: int = Query(50, ge=1, le=500),
 ) -> dict[str, Any]:
     """Newest Versions first, each with ``review`` (or null when none was made)."""
-    rows = review_list(
-        container.tracker,
-        container.storage,
-        project,
-        status=status,
-        episode=episode,
-        shot=shot,
-        limit=limit,
-        thumbnail_format=container.settings.review_media.thumbnail_format,
+    rows = await upstream_call(
+        request,
+        "tracker",
+        lambda: review_list(
+            container.tracker,
+            container.storage,
+            project,
+            status=status,
+            episode=episode,
+            shot=shot,
+            limit=limit,
+            thumbnail_format=container.settings.review_media.thumbnail_format,
+        ),
     )
     return {"project": project, "versions": rows}
 
@@ -104,13 +110,22 @@ def _media(project: str, code: str, kind: str, container: Container) -> Response
 
 
 @router.post("/review/{project}/{code}/status")
-def set_review_status(
-    project: str, code: str, body: StatusBody, container: ContainerDep, _auth: AdminAuth
+async def set_review_status(
+    request: Request,
+    project: str,
+    code: str,
+    body: StatusBody,
+    container: ContainerDep,
+    _auth: AdminAuth,
 ) -> dict[str, Any]:
     """Approve (``apr``) or request changes (``rev``) on Version ``code``."""
     status = VERDICTS[body.verdict]
-    (version,) = review_service.set_status(
-        container.tracker, project, [code], status, container.settings.status_map
+    (version,) = await upstream_call(
+        request,
+        "tracker",
+        lambda: review_service.set_status(
+            container.tracker, project, [code], status, container.settings.status_map
+        ),
     )
     row = review_service.version_row(version, container.settings.status_map)
     container.dashboard.cache.forget("trends", project)  # the dashboard's charts see it next

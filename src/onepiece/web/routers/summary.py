@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import Field
 
 from onepiece.services.dashboard.workload import WorkloadSummary, workload_summary
@@ -27,6 +27,7 @@ from onepiece.web.schemas import (
     StatusOut,
     StatusTotalsOut,
 )
+from onepiece.web.upstream import upstream_call
 
 router = APIRouter(tags=["dashboard"])
 
@@ -89,10 +90,14 @@ def summary_model(summary: WorkloadSummary) -> SummaryResponse:
     response_model=SummaryResponse,
     summary="Workload summary for the dashboard page (read token)",
 )
-def get_summary(dashboard: DashboardDep, _auth: ReadAuth) -> SummaryResponse:
+async def get_summary(
+    request: Request, dashboard: DashboardDep, _auth: ReadAuth
+) -> SummaryResponse:
     """Ingest, render, review and project figures, with a per-project breakdown.
 
     Open unless ``TRAFALGAR_READ_TOKEN`` is set. ``tracker.available`` is false,
     with a ``hint`` naming what to check, while the tracker cannot be reached.
     """
-    return summary_model(workload_summary(dashboard))
+    return summary_model(
+        await upstream_call(request, "tracker", lambda: workload_summary(dashboard))
+    )

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from onepiece.domain.dashboard_trends import MAX_DAYS, DailySeries
@@ -22,6 +22,7 @@ from onepiece.services.dashboard.trends import DEFAULT_DAYS, LatestVersion, dash
 from onepiece.web.deps import ContainerDep, ReadAuth
 from onepiece.web.redaction import is_anonymous, scrub_text
 from onepiece.web.schemas import Schema
+from onepiece.web.upstream import upstream_call
 
 router = APIRouter(tags=["dashboard"])
 
@@ -80,14 +81,19 @@ def _latest(item: LatestVersion) -> LatestOut:
     response_model=TrendsResponse,
     summary="Daily trends and the latest Versions for the dashboard charts (read token)",
 )
-def get_trends(
+async def get_trends(
+    request: Request,
     container: ContainerDep,
     role: ReadAuth,
     days: int = Query(DEFAULT_DAYS, ge=1, le=MAX_DAYS, description="How many UTC days."),
 ) -> TrendsResponse:
     """Open unless ``TRAFALGAR_READ_TOKEN`` is set; no server paths in the answer."""
-    trends = dashboard_trends(
-        container.dashboard, lambda: container.tracker, lambda: container.storage, days
+    trends = await upstream_call(
+        request,
+        "tracker",
+        lambda: dashboard_trends(
+            container.dashboard, lambda: container.tracker, lambda: container.storage, days
+        ),
     )
     return TrendsResponse(
         generated_at=trends.generated_at,
