@@ -95,7 +95,12 @@ def ingest(
         None, "--report-format", help="json or csv (default: from the report file's suffix)."
     ),
     workers: int | None = typer.Option(
-        None, "--workers", min=1, max=64, help="Parallel transfers (default from the CPU count)."
+        None,
+        "--workers",
+        min=1,
+        max=64,
+        help="Parallel transfers. Default: one per CPU between local disks, four per CPU "
+        "when the delivery or the storage is on a network filesystem, eight per CPU to S3.",
     ),
     checksum: Checksum | None = typer.Option(
         None, "--checksum", help="Algorithm recorded for each file (default xxh3)."
