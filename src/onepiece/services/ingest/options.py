@@ -24,7 +24,7 @@ def default_workers(backend: str = "local", paths: Sequence[Path] = ()) -> int:
 
     Between local filesystems (``paths``: the delivery and the storage root) a
     transfer is CPU work, and threads beyond the cores only trade the GIL and
-    contend for the folder in the kernel: a 3,000-file delivery took 0.80x the
+    contend for the folder in the kernel: a 3,000-file delivery took 0.90x the
     time with 2 workers instead of 8 on 2 cores (docs/benchmarks.md). Over a
     network filesystem, or where the mount table is unknown, a few per core;
     for S3, more.

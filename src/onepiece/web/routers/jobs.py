@@ -11,7 +11,6 @@ The poller that keeps statuses fresh starts and stops with the app.
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Header, Query, Request, Response
@@ -151,10 +150,11 @@ async def submit_job(
         return job.to_dict()
     from onepiece.services.render.idempotent import submit_once
 
+    # The store is resolved in the thread too: building it may touch the database.
     job, replayed = await upstream_call(
         request,
         "farm",
-        partial(submit_once, service, container.idempotency, idempotency_key, fields),
+        lambda: submit_once(service, container.idempotency, idempotency_key, fields),
     )
     if replayed:
         response.status_code = 200
