@@ -42,12 +42,33 @@ class Chunk:
         return f"{self.start}-{self.end}{suffix}"
 
 
+# Frame sets parsed lately: every submit parses its range two or three times
+# (validation, the farm, chunking) and studios submit the same ranges over and
+# over; fileseq's parse was 9% of a submit's CPU under load (docs/benchmarks.md).
+# Only small sets are kept, so the memo stays under a few MiB.
+_RECENT: dict[str, tuple[int, ...]] = {}
+_RECENT_SPECS = 128
+_RECENT_MAX_FRAMES = 1_000
+
+
 def parse_frames(spec: str) -> list[int]:
     """Sorted, unique frames of a frame set. Raises ValidationError on garbage."""
+    text = "".join(str(spec).split())
+    known = _RECENT.get(text)
+    if known is not None:
+        return list(known)
+    frames = _parse(text, spec)
+    if len(frames) <= _RECENT_MAX_FRAMES:
+        if len(_RECENT) >= _RECENT_SPECS:
+            _RECENT.clear()  # simpler than LRU order, and as good for a working set this size
+        _RECENT[text] = tuple(frames)
+    return frames
+
+
+def _parse(text: str, spec: str) -> list[int]:
     from fileseq.exceptions import MaxSizeException, ParseException
     from fileseq.frameset import FrameSet
 
-    text = "".join(str(spec).split())
     if not text:
         raise ValidationError("empty frame range", hint="give frames like 1-100 or 1-100,120-130x2")
     if any(ch in text for ch in ".:y#@"):

@@ -76,3 +76,23 @@ def test_chunks_cover_exactly_the_frames_asked_for(frames: set[int], size: int) 
 def test_a_new_chunk_does_not_pair_a_range_end_with_the_next_range() -> None:
     chunks = chunk_frames(parse_frames("1-7,20-24x2"), 3)
     assert [c.frame_set for c in chunks] == ["1-3", "4-6", "7", "20-24x2"]
+
+
+def test_a_frame_set_parsed_again_is_the_same_and_callers_cannot_change_it() -> None:
+    first = parse_frames("1001-1010x3")
+    first.append(99)  # a caller editing its list
+    assert parse_frames("1001-1010x3") == [1001, 1004, 1007, 1010]
+    assert parse_frames(" 1001-1010x3 ") == [1001, 1004, 1007, 1010]
+    assert parse_frames("1001-1010x3") is not parse_frames("1001-1010x3")
+
+
+@given(st.lists(st.integers(-50, 5000), min_size=1, max_size=30))
+def test_parsing_a_set_twice_gives_the_same_frames(frames: list[int]) -> None:
+    spec = ",".join(map(str, frames))
+    assert parse_frames(spec) == parse_frames(spec) == sorted(set(frames))
+
+
+def test_garbage_is_refused_every_time_it_is_asked() -> None:
+    for _ in range(3):
+        with pytest.raises(ValidationError):
+            parse_frames("1-10x0")

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from onepiece.adapters.farms.base import PreviewsCommands, QueuesJobs
+from onepiece.adapters.farms.base import PreviewsCommands, queues_jobs
 from onepiece.domain.dashboard import metric_status
 from onepiece.domain.render import (
     FrameCounts,
@@ -132,7 +132,7 @@ class RenderJobService:
             host=self._host_for(request.farm),
         )
         self.store.add(job, idempotency_key=idempotency_key)
-        if isinstance(farm, QueuesJobs):  # recorded first: no runner works on an unknown job
+        if queues_jobs(farm):  # recorded first: no runner works on an unknown job
             farm.start(farm_job_id)
         self._wrote()
         return job
@@ -262,7 +262,7 @@ class RenderJobService:
                 farm = self.farms.get(name)
             except OnePieceError:
                 continue
-            if not isinstance(farm, QueuesJobs):
+            if not queues_jobs(farm):
                 continue
             known = self.store.farm_job_ids(name)
             for farm_job_id, request in farm.unrecorded_jobs():
