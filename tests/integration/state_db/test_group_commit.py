@@ -8,6 +8,7 @@ behind it (no timing: it waits for the queue), so the grouping is certain.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -66,11 +67,14 @@ class _Held:
         return _insert("first")(connection)
 
     def run(self, writes: list[Callable[[Connection], Any]]) -> list[Future[Any]]:
+        return self.call([functools.partial(self.writer.run, write) for write in writes])
+
+    def call(self, calls: list[Callable[[], Any]]) -> list[Future[Any]]:
         first = self.pool.submit(self.writer.run, self._first)
         assert self._running.wait(30)
-        futures = [self.pool.submit(self.writer.run, write) for write in writes]
+        futures = [self.pool.submit(call) for call in calls]
         deadline = time.monotonic() + 30
-        while len(self.writer._queue) < len(writes):  # all queued behind the first
+        while len(self.writer._queue) < len(calls):  # all queued behind the first
             assert time.monotonic() < deadline
             time.sleep(0.001)
         self._release.set()
@@ -163,3 +167,84 @@ def test_one_counter_shard_per_transaction(engine: Engine) -> None:
     for _ in range(5):
         with engine.begin() as connection:
             assert len({pick_shard(connection) for _ in range(50)}) == 1
+
+
+class _BatchInsert:
+    """A batched kind of write: one executemany per group; records each call's items."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def __call__(self, connection: Connection, names: list[str]) -> list[str]:
+        self.calls.append(list(names))
+        connection.execute(SCRATCH.insert(), [{"name": name} for name in names])
+        return [name.upper() for name in names]
+
+
+def test_batched_writes_of_a_group_go_in_one_call_beside_plain_writes(held: _Held) -> None:
+    batch = _BatchInsert()
+    calls: list[Callable[[], Any]] = []
+    for i in range(6):
+        calls.append(functools.partial(held.writer.run_batched, batch, f"b{i}"))
+        if i % 2:
+            calls.append(functools.partial(held.writer.run, _insert(f"p{i}")))
+    futures = held.call(calls)
+    results = [f.result(30) for f in futures]
+    assert results == ["B0", "B1", "p1", "B2", "B3", "p3", "B4", "B5", "p5"]
+    assert batch.calls == [[f"b{i}" for i in range(6)]]  # one call for the group's six
+    assert held.commits == 2
+    assert _names(held.engine) == {"first", *(f"b{i}" for i in range(6)), "p1", "p3", "p5"}
+
+
+def test_a_batch_that_fails_is_retried_item_by_item(held: _Held) -> None:
+    held.writer.run(_insert("taken"))
+    held.commits = 0
+    batch = _BatchInsert()
+    names = ["x", "taken", "y"]
+    futures = held.call([functools.partial(held.writer.run_batched, batch, n) for n in names])
+    assert futures[0].result(30) == "X"
+    with pytest.raises(sa.exc.IntegrityError):
+        futures[1].result(30)
+    assert futures[2].result(30) == "Y"
+    assert batch.calls == [names, ["x"], ["taken"], ["y"]]
+    assert _names(held.engine) == {"first", "taken", "x", "y"}
+
+
+def test_a_batch_must_answer_every_item(held: _Held) -> None:
+    def short(connection: Connection, names: list[str]) -> list[str]:
+        return names[:1]
+
+    futures = held.call([functools.partial(held.writer.run_batched, short, n) for n in "ab"])
+    assert futures[0].result(30) == "a"  # alone, one item gives one answer
+    assert futures[1].result(30) == "b"
+
+
+def test_submits_batched_in_one_group_each_get_their_job_and_event(scratch: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob
+    from onepiece.state.db.event_log import SqlEventLog
+    from onepiece.state.db.group_commit import group_writer
+    from onepiece.state.db.render_history import SqlRenderJobStore
+
+    held = _Held(group_writer(scratch), scratch)  # the store's own writer
+
+    store = SqlRenderJobStore(held.engine, history_limit=5, retention_hours=24)
+    at = datetime.now(UTC)
+    request = JobRequest("builtin", "/s.json", "1-10", "/o.####.png", "mock")
+    jobs = [
+        RenderJob(f"j{i}", request, f"mock-{i}", JobStatus.succeeded, at, at, FrameCounts(10))
+        for i in range(8)
+    ]
+    held.commits = 0
+    futures = held.call([functools.partial(store.add, job) for job in jobs])
+    pruned = [f.result(30) for f in futures]
+    assert held.commits == 2
+    assert sorted(sum(pruned, [])) == ["j0", "j1", "j2"]  # the limit of 5 held, reported once
+    assert [job.id for job in store.recent(limit=10)] == [f"j{i}" for i in range(7, 2, -1)]
+    created = [
+        e.data["job"]["id"] for e in SqlEventLog(held.engine).since(0) if e.type == "job.created"
+    ]
+    assert created == [f"j{i}" for i in range(8)]  # in submit order
+    assert store.stats().size == 5
+    held.close()

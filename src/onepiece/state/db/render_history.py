@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from onepiece.domain.render import JobStatus, RenderJob, event_job
 from onepiece.state.db import schema
 from onepiece.state.db.engine import describe, reading
-from onepiece.state.db.event_log import SqlEventLog, append_event
+from onepiece.state.db.event_log import SqlEventLog, append_event, append_events
 from onepiece.state.db.group_commit import group_writer
 from onepiece.state.db.render_counters import SHARDS, ShardedCounters
 from onepiece.state.db.render_pruning import (
@@ -140,16 +140,22 @@ class SqlRenderJobStore:
         ``idempotency_key``: the claimed key this job answers, bound to it in the
         same transaction: a job recorded is never left with its key unbound."""
         row = {**self._row(job), "id": job.id, "submitted_at": job.submitted_at.timestamp()}
+        # Batched with the other submits waiting: one commit, and one statement of
+        # each kind, for all (group_commit.py).
+        return group_writer(self.engine).run_batched(self._add_all, (job, row, idempotency_key))
 
-        def write(connection: Connection) -> list[str]:
-            connection.execute(self._insert, row)
-            if idempotency_key is not None:
-                connection.execute(self._bind, {"bound_key": idempotency_key, "id": job.id})
-            _event(connection, "job.created", event_job(job))
-            return self._pruner.prune(connection, grown=True)
-
-        # Grouped with the other submits waiting: one commit for all (group_commit.py).
-        return group_writer(self.engine).run(write)
+    def _add_all(
+        self, connection: Connection, entries: list[tuple[RenderJob, dict[str, Any], str | None]]
+    ) -> list[list[str]]:
+        """Several new jobs, their keys bound, their events; the ids pruned go to the first."""
+        connection.execute(self._insert, [row for _, row, _ in entries])
+        binds = [{"bound_key": key, "id": job.id} for job, _, key in entries if key is not None]
+        if binds:
+            connection.execute(self._bind, binds)
+        bodies = [event_body("job.created", event_job(job)) for job, _, _ in entries]
+        append_events(connection, TOPIC, "job.created", bodies)
+        pruned = self._pruner.prune(connection, grown=len(entries))
+        return [pruned, *([] for _ in entries[1:])]
 
     def update(self, job: RenderJob) -> tuple[bool, list[str]]:
         """Save a job's new state. Returns (still in history, ids pruned meanwhile).

@@ -77,12 +77,12 @@ class HistoryPruner:
             .returning(jobs.c.id)
         )
 
-    def prune(self, connection: Connection, *, grown: bool = False) -> list[str]:
-        """``grown``: count one job more (``add``'s)."""
+    def prune(self, connection: Connection, *, grown: int = 0) -> list[str]:
+        """``grown``: count that many jobs more (the ones ``add`` wrote)."""
         jobs, counters, shard = schema.render_jobs, self._counters, pick_shard(connection)
         removed = self._expired_jobs(connection)
-        counters.bump(connection, SIZE, 1 if grown else 0, shard)
-        size = self._size(connection, 1 if grown else 0)  # before the retention's removals
+        counters.bump(connection, SIZE, grown, shard)
+        size = self._size(connection, grown)  # before the retention's removals
         counters.bump(connection, "render_jobs.pruned_by_retention", len(removed), shard)
         counters.bump(connection, SIZE, -len(removed), shard)
         size -= len(removed)
