@@ -248,3 +248,56 @@ def test_submits_batched_in_one_group_each_get_their_job_and_event(scratch: Engi
     assert created == [f"j{i}" for i in range(8)]  # in submit order
     assert store.stats().size == 5
     held.close()
+
+
+def test_claims_batched_in_one_group_each_get_their_own_answer(scratch: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from onepiece.domain.render import FrameCounts, JobRequest, JobStatus, RenderJob
+    from onepiece.errors import IdempotencyInFlight
+    from onepiece.state.db.group_commit import group_writer
+    from onepiece.state.db.render_history import SqlRenderJobStore
+
+    store = SqlIdempotencyStore(scratch)
+    store.claim("done", "hash-d")
+    store.complete("done", "job-done")
+    store.claim("other", "hash-o")
+    at = datetime.now(UTC)
+    request = JobRequest("builtin", "/s.json", "1-10", "/o.####.png", "mock")
+    recorded = RenderJob("job-r", request, "m", JobStatus.queued, at, at, FrameCounts(10))
+    SqlRenderJobStore(scratch, history_limit=10, retention_hours=24).add(recorded)
+    claims = [
+        ("new-1", "h1", "job-1"),
+        ("done", "hash-d", "job-x"),  # claimed and bound before: its job
+        ("new-2", "h2", None),
+        ("other", "hash-changed", None),  # another request under a used key: refused
+        ("late", "hl", "job-r"),  # its job recorded, its key never bound: bound now
+    ]
+    held = _Held(group_writer(scratch), scratch)
+    try:
+        futures = held.call([functools.partial(store.claim, *claim) for claim in claims])
+        answers = [f.exception(30) or f.result(30) for f in futures]
+    finally:
+        held.close()
+    assert answers[:3] == [None, "job-done", None]
+    assert isinstance(answers[3], IdempotencyConflict)
+    assert answers[4] == "job-r"
+    assert held.commits == 2  # the refusal did not undo the others
+    with pytest.raises(IdempotencyInFlight):  # claimed, no job yet
+        store.claim("new-1", "h1", "job-1")
+    assert store.claim("late", "hl") == "job-r"
+
+
+def test_one_key_twice_in_a_group_is_claimed_once(held: _Held) -> None:
+    from onepiece.errors import IdempotencyInFlight
+
+    store = SqlIdempotencyStore(held.engine)
+    writer = held.writer
+    # The store's claims go through the engine's shared writer; drive this one directly.
+    calls = [
+        functools.partial(writer.run_batched, store._claim_all, ("twice", "h", None, time.time()))
+        for _ in range(3)
+    ]
+    answers = [f.result(30) for f in held.call(calls)]
+    assert answers[0] is None  # the first claims it
+    assert all(isinstance(a, IdempotencyInFlight) for a in answers[1:])

@@ -69,6 +69,15 @@ class SqlIdempotencyStore:
                 .label("recorded"),
             )
         )
+        # A group's new claims in one statement: the keys that were free come back.
+        self._claim_many = (
+            insert_statement(engine.dialect.name, table)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(table.c.key)
+        )
+        self._recorded_among = select(jobs.c.id).where(
+            jobs.c.id.in_(bindparam("job_ids", expanding=True))
+        )
         self._select = select(table).where(table.c.key == bindparam("key"))
         self._complete = (
             update(table)
@@ -77,20 +86,39 @@ class SqlIdempotencyStore:
         )
 
     def claim(self, key: str, request_hash: str, job_id: str | None = None) -> str | None:
-        now = self.clock()
-
-        def write(connection: Connection) -> str | None | IdempotencyConflict:
-            return self._claim(connection, key, request_hash, job_id, now)
-
-        outcome = group_writer(self.engine).run(write)
+        claim = (key, request_hash, job_id, self.clock())
+        outcome = group_writer(self.engine).run_batched(self._claim_all, claim)
         if isinstance(outcome, IdempotencyConflict):  # refused without failing the group
             raise outcome
         return outcome
 
+    def _claim_all(
+        self, connection: Connection, claims: list[tuple[str, str, str | None, float]]
+    ) -> list[str | None | IdempotencyConflict]:
+        """The claims of one group: the new keys in one statement, the others one by one."""
+        keys = [key for key, _, _, _ in claims]
+        if len(claims) == 1 or len(set(keys)) < len(keys):  # a key twice: which one won?
+            return [self._claim(connection, *claim) for claim in claims]
+        rows = [{"key": k, "request_hash": h, "claimed_at": t} for k, h, _, t in claims]
+        new = set(connection.execute(self._claim_many, rows).scalars())
+        intended = [job_id for key, _, job_id, _ in claims if key in new and job_id]
+        recorded = set()
+        if intended:
+            recorded = set(connection.scalars(self._recorded_among, {"job_ids": intended}))
+        outcomes: list[str | None | IdempotencyConflict] = []
+        for key, digest, job_id, now in claims:
+            if key not in new:
+                outcomes.append(self._claimed_before(connection, key, digest, job_id, now))
+            elif job_id in recorded:  # recorded, its key never bound (see the module doc)
+                connection.execute(self._complete, {"claimed_key": key, "job_id": job_id})
+                outcomes.append(job_id)
+            else:
+                outcomes.append(None)
+        return outcomes
+
     def _claim(
         self, connection: Connection, key: str, request_hash: str, job_id: str | None, now: float
     ) -> str | None | IdempotencyConflict:
-        table = schema.idempotency_keys
         values = {
             "key": key,
             "request_hash": request_hash,
@@ -103,6 +131,13 @@ class SqlIdempotencyStore:
                 return None
             connection.execute(self._complete, {"claimed_key": key, "job_id": job_id})
             return job_id
+        return self._claimed_before(connection, key, request_hash, job_id, now)
+
+    def _claimed_before(
+        self, connection: Connection, key: str, request_hash: str, job_id: str | None, now: float
+    ) -> str | None | IdempotencyConflict:
+        """A key that was already claimed: its job, a refusal, or a stale claim taken over."""
+        table = schema.idempotency_keys
         row = connection.execute(self._select, {"key": key}).one()
         if row.request_hash != request_hash:
             return IdempotencyConflict(
