@@ -81,11 +81,15 @@ class LocalStorage:
         flusher: FileSystemFlusher | None = None,
         *,
         sidecars_only: bool = False,
+        unnamed_temps: bool = True,
     ) -> None:
-        """``sidecars_only``: every record a sidecar (records.py), as earlier releases wrote."""
+        """``sidecars_only``: every record a sidecar (records.py), as earlier releases wrote.
+        ``unnamed_temps=False``: a batch's temp files are named, as where the
+        filesystem has no ``O_TMPFILE`` (unnamed.py)."""
         self.root = Path(root).expanduser().absolute()
         self._root_text = str(self.root).rstrip("/")  # "/" itself: keys follow its slash
-        self._stager = Stager(self.root, flusher, RecordPlaces(sidecars_only=sidecars_only))
+        places = RecordPlaces(sidecars_only=sidecars_only)
+        self._stager = Stager(self.root, flusher, places, unnamed_temps=unnamed_temps)
 
     @property
     def sidecars_only(self) -> bool:
