@@ -2,9 +2,7 @@
 
 Even a rerun that finds everything stored (so writes no temp file of its own)
 cleans what the dead writer left where it commits; a live writer's lock and
-temps are never touched. The writers here name their temp files, as on a
-filesystem without ``O_TMPFILE`` (NFS) or in earlier releases; unnamed ones
-leave nothing to clean (tests/integration/test_local_commit.py).
+temps are never touched.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from onepiece.adapters.storage.local.storage import LocalStorage
     root, key, source = sys.argv[1:4]
-    storage = LocalStorage(Path(root), unnamed_temps=False)
+    storage = LocalStorage(Path(root))
     storage.ensure_bucket("vendor-in")
     storage.stage_file("vendor-in", key, Path(source))
     print("staged", flush=True)

@@ -9,7 +9,6 @@ at the disk at each barrier, a failing one plays a disk that reports errors.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import os
@@ -37,16 +36,9 @@ def real_syncfs() -> Callable[[int], int]:
 
 
 def storage_with(
-    root: Path,
-    syncfs: Callable[[int], int] | None,
-    *,
-    sidecars_only: bool = False,
-    named: bool = False,
+    root: Path, syncfs: Callable[[int], int] | None, *, sidecars_only: bool = False
 ) -> LocalStorage:
-    """``named``: temp files with names (the path without O_TMPFILE), whose on-disk
-    states a crash can leave are built by hand below."""
-    flusher = FileSystemFlusher(syncfs=syncfs)
-    store = LocalStorage(root, flusher, sidecars_only=sidecars_only, unnamed_temps=not named)
+    store = LocalStorage(root, FileSystemFlusher(syncfs=syncfs), sidecars_only=sidecars_only)
     store.ensure_bucket(BUCKET)
     return store
 
@@ -95,8 +87,7 @@ def test_a_crash_before_the_first_barrier_leaves_nothing_that_counts(
     tmp_path: Path, sources: list[Path], syncfs: str
 ) -> None:
     """Staged, never committed; the unflushed data may be cut short: all absent."""
-    flush = real_syncfs() if syncfs == "syncfs" else None
-    storage = storage_with(tmp_path / "root", flush, named=True)
+    storage = storage_with(tmp_path / "root", real_syncfs() if syncfs == "syncfs" else None)
     staged = stage_all(storage, sources)
     os.truncate(pending(staged[0]).temp, 10)  # what was on disk of a file not yet flushed
 
@@ -122,10 +113,7 @@ def test_a_crash_between_the_barriers_leaves_each_object_absent_or_complete(
     With the record an attribute of the data, it is on disk with the data at
     barrier 1: the object is complete once renamed, whatever a sidecar says.
     """
-    sidecars_only = records == "sidecar"
-    storage = storage_with(
-        tmp_path / "root", real_syncfs(), sidecars_only=sidecars_only, named=True
-    )
+    storage = storage_with(tmp_path / "root", real_syncfs(), sidecars_only=records == "sidecar")
     (item,) = stage_all(storage, sources[:1])
     state = pending(item)  # its data, complete: what barrier 1 guarantees
     assert state.labelled is (records == "attribute")
@@ -230,7 +218,7 @@ KILLED_WRITER = """
 import os, sys
 from pathlib import Path
 from onepiece.adapters.storage.local.storage import LocalStorage
-storage = LocalStorage(Path(sys.argv[1]), unnamed_temps=sys.argv[3] == "unnamed")
+storage = LocalStorage(Path(sys.argv[1]))
 storage.stage_file("vendor-in", "plates/frame.1001.exr", Path(sys.argv[2]))
 os._exit(0)  # like kill -9: no commit, no clean-up, the kernel drops the owner lock
 """
@@ -240,10 +228,9 @@ def test_temp_files_of_a_killed_writer_are_swept_but_a_live_writers_are_kept(
     tmp_path: Path, sources: list[Path]
 ) -> None:
     root = tmp_path / "root"
-    live = storage_with(root, real_syncfs(), named=True)
+    live = storage_with(root, real_syncfs())
     live_staged = live.stage_file(BUCKET, "plates/live.exr", sources[1])
-    killed = [sys.executable, "-c", KILLED_WRITER, str(root), str(sources[0]), "named"]
-    subprocess.run(killed, check=True)
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(root), str(sources[0])], check=True)
     orphans = set(temp_files(root)) - {pending(live_staged).temp}
     assert len(orphans) == 1
 
@@ -280,72 +267,4 @@ def test_a_folder_at_a_staged_key_fails_that_object_alone_and_keeps_the_folder(
     assert "a folder of other objects is there" in results[0].message
     assert results[1:] == [item.info for item in staged[1:]]
     assert storage.get_bytes(BUCKET, f"plates/{sources[0].name}/inside.exr") == b"other object"
-    assert temp_files(storage.root) == []
-
-
-def test_a_killed_writer_of_unnamed_temp_files_leaves_nothing_behind(
-    tmp_path: Path, sources: list[Path]
-) -> None:
-    root = tmp_path / "root"
-    storage_with(root, real_syncfs())
-    killed = [sys.executable, "-c", KILLED_WRITER, str(root), str(sources[0]), "unnamed"]
-    subprocess.run(killed, check=True)
-    assert temp_files(root) == []
-    assert [p.name for p in (root / BUCKET / "plates").iterdir()] == []
-    with pytest.raises(ObjectNotFound):
-        LocalStorage(root).head(BUCKET, "plates/frame.1001.exr")
-
-
-def test_unnamed_temp_files_are_linked_into_place_with_their_record(
-    tmp_path: Path, sources: list[Path]
-) -> None:
-    storage = storage_with(tmp_path / "root", real_syncfs())
-    staged = stage_all(storage, sources)
-    assert temp_files(storage.root) == []  # staged without a name
-    assert list((storage.root / BUCKET / "plates").iterdir()) == []
-    assert storage.commit(staged) == [item.info for item in staged]
-    for item, source in zip(staged, sources, strict=True):
-        assert LocalStorage(storage.root).head(BUCKET, item.info.key) == item.info
-        assert storage.get_bytes(BUCKET, item.info.key) == source.read_bytes()
-    assert temp_files(storage.root) == []
-
-
-def test_an_unnamed_temp_file_whose_key_was_taken_meanwhile_is_checked_as_before(
-    tmp_path: Path, sources: list[Path]
-) -> None:
-    """Linking fails on anything at the key: the same bytes are published over a
-    file without a record, other content is refused, a link is refused."""
-    storage = storage_with(tmp_path / "root", real_syncfs())
-    same, other, linked = (
-        storage.stage_file(BUCKET, f"plates/{name}", sources[0]) for name in ("s", "o", "l")
-    )
-    plates = storage.root / BUCKET / "plates"
-    (plates / "s").write_bytes(b"no record: a leftover, replaced")
-    storage.put_file(BUCKET, "plates/o", sources[1])  # other content, recorded
-    (plates / "l").symlink_to(sources[0])
-    results = storage.commit([same, other, linked])
-    assert results[0] == same.info
-    assert storage.get_bytes(BUCKET, "plates/s") == sources[0].read_bytes()
-    assert all(isinstance(r, StorageError) for r in results[1:])
-    assert storage.get_bytes(BUCKET, "plates/o") == sources[1].read_bytes()
-    assert (plates / "l").is_symlink()
-    assert temp_files(storage.root) == []
-
-
-def test_discarded_unnamed_temp_files_release_their_descriptors(
-    tmp_path: Path, sources: list[Path]
-) -> None:
-    storage = storage_with(tmp_path / "root", real_syncfs())
-
-    def unnamed_open() -> int:  # descriptors of files without a name under the root
-        links = []
-        for fd in os.listdir("/proc/self/fd"):
-            with contextlib.suppress(OSError):
-                links.append(os.readlink(f"/proc/self/fd/{fd}"))
-        return sum(link.startswith(str(storage.root)) and "(deleted)" in link for link in links)
-
-    staged = stage_all(storage, sources * 5)
-    assert unnamed_open() == 15  # each held until its commit
-    storage.discard(staged)
-    assert unnamed_open() == 0
     assert temp_files(storage.root) == []

@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
 
 from onepiece.adapters.storage.base import Progress
 from onepiece.atomicio import fsync_dir
@@ -144,7 +143,17 @@ class TempFile:
         makes what it set (an extended attribute) durable with the data; again
         if the flush moved the mtime (True: it set something to flush).
         """
-        stat = finish_fd(self._fd, sync=sync, label=label)
+        stat = os.fstat(self._fd)
+        if label is not None:
+            label(self._fd, stat)
+        if sync:
+            os.fsync(self._fd)
+            after = os.fstat(self._fd)
+            if after.st_mtime_ns != stat.st_mtime_ns:
+                # A network filesystem set the mtime as it flushed: label what is there.
+                stat = after
+                if label is not None and label(self._fd, stat):
+                    os.fsync(self._fd)
         os.close(self._fd)
         self._closed = True
         return stat
@@ -162,24 +171,6 @@ class TempFile:
         self._published = True
         if sync_dir:
             fsync_dir(self.destination.parent)
-
-
-def finish_fd(
-    fd: int, *, sync: bool, label: Callable[[int, os.stat_result], bool] | None
-) -> os.stat_result:
-    """A written file's final stat, labelled, and flushed with ``sync`` (``TempFile.finish``)."""
-    stat = os.fstat(fd)
-    if label is not None:
-        label(fd, stat)
-    if sync:
-        os.fsync(fd)
-        after = os.fstat(fd)
-        if after.st_mtime_ns != stat.st_mtime_ns:
-            # A network filesystem set the mtime as it flushed: label what is there.
-            stat = after
-            if label is not None and label(fd, stat):
-                os.fsync(fd)
-    return stat
 
 
 def _mkstemp_beside(destination: Path, tag: str | None = None) -> tuple[int, Path, bool]:
@@ -234,13 +225,9 @@ def chunk_buffer(size: int = CHUNK_SIZE) -> bytearray:
     return buffer
 
 
-class Sink(Protocol):
-    def write(self, data: bytes | bytearray | memoryview) -> None: ...
-
-
 def pump(
     source: io.FileIO,
-    sink: Sink,
+    sink: TempFile,
     tee: ChecksumTee | None,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,

@@ -39,7 +39,6 @@ from onepiece.adapters.storage.local.publish import (
 )
 from onepiece.adapters.storage.local.records import RecordPlaces
 from onepiece.adapters.storage.local.sync import FileSystemFlusher
-from onepiece.adapters.storage.local.unnamed import UnnamedFile, UnnamedFiles
 from onepiece.adapters.storage.streaming import TempFile
 from onepiece.errors import StorageError
 
@@ -55,33 +54,28 @@ class Stager:
         root: Path,
         flusher: FileSystemFlusher | None = None,
         places: RecordPlaces | None = None,
-        *,
-        unnamed_temps: bool = True,
     ) -> None:
         self.root = root
         self.flusher = flusher or FileSystemFlusher()
         self.owner = TempOwner()
         self.places = places or RecordPlaces()
-        self.unnamed = UnnamedFiles(enabled=unnamed_temps)
 
     def watch(self, bucket: str) -> int | None:
         """Call before writing data to be flushed in a batch (see local_sync.py)."""
         return self.flusher.watch(self.root / bucket)
 
-    def temp(self, bucket: str, destination: Path, *, batched: bool) -> TempFile | UnnamedFile:
-        """A temp file for ``destination``.
+    def temp(self, bucket: str, destination: Path, *, batched: bool) -> TempFile:
+        """A temp file beside ``destination``.
 
-        One for a batch is unnamed where the filesystem allows (unnamed.py),
-        else named beside ``destination``: it may wait long for its commit, so
-        it is tagged with our owner token, and orphans in its folder are swept
-        first (local_owner.py). A single put's temp file lives no longer than
-        the put.
+        One for a batch may wait long for its commit: it is tagged with our
+        owner token, and orphans in its folder are swept first (local_owner.py).
+        A single put's temp file lives no longer than the put.
         """
         if not batched:
             return TempFile(destination)
         bucket_dir = self.root / bucket
         tag = self.owner.tag(bucket_dir)
-        sink = self.unnamed.make(destination, tag) or TempFile(destination, tag)
+        sink = TempFile(destination, tag)
         if tag is not None and not sink.made_folder:  # a folder just made holds no orphans
             self.owner.sweep_once(bucket_dir, destination.parent)
         return sink
@@ -90,7 +84,7 @@ class Stager:
         self,
         bucket: str,
         key: str,
-        sink: TempFile | UnnamedFile,
+        sink: TempFile,
         size: int,
         checksum: str,
         user_metadata: dict[str, str],
@@ -120,10 +114,7 @@ class Stager:
         stat = sink.finish(sync=device is None, label=label)
         if device is not None and stat.st_dev != device:
             device = None  # a mount point inside the bucket: flush this one by itself
-            if isinstance(sink, UnnamedFile):
-                sink.fsync()
-            else:
-                fsync_path(sink.path)
+            fsync_path(sink.path)
         pending = Pending(sink.keep(), sink.destination, record, device, keep_different, labelled)
         return StagedObject(object_info(bucket, key, record, stat.st_mtime_ns), pending)
 

@@ -24,7 +24,6 @@ from onepiece.adapters.storage.local.layout import (
     write_sidecar,
 )
 from onepiece.adapters.storage.local.records import folder_lock
-from onepiece.adapters.storage.local.unnamed import UnnamedFile
 from onepiece.atomicio import fsync_dir
 
 
@@ -37,7 +36,7 @@ class Pending:
     killed between its publish and its second barrier.
     """
 
-    temp: Path | UnnamedFile | None  # unnamed: linked into place (unnamed.py)
+    temp: Path | None
     destination: Path
     record: dict[str, Any]  # the object's record (names the temp file's inode and mtime)
     device: int | None  # flushed by syncfs of this filesystem; None: fsynced file by file
@@ -103,35 +102,12 @@ def publish_locked(item: Pending, *, sync: bool, folder_locked: bool) -> None:
 
 
 def _replace_checked(item: Pending, *, sync: bool, sidecar_fd: int | None) -> None:
-    temp = item.temp
-    assert temp is not None
-    if isinstance(temp, UnnamedFile):
-        try:
-            if item.labelled and item.keep_different:
-                try:
-                    temp.link(item.destination)  # nothing there: published, nothing replaced
-                    return
-                except FileExistsError:
-                    pass  # something is there: checked and replaced as a named temp is
-            named = temp.link_beside()
-        finally:
-            temp.close()
-        try:
-            _replace_named(item, named, sync=sync, sidecar_fd=sidecar_fd)
-        except BaseException:  # cleanup only: re-raised
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(named)
-            raise
-        return
-    _replace_named(item, temp, sync=sync, sidecar_fd=sidecar_fd)
-
-
-def _replace_named(item: Pending, temp: Path, *, sync: bool, sidecar_fd: int | None) -> None:
+    assert item.temp is not None
     if item.keep_different:  # checked under the writer lock: no writer can slip in
         _check_replaceable(item)
     if not item.labelled and sidecar_fd is not None:
         write_sidecar(sidecar_fd, item.record, sync=sync)
-    os.replace(temp, item.destination)
+    os.replace(item.temp, item.destination)
 
 
 def _check_replaceable(item: Pending) -> None:
@@ -180,8 +156,6 @@ def fsync_path(path: Path) -> None:
 
 def discard_pending(pending: Sequence[Pending]) -> None:
     for item in pending:
-        if isinstance(item.temp, UnnamedFile):
-            item.temp.close()  # its data is freed with it
-        elif item.temp is not None:
+        if item.temp is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(item.temp)

@@ -81,15 +81,11 @@ class LocalStorage:
         flusher: FileSystemFlusher | None = None,
         *,
         sidecars_only: bool = False,
-        unnamed_temps: bool = True,
     ) -> None:
-        """``sidecars_only``: every record a sidecar (records.py), as earlier releases wrote.
-        ``unnamed_temps=False``: a batch's temp files are named, as where the
-        filesystem has no ``O_TMPFILE`` (unnamed.py)."""
+        """``sidecars_only``: every record a sidecar (records.py), as earlier releases wrote."""
         self.root = Path(root).expanduser().absolute()
         self._root_text = str(self.root).rstrip("/")  # "/" itself: keys follow its slash
-        places = RecordPlaces(sidecars_only=sidecars_only)
-        self._stager = Stager(self.root, flusher, places, unnamed_temps=unnamed_temps)
+        self._stager = Stager(self.root, flusher, RecordPlaces(sidecars_only=sidecars_only))
 
     @property
     def sidecars_only(self) -> bool:
