@@ -147,3 +147,28 @@ def test_resume_after_the_endpoint_goes_away(
     assert len(versions) == 4  # 3 clips + 1 sequence, none twice
     runs = registry.runs()
     assert [run["status"] for run in runs] == ["failed", "completed"]
+
+
+def test_other_content_at_a_key_is_a_conflict_not_overwritten_even_without_resume(
+    s3_endpoint_url: str, tracker: LocalTracker, tmp_path: Path
+) -> None:
+    """Without --resume nothing is looked up before sending: the write itself refuses."""
+    from tests.ingest_support import expected_key
+
+    storage = S3Storage(endpoint_url=s3_endpoint_url, region="us-east-1")
+    bucket = unique_bucket("ingest")
+    files = filler_delivery(tmp_path / "delivery", large_files=0, frames=3, frame_size=4096)
+    storage.ensure_bucket(bucket)
+    taken = tmp_path / "theirs.exr"
+    taken.write_bytes(b"another run's frame")
+    theirs = storage.put_file(bucket, expected_key(files[1]), taken)
+    opts = options(tmp_path / "delivery", bucket, resume=False, workers=2)
+
+    result = run_ingest(opts, Services(tracker, storage), IngestRunRegistry(tmp_path / "r.json"))
+
+    statuses = sorted(row.status.value for row in result.plan.files)
+    assert statuses.count("conflict") == 1, statuses
+    assert result.summary()["counts"]["registered"] == 0
+    assert storage.head(bucket, expected_key(files[1])).checksum == theirs.checksum
+    assert storage.get_bytes(bucket, expected_key(files[1])) == b"another run's frame"
+    assert versions_by_code(tracker) == {}  # the Version is delivered whole or not at all

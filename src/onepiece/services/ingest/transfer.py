@@ -32,7 +32,13 @@ from onepiece.adapters.storage.base import ObjectInfo, StagedObject, Storage
 from onepiece.adapters.storage.streaming import chunk_buffer
 from onepiece.domain.checksums import format_checksum, new_hasher, parse_checksum
 from onepiece.domain.ingest_plan import FileStatus
-from onepiece.errors import IntegrityError, ObjectNotFound, OnePieceError, StorageUnavailable
+from onepiece.errors import (
+    IntegrityError,
+    ObjectConflict,
+    ObjectNotFound,
+    OnePieceError,
+    StorageUnavailable,
+)
 
 EXPECTED_METADATA_KEY = "expected-checksum"  # the manifest's checksum, kept beside ours
 
@@ -111,6 +117,8 @@ def transfer(
         actual = exc.context.get("actual")
         message = f"checksum mismatch: expected {failed}, got {actual}" if actual else None
         return FileOutcome(FileStatus.MISMATCH, reason=message or exc.message)
+    except ObjectConflict as exc:  # other content stored at the key meanwhile: not replaced
+        return FileOutcome(FileStatus.CONFLICT, reason=exc.message)
     except OnePieceError as exc:
         if cancel.is_set():
             return FileOutcome(FileStatus.CANCELLED, reason="interrupted")

@@ -16,7 +16,7 @@ import io
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -54,12 +54,15 @@ def upload_through_temporary(
     *,
     concurrency: int,
     multipart_copy_min: int,
+    before_copy: Callable[[int, str], None] | None = None,
 ) -> int:
     """Multipart upload to a temporary key, then a verified copy to ``key``; returns the size.
 
     The temporary key is under PARTIAL_PREFIX; the copy replaces the metadata
     with the checksum, known only now. The final key never holds a partial or
     unverified object. botocore errors are left to the caller to translate.
+    ``before_copy(size, checksum)`` may refuse the copy by raising (the
+    temporary object is deleted all the same).
     """
     from boto3.s3.transfer import TransferConfig  # noqa: TID251 - S3 is in use
 
@@ -77,6 +80,8 @@ def upload_through_temporary(
         upload.complete()
     metadata = {**user_metadata, CHECKSUM_METADATA_KEY: source.tee.checksum()}
     try:
+        if before_copy is not None:
+            before_copy(size, source.tee.checksum())
         client.copy(
             CopySource={"Bucket": bucket, "Key": temp_key},
             Bucket=bucket,

@@ -43,6 +43,7 @@ from onepiece.adapters.storage.s3.multipart import (
     read_part,
     upload_through_temporary,
 )
+from onepiece.adapters.storage.s3.no_overwrite import put_new, refuse_other_content
 from onepiece.adapters.storage.streaming import (
     CHUNK_SIZE,
     ChecksumTee,
@@ -185,6 +186,39 @@ class S3Storage:
         metadata: Mapping[str, str] | None = None,
         progress: Progress | None = None,
     ) -> ObjectInfo:
+        return self._send(
+            bucket, key, source, checksum_algorithm, expected_checksum, metadata, progress, False
+        )
+
+    # An acknowledged S3 PUT is complete and durable: staging is putting. An
+    # ingest's staging never replaces other content (no_overwrite.py).
+    def stage_file(
+        self,
+        bucket: str,
+        key: str,
+        source: Path,
+        *,
+        checksum_algorithm: str = "xxh3",
+        expected_checksum: str | Sequence[str] | None = None,
+        metadata: Mapping[str, str] | None = None,
+        progress: Progress | None = None,
+    ) -> StagedObject:
+        info = self._send(
+            bucket, key, source, checksum_algorithm, expected_checksum, metadata, progress, True
+        )
+        return StagedObject(info)
+
+    def _send(
+        self,
+        bucket: str,
+        key: str,
+        source: Path,
+        checksum_algorithm: str,
+        expected_checksum: str | Sequence[str] | None,
+        metadata: Mapping[str, str] | None,
+        progress: Progress | None,
+        new_only: bool,
+    ) -> ObjectInfo:
         uri = self.uri(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
@@ -196,18 +230,15 @@ class S3Storage:
             if len(head) <= self.single_put_max:
                 tee.update(head)
                 tee.verify(uri)
-                info = self._put_object(bucket, key, head, tee.checksum(), user_metadata)
+                info = self._put_object(
+                    bucket, key, head, tee.checksum(), user_metadata, new_only=new_only
+                )
                 if progress is not None:
                     progress(len(head))
                 return info
             part_size = part_size_for(_size_hint(reader), self.part_size)
-            return self._put_multipart(
-                bucket, key, head, reader, part_size, tee, user_metadata, progress
-            )
-
-    # An acknowledged S3 PUT is complete and durable: staging is putting.
-    def stage_file(self, bucket: str, key: str, source: Path, **options: Any) -> StagedObject:
-        return StagedObject(self.put_file(bucket, key, source, **options))
+            source_parts = Source(head, reader, part_size, tee, progress)
+            return self._put_multipart(bucket, key, source_parts, user_metadata, new_only)
 
     def commit(self, staged: Sequence[StagedObject]) -> list[ObjectInfo | StorageError]:
         return [item.info for item in staged]
@@ -224,35 +255,59 @@ class S3Storage:
         return self._put_object(bucket, key, data, tee.checksum(), validate_metadata(metadata))
 
     def _put_object(
-        self, bucket: str, key: str, data: bytes, checksum: str, user_metadata: dict[str, str]
+        self,
+        bucket: str,
+        key: str,
+        data: bytes,
+        checksum: str,
+        user_metadata: dict[str, str],
+        *,
+        new_only: bool = False,
     ) -> ObjectInfo:
         object_metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
+        put: dict[str, Any] = {
+            "Bucket": bucket,
+            "Key": key,
+            "Body": data,
+            "Metadata": object_metadata,
+        }
         with s3_errors.mapped(self.describe(), bucket, key):
-            self.client.put_object(Bucket=bucket, Key=key, Body=data, Metadata=object_metadata)
+            if not new_only:
+                self.client.put_object(**put)
+            else:
+                uri, size = self.uri(bucket, key), len(data)
+                stored = put_new(
+                    self.client, lambda: self.head(bucket, key), uri, put, size, checksum
+                )
+                if stored is not None:
+                    return stored
         return ObjectInfo(bucket, key, len(data), checksum, None, object_metadata)
 
     def _put_multipart(
         self,
         bucket: str,
         key: str,
-        initial: bytes,
-        reader: io.FileIO,
-        part_size: int,
-        tee: ChecksumTee,
+        source: Source,
         user_metadata: dict[str, str],
-        progress: Progress | None,
+        new_only: bool,
     ) -> ObjectInfo:
+        uri = self.uri(bucket, key)
+
+        def before_copy(size: int, checksum: str) -> None:
+            refuse_other_content(lambda: self.head(bucket, key), uri, size, checksum)
+
         with s3_errors.mapped(self.describe(), bucket, key):
             size = upload_through_temporary(
                 self.client,
                 bucket,
                 key,
-                Source(initial, reader, part_size, tee, progress),
+                source,
                 user_metadata,
                 concurrency=self.concurrency,
                 multipart_copy_min=self.multipart_copy_min,
+                before_copy=before_copy if new_only else None,
             )
-        checksum = tee.checksum()
+        checksum = source.tee.checksum()
         metadata = {**user_metadata, CHECKSUM_METADATA_KEY: checksum}
         return ObjectInfo(bucket, key, size, checksum, None, metadata)
 
