@@ -44,22 +44,20 @@ from onepiece.adapters.storage.s3.multipart import (
     upload_through_temporary,
 )
 from onepiece.adapters.storage.s3.no_overwrite import put_new, refuse_other_content
+from onepiece.adapters.storage.s3.reads import download, listed, object_info, read_all
 from onepiece.adapters.storage.streaming import (
-    CHUNK_SIZE,
     ChecksumTee,
-    TempFile,
     advise_sequential,
     open_source,
     os_errors,
 )
 from onepiece.domain.bucket_names import (
-    PARTIAL_PREFIX,
     validate_bucket,
     validate_key,
     validate_metadata,
     validate_prefix,
 )
-from onepiece.errors import ConfigError, IntegrityError, StorageError
+from onepiece.errors import ConfigError, StorageError
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -323,81 +321,28 @@ class S3Storage:
         self.uri(bucket, key)
         with s3_errors.mapped(self.describe(), bucket, key):
             response = self.client.head_object(Bucket=bucket, Key=key)
-        return _info(bucket, key, response)
+        return object_info(bucket, key, response)
 
     def get_file(
         self, bucket: str, key: str, destination: Path, *, progress: Progress | None = None
     ) -> ObjectInfo:
         uri = self.uri(bucket, key)
         with s3_errors.mapped(self.describe(), bucket, key):
-            response = self.client.get_object(Bucket=bucket, Key=key)
-            info = _info(bucket, key, response)
-            tee = ChecksumTee.for_recorded(info.checksum)
-            body = response["Body"]
-            with (
-                body,
-                os_errors(f"cannot write {destination}"),
-                TempFile(Path(destination)) as sink,
-            ):
-                size = 0
-                for chunk in body.iter_chunks(CHUNK_SIZE):
-                    if tee is not None:
-                        tee.update(chunk)
-                    sink.write(chunk)
-                    size += len(chunk)
-                    if progress is not None:
-                        progress(len(chunk))
-                _verify(uri, info, size, tee)
-                sink.publish()
-        return info
+            return download(self.client, uri, bucket, key, destination, progress)
 
     def get_bytes(self, bucket: str, key: str) -> bytes:
         uri = self.uri(bucket, key)
         with s3_errors.mapped(self.describe(), bucket, key):
-            response = self.client.get_object(Bucket=bucket, Key=key)
-            with response["Body"] as body:
-                data = body.read()
-        info = _info(bucket, key, response)
-        tee = ChecksumTee.for_recorded(info.checksum)
-        if tee is not None:
-            tee.update(data)
-        _verify(uri, info, len(data), tee)
-        return data
+            return read_all(self.client, uri, bucket, key)
 
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
         """Objects under ``prefix`` sorted by key; S3 listings carry no metadata,
         so ``checksum`` is None here: ``head()`` an object for it."""
         validate_bucket(bucket)
         validate_prefix(prefix)
-        paginator = self.client.get_paginator("list_objects_v2")
         with s3_errors.mapped(self.describe(), bucket):
-            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-                for item in page.get("Contents", []):
-                    if item["Key"].startswith(PARTIAL_PREFIX):
-                        continue
-                    yield ObjectInfo(
-                        bucket, item["Key"], item["Size"], None, item.get("LastModified")
-                    )
+            yield from listed(self.client, bucket, prefix)
 
 
 def _size_hint(reader: io.FileIO) -> int:
     return os.fstat(reader.fileno()).st_size
-
-
-def _info(bucket: str, key: str, response: Any) -> ObjectInfo:
-    metadata = dict(response.get("Metadata") or {})
-    return ObjectInfo(
-        bucket=bucket,
-        key=key,
-        size=int(response["ContentLength"]),
-        checksum=metadata.get(CHECKSUM_METADATA_KEY),
-        modified=response.get("LastModified"),
-        metadata=metadata,
-    )
-
-
-def _verify(uri: str, info: ObjectInfo, size: int, tee: ChecksumTee | None) -> None:
-    if size != info.size:
-        raise IntegrityError(f"{uri}: received {size} bytes of {info.size}", hint="retry")
-    if tee is not None:
-        tee.verify(uri)
