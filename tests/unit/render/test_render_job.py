@@ -58,3 +58,12 @@ def test_validation_counts_frames_and_requires_scene_and_output() -> None:
     assert validate_request(JobRequest("builtin", "/s", "1-10,20", "/o"), CAPS) == 11
     with pytest.raises(ValidationError, match="scene is required"):
         validate_request(JobRequest("builtin", " ", "1-10", "/o"), CAPS)
+
+
+def test_frame_counts_as_a_dict_hold_every_field() -> None:
+    from dataclasses import asdict
+
+    from onepiece.domain.render import FrameCounts
+
+    counts = FrameCounts(10, 1, 2, 3, 4, 5, 6)
+    assert counts.to_dict() == asdict(counts)  # a field added later is not forgotten
