@@ -12,7 +12,13 @@ from botocore.awsrequest import AWSPreparedRequest
 from onepiece.adapters.storage.s3.storage import S3Storage, create
 from onepiece.config import load_config
 from onepiece.domain.bucket_names import PARTIAL_PREFIX
-from onepiece.errors import ConfigError, IntegrityError, ObjectNotFound, StorageUnavailable
+from onepiece.errors import (
+    ConfigError,
+    IntegrityError,
+    ObjectConflict,
+    ObjectNotFound,
+    StorageUnavailable,
+)
 from tests.s3_endpoint import S3Endpoint, closed_port_url, unique_bucket
 
 MIB = 1024 * 1024
@@ -262,3 +268,52 @@ def test_small_bodies_go_up_without_waiting_for_100_continue(
         assert s3.head(bucket, f"in/{name}").checksum == stored.checksum
     expects = {name: expect for name, _size, expect in sent}
     assert expects == {"empty": None, "frame": None, "just-under": None, "clip": "100-continue"}
+
+
+# An ingest's staging never replaces other content stored at its key meanwhile
+# (no_overwrite.py); moto honours ``If-None-Match``.
+
+
+def _file(tmp_path: Path, name: str, size: int) -> Path:
+    path = tmp_path / name
+    path.write_bytes(os.urandom(size))
+    return path
+
+
+@pytest.mark.parametrize("size", [64 * 1024, 7 * MIB], ids=["one request", "multipart"])
+def test_staging_over_other_content_stored_meanwhile_is_refused(
+    s3: S3Storage, bucket: str, tmp_path: Path, size: int
+) -> None:
+    theirs = s3.put_file(bucket, "plates/a.exr", _file(tmp_path, "theirs", size))
+    with pytest.raises(ObjectConflict, match="not overwritten"):
+        s3.stage_file(bucket, "plates/a.exr", _file(tmp_path, "ours", size))
+    assert s3.head(bucket, "plates/a.exr").checksum == theirs.checksum
+    assert [o.key for o in s3.list(bucket)] == ["plates/a.exr"]  # no temporary left
+
+
+@pytest.mark.parametrize("size", [64 * 1024, 7 * MIB], ids=["one request", "multipart"])
+def test_staging_the_same_bytes_again_is_stored(
+    s3: S3Storage, bucket: str, tmp_path: Path, size: int
+) -> None:
+    source = _file(tmp_path, "frame", size)
+    first = s3.put_file(bucket, "plates/a.exr", source)
+    again = s3.stage_file(bucket, "plates/a.exr", source).info
+    assert (again.checksum, again.size) == (first.checksum, first.size)
+    assert s3.get_bytes(bucket, "plates/a.exr") == source.read_bytes()
+
+
+def test_an_object_without_our_record_is_replaced(
+    s3: S3Storage, bucket: str, tmp_path: Path
+) -> None:
+    s3.client.put_object(Bucket=bucket, Key="plates/a.exr", Body=b"not written by OnePiece")
+    source = _file(tmp_path, "frame", 4096)
+    staged = s3.stage_file(bucket, "plates/a.exr", source)
+    assert s3.head(bucket, "plates/a.exr").checksum == staged.info.checksum
+    assert s3.get_bytes(bucket, "plates/a.exr") == source.read_bytes()
+
+
+def test_put_file_still_replaces(s3: S3Storage, bucket: str, tmp_path: Path) -> None:
+    """Only an ingest's staging refuses: a plain put (publish, sync) replaces, as before."""
+    s3.put_file(bucket, "k", _file(tmp_path, "one", 1000))
+    second = s3.put_file(bucket, "k", _file(tmp_path, "two", 1000))
+    assert s3.head(bucket, "k").checksum == second.checksum
