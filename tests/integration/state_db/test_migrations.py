@@ -15,7 +15,10 @@ from onepiece.state.db.errors import SchemaOutdated, SchemaTooNew
 from onepiece.state.db.migrate import (
     HEAD_REVISION,
     check_schema,
+    locked_transaction,
+    migrate_with_alembic,
     schema_state,
+    shipped_revisions,
     upgrade,
     upgrade_plan,
 )
@@ -35,6 +38,58 @@ def test_upgrade_from_empty_creates_the_whole_schema(empty_engine: Engine) -> No
 def test_the_head_revision_constant_is_the_newest_migration() -> None:
     """A new migration must move HEAD_REVISION too, or databases would stop at the old one."""
     assert upgrade_plan()[0] == HEAD_REVISION
+    assert shipped_revisions() == upgrade_plan()[1]  # what an empty database reports applied
+
+
+def _schema_of(engine: Engine) -> dict[str, object]:
+    """Every table's columns, keys, indexes and, on SQLite, AUTOINCREMENT, as reflected."""
+    inspector = sa.inspect(engine)
+    described: dict[str, object] = {}
+    for table in sorted(inspector.get_table_names()):
+        columns = [
+            (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+            for c in inspector.get_columns(table)
+        ]
+        indexes = sorted(
+            (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+            for i in inspector.get_indexes(table)
+        )
+        described[table] = (
+            columns,
+            inspector.get_pk_constraint(table),
+            indexes,
+            sorted(str(u) for u in inspector.get_unique_constraints(table)),
+        )
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master")
+            described["autoincrement"] = sorted(
+                name for name, sql in rows if sql and "AUTOINCREMENT" in sql
+            )
+    return described
+
+
+def _drop_everything(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(sa.inspect(connection).get_table_names()):
+            connection.exec_driver_sql(f'DROP TABLE "{table}"')
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("DELETE FROM sqlite_sequence")
+
+
+def test_a_database_created_whole_equals_one_migrated_step_by_step(
+    empty_engine: Engine,
+) -> None:
+    """An empty database is created from schema.py and stamped; one brought through
+    every migration from the first must end with exactly the same schema."""
+    assert upgrade(empty_engine) == shipped_revisions()
+    created = _schema_of(empty_engine)
+    _drop_everything(empty_engine)
+    with locked_transaction(empty_engine) as connection:
+        migrate_with_alembic(connection)
+    assert _schema_of(empty_engine) == created
+    with empty_engine.connect() as connection:
+        assert schema_state(connection).current == HEAD_REVISION
 
 
 _PREPARE_TWICE = """
@@ -47,20 +102,23 @@ print(len(applied), "alembic" in sys.modules)
 """
 
 
-def test_a_current_database_is_checked_without_loading_the_migrations(db_url: str) -> None:
-    """Every command prepares the database; only one that needs migrating pays for Alembic."""
+def test_a_new_or_current_database_is_prepared_without_loading_alembic(db_url: str) -> None:
+    """Every command prepares the database; creating it or finding it current
+    never imports Alembic (only bringing an older one forward does)."""
 
     def prepare_in_a_new_process() -> str:
         argv = [sys.executable, "-c", _PREPARE_TWICE, db_url]
         return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
 
-    assert prepare_in_a_new_process() == [str(len(upgrade_plan()[1])), "True"]  # created
+    assert prepare_in_a_new_process() == [str(len(upgrade_plan()[1])), "False"]  # created
     assert prepare_in_a_new_process() == ["0", "False"]  # already current
 
 
-def test_migrated_database_matches_the_schema_module(engine: Engine) -> None:
+def test_migrated_database_matches_the_schema_module(empty_engine: Engine) -> None:
     """schema.py and the migrations describe the same tables, columns and indexes."""
-    with engine.connect() as connection:
+    with locked_transaction(empty_engine) as connection:
+        migrate_with_alembic(connection)
+    with empty_engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, metadata)
     assert differences == []

@@ -61,12 +61,12 @@ class StateDatabase:
                 return None
             prepared = prepare(self._raw, self._sources)
             self._prepared = True
-        from onepiece.state.db.migrate import upgrade_plan
+        from onepiece.state.db.migrate import shipped_revisions
 
         where = describe(self._raw.url)
         # A new database (every migration from the first) is routine, not news: a
         # laptop's first command creates its state.db. Upgrading an existing one is.
-        created = bool(prepared.applied) and prepared.applied == upgrade_plan()[1]
+        created = bool(prepared.applied) and prepared.applied == shipped_revisions()
         for revision in prepared.applied:
             log.log(
                 logging.DEBUG if created else logging.WARNING,
