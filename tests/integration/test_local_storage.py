@@ -248,6 +248,37 @@ def test_a_store_written_with_sidecars_is_read_overwritten_and_deleted_by_this_r
     assert files_under(tmp_path / "root" / "vendor-in") == []
 
 
+@pytest.mark.parametrize("through", ["put_bytes", "put_file", "an ingest's batch"])
+def test_an_attributed_object_replacing_a_sidecar_one_leaves_no_stale_sidecar(
+    tmp_path: Path, through: str
+) -> None:
+    """The replaced object's record goes with it, whichever way it is replaced."""
+    old = LocalStorage(tmp_path / "root", sidecars_only=True)
+    old.ensure_bucket("vendor-in")
+    data = os.urandom(3000)  # an ingest replaces only the same content
+    for key in ("sh010/v001/a.exr", "sh010/v001/b.exr"):
+        old.put_bytes("vendor-in", key, data)
+    new = LocalStorage(tmp_path / "root")
+    source = tmp_path / "a.exr"
+    source.write_bytes(data)
+
+    if through == "put_bytes":
+        new.put_bytes("vendor-in", "sh010/v001/a.exr", data)
+    elif through == "put_file":
+        new.put_file("vendor-in", "sh010/v001/a.exr", source)
+    else:
+        (committed,) = new.commit([new.stage_file("vendor-in", "sh010/v001/a.exr", source)])
+        assert not isinstance(committed, Exception)
+
+    assert files_under(new.root / "vendor-in" / "sh010") == [
+        "v001/.onepiece-meta.b.exr.json",  # not replaced: its sidecar stays
+        "v001/a.exr",
+        "v001/b.exr",
+    ]
+    assert new.get_bytes("vendor-in", "sh010/v001/a.exr") == data
+    assert old.get_bytes("vendor-in", "sh010/v001/b.exr") == data
+
+
 def test_the_record_travels_with_its_data_so_a_preserving_copy_keeps_the_store(
     tmp_path: Path,
 ) -> None:

@@ -103,21 +103,40 @@ def publish_locked(item: Pending, *, sync: bool, folder_locked: bool) -> None:
 
 def _replace_checked(item: Pending, *, sync: bool, sidecar_fd: int | None) -> None:
     assert item.temp is not None
-    if item.keep_different:  # checked under the writer lock: no writer can slip in
-        _check_replaceable(item)
+    # An ingest looks at the key anyway; a put does not know whether one was there.
+    replacing = _check_replaceable(item) if item.keep_different else True
     if not item.labelled and sidecar_fd is not None:
         write_sidecar(sidecar_fd, item.record, sync=sync)
     os.replace(item.temp, item.destination)
+    if item.labelled and replacing:
+        _drop_stale_sidecar(item.destination, sidecar_fd)
 
 
-def _check_replaceable(item: Pending) -> None:
+def _drop_stale_sidecar(destination: Path, sidecar_fd: int | None) -> None:
+    """The replaced object's sidecar (an earlier release's record) goes with it.
+
+    Readers never took it for the new file's (it names the old inode), but it
+    would stay forever. Where the sidecar is the writers' lock (no folder
+    lock), it is emptied rather than removed: another writer may be waiting on
+    it. Removed or emptied after the rename, so a crash leaves at worst the
+    harmless stale file of before.
+    """
+    if sidecar_fd is not None:
+        os.ftruncate(sidecar_fd, 0)
+        return
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+        os.unlink(meta_path(destination))
+
+
+def _check_replaceable(item: Pending) -> bool:
     """An ingest replaces nothing but a file without a record (never other
-    content, a record it cannot read, nor a link someone put at the key)."""
+    content, a record it cannot read, nor a link someone put at the key).
+    True when something is at the key (the rename replaces it)."""
     destination = item.destination
     try:
         stat = os.lstat(destination)
     except (FileNotFoundError, NotADirectoryError):
-        return  # absent (or a parent is a file: the rename says so)
+        return False  # absent (or a parent is a file: the rename says so)
     if stat_module.S_ISLNK(stat.st_mode):
         if os.path.isdir(destination):  # as put_file sees it: a folder is there
             raise IsADirectoryError(errno.EISDIR, "a link to a folder is there", str(destination))
@@ -125,6 +144,7 @@ def _check_replaceable(item: Pending) -> None:
     there = read_info("", "", destination, stat, strict=True)
     if there is not None and there.checksum != item.record["checksum"]:
         raise DifferentObjectStored(destination, there.checksum)
+    return True
 
 
 class DifferentObjectStored(FileExistsError):
