@@ -23,7 +23,6 @@ batch with one filesystem flush per step.
 from __future__ import annotations
 
 import contextlib
-import errno
 import io
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -42,11 +41,10 @@ from onepiece.adapters.storage.local.failures import (
 from onepiece.adapters.storage.local.layout import (
     locked_sidecar,
     meta_path,
-    open_no_follow,
     prune_empty_folders,
     read_info,
-    walk_keys,
 )
+from onepiece.adapters.storage.local.reads import listed, open_object
 from onepiece.adapters.storage.local.records import RecordPlaces, folder_lock
 from onepiece.adapters.storage.local.sync import FileSystemFlusher
 from onepiece.adapters.storage.streaming import ChecksumTee, TempFile, open_source, os_errors, pump
@@ -294,10 +292,7 @@ class LocalStorage:
                 f"bucket {bucket!r} does not exist under {self.root}",
                 hint="create it first (ensure_bucket)",
             )
-        for key in sorted(walk_keys(bucket_dir, "", prefix)):
-            info = read_info(bucket, key, bucket_dir / key)
-            if info is not None:
-                yield info
+        yield from listed(bucket_dir, bucket, prefix)
 
     # -- helpers ----------------------------------------------------------
 
@@ -319,25 +314,7 @@ class LocalStorage:
             raise folder_in_the_way(self.uri(bucket, key))
         return path
 
-    @contextlib.contextmanager
-    def _open_object(self, bucket: str, key: str) -> Iterator[tuple[io.FileIO, ObjectInfo]]:
-        """The open data file and the info its record gives for that very file.
-
-        Matching the record against the open handle (not the path) means a
-        concurrent overwrite cannot pair one file's data with another's checksum.
-        """
-        path = self._data_path(bucket, key)
-        try:
-            # Never through a link planted at the key (listings skip links too).
-            handle = open(path, "rb", buffering=0, opener=open_no_follow)  # noqa: SIM115 - closed below
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
-            raise not_found(self.uri(bucket, key), bucket, key) from exc
-        except OSError as exc:
-            if exc.errno != errno.ELOOP:
-                raise
-            raise not_found(self.uri(bucket, key), bucket, key) from exc
-        with handle:
-            info = read_info(bucket, key, path, os.fstat(handle.fileno()), handle.fileno())
-            if info is None:
-                raise not_found(self.uri(bucket, key), bucket, key)
-            yield handle, info
+    def _open_object(
+        self, bucket: str, key: str
+    ) -> contextlib.AbstractContextManager[tuple[io.FileIO, ObjectInfo]]:
+        return open_object(self._data_path(bucket, key), self.uri(bucket, key), bucket, key)
