@@ -6,7 +6,7 @@ once take turns (the later ones find nothing to do). An empty database is
 created whole from the schema module and stamped with the newest revision
 (Alembic's recipe for a database built from scratch), without importing
 Alembic: every first command on a new machine, and every new data directory,
-would otherwise pay about half a second for Alembic, Mako and Pygments. The
+would otherwise pay about 0.1 s importing Alembic, Mako and Pygments. The
 migrations bring older databases forward; a test holds both paths to the same
 schema on both backends. ``check_schema`` is what
 a service calls at start-up: a schema newer than the code refuses with one
