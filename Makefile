@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit integration e2e demo screenshots bench browser zou ffmpeg clean
+.PHONY: install bytecode test lint typecheck unit integration e2e demo screenshots bench browser zou ffmpeg clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ $(ASCMHL_VENV)/.installed: constraints-ascmhl.txt
 	touch $@
 
 install: $(STAMP) $(ASCMHL_VENV)/.installed
+
+# Our own modules byte-compiled, as `pip install onepiece` leaves them: the
+# editable install runs from src/, and where PYTHONDONTWRITEBYTECODE is set (as
+# on these machines) every process would compile OnePiece from source again,
+# about 0.1 s of each command's start (docs/benchmarks.md). Only changed files
+# are compiled again; a file edited since is recompiled in memory, never stale.
+bytecode: install
+	$(BIN)/python -m compileall -q src
 
 # Chromium for the browser tests comes from Debian; Playwright never downloads one.
 browser:
@@ -57,10 +65,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install browser zou lint typecheck
+test: install bytecode browser zou lint typecheck
 	$(BIN)/pytest tests/unit tests/integration tests/e2e -q
 
-unit: install
+unit: install bytecode
 	$(BIN)/pytest tests/unit -q
 
 # ffmpeg (Debian's) is the peer of the review-media benchmark; OnePiece never runs it.
