@@ -268,3 +268,23 @@ def test_a_folder_at_a_staged_key_fails_that_object_alone_and_keeps_the_folder(
     assert results[1:] == [item.info for item in staged[1:]]
     assert storage.get_bytes(BUCKET, f"plates/{sources[0].name}/inside.exr") == b"other object"
     assert temp_files(storage.root) == []
+
+
+def test_a_batch_never_makes_a_bucket_that_went_away(tmp_path: Path, sources: list[Path]) -> None:
+    """A batch looks its bucket up once, not per file; a bucket removed during
+    the run is still refused (never silently made again) as soon as a file
+    needs a folder in it, and one made again is written to."""
+    storage = storage_with(tmp_path / "root", None)
+    storage.commit([storage.stage_file(BUCKET, "sh010/plates/a.exr", sources[0])])
+    bucket = storage.root / BUCKET
+    subprocess.run(["rm", "-r", str(bucket)], check=True)
+
+    with pytest.raises(ObjectNotFound, match="does not exist"):
+        storage.stage_file(BUCKET, "sh020/plates/b.exr", sources[1])
+    with pytest.raises(ObjectNotFound, match="does not exist"):  # the folder it had is gone too
+        storage.stage_file(BUCKET, "sh010/plates/c.exr", sources[1])
+    assert not bucket.exists()
+
+    storage.ensure_bucket(BUCKET)
+    storage.commit([storage.stage_file(BUCKET, "sh020/plates/b.exr", sources[1])])
+    assert storage.get_bytes(BUCKET, "sh020/plates/b.exr") == sources[1].read_bytes()

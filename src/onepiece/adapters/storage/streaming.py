@@ -101,9 +101,16 @@ class TempFile:
     interrupted transfer never leaves anything under the destination name.
     """
 
-    def __init__(self, destination: Path, tag: str | None = None) -> None:
+    def __init__(
+        self,
+        destination: Path,
+        tag: str | None = None,
+        *,
+        before_mkdir: Callable[[], None] | None = None,
+    ) -> None:
+        """``before_mkdir`` runs when the destination's folder has to be made first."""
         self.destination = destination
-        self._fd, self.path, self.made_folder = _mkstemp_beside(destination, tag)
+        self._fd, self.path, self.made_folder = _mkstemp_beside(destination, tag, before_mkdir)
         self._published = False
         self._closed = False
 
@@ -173,7 +180,9 @@ class TempFile:
             fsync_dir(self.destination.parent)
 
 
-def _mkstemp_beside(destination: Path, tag: str | None = None) -> tuple[int, Path, bool]:
+def _mkstemp_beside(
+    destination: Path, tag: str | None = None, before_mkdir: Callable[[], None] | None = None
+) -> tuple[int, Path, bool]:
     """Create a temp file next to ``destination`` with the usual umask-based mode.
 
     (``tempfile.mkstemp`` would make it 0600, and the rename would keep that.)
@@ -197,6 +206,8 @@ def _mkstemp_beside(destination: Path, tag: str | None = None) -> tuple[int, Pat
             # share one), and again if a concurrent delete pruned it meanwhile.
             if attempt >= 3:
                 raise
+            if before_mkdir is not None:
+                before_mkdir()
             try:
                 destination.parent.mkdir(parents=True, exist_ok=True)
             except (FileExistsError, NotADirectoryError) as exc:
@@ -266,7 +277,7 @@ def os_errors(what: str | Callable[[], str]) -> Iterator[None]:
         ) from exc
 
 
-def open_source(path: Path) -> io.FileIO:
+def open_source(path: str | os.PathLike[str]) -> io.FileIO:
     """Open a file to upload, read sequentially; bad paths are the caller's input error."""
     from onepiece.errors import ValidationError
 

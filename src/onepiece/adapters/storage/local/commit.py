@@ -23,7 +23,7 @@ thousands of files cost two journal commits instead of three each.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -59,25 +59,42 @@ class Stager:
         self.flusher = flusher or FileSystemFlusher()
         self.owner = TempOwner()
         self.places = places or RecordPlaces()
+        # One Path per bucket, reused: a batch asks for it once per file, and a
+        # reused Path keeps its hash and text (pathlib builds them per object).
+        self._bucket_dirs: dict[str, Path] = {}
+
+    def bucket_dir(self, bucket: str) -> Path:
+        found = self._bucket_dirs.get(bucket)
+        if found is None:
+            found = self._bucket_dirs[bucket] = self.root / bucket
+        return found
 
     def watch(self, bucket: str) -> int | None:
         """Call before writing data to be flushed in a batch (see local_sync.py)."""
-        return self.flusher.watch(self.root / bucket)
+        return self.flusher.watch(self.bucket_dir(bucket))
 
-    def temp(self, bucket: str, destination: Path, *, batched: bool) -> TempFile:
+    def temp(
+        self,
+        bucket: str,
+        destination: Path,
+        *,
+        batched: bool,
+        before_mkdir: Callable[[], None] | None = None,
+    ) -> TempFile:
         """A temp file beside ``destination``.
 
         One for a batch may wait long for its commit: it is tagged with our
         owner token, and orphans in its folder are swept first (local_owner.py).
-        A single put's temp file lives no longer than the put.
+        A single put's temp file lives no longer than the put. ``before_mkdir``
+        runs when the destination's folder has to be made.
         """
         if not batched:
-            return TempFile(destination)
-        bucket_dir = self.root / bucket
+            return TempFile(destination, before_mkdir=before_mkdir)
+        bucket_dir = self.bucket_dir(bucket)
         tag = self.owner.tag(bucket_dir)
-        sink = TempFile(destination, tag)
+        sink = TempFile(destination, tag, before_mkdir=before_mkdir)
         if tag is not None and not sink.made_folder:  # a folder just made holds no orphans
-            self.owner.sweep_once(bucket_dir, destination.parent)
+            self.owner.sweep_once(bucket_dir, os.path.dirname(sink.path))
         return sink
 
     def staged(
@@ -122,7 +139,8 @@ class Stager:
         pending = [self._pending(item) for item in staged]
         for item, pend in zip(staged, pending, strict=True):
             if pend.temp is None:  # found stored: a rerun may write nothing else here
-                self.owner.sweep_committed(self.root / item.info.bucket, pend.destination.parent)
+                folder = os.path.dirname(pend.destination)
+                self.owner.sweep_committed(self.bucket_dir(item.info.bucket), folder)
         return commit_pending(pending, self.flusher)
 
     def discard(self, staged: Sequence[StagedObject]) -> None:
@@ -160,9 +178,10 @@ def commit_pending(pending: Sequence[Pending], flusher: FileSystemFlusher) -> li
     # One writer lock per folder: a sequence's frames share it, publishing
     # (a rename, and a sidecar where records are sidecars) takes a few system
     # calls, and folders are independent, so they are published side by side.
-    folders: dict[Path, list[int]] = {}
+    folders: dict[str, list[int]] = {}
     for index, item in enumerate(pending):
-        folders.setdefault(item.destination.parent, []).append(index)
+        # Grouped by the folder's text: a Path's parent and hash cost far more per file.
+        folders.setdefault(os.path.dirname(item.destination), []).append(index)
     groups = [[pending[index] for index in indexes] for indexes in folders.values()]
     if len(pending) >= PARALLEL_MIN and len(groups) > 1:
         with ThreadPoolExecutor(PUBLISH_THREADS, thread_name_prefix="publish") as pool:

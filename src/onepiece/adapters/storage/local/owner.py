@@ -41,7 +41,7 @@ class TempOwner:
         self.token = secrets.token_hex(6)
         self._lock = threading.Lock()
         self._held: dict[Path, int] = {}  # bucket folder -> fd holding our owner lock
-        self._swept: set[Path] = set()
+        self._swept: set[str] = set()  # folders by their text: cheaper per file than Paths
         self._owners_swept: set[Path] = set()
         weakref.finalize(self, _release, self._held, self.token)
 
@@ -61,7 +61,7 @@ class TempOwner:
                 self._owners_swept.add(bucket_dir)
         return self.token
 
-    def sweep_committed(self, bucket_dir: Path, folder: Path) -> None:
+    def sweep_committed(self, bucket_dir: Path, folder: str) -> None:
         """Once per bucket and folder: what dead writers left where this storage commits."""
         with self._lock:
             sweep_owners = bucket_dir not in self._owners_swept
@@ -70,7 +70,7 @@ class TempOwner:
             _sweep_owners(bucket_dir, self.token)
         self.sweep_once(bucket_dir, folder)
 
-    def sweep_once(self, bucket_dir: Path, folder: Path) -> None:
+    def sweep_once(self, bucket_dir: Path, folder: str) -> None:
         """Sweep ``folder`` the first time this storage writes there."""
         with self._lock:
             if folder in self._swept:
@@ -79,7 +79,7 @@ class TempOwner:
         sweep(folder, bucket_dir, self.token)
 
 
-def sweep(folder: Path, bucket_dir: Path, own_token: str) -> None:
+def sweep(folder: str, bucket_dir: Path, own_token: str) -> None:
     """Remove the temp files in ``folder`` whose owner is gone."""
     try:
         entries = [e.name for e in os.scandir(folder) if e.name.startswith(TEMP_PREFIX)]
@@ -94,7 +94,7 @@ def sweep(folder: Path, bucket_dir: Path, own_token: str) -> None:
             owners[token] = _owner_is_gone(bucket_dir / f"{OWNER_PREFIX}{token}{OWNER_SUFFIX}")
         if owners[token]:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(folder / name)
+                os.unlink(os.path.join(folder, name))
 
 
 def _owner_is_gone(lock_path: Path) -> bool:

@@ -86,13 +86,13 @@ def publish_locked(item: Pending, *, sync: bool, folder_locked: bool) -> None:
     ``sync`` the sidecar is fsynced.
     """
     assert item.temp is not None
+    if folder_locked and item.labelled:  # the common case: no sidecar to name
+        _replace_checked(item, sync=sync, sidecar_fd=None)
+        return
     sidecar = meta_path(item.destination)
     if not folder_locked:
         with locked_sidecar(sidecar) as fd:
             _replace_checked(item, sync=sync, sidecar_fd=fd)
-        return
-    if item.labelled:
-        _replace_checked(item, sync=sync, sidecar_fd=None)
         return
     fd = os.open(sidecar, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:

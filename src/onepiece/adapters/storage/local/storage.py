@@ -84,6 +84,7 @@ class LocalStorage:
         self.root = Path(root).expanduser().absolute()
         self._root_text = str(self.root).rstrip("/")  # "/" itself: keys follow its slash
         self._stager = Stager(self.root, flusher, RecordPlaces(sidecars_only=sidecars_only))
+        self._known_buckets: set[str] = set()  # bucket folders found (_in_known_bucket)
 
     @property
     def sidecars_only(self) -> bool:
@@ -205,18 +206,19 @@ class LocalStorage:
     ) -> StagedObject:
         # A batch learns of a folder at the key when it commits (the rename
         # fails), sparing each of thousands of files a lookup now.
-        destination = (
-            self._in_existing_bucket(bucket, key) if batched else self._writable(bucket, key)
-        )
+        destination = self._in_known_bucket(bucket, key) if batched else self._writable(bucket, key)
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
         with os_errors(lambda: f"cannot copy {source} to {destination.as_uri()}"):
             # Watched before the data is written, so the flush reports its write errors.
             device = self._stager.watch(bucket) if batched else None
             with (
-                open_source(Path(source)) as reader,
-                self._stager.temp(bucket, destination, batched=batched) as sink,
-            ):
+                open_source(source) as reader,
+                self._stager.temp(
+                    bucket, destination, batched=batched,
+                    before_mkdir=lambda: self._require_bucket(bucket),
+                ) as sink,
+            ):  # fmt: skip
                 size = pump(reader, sink, tee, progress)
                 if tee.mismatch() is not None:  # raises before anything is kept
                     tee.verify(destination.as_uri())
@@ -301,12 +303,27 @@ class LocalStorage:
 
     def _in_existing_bucket(self, bucket: str, key: str) -> Path:
         path = self._data_path(bucket, key)
+        self._require_bucket(bucket)
+        return path
+
+    def _require_bucket(self, bucket: str) -> None:
         if not (self.root / bucket).is_dir():
+            self._known_buckets.discard(bucket)
             raise ObjectNotFound(
                 f"bucket {bucket!r} does not exist under {self.root}",
                 hint="create it first (ensure_bucket)",
             )
-        return path
+
+    def _in_known_bucket(self, bucket: str, key: str) -> Path:
+        """``_in_existing_bucket`` for a batch's thousands of files: a bucket
+        found once is not looked up again for each. Its folder is looked for
+        again whenever a destination folder must be made (``before_mkdir``):
+        an existing destination folder proves the bucket is there."""
+        if bucket not in self._known_buckets:
+            path = self._in_existing_bucket(bucket, key)
+            self._known_buckets.add(bucket)
+            return path
+        return self._stager.bucket_dir(bucket) / validate_key(key)
 
     def _writable(self, bucket: str, key: str) -> Path:
         path = self._in_existing_bucket(bucket, key)
