@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from onepiece.adapters.storage.base import CHECKSUM_METADATA_KEY, StagedObject
+from onepiece.adapters.storage.local.buckets import BucketFolders
 from onepiece.adapters.storage.local.layout import SIDECAR_FORMAT, object_info
 from onepiece.adapters.storage.local.owner import TempOwner
 from onepiece.adapters.storage.local.publish import (
@@ -54,24 +55,17 @@ class Stager:
         root: Path,
         flusher: FileSystemFlusher | None = None,
         places: RecordPlaces | None = None,
+        buckets: BucketFolders | None = None,
     ) -> None:
         self.root = root
         self.flusher = flusher or FileSystemFlusher()
         self.owner = TempOwner()
         self.places = places or RecordPlaces()
-        # One Path per bucket, reused: a batch asks for it once per file, and a
-        # reused Path keeps its hash and text (pathlib builds them per object).
-        self._bucket_dirs: dict[str, Path] = {}
-
-    def bucket_dir(self, bucket: str) -> Path:
-        found = self._bucket_dirs.get(bucket)
-        if found is None:
-            found = self._bucket_dirs[bucket] = self.root / bucket
-        return found
+        self.buckets = buckets or BucketFolders(root)
 
     def watch(self, bucket: str) -> int | None:
         """Call before writing data to be flushed in a batch (see local_sync.py)."""
-        return self.flusher.watch(self.bucket_dir(bucket))
+        return self.flusher.watch(self.buckets.folder(bucket))
 
     def temp(
         self,
@@ -90,7 +84,7 @@ class Stager:
         """
         if not batched:
             return TempFile(destination, before_mkdir=before_mkdir)
-        bucket_dir = self.bucket_dir(bucket)
+        bucket_dir = self.buckets.folder(bucket)
         tag = self.owner.tag(bucket_dir)
         sink = TempFile(destination, tag, before_mkdir=before_mkdir)
         if tag is not None and not sink.made_folder:  # a folder just made holds no orphans
@@ -140,7 +134,7 @@ class Stager:
         for item, pend in zip(staged, pending, strict=True):
             if pend.temp is None:  # found stored: a rerun may write nothing else here
                 folder = os.path.dirname(pend.destination)
-                self.owner.sweep_committed(self.bucket_dir(item.info.bucket), folder)
+                self.owner.sweep_committed(self.buckets.folder(item.info.bucket), folder)
         return commit_pending(pending, self.flusher)
 
     def discard(self, staged: Sequence[StagedObject]) -> None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote_from_bytes
 
 from onepiece.adapters.storage.base import ObjectInfo, Progress, StagedObject
+from onepiece.adapters.storage.local.buckets import BucketFolders
 from onepiece.adapters.storage.local.commit import Stager
 from onepiece.adapters.storage.local.failures import (
     check_read,
@@ -83,8 +84,9 @@ class LocalStorage:
         """``sidecars_only``: every record a sidecar (records.py), as earlier releases wrote."""
         self.root = Path(root).expanduser().absolute()
         self._root_text = str(self.root).rstrip("/")  # "/" itself: keys follow its slash
-        self._stager = Stager(self.root, flusher, RecordPlaces(sidecars_only=sidecars_only))
-        self._known_buckets: set[str] = set()  # bucket folders found (_in_known_bucket)
+        self._buckets = BucketFolders(self.root)
+        places = RecordPlaces(sidecars_only=sidecars_only)
+        self._stager = Stager(self.root, flusher, places, self._buckets)
 
     @property
     def sidecars_only(self) -> bool:
@@ -104,7 +106,7 @@ class LocalStorage:
         segments, so joining the text is the Path's own text.
         """
         if os.sep != "/":  # Windows paths: let pathlib spell the drive
-            return self._data_path(bucket, key).as_uri()
+            return self._buckets.data_path(bucket, key).as_uri()
         path = f"{self._root_text}/{validate_folder_bucket(bucket)}/{validate_key(key)}"
         return "file://" + quote_from_bytes(os.fsencode(path))
 
@@ -123,7 +125,7 @@ class LocalStorage:
         return validate_folder_bucket(bucket)  # a folder: `vendor_in` works as written
 
     def ensure_bucket(self, bucket: str) -> None:
-        path = self.root / validate_folder_bucket(bucket)
+        path = self._buckets.folder(bucket)
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -206,7 +208,9 @@ class LocalStorage:
     ) -> StagedObject:
         # A batch learns of a folder at the key when it commits (the rename
         # fails), sparing each of thousands of files a lookup now.
-        destination = self._in_known_bucket(bucket, key) if batched else self._writable(bucket, key)
+        destination = (
+            self._buckets.in_found(bucket, key) if batched else self._writable(bucket, key)
+        )
         user_metadata = validate_metadata(metadata)
         tee = ChecksumTee(checksum_algorithm, expected_checksum)
         with os_errors(lambda: f"cannot copy {source} to {destination.as_uri()}"):
@@ -216,7 +220,7 @@ class LocalStorage:
                 open_source(source) as reader,
                 self._stager.temp(
                     bucket, destination, batched=batched,
-                    before_mkdir=lambda: self._require_bucket(bucket),
+                    before_mkdir=lambda: self._buckets.require(bucket),
                 ) as sink,
             ):  # fmt: skip
                 size = pump(reader, sink, tee, progress)
@@ -236,7 +240,7 @@ class LocalStorage:
 
     def delete(self, bucket: str, key: str) -> None:
         """Remove the object; deleting a missing object is not an error (as on S3)."""
-        path = self._in_existing_bucket(bucket, key)
+        path = self._buckets.in_existing(bucket, key)
         sidecar = meta_path(path)
         # Under the writers' lock, so a delete and a put of one key do not
         # interleave; whichever order they land in, the result is consistent.
@@ -249,12 +253,12 @@ class LocalStorage:
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 path.unlink()
             sidecar.unlink(missing_ok=True)
-        prune_empty_folders(path.parent, self.root / bucket)
+        prune_empty_folders(path.parent, self._buckets.folder(bucket))
 
     # -- reads ------------------------------------------------------------
 
     def head(self, bucket: str, key: str) -> ObjectInfo:
-        info = read_info(bucket, key, self._data_path(bucket, key))
+        info = read_info(bucket, key, self._buckets.data_path(bucket, key))
         if info is None:
             raise not_found(self.uri(bucket, key), bucket, key)
         return info
@@ -288,7 +292,7 @@ class LocalStorage:
     def list(self, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
         """Complete objects under ``prefix``, sorted by key (as S3 lists them)."""
         validate_prefix(prefix)
-        bucket_dir = self.root / validate_folder_bucket(bucket)
+        bucket_dir = self._buckets.folder(bucket)
         if not bucket_dir.is_dir():
             raise ObjectNotFound(
                 f"bucket {bucket!r} does not exist under {self.root}",
@@ -298,35 +302,8 @@ class LocalStorage:
 
     # -- helpers ----------------------------------------------------------
 
-    def _data_path(self, bucket: str, key: str) -> Path:
-        return self.root / validate_folder_bucket(bucket) / validate_key(key)
-
-    def _in_existing_bucket(self, bucket: str, key: str) -> Path:
-        path = self._data_path(bucket, key)
-        self._require_bucket(bucket)
-        return path
-
-    def _require_bucket(self, bucket: str) -> None:
-        if not (self.root / bucket).is_dir():
-            self._known_buckets.discard(bucket)
-            raise ObjectNotFound(
-                f"bucket {bucket!r} does not exist under {self.root}",
-                hint="create it first (ensure_bucket)",
-            )
-
-    def _in_known_bucket(self, bucket: str, key: str) -> Path:
-        """``_in_existing_bucket`` for a batch's thousands of files: a bucket
-        found once is not looked up again for each. Its folder is looked for
-        again whenever a destination folder must be made (``before_mkdir``):
-        an existing destination folder proves the bucket is there."""
-        if bucket not in self._known_buckets:
-            path = self._in_existing_bucket(bucket, key)
-            self._known_buckets.add(bucket)
-            return path
-        return self._stager.bucket_dir(bucket) / validate_key(key)
-
     def _writable(self, bucket: str, key: str) -> Path:
-        path = self._in_existing_bucket(bucket, key)
+        path = self._buckets.in_existing(bucket, key)
         if path.is_dir():
             raise folder_in_the_way(self.uri(bucket, key))
         return path
@@ -334,4 +311,4 @@ class LocalStorage:
     def _open_object(
         self, bucket: str, key: str
     ) -> contextlib.AbstractContextManager[tuple[io.FileIO, ObjectInfo]]:
-        return open_object(self._data_path(bucket, key), self.uri(bucket, key), bucket, key)
+        return open_object(self._buckets.data_path(bucket, key), self.uri(bucket, key), bucket, key)
