@@ -29,6 +29,7 @@ _FOLDER_BUCKET = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
 _IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 _METADATA_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DRIVE = re.compile(r"[A-Za-z]:")  # a Windows drive: C:...
 
 
 def validate_bucket(bucket: str) -> str:
@@ -94,7 +95,7 @@ def _key_problem(key: str) -> str | None:
         return "empty"
     if "\\" in key:
         return "backslashes are not allowed (use '/')"
-    if key.startswith("/") or re.match(r"[A-Za-z]:", key):
+    if key.startswith("/") or _DRIVE.match(key):
         return "absolute paths are not allowed"
     if _CONTROL.search(key):
         return "control characters are not allowed"
@@ -104,6 +105,7 @@ def _key_problem(key: str) -> str | None:
         return "not valid UTF-8"
     if size > MAX_KEY_BYTES:
         return f"longer than {MAX_KEY_BYTES} bytes"
+    ascii_only = size == len(key)  # then a segment's bytes are its characters
     for segment in key.split("/"):
         if segment == "":
             return "empty path segments ('//' or a trailing '/') are not allowed"
@@ -111,7 +113,7 @@ def _key_problem(key: str) -> str | None:
             return "'.' and '..' segments are not allowed"
         if segment.startswith(RESERVED_MARKER):
             return f"segments starting with {RESERVED_MARKER!r} are reserved"
-        if len(segment.encode("utf-8")) > 255:
+        if (len(segment) if ascii_only else len(segment.encode("utf-8"))) > 255:
             return "a path segment is longer than 255 bytes"
     return None
 

@@ -208,8 +208,8 @@ def _mkstemp_beside(
                 raise
             if before_mkdir is not None:
                 before_mkdir()
-            try:
-                destination.parent.mkdir(parents=True, exist_ok=True)
+            try:  # os.makedirs: as Path.mkdir(parents=True) with no Path per level
+                os.makedirs(os.path.dirname(path), exist_ok=True)
             except (FileExistsError, NotADirectoryError) as exc:
                 raise _parent_is_a_file(destination) from exc
             made_folder = True
